@@ -1,0 +1,134 @@
+# tegami — build, test, run.
+#
+#   make            build bin/tegamid, bin/tegamictl and the compatibility links
+#   make run        build and start a demo instance on loopback
+#   make check      every test: unit, config, fuzz (brief), end-to-end, end-to-end under ASan+UBSan
+#   make bench      benchmarks beside Postfix; writes docs/BENCHMARKS.md
+#
+# Variants: `make SAN=1` builds into build/san with ASan+UBSan and crash points
+# (the test build of docs/queue.md); the normal build lives in build/ and bin/.
+
+CC	?= cc
+PREFIX	?= /usr/local
+DESTDIR	?=
+PYTHON	?= /usr/bin/python3
+
+PKGS	:= libevent libevent_openssl libevent_pthreads openssl libunbound sqlite3 libxcrypt libpsl libidn2
+
+CSTD	:= -std=c17 -D_GNU_SOURCE
+WARN	:= -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wpointer-arith \
+	   -Wmissing-prototypes -Wstrict-prototypes -Wformat=2
+OPT	?= -O2 -g
+
+ifeq ($(SAN),1)
+BUILD	:= build/san
+BINDIR	:= build/san/bin
+OPT	:= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+XDEFS	:= -DTEGAMI_CRASHPOINTS
+else
+BUILD	:= build
+BINDIR	:= bin
+XDEFS	:=
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CPPFLAGS += -Isrc $(XDEFS)
+CFLAGS	 += $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS)
+LDFLAGS	 += $(OPT)
+LDLIBS	 += $(PKG_LIBS) -lpthread
+
+# Every .c under src/ is in the library except the programs' mains (*_main.c).
+SRCS	:= $(sort $(wildcard src/*/*.c))
+MAINS	:= $(filter %_main.c,$(SRCS))
+LIBSRCS	:= $(filter-out %_main.c,$(SRCS))
+LIBOBJS	:= $(LIBSRCS:%.c=$(BUILD)/%.o)
+LIB	:= $(BUILD)/libtegami.a
+
+UNITSRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNITBINS := $(UNITSRCS:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZSRCS := $(sort $(wildcard fuzz/fuzz_*.c))
+
+COMPAT	:= sendmail mailq newaliases vadddomain vadduser vdeluser vpasswd vuserinfo valias
+
+.PHONY: all deps run check unit e2e e2e-san fuzz conf-check doc-check san bench install clean
+
+all: $(BINDIR)/tegamid $(BINDIR)/tegamictl
+	@for n in $(COMPAT); do ln -sf tegamictl $(BINDIR)/$$n; done
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIBOBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BINDIR)/tegamid: $(BUILD)/src/parent/tegamid_main.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BINDIR)/tegamictl: $(BUILD)/src/ctl/tegamictl_main.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/harness.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -MMD -MP -c $< -o $@
+
+deps:
+	@sh scripts/install-deps.sh
+
+unit: $(UNITBINS)
+	@sh scripts/run-unit.sh $(UNITBINS)
+
+san:
+	$(MAKE) SAN=1 all
+
+conf-check: all
+	@sh scripts/conf-check.sh
+
+doc-check:
+	@sh scripts/doc-check.sh
+
+fuzz:
+	@sh scripts/fuzz.sh $(FUZZSRCS)
+
+e2e: all
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
+
+e2e-san: san
+	TEGAMI_BIN=$(CURDIR)/build/san/bin $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
+
+check: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) SAN=1 unit
+	$(MAKE) conf-check
+	$(MAKE) doc-check
+	$(MAKE) fuzz
+	$(MAKE) e2e
+	$(MAKE) e2e-san
+
+run: deps all
+	@sh scripts/run-demo.sh
+
+bench: deps all
+	@sh bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 755 bin/tegamid bin/tegamictl $(DESTDIR)$(PREFIX)/sbin/
+	for n in $(COMPAT); do ln -sf tegamictl $(DESTDIR)$(PREFIX)/sbin/$$n; done
+	install -m 644 docs/man/tegami.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 docs/man/tegamid.8 docs/man/tegamictl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+
+clean:
+	rm -rf build bin
+
+-include $(LIBOBJS:.o=.d) $(BUILD)/src/parent/tegamid_main.d $(BUILD)/src/ctl/tegamictl_main.d

@@ -1,0 +1,263 @@
+/* The parsed configuration: tegami.conf in smtpd.conf(5) grammar plus tegami's additions. */
+#ifndef TEGAMI_CONF_H
+#define TEGAMI_CONF_H
+
+#include <sys/socket.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "conf/table.h"
+
+struct buf;
+
+/* ---- pki, ca ---- */
+struct pki {
+	char		*name;		/* host name or "*" */
+	char		*cert;		/* file path */
+	char		*key;
+	char		*dhe;		/* none, legacy, auto */
+	const char	*conf_file;
+	int		 conf_line;
+};
+
+struct ca {
+	char		*name;
+	char		*cert;
+	const char	*conf_file;
+	int		 conf_line;
+};
+
+/* ---- listen on ---- */
+enum listen_proto { PROTO_SMTP, PROTO_IMAP, PROTO_POP3 };
+
+#define LF_TLS			0x0001	/* STARTTLS offered */
+#define LF_TLS_REQUIRE		0x0002
+#define LF_TLS_VERIFY		0x0004	/* tls-require verify */
+#define LF_IMPLICIT_TLS		0x0008	/* smtps, imaps, pop3s */
+#define LF_AUTH			0x0010
+#define LF_AUTH_OPTIONAL	0x0020
+#define LF_MASK_SRC		0x0040
+#define LF_RECEIVED_AUTH	0x0080
+#define LF_NO_DSN		0x0100
+#define LF_PROXY_V2		0x0200
+#define LF_MASQUERADE		0x0400	/* senders <t> masquerade */
+#define LF_SOCKET		0x0800	/* listen on socket */
+
+struct listener {
+	enum listen_proto proto;
+	int		 flags;
+	char		*on;		/* as written: address, interface, group, name, "any" */
+	int		 family;	/* AF_UNSPEC, AF_INET (inet4), AF_INET6 (inet6) */
+	int		 port;		/* resolved default: 25/465/143/993/110/995 */
+	char		*pki;		/* pki name, or NULL */
+	char		*ca;
+	struct table	*auth;		/* credentials table; NULL with LF_AUTH = system users */
+	struct table	*senders;
+	struct table	*hostnames;
+	char		*hostname;	/* banner name, or NULL for the server's */
+	char		*tag;
+	char		*filter;	/* filter or chain name, or NULL */
+	char		*maildir;	/* imap/pop3: maildir "FORMAT" */
+	const char	*conf_file;
+	int		 conf_line;
+};
+
+/* ---- action ---- */
+enum action_method {
+	ACTION_MAILDIR, ACTION_MBOX, ACTION_MDA, ACTION_LMTP, ACTION_RELAY,
+	ACTION_EXPAND_ONLY, ACTION_FORWARD_ONLY,
+};
+
+enum relay_proto {
+	RELAY_SMTP,		/* smtp:// opportunistic STARTTLS (default) */
+	RELAY_SMTP_TLS,		/* smtp+tls:// mandatory STARTTLS */
+	RELAY_SMTP_NOTLS,	/* smtp+notls:// */
+	RELAY_SMTPS,		/* smtps:// implicit TLS, port 465 */
+	RELAY_LMTP,		/* lmtp:// */
+};
+
+struct relay_host {
+	enum relay_proto proto;
+	char		*label;		/* credentials label, or NULL */
+	char		*host;
+	int		 port;
+};
+
+struct action {
+	char		*name;
+	enum action_method method;
+	/* local delivery */
+	char		*path;		/* maildir pathname format, or NULL (~/Maildir) */
+	int		 junk;
+	char		*command;	/* mda command; lmtp destination */
+	int		 lmtp_rcpt_to;
+	struct table	*alias;
+	struct table	*virtual;
+	struct table	*userbase;
+	char		*user;
+	char		*wrapper;
+	time_t		 ttl;		/* 0: queue ttl */
+	/* relay */
+	struct relay_host *host;	/* host URL, or NULL for MX */
+	int		 backup;
+	char		*backup_mx;
+	char		*helo;
+	struct table	*helo_src;
+	struct table	*relay_domain;	/* domain <table> */
+	char		*pki;
+	int		 tls;		/* tls option given */
+	int		 tls_noverify;
+	struct table	*relay_auth;
+	char		*mail_from;
+	char		*src;		/* src address, or */
+	struct table	*src_table;	/* src <table> */
+	int		 srs;
+	const char	*conf_file;
+	int		 conf_line;
+};
+
+/* ---- match ---- */
+enum cond_type {
+	COND_FROM_ANY, COND_FROM_AUTH, COND_FROM_LOCAL, COND_FROM_MAIL_FROM,
+	COND_FROM_RDNS, COND_FROM_SOCKET, COND_FROM_SRC,
+	COND_FOR_ANY, COND_FOR_LOCAL, COND_FOR_DOMAIN, COND_FOR_RCPT_TO,
+	COND_AUTH, COND_HELO, COND_MAIL_FROM, COND_RCPT_TO, COND_TAG, COND_TLS,
+};
+
+struct cond {
+	enum cond_type	 type;
+	int		 negate;
+	int		 regex;
+	char		*value;		/* string argument, or NULL */
+	struct table	*table;		/* <table> argument, or NULL */
+};
+
+struct match {
+	struct cond	*conds;
+	size_t		 nconds;
+	struct action	*action;	/* NULL when reject */
+	int		 reject;
+	const char	*conf_file;
+	int		 conf_line;
+};
+
+/* ---- filter ---- */
+enum filter_kind {
+	FILTER_BUILTIN,		/* phase P match CONDS DECISION */
+	FILTER_CHAIN,		/* chain { a, b } */
+	FILTER_PROC,		/* proc NAME */
+	FILTER_PROC_EXEC,	/* proc-exec "command" [user U] [group G] */
+	FILTER_DKIM_SIGN,	/* dkim-sign domain D selector S key "F" */
+	FILTER_MAIL_AUTH,	/* check mail-auth [enforce] */
+	FILTER_RBL,		/* rbl phase P match dnsbl "zone" DECISION */
+};
+
+enum filter_phase {
+	PHASE_CONNECT, PHASE_HELO, PHASE_EHLO, PHASE_MAIL_FROM, PHASE_RCPT_TO,
+	PHASE_DATA, PHASE_COMMIT,
+};
+
+enum filter_cond_type {
+	FCOND_FCRDNS, FCOND_RDNS, FCOND_SRC, FCOND_HELO, FCOND_AUTH,
+	FCOND_MAIL_FROM, FCOND_RCPT_TO, FCOND_DNSBL,
+};
+
+struct filter_cond {
+	enum filter_cond_type type;
+	int		 negate;
+	int		 regex;
+	struct table	*table;		/* or NULL */
+	char		*value;		/* dnsbl zone */
+};
+
+enum filter_decision {
+	DECISION_BYPASS, DECISION_DISCONNECT, DECISION_JUNK, DECISION_REJECT,
+	DECISION_REWRITE,
+};
+
+struct filter {
+	char		*name;
+	enum filter_kind kind;
+	enum filter_phase phase;
+	struct filter_cond *conds;
+	size_t		 nconds;
+	enum filter_decision decision;
+	char		*message;	/* disconnect/reject message, rewrite value */
+	char		**chain;	/* FILTER_CHAIN member names */
+	size_t		 nchain;
+	char		*command;	/* proc / proc-exec */
+	char		*user, *group;
+	char		*domain, *selector, *key;	/* dkim-sign */
+	int		 enforce;	/* mail-auth */
+	const char	*conf_file;
+	int		 conf_line;
+};
+
+struct resolver {
+	char		*addr;
+	int		 port;
+};
+
+struct mda_wrapper {
+	char		*name;
+	char		*command;
+};
+
+struct conf {
+	char		*file;		/* top-level config path */
+	char		*hostname;	/* hostname "..." or /etc/mailname or gethostname */
+	char		*spool;		/* default /var/spool/tegami */
+	char		*socket;	/* default /run/tegami.sock */
+	char		*user;		/* default _tegami */
+	struct resolver	*resolvers;
+	size_t		 nresolvers;
+	char		*admd;
+
+	size_t		 max_message_size;	/* default 35M */
+	unsigned	 max_rcpt;		/* default 1000 */
+	unsigned	 max_mails;		/* default 100 */
+	char		 sub_addr_delim;	/* default '+' */
+	char		*smtp_ciphers;		/* default "HIGH:!aNULL:!MD5" */
+	time_t		 queue_ttl;		/* default 4d */
+	int		 queue_compression;
+	char		*queue_encryption;
+	time_t		 bounce_warn[4];	/* default { 4h } */
+	size_t		 nbounce_warn;
+	unsigned	 mta_max_deferred;	/* default 100 */
+	char		*srs_key, *srs_key_backup;
+	time_t		 srs_ttl;		/* default 4d */
+
+	struct table	**tables;	size_t ntables;
+	struct pki	**pkis;		size_t npkis;
+	struct ca	**cas;		size_t ncas;
+	struct listener	**listeners;	size_t nlisteners;
+	struct action	**actions;	size_t nactions;
+	struct match	**matches;	size_t nmatches;
+	struct filter	**filters;	size_t nfilters;
+	struct mda_wrapper **wrappers;	size_t nwrappers;
+	char		**procs;	size_t nprocs;	/* "name command" */
+};
+
+/*
+ * Parses path (and its includes) and loads every file table. Returns the
+ * configuration, or NULL with every error appended to errors as lines
+ * "FILE:LINE: message\n". Warnings (valid but doubtful) go to warnings,
+ * which may be NULL.
+ */
+struct conf	*conf_load(const char *path, struct buf *errors, struct buf *warnings);
+void		 conf_free(struct conf *);
+
+/* Reloads every file table in place; -1 with errstr "PATH:LINE: ..." on error. */
+int		 conf_reload_tables(struct conf *, const char **errstr);
+
+struct table	*conf_table(const struct conf *, const char *name);
+struct action	*conf_action(const struct conf *, const char *name);
+struct pki	*conf_pki(const struct conf *, const char *name);
+struct filter	*conf_filter(const struct conf *, const char *name);
+
+/* Parses "35M", "1024", "10k": bytes, or -1. */
+long long	 conf_parse_size(const char *);
+/* Parses "4d", "30m", "10s", "2h": seconds, or -1. */
+long long	 conf_parse_delay(const char *);
+
+#endif

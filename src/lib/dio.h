@@ -1,0 +1,31 @@
+/* Durable file I/O: every write, fsync, rename and link checked, with crash points for tests. */
+#ifndef TEGAMI_DIO_H
+#define TEGAMI_DIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/*
+ * Each call returns 0, or -1 with errno set (a short write is -1 with errno
+ * ENOSPC when the disk took nothing more). EINTR is retried.
+ *
+ * In the test build (-DTEGAMI_CRASHPOINTS) each call first counts itself;
+ * when TEGAMI_CRASH_AT="NAME:N" is set and NAME is this process's name (see
+ * dio_crash_init), the Nth such call does _exit(86) before touching the disk,
+ * so tests can stop a process at every step of receive and delivery.
+ */
+void	dio_crash_init(const char *procname);
+int	dio_write(int fd, const void *, size_t);
+int	dio_pwrite(int fd, const void *, size_t, off_t);
+int	dio_fsync(int fd);
+int	dio_rename(const char *from, const char *to);
+int	dio_renameat(int fromdir, const char *from, int todir, const char *to);
+int	dio_link(const char *from, const char *to);
+int	dio_linkat(int fromdir, const char *from, int todir, const char *to);
+/* Opens the directory read-only, fsyncs it and closes it. */
+int	dio_fsync_dir(const char *path);
+int	dio_fsync_dirfd(int dirfd);
+/* close() that reports the deferred write errors of NFS and the like. */
+int	dio_close(int fd);
+
+#endif

@@ -1,0 +1,121 @@
+/* Logging to syslog or stderr, with the process name and sanitised client text. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static int	 log_to_stderr = 1;
+static int	 log_level_verbose;
+static char	 log_name[32] = "tegamid";
+
+void
+log_init(int to_stderr, int verbose)
+{
+	log_to_stderr = to_stderr;
+	log_level_verbose = verbose;
+	if (!to_stderr)
+		openlog("tegamid", LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+void
+log_procname(const char *name)
+{
+	snprintf(log_name, sizeof(log_name), "%s", name);
+}
+
+int
+log_verbose(void)
+{
+	return log_level_verbose;
+}
+
+void
+log_vmsg(int prio, const char *fmt, va_list ap)
+{
+	char	 line[4096];
+	int	 saved = errno;
+
+	if (prio == LOG_DEBUG && log_level_verbose == 0)
+		return;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (log_to_stderr) {
+		struct timespec	 ts;
+		struct tm	 tm;
+		char		 stamp[32];
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		localtime_r(&ts.tv_sec, &tm);
+		strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
+		/* One write per line so lines of several processes never interleave. */
+		dprintf(STDERR_FILENO, "%s.%03ld %s[%d]: %s\n", stamp,
+		    ts.tv_nsec / 1000000, log_name, (int)getpid(), line);
+	} else
+		syslog(prio, "%s: %s", log_name, line);
+	errno = saved;
+}
+
+void
+log_msg(int prio, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_vmsg(prio, fmt, ap);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	char	 msg[1024];
+	int	 saved = errno;
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_msg(LOG_CRIT, "fatal: %s: %s", msg, strerror(saved));
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	char	 msg[1024];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_msg(LOG_CRIT, "fatal: %s", msg);
+	exit(1);
+}
+
+char *
+log_clean(char *dst, size_t dstlen, const char *src, size_t srclen)
+{
+	size_t	 i, o = 0;
+
+	if (dstlen == 0)
+		return dst;
+	for (i = 0; i < srclen; i++) {
+		unsigned char	 c = (unsigned char)src[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			if (o + 1 >= dstlen)
+				break;
+			dst[o++] = (char)c;
+		} else {
+			if (o + 4 >= dstlen)
+				break;
+			snprintf(dst + o, 5, "\\%03o", c);
+			o += 4;
+		}
+	}
+	dst[o] = '\0';
+	return dst;
+}
