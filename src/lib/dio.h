@@ -13,6 +13,11 @@
  * when TEGAMI_CRASH_AT="NAME:N" is set and NAME is this process's name (see
  * dio_crash_init), the Nth such call does _exit(86) before touching the disk,
  * so tests can stop a process at every step of receive and delivery.
+ * Several processes may be named: TEGAMI_CRASH_AT="queue:3,mda:2".
+ * TEGAMI_CRASH_LOG=PATH appends "NAME N op" to PATH for every counted call,
+ * so a test learns how many crash points a transaction passes through.
+ * dio_crash_init resets the count; call it after fork in each process.
+ * Without TEGAMI_CRASHPOINTS these are plain checked wrappers.
  */
 void	dio_crash_init(const char *procname);
 int	dio_write(int fd, const void *, size_t);
@@ -27,5 +32,12 @@ int	dio_fsync_dir(const char *path);
 int	dio_fsync_dirfd(int dirfd);
 /* close() that reports the deferred write errors of NFS and the like. */
 int	dio_close(int fd);
+/*
+ * Appends len bytes of in, read from offset off, to out (at out's file
+ * offset; out must not be O_APPEND for the fast path). Uses
+ * copy_file_range(2) where the kernel can, else a read/write loop. A source
+ * that ends early is -1 with errno ENODATA. One crash point ("copy").
+ */
+int	dio_copy(int in, off_t off, int out, size_t len);
 
 #endif
