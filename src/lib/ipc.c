@@ -1,0 +1,378 @@
+/* Message channel over a SOCK_SEQPACKET socketpair: boundaries kept by the kernel, fds by SCM_RIGHTS. */
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "lib/ipc.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
+
+struct ipc_hdr {
+	uint32_t	 type;
+	uint32_t	 has_fd;
+	uint64_t	 id;
+};
+
+struct ipc_pending {
+	TAILQ_ENTRY(ipc_pending) entry;
+	struct ipc_hdr	 hdr;
+	int		 fd;
+	char		*data;
+	size_t		 len;
+};
+
+struct ipc {
+	int		 sock;
+	char		*peer;
+	struct event	*ev_read;
+	struct event	*ev_write;
+	ipc_handler	 handler;
+	void		*arg;
+	TAILQ_HEAD(, ipc_pending) out;
+	unsigned char	*rbuf;
+};
+
+static void	ipc_on_read(evutil_socket_t, short, void *);
+static void	ipc_on_write(evutil_socket_t, short, void *);
+
+int
+ipc_pair(int sv[2])
+{
+	return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0, sv);
+}
+
+struct ipc *
+ipc_new(struct event_base *base, int sock, const char *peer, ipc_handler h,
+    void *arg)
+{
+	struct ipc	*c = xcalloc(1, sizeof(*c));
+	int		 fl;
+
+	fl = fcntl(sock, F_GETFL);
+	if (fl == -1 || fcntl(sock, F_SETFL, fl | O_NONBLOCK) == -1)
+		fatal("ipc %s: fcntl", peer);
+	c->sock = sock;
+	c->peer = xstrdup(peer);
+	c->handler = h;
+	c->arg = arg;
+	c->rbuf = xmalloc(sizeof(struct ipc_hdr) + IPC_MAX_PAYLOAD);
+	TAILQ_INIT(&c->out);
+	c->ev_read = event_new(base, sock, EV_READ | EV_PERSIST, ipc_on_read, c);
+	c->ev_write = event_new(base, sock, EV_WRITE, ipc_on_write, c);
+	if (c->ev_read == NULL || c->ev_write == NULL)
+		fatalx("ipc %s: event_new", peer);
+	event_add(c->ev_read, NULL);
+	return c;
+}
+
+void
+ipc_free(struct ipc *c)
+{
+	struct ipc_pending	*p;
+
+	if (c == NULL)
+		return;
+	while ((p = TAILQ_FIRST(&c->out)) != NULL) {
+		TAILQ_REMOVE(&c->out, p, entry);
+		if (p->fd != -1)
+			close(p->fd);
+		free(p->data);
+		free(p);
+	}
+	event_free(c->ev_read);
+	event_free(c->ev_write);
+	close(c->sock);
+	free(c->rbuf);
+	free(c->peer);
+	free(c);
+}
+
+const char *
+ipc_peer(const struct ipc *c)
+{
+	return c->peer;
+}
+
+void
+ipc_begin(struct ipc_out *o, uint32_t type, uint64_t id)
+{
+	o->type = type;
+	o->id = id;
+	o->fd = -1;
+	buf_init(&o->payload, IPC_MAX_PAYLOAD);
+}
+
+static void
+ipc_add(struct ipc_out *o, const void *p, size_t n)
+{
+	if (buf_add(&o->payload, p, n) == -1)
+		fatalx("ipc message type %u exceeds %d bytes", o->type,
+		    IPC_MAX_PAYLOAD);
+}
+
+void
+ipc_add_u32(struct ipc_out *o, uint32_t v)
+{
+	ipc_add(o, &v, sizeof(v));
+}
+
+void
+ipc_add_u64(struct ipc_out *o, uint64_t v)
+{
+	ipc_add(o, &v, sizeof(v));
+}
+
+void
+ipc_add_str(struct ipc_out *o, const char *s)
+{
+	uint32_t	 n;
+
+	if (s == NULL) {
+		n = UINT32_MAX;
+		ipc_add(o, &n, sizeof(n));
+		return;
+	}
+	n = (uint32_t)strlen(s);
+	ipc_add(o, &n, sizeof(n));
+	ipc_add(o, s, n);
+}
+
+void
+ipc_add_data(struct ipc_out *o, const void *p, size_t len)
+{
+	uint32_t	 n = (uint32_t)len;
+
+	if (len > IPC_MAX_PAYLOAD)
+		fatalx("ipc data of %zu bytes", len);
+	ipc_add(o, &n, sizeof(n));
+	ipc_add(o, p, len);
+}
+
+void
+ipc_add_fd(struct ipc_out *o, int fd)
+{
+	if (o->fd != -1)
+		fatalx("ipc message type %u: two fds", o->type);
+	o->fd = fd;
+}
+
+/* Sends one pending message; 1 sent, 0 would block. */
+static int
+ipc_try_send(struct ipc *c, struct ipc_pending *p)
+{
+	struct msghdr	 mh;
+	struct iovec	 iov[2];
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	ssize_t		 n;
+
+	memset(&mh, 0, sizeof(mh));
+	iov[0].iov_base = &p->hdr;
+	iov[0].iov_len = sizeof(p->hdr);
+	iov[1].iov_base = p->data;
+	iov[1].iov_len = p->len;
+	mh.msg_iov = iov;
+	mh.msg_iovlen = 2;
+	if (p->fd != -1) {
+		struct cmsghdr	*cmsg;
+
+		memset(&cm, 0, sizeof(cm));
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = sizeof(cm.buf);
+		cmsg = CMSG_FIRSTHDR(&mh);
+		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		memcpy(CMSG_DATA(cmsg), &p->fd, sizeof(int));
+	}
+	do {
+		n = sendmsg(c->sock, &mh, MSG_NOSIGNAL);
+	} while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		if (errno == EAGAIN || errno == ENOBUFS)
+			return 0;
+		fatal("ipc %s: sendmsg", c->peer);
+	}
+	return 1;
+}
+
+static void
+ipc_flush(struct ipc *c)
+{
+	struct ipc_pending	*p;
+
+	while ((p = TAILQ_FIRST(&c->out)) != NULL) {
+		if (!ipc_try_send(c, p)) {
+			event_add(c->ev_write, NULL);
+			return;
+		}
+		TAILQ_REMOVE(&c->out, p, entry);
+		if (p->fd != -1)
+			close(p->fd);
+		free(p->data);
+		free(p);
+	}
+}
+
+void
+ipc_send(struct ipc *c, struct ipc_out *o)
+{
+	struct ipc_pending	*p = xcalloc(1, sizeof(*p));
+	int			 idle = TAILQ_EMPTY(&c->out);
+
+	p->hdr.type = o->type;
+	p->hdr.id = o->id;
+	p->hdr.has_fd = o->fd != -1;
+	p->fd = o->fd;
+	p->len = o->payload.len;
+	p->data = buf_release(&o->payload);
+	TAILQ_INSERT_TAIL(&c->out, p, entry);
+	o->fd = -1;
+	if (idle)
+		ipc_flush(c);
+}
+
+static void
+ipc_on_write(evutil_socket_t fd, short ev, void *arg)
+{
+	ipc_flush(arg);
+}
+
+static void
+ipc_on_read(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ipc	*c = arg;
+	struct ipc_hdr	 hdr;
+	struct ipc_msg	 msg;
+	struct msghdr	 mh;
+	struct iovec	 iov;
+	struct cmsghdr	*cmsg;
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	ssize_t		 n;
+	int		 i;
+
+	/* Bounded batch so one busy channel cannot starve the others. */
+	for (i = 0; i < 64; i++) {
+		memset(&mh, 0, sizeof(mh));
+		iov.iov_base = c->rbuf;
+		iov.iov_len = sizeof(hdr) + IPC_MAX_PAYLOAD;
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = sizeof(cm.buf);
+		n = recvmsg(c->sock, &mh, MSG_CMSG_CLOEXEC);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return;
+			if (errno == ECONNRESET)
+				n = 0;
+			else
+				fatal("ipc %s: recvmsg", c->peer);
+		}
+		if (n == 0) {
+			event_del(c->ev_read);
+			c->handler(c, NULL, c->arg);
+			return;
+		}
+		if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+		    (size_t)n < sizeof(hdr))
+			fatalx("ipc %s: truncated message", c->peer);
+		memcpy(&hdr, c->rbuf, sizeof(hdr));
+		msg.type = hdr.type;
+		msg.id = hdr.id;
+		msg.fd = -1;
+		msg.data = c->rbuf + sizeof(hdr);
+		msg.len = (size_t)n - sizeof(hdr);
+		msg.off = 0;
+		for (cmsg = CMSG_FIRSTHDR(&mh); cmsg; cmsg = CMSG_NXTHDR(&mh, cmsg))
+			if (cmsg->cmsg_level == SOL_SOCKET &&
+			    cmsg->cmsg_type == SCM_RIGHTS)
+				memcpy(&msg.fd, CMSG_DATA(cmsg), sizeof(int));
+		if (hdr.has_fd && msg.fd == -1)
+			fatalx("ipc %s: message type %u lost its fd", c->peer,
+			    hdr.type);
+		c->handler(c, &msg, c->arg);
+	}
+}
+
+static const void *
+ipc_take(struct ipc_msg *m, size_t n)
+{
+	const void	*p;
+
+	if (n > m->len - m->off)
+		fatalx("ipc: message type %u too short", m->type);
+	p = m->data + m->off;
+	m->off += n;
+	return p;
+}
+
+uint32_t
+ipc_get_u32(struct ipc_msg *m)
+{
+	uint32_t	 v;
+
+	memcpy(&v, ipc_take(m, sizeof(v)), sizeof(v));
+	return v;
+}
+
+uint64_t
+ipc_get_u64(struct ipc_msg *m)
+{
+	uint64_t	 v;
+
+	memcpy(&v, ipc_take(m, sizeof(v)), sizeof(v));
+	return v;
+}
+
+const char *
+ipc_get_str(struct ipc_msg *m)
+{
+	uint32_t	 n = ipc_get_u32(m);
+	char		*s;
+
+	if (n == UINT32_MAX)
+		return NULL;
+	/*
+	 * The string is followed by at least a byte or is at the end; either
+	 * way it is copied out NUL-terminated into the receive buffer's slack
+	 * by moving it one byte left over its own length field.
+	 */
+	s = (char *)ipc_take(m, n) - sizeof(uint32_t);
+	memmove(s, s + sizeof(uint32_t), n);
+	s[n] = '\0';
+	return s;
+}
+
+const void *
+ipc_get_data(struct ipc_msg *m, size_t *len)
+{
+	uint32_t	 n = ipc_get_u32(m);
+
+	*len = n;
+	return ipc_take(m, n);
+}
+
+void
+ipc_get_end(struct ipc_msg *m)
+{
+	if (m->off != m->len)
+		fatalx("ipc: message type %u has %zu bytes too many", m->type,
+		    m->len - m->off);
+}

@@ -1,0 +1,58 @@
+/* The one list of messages between tegami's processes, and who may send each to whom. */
+#ifndef TEGAMI_MSG_H
+#define TEGAMI_MSG_H
+
+#include <stdint.h>
+
+enum proc_id { PROC_PARENT, PROC_SMTP, PROC_QUEUE, PROC_MDA };
+
+/*
+ * Payloads are listed as the ipc_add_* calls that build them. The request
+ * id of a reply is the id of its request.
+ */
+enum msg_type {
+	/* smtp -> queue: open a new incoming file.  (none)
+	 * reply MSG_QUEUE_CREATED: str qid + fd, or MSG_QUEUE_FAILED */
+	MSG_QUEUE_CREATE = 1,
+	MSG_QUEUE_CREATED,
+	/* smtp -> queue: commit it.  str qid, u64 msglen, data envelope text
+	 * reply MSG_QUEUE_COMMITTED or MSG_QUEUE_FAILED */
+	MSG_QUEUE_COMMIT,
+	MSG_QUEUE_COMMITTED,
+	/* queue -> smtp: u32 errno */
+	MSG_QUEUE_FAILED,
+	/* smtp -> queue: str qid; the transaction was abandoned */
+	MSG_QUEUE_ABORT,
+
+	/* queue -> smtp: a local enqueuer connected to the control socket.  fd, u32 uid */
+	MSG_SMTP_LOCAL_SESSION,
+	/* parent -> smtp: stop accepting, finish the sessions, exit (after a reload) */
+	MSG_SMTP_DRAIN,
+
+	/* queue -> parent: a delivery agent for an account.  str account
+	 * reply MSG_MDA_READY: str account + fd (channel), or MSG_MDA_UNAVAILABLE: str account, str why */
+	MSG_MDA_SPAWN,
+	MSG_MDA_READY,
+	MSG_MDA_UNAVAILABLE,
+	/* parent -> queue: a new smtp process (after a reload).  fd (channel) */
+	MSG_QUEUE_NEW_SMTP,
+
+	/* queue -> parent: reload everything, or one table.  str table name or NULL
+	 * reply MSG_RELOAD_RESULT: u32 ok, str message */
+	MSG_RELOAD,
+	MSG_RELOAD_RESULT,
+
+	/* queue -> mda: deliver one.  fd (queue file), u64 msglen, u32 method,
+	 * str qid, str sender, str rcpt, str dest, str path, str account
+	 * reply MSG_MDA_RESULT: u32 enum deliver_result, str text */
+	MSG_MDA_DELIVER,
+	MSG_MDA_RESULT,
+
+	MSG_TYPE_MAX
+};
+
+/* 0 when from may send type to to; a broken invariant otherwise (fatalx). */
+void		 msg_check(uint32_t type, enum proc_id from, enum proc_id to);
+const char	*msg_name(uint32_t type);
+
+#endif
