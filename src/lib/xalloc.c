@@ -34,7 +34,7 @@ xreallocarray(void *ptr, size_t nmemb, size_t size)
 
 	if (size && nmemb > (size_t)-1 / size)
 		fatalx("reallocarray overflow %zu*%zu", nmemb, size);
-	p = realloc(ptr, nmemb * size ? nmemb * size : 1);
+	p = realloc(ptr, (nmemb * size) != 0 ? nmemb * size : 1);
 	if (p == NULL)
 		fatal("realloc %zu*%zu", nmemb, size);
 	return p;
