@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 struct map;
+struct table_cache;
 
 enum table_backend {
 	TABLE_FILE,		/* table NAME file:/path or table NAME /path */
@@ -25,7 +26,34 @@ struct table {
 	 */
 	struct map		*entries;
 	size_t			 nentries;
+	struct table_cache	*cache;		/* private: folded keys, netaddrs, regexes */
 };
+
+/* Hard limits of a file table. */
+#define TABLE_LINE_MAX		(64 * 1024)
+#define TABLE_FILE_MAX		((size_t)256 * 1024 * 1024)
+
+/* A new empty table; path is for TABLE_FILE (may be NULL otherwise). */
+struct table *table_new(const char *name, enum table_backend, const char *path);
+/*
+ * Adds one entry (value NULL for a list entry) to an inline table. The
+ * first of duplicate keys wins, as in a file. Returns 0, or -1 with errstr
+ * when the key is empty.
+ */
+int	 table_add(struct table *, const char *key, const char *value,
+	    const char **errstr);
+/*
+ * Replaces the content with the table(5) text in data (which need not be
+ * NUL-terminated). Errors are "NAME:LINE: message" where NAME is t->path,
+ * else t->name. On error the old content is kept.
+ */
+int	 table_load_buffer(struct table *, const char *data, size_t len,
+	    const char **errstr);
+/*
+ * Compiles every entry as a regex now (they are otherwise compiled on first
+ * use and cached). -1 with errstr naming the bad entry.
+ */
+int	 table_check_regex(const struct table *, const char **errstr);
 
 /*
  * Loads (or reloads) a file table. On error returns -1 and sets *errstr to
@@ -48,6 +76,19 @@ int	 table_match_mailaddr(const struct table *, const char *addr);
 int	 table_match_netaddr(const struct table *, const struct sockaddr *);
 /* Regex list: any entry (POSIX extended) matches the string. */
 int	 table_match_regex(const struct table *, const char *);
+
+/* Mailaddr list with the sub-address delimiter to strip from addr (0: none). */
+int	 table_match_mailaddr_delim(const struct table *, const char *addr, char delim);
+
+/*
+ * The same matches against one pattern, for rule arguments given as a string
+ * rather than a <table>: "*.example.org", "@example.org", "10.0.0.0/8".
+ */
+int	 table_pattern_domain(const char *pattern, const char *domain);
+int	 table_pattern_mailaddr(const char *pattern, const char *addr, char delim);
+int	 table_pattern_netaddr(const char *pattern, const struct sockaddr *);
+/* Case-insensitive POSIX extended regex; a pattern that does not compile matches nothing. */
+int	 table_pattern_regex(const char *pattern, const char *s);
 
 /* Iterates entries in file order; returns 0 at the end. *iter starts at 0. */
 int	 table_iter(const struct table *, size_t *iter, const char **key, const char **value);
