@@ -25,19 +25,25 @@ enum dot_error {
 struct dot {
 	int		 state;		/* private */
 	size_t		 linelen;	/* private */
-	size_t		 size;		/* message octets so far (after unstuffing, CRLF kept) */
-	size_t		 max_size;
+	size_t		 size;		/* message octets written (after unstuffing, CRLF kept) */
+	size_t		 max_size;	/* SIZE_MAX when dot_init was given 0 */
 	int		 eightbit;	/* a byte >= 0x80 was seen */
 	enum dot_error	 error;
 };
 
+/* max_size 0 means no limit. */
 void	 dot_init(struct dot *, size_t max_size);
 /*
  * Decodes in[0..len): appends the message bytes (CRLF line ends kept, dots
  * unstuffed, the final ".\r\n" removed) to out via the out callback, and
  * stops after the end marker, setting *consumed to the bytes used (the rest
- * is pipelined commands). Works with any chunking of the input. When out
- * returns -1 the error DOT_ERR_WRITE sticks and nothing more is written.
+ * is pipelined commands). Works with any chunking of the input: the bytes
+ * written, the error, eightbit and *consumed are the same for every split.
+ * After an error the bytes before the offending octet have been written
+ * (for DOT_ERR_TOO_BIG exactly max_size of them). When out returns -1 the
+ * error DOT_ERR_WRITE sticks and nothing more is written. out is called
+ * with long runs, never with zero bytes. After DOT_END, further calls
+ * consume nothing and return DOT_END until dot_init.
  */
 enum dot_status dot_feed(struct dot *, const char *in, size_t len,
 	    size_t *consumed, int (*out)(void *arg, const char *, size_t), void *arg);
