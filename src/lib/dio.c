@@ -339,3 +339,82 @@ dio_copy(int in, off_t off, int out, size_t len)
 		return 0;
 	return copy_rw(in, off, out, len);
 }
+
+/* fsyncs the directory that holds path (whose last component was just made). */
+static int
+fsync_parent(const char *path)
+{
+	const char	*slash = strrchr(path, '/');
+	char		*dir;
+	int		 fd, r, saved;
+
+	if (slash == NULL)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (dir == NULL)
+		return -1;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	saved = errno;
+	free(dir);
+	if (fd == -1) {
+		errno = saved;
+		return -1;
+	}
+	r = fsync_dir(fd);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return r;
+}
+
+int
+dio_mkdirs(const char *path, mode_t mode)
+{
+	struct stat	 st;
+	char		*p, *s;
+	int		 saved;
+
+	if (*path == '\0') {
+		errno = ENOENT;
+		return -1;
+	}
+	if ((p = strdup(path)) == NULL)
+		return -1;
+	for (s = p + 1;; s++) {
+		char	 c = *s;
+
+		if (c != '/' && c != '\0')
+			continue;
+		if (s[-1] == '/') {	/* "a//b" or a trailing slash */
+			if (c == '\0')
+				break;
+			continue;
+		}
+		*s = '\0';
+		if (mkdir(p, mode) == 0) {
+			if (fsync_parent(p) == -1)
+				goto fail;
+		} else if (errno == EEXIST) {
+			if (stat(p, &st) == -1)
+				goto fail;
+			if (!S_ISDIR(st.st_mode)) {
+				errno = ENOTDIR;
+				goto fail;
+			}
+		} else
+			goto fail;
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	free(p);
+	return 0;
+fail:
+	saved = errno;
+	free(p);
+	errno = saved;
+	return -1;
+}

@@ -39,5 +39,12 @@ int	dio_close(int fd);
  * that ends early is -1 with errno ENODATA. One crash point ("copy").
  */
 int	dio_copy(int in, off_t off, int out, size_t len);
+/*
+ * mkdir -p: creates the missing directories of path with mode and fsyncs
+ * the parent of each one it creates, so a new directory survives a crash
+ * with the files later put in it. An existing non-directory is ENOTDIR.
+ * Not a crash point (it only does work the first time).
+ */
+int	dio_mkdirs(const char *path, mode_t mode);
 
 #endif

@@ -31,7 +31,7 @@ void	 spool_close(struct spool *);
 /* New random 16-hex-digit id (collision-checked against incoming/ and queue/). */
 void	 spool_new_id(struct spool *, char id[17]);
 
-/* Creates incoming/ID for writing (O_EXCL, 0600); returns the fd or -1. */
+/* Creates incoming/ID for writing (O_EXCL, 0600, O_RDWR); returns the fd or -1. */
 int	 spool_create(struct spool *, const char *id);
 
 /*
@@ -39,7 +39,9 @@ int	 spool_create(struct spool *, const char *id);
  * message (the fd's current content), fsyncs the file, renames it into
  * queue/, fsyncs queue/. Blocking: run it off the event loop. On failure the
  * incoming file is removed and -1 returned with errno (ENOSPC, EDQUOT: the
- * caller answers 452 4.3.1).
+ * caller answers 452 4.3.1; EINVAL: the envelope cannot be stored or its id
+ * is not ID). The fd stays open and the caller's to close. Nothing is left
+ * in queue/ after a failure.
  */
 int	 spool_commit(struct spool *, const char *id, int fd, size_t msglen,
 	    const struct envelope *);
@@ -50,7 +52,9 @@ void	 spool_abort(struct spool *, const char *id);
  * Opens queue/ID and reads its envelope. Returns the fd (read-write, so the
  * state bytes can be rewritten), *msglen is the message length at offset 0.
  * A file without a valid trailer is moved to corrupt/ and -1 returned with
- * *errstr set.
+ * *errstr set (static text) and errno EBADMSG; any other errno (ENOENT, EIO)
+ * means the file was left where it is. The envelope is initialised here;
+ * on success the caller frees it with envelope_free and closes the fd.
  */
 int	 spool_load(struct spool *, const char *id, struct envelope *,
 	    size_t *msglen, const char **errstr);
@@ -61,5 +65,14 @@ int	 spool_remove(struct spool *, const char *id);
 
 /* Calls fn for every id in queue/; removes stale incoming/ files (never committed). */
 int	 spool_scan(struct spool *, void (*fn)(const char *id, void *), void *arg);
+
+/* 1 if id is 16 lowercase hex digits (a name spool functions accept). */
+int	 spool_valid_id(const char *id);
+/* The trailer record, exposed for tests and the fuzzer. */
+void	 spool_trailer_format(char out[SPOOL_TRAILER_LEN], size_t msglen,
+	    size_t envlen);
+/* 0 if t (len must be SPOOL_TRAILER_LEN) is a well-formed trailer; -1 if not. */
+int	 spool_trailer_parse(const char *t, size_t len, size_t *msglen,
+	    size_t *envlen);
 
 #endif

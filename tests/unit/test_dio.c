@@ -234,6 +234,31 @@ t_copy(void)
 	free(got);
 }
 
+static void
+t_mkdirs(void)
+{
+	struct stat	 st;
+	int		 fd;
+
+	T_EQ_INT(dio_mkdirs(tpath("m/a/b//c/"), 0700), 0);
+	T_ASSERT(stat(tpath("m/a/b/c"), &st) == 0 && S_ISDIR(st.st_mode));
+	T_EQ_INT(st.st_mode & 07777, 0700);
+	T_EQ_INT(dio_mkdirs(tpath("m/a/b/c"), 0700), 0);	/* already there */
+	T_EQ_INT(dio_mkdirs(tpath("m/a/b/d"), 0700), 0);
+	T_ASSERT(stat(tpath("m/a/b/d"), &st) == 0 && S_ISDIR(st.st_mode));
+
+	fd = open(tpath("m/file"), O_CREAT | O_WRONLY, 0600);
+	T_ASSERT(fd != -1);
+	close(fd);
+	T_EQ_INT(dio_mkdirs(tpath("m/file"), 0700), -1);
+	T_EQ_INT(errno, ENOTDIR);
+	T_EQ_INT(dio_mkdirs(tpath("m/file/sub"), 0700), -1);
+	T_EQ_INT(errno, ENOTDIR);
+	T_EQ_INT(dio_mkdirs("", 0700), -1);
+	T_EQ_INT(errno, ENOENT);
+	T_EQ_INT(dio_mkdirs("/", 0700), 0);
+}
+
 /* The steps every crash point test runs: 8 counted calls. */
 static void
 do_steps(void)
@@ -377,6 +402,7 @@ test_main(void)
 	t_run("partial_writes", t_partial_writes);
 	t_run("rename_link", t_rename_link);
 	t_run("copy", t_copy);
+	t_run("mkdirs", t_mkdirs);
 #ifdef TEGAMI_CRASHPOINTS
 	t_run("crash_log_counts", t_crash_log_counts);
 	t_run("crash_at_each_point", t_crash_at_each_point);
