@@ -15,7 +15,7 @@
 #include "conf/table.h"
 #include "lib/xalloc.h"
 
-/* The host's own names, looked up once: gethostname() and its canonical name. */
+/* The host's own names, looked up once: gethostname() and its canonical form. */
 static char		*host_name;
 static char		*host_canon;
 static pthread_once_t	 host_once = PTHREAD_ONCE_INIT;
@@ -141,7 +141,7 @@ rcpt_domain(const struct match_ctx *ctx)
 	return at != NULL ? at + 1 : "";
 }
 
-/* A condition's argument applied to a domain name (rdns, helo, recipient domain). */
+/* A condition's argument applied to a domain name (rdns, helo, rcpt domain). */
 static int
 arg_domain(const struct cond *c, const char *name)
 {
@@ -155,7 +155,7 @@ arg_domain(const struct cond *c, const char *name)
 	return c->value != NULL && table_pattern_domain(c->value, name);
 }
 
-/* A condition's argument applied to a mail address; the null sender matches nothing. */
+/* A condition's argument applied to an address; the null sender matches none. */
 static int
 arg_mailaddr(const struct conf *conf, const struct cond *c, const char *addr)
 {

@@ -41,7 +41,8 @@ add_rule(struct action *a, size_t n, const struct cond *conds)
 	struct match	*m = xcalloc(1, sizeof(*m));
 
 	m->conds = xreallocarray(NULL, n ? n : 1, sizeof(*conds));
-	memcpy(m->conds, conds, n * sizeof(*conds));
+	if (n > 0)
+		memcpy(m->conds, conds, n * sizeof(*conds));
 	m->nconds = n;
 	m->action = a;
 	m->reject = a == NULL;
@@ -544,8 +545,8 @@ test_conf_file(void)
 	conf = conf_load(path, &errors, NULL);
 	if (conf == NULL)
 		fprintf(stderr, "%s", errors.data ? errors.data : "");
-	T_ASSERT(conf != NULL);
 	buf_free(&errors);
+	T_ASSERT(conf != NULL);
 
 	/* From outside, to the hosted domain. */
 	ctx = net("192.0.2.1", "abuse@mtkn.jp");
