@@ -1,0 +1,68 @@
+/* tegamid: parse flags, load and check the config, then hand over to the parent process. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "parent/parent.h"
+
+#define TEGAMI_DEFAULT_CONF	"/etc/tegami/tegami.conf"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: tegamid [-dnv] [-f file]\n");
+	exit(1);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char	*path = TEGAMI_DEFAULT_CONF;
+	struct buf	 errors, warnings;
+	struct conf	*conf;
+	int		 ch, foreground = 0, check = 0, verbose = 0;
+
+	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+		switch (ch) {
+		case 'd':
+			foreground = 1;
+			break;
+		case 'f':
+			path = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	log_init(1, verbose);
+	buf_init(&errors, 0);
+	buf_init(&warnings, 0);
+	conf = conf_load(path, &errors, &warnings);
+	if (warnings.len)
+		fprintf(stderr, "%s", warnings.data);
+	if (conf == NULL) {
+		fprintf(stderr, "%s", errors.data ? errors.data : "configuration error\n");
+		return 1;
+	}
+	buf_free(&errors);
+	buf_free(&warnings);
+	if (check) {
+		fprintf(stderr, "configuration OK\n");
+		return 0;
+	}
+	if (!foreground)
+		log_init(0, verbose);
+	parent_run(conf, path, foreground);
+}

@@ -1,0 +1,315 @@
+/* The control socket: local enqueue for everyone, queue and table commands for the admin. */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "conf/conf.h"
+#include "lib/ipc.h"
+#include "lib/log.h"
+#include "lib/msg.h"
+#include "lib/xalloc.h"
+#include "queue/queue.h"
+
+#define CONTROL_LINE_MAX	1024
+#define CONTROL_TIMEOUT_SECS	30
+
+struct control_client {
+	struct bufferevent	*bev;
+	uid_t			 uid;
+	uint64_t		 req;		/* waiting for a reload result, or 0 */
+	struct control_client	*next;
+};
+
+static struct control_client	*waiting_reload;
+static uint64_t			 next_req;
+
+static void	control_on_read(struct bufferevent *, void *);
+static void	control_on_event(struct bufferevent *, short, void *);
+
+static void
+control_finish(struct control_client *cc)
+{
+	struct control_client	**pp;
+
+	for (pp = &waiting_reload; *pp; pp = &(*pp)->next)
+		if (*pp == cc) {
+			*pp = cc->next;
+			break;
+		}
+	bufferevent_free(cc->bev);
+	free(cc);
+}
+
+/* Closes once everything written has gone out. */
+static void
+control_on_drained(struct bufferevent *bev, void *arg)
+{
+	control_finish(arg);
+}
+
+static void
+control_done(struct control_client *cc)
+{
+	bufferevent_disable(cc->bev, EV_READ);
+	bufferevent_setcb(cc->bev, NULL, control_on_drained, control_on_event, cc);
+	if (evbuffer_get_length(bufferevent_get_output(cc->bev)) == 0)
+		control_finish(cc);
+}
+
+static void
+control_printf(struct control_client *cc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+control_printf(struct control_client *cc, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	evbuffer_add_vprintf(bufferevent_get_output(cc->bev), fmt, ap);
+	va_end(ap);
+}
+
+static void
+control_show_queue(struct control_client *cc, int json)
+{
+	struct qmsg	*q;
+	time_t		 now = time(NULL);
+	int		 first = 1;
+
+	if (json)
+		control_printf(cc, "[");
+	TAILQ_FOREACH(q, &queue_server.msgs, entry) {
+		const char	*err = q->last_error ? q->last_error : "";
+		long long	 next = q->next_try > now ? (long long)(q->next_try - now) : 0;
+
+		if (json) {
+			/* Values are addresses and our own texts; escape the JSON specials. */
+			struct buf	 e;
+			const char	*p;
+
+			buf_init(&e, 0);
+			for (p = err; *p; p++) {
+				if (*p == '"' || *p == '\\')
+					buf_addc(&e, '\\');
+				if ((unsigned char)*p < 0x20)
+					buf_addf(&e, "\\u%04x", (unsigned char)*p);
+				else
+					buf_addc(&e, *p);
+			}
+			control_printf(cc, "%s{\"id\":\"%s\",\"age\":%lld,\"size\":%zu,"
+			    "\"sender\":\"%s\",\"pending\":%zu,\"recipients\":%zu,"
+			    "\"next_try\":%lld,\"last_error\":\"%s\"}", first ? "" : ",",
+			    q->id, (long long)(now - q->ctime), q->msglen, q->sender,
+			    q->npending, q->ndeliveries, next, e.data ? e.data : "");
+			buf_free(&e);
+		} else
+			control_printf(cc, "%s %lds %zu <%s> pending=%zu/%zu next=%llds "
+			    "error=\"%s\"\n", q->id, (long)(now - q->ctime), q->msglen,
+			    q->sender, q->npending, q->ndeliveries, next, err);
+		first = 0;
+	}
+	if (json)
+		control_printf(cc, "]\n");
+}
+
+static void
+control_schedule(struct control_client *cc, const char *arg, int remove)
+{
+	struct qmsg	*q, *tmp;
+	int		 n = 0;
+
+	for (q = TAILQ_FIRST(&queue_server.msgs); q != NULL; q = tmp) {
+		tmp = TAILQ_NEXT(q, entry);
+		if (strcmp(arg, "all") != 0 && strcmp(arg, q->id) != 0)
+			continue;
+		n++;
+		if (remove) {
+			if (q->loaded > 1) {
+				control_printf(cc, "%s: being delivered, not removed\n",
+				    q->id);
+				n--;
+				continue;
+			}
+			log_msg(LOG_INFO, "%s queue removed-by-admin", q->id);
+			sched_remove(q);
+		} else {
+			q->next_try = time(NULL);
+			sched_now(q);
+		}
+	}
+	if (n == 0 && strcmp(arg, "all") != 0)
+		control_printf(cc, "error: no message %s in the queue\n", arg);
+	else
+		control_printf(cc, "%d message%s %s\n", n, n == 1 ? "" : "s",
+		    remove ? "removed" : "scheduled");
+}
+
+static void
+control_reload(struct control_client *cc, const char *table)
+{
+	struct ipc_out	 o;
+
+	cc->req = ++next_req;
+	cc->next = waiting_reload;
+	waiting_reload = cc;
+	ipc_begin(&o, MSG_RELOAD, cc->req);
+	ipc_add_str(&o, table);
+	ipc_send(queue_server.parent, &o);
+}
+
+void
+control_reload_result(uint64_t id, int ok, const char *message)
+{
+	struct control_client	*cc;
+
+	for (cc = waiting_reload; cc; cc = cc->next)
+		if (cc->req == id)
+			break;
+	if (cc == NULL)
+		return;
+	control_printf(cc, "%s%s\n", ok ? "" : "error: ",
+	    message ? message : (ok ? "ok" : "failed"));
+	control_done(cc);
+}
+
+static void
+control_command(struct control_client *cc, char *line)
+{
+	int	 admin = cc->uid == 0 || cc->uid == geteuid();
+
+	if (strcmp(line, "ENQUEUE") == 0) {
+		struct ipc_out	 o;
+		int		 fd;
+
+		if (queue_server.nsmtp == 0) {
+			control_printf(cc, "421 4.3.0 not accepting mail now\r\n");
+			control_done(cc);
+			return;
+		}
+		/* The client's socket becomes an SMTP session in the smtp process. */
+		fd = dup(bufferevent_getfd(cc->bev));
+		if (fd == -1) {
+			control_printf(cc, "421 4.3.0 %s\r\n", strerror(errno));
+			control_done(cc);
+			return;
+		}
+		ipc_begin(&o, MSG_SMTP_LOCAL_SESSION, 0);
+		ipc_add_u32(&o, (uint32_t)cc->uid);
+		ipc_add_fd(&o, fd);
+		ipc_send(queue_server.smtp[queue_server.nsmtp - 1], &o);
+		control_finish(cc);
+		return;
+	}
+	if (!admin) {
+		control_printf(cc, "error: permission denied\n");
+		log_msg(LOG_WARNING, "control: uid %u refused: %s",
+		    (unsigned)cc->uid, line);
+		control_done(cc);
+		return;
+	}
+	if (strcmp(line, "SHOW QUEUE") == 0)
+		control_show_queue(cc, 0);
+	else if (strcmp(line, "SHOW QUEUE JSON") == 0)
+		control_show_queue(cc, 1);
+	else if (strcmp(line, "SHOW STATS") == 0)
+		control_printf(cc, "queue.messages=%zu\nreceived=%llu\n"
+		    "delivered=%llu\nfailed=%llu\ndeferred=%llu\n",
+		    queue_server.nmsgs, queue_server.received,
+		    queue_server.delivered, queue_server.failed,
+		    queue_server.tempfailed);
+	else if (strncmp(line, "SCHEDULE ", 9) == 0)
+		control_schedule(cc, line + 9, 0);
+	else if (strncmp(line, "REMOVE ", 7) == 0)
+		control_schedule(cc, line + 7, 1);
+	else if (strncmp(line, "UPDATE TABLE ", 13) == 0) {
+		control_reload(cc, line + 13);
+		return;
+	} else if (strcmp(line, "RELOAD") == 0) {
+		control_reload(cc, NULL);
+		return;
+	} else
+		control_printf(cc, "error: unknown command\n");
+	control_done(cc);
+}
+
+static void
+control_on_read(struct bufferevent *bev, void *arg)
+{
+	struct control_client	*cc = arg;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	char			*line;
+	size_t			 n;
+
+	if (cc->req)
+		return;
+	line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF);
+	if (line == NULL) {
+		if (evbuffer_get_length(in) > CONTROL_LINE_MAX) {
+			control_printf(cc, "error: line too long\n");
+			control_done(cc);
+		}
+		return;
+	}
+	if (n > CONTROL_LINE_MAX || strlen(line) != n)
+		control_printf(cc, "error: bad command line\n"), control_done(cc);
+	else
+		control_command(cc, line);
+	free(line);
+}
+
+static void
+control_on_event(struct bufferevent *bev, short what, void *arg)
+{
+	control_finish(arg);
+}
+
+static void
+control_on_accept(struct evconnlistener *el, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct control_client	*cc;
+	struct ucred		 cred;
+	socklen_t		 len = sizeof(cred);
+	struct timeval		 tv = { CONTROL_TIMEOUT_SECS, 0 };
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
+		close(fd);
+		return;
+	}
+	cc = xcalloc(1, sizeof(*cc));
+	cc->uid = cred.uid;
+	cc->bev = bufferevent_socket_new(queue_server.base, fd,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (cc->bev == NULL) {
+		close(fd);
+		free(cc);
+		return;
+	}
+	bufferevent_setcb(cc->bev, control_on_read, NULL, control_on_event, cc);
+	bufferevent_set_timeouts(cc->bev, &tv, &tv);
+	bufferevent_enable(cc->bev, EV_READ | EV_WRITE);
+}
+
+void
+control_init(int fd)
+{
+	struct evconnlistener	*el;
+
+	evutil_make_socket_nonblocking(fd);
+	el = evconnlistener_new(queue_server.base, control_on_accept, NULL,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	if (el == NULL)
+		fatalx("control: evconnlistener_new");
+}

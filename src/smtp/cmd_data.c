@@ -1,0 +1,428 @@
+/* DATA and BDAT: the message body into the queue file, then the commit that earns the 250. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include "conf/conf.h"
+#include "lib/dio.h"
+#include "lib/ipc.h"
+#include "lib/log.h"
+#include "lib/msg.h"
+#include "lib/xalloc.h"
+#include "mail/received.h"
+#include "smtp/session.h"
+
+/* Writes what wbuf holds to the queue file; a failure is remembered, not fatal. */
+static void
+smtp_wflush(struct smtp_session *s)
+{
+	if (s->wbuf.len == 0)
+		return;
+	if (s->write_errno == 0 && dio_write(s->qfd, s->wbuf.data, s->wbuf.len) == -1)
+		s->write_errno = errno ? errno : EIO;
+	if (s->write_errno == 0)
+		s->msglen += s->wbuf.len;
+	buf_reset(&s->wbuf);
+}
+
+/*
+ * Appends body bytes. The queue holds messages with LF line ends, as
+ * Maildir readers expect; CRLF is restored on the wire when relaying.
+ */
+static void
+smtp_wadd(struct smtp_session *s, const char *p, size_t n, int data_mode)
+{
+	const char	*end = p + n;
+
+	while (p < end) {
+		const char	*cr = memchr(p, '\r', (size_t)(end - p));
+		size_t		 run = (size_t)((cr ? cr : end) - p);
+
+		if (s->cr_pending) {
+			/* BDAT: a CR closed the previous chunk; keep it unless LF follows. */
+			s->cr_pending = 0;
+			if (*p != '\n')
+				buf_addc(&s->wbuf, '\r');
+		}
+		if (run)
+			buf_add(&s->wbuf, p, run);
+		p += run;
+		if (cr == NULL)
+			break;
+		p++;	/* the CR */
+		if (p == end) {
+			if (!data_mode)
+				s->cr_pending = 1;
+		} else if (*p != '\n')
+			buf_addc(&s->wbuf, '\r');
+		/* DATA mode: the decoder guarantees every CR precedes an LF. */
+	}
+	if (s->wbuf.len >= SMTP_WBUF_SIZE)
+		smtp_wflush(s);
+}
+
+static int
+smtp_dot_out(void *arg, const char *p, size_t n)
+{
+	smtp_wadd(arg, p, n, 1);
+	return 0;
+}
+
+static void
+smtp_add_received(struct smtp_session *s)
+{
+	struct received_info	 ri;
+	char			 rcpt[ADDR_PATH_MAX + 1];
+
+	memset(&ri, 0, sizeof(ri));
+	ri.helo = s->helo[0] ? s->helo : NULL;
+	ri.rdns = NULL;
+	ri.addr = s->from_socket ? NULL : s->addr;
+	ri.mask_src = s->from_socket ||
+	    (s->listener && (s->listener->flags & LF_MASK_SRC));
+	ri.hostname = smtp_hostname(s);
+	ri.protocol = received_protocol(s->esmtp, 0, 0, s->smtputf8);
+	ri.queue_id = s->qid;
+	if (s->nrcpt == 1 && s->env.ndeliveries > 0) {
+		snprintf(rcpt, sizeof(rcpt), "%s", s->env.deliveries[0].rcpt);
+		ri.recipient = rcpt;
+	}
+	ri.when = time(NULL);
+	received_header(&s->wbuf, &ri);
+	/* The header builder writes CRLF; the queue keeps LF. */
+	{
+		size_t	 i, o = 0;
+
+		for (i = 0; i < s->wbuf.len; i++)
+			if (!(s->wbuf.data[i] == '\r' && i + 1 < s->wbuf.len &&
+			    s->wbuf.data[i + 1] == '\n'))
+				s->wbuf.data[o++] = s->wbuf.data[i];
+		s->wbuf.len = o;
+		s->wbuf.data[o] = '\0';
+	}
+}
+
+static void
+smtp_request_create(struct smtp_session *s)
+{
+	struct ipc_out	 o;
+
+	ipc_begin(&o, MSG_QUEUE_CREATE, s->id);
+	ipc_send(s->server->queue, &o);
+	s->wait = W_CREATE;
+}
+
+void
+smtp_cmd_data(struct smtp_session *s, struct smtp_cmd *cmd)
+{
+	if (s->state == S_MAIL) {
+		smtp_reply(s, 554, "5.5.1", "No valid recipients");
+		return;
+	}
+	if (s->state != S_RCPT) {
+		smtp_reply(s, 503, "5.5.1", "Need RCPT before DATA");
+		return;
+	}
+	smtp_request_create(s);
+}
+
+void
+smtp_cmd_bdat(struct smtp_session *s, struct smtp_cmd *cmd)
+{
+	if (s->state != S_RCPT && s->state != S_BDAT) {
+		/*
+		 * The chunk's octets follow whatever we say; RFC 3030 2 wants
+		 * them read and thrown away so the session stays in step.
+		 */
+		s->bdat_discard = 1;
+		s->bdat_text = s->state == S_MAIL ? "No valid recipients" :
+		    "Need RCPT before BDAT";
+		s->chunk_left = (size_t)cmd->chunk_size;
+		smtp_bdat_input(s);
+		return;
+	}
+	s->chunk_left = (size_t)cmd->chunk_size;
+	s->chunk_last = cmd->last;
+	if (s->state == S_RCPT) {
+		s->state = S_BDAT;
+		smtp_request_create(s);
+		return;
+	}
+	if (s->chunk_left == 0)
+		smtp_bdat_input(s);
+}
+
+void
+smtp_queue_created(struct smtp_session *s, const char *qid, int fd)
+{
+	s->wait = W_NONE;
+	if (s->closing) {
+		struct ipc_out	 o;
+
+		ipc_begin(&o, MSG_QUEUE_ABORT, s->id);
+		ipc_add_str(&o, qid);
+		ipc_send(s->server->queue, &o);
+		close(fd);
+		smtp_close(s);
+		return;
+	}
+	snprintf(s->qid, sizeof(s->qid), "%s", qid);
+	s->qfd = fd;
+	s->msglen = 0;
+	buf_reset(&s->wbuf);
+	smtp_add_received(s);
+	if (s->state == S_BDAT) {
+		if (s->chunk_left == 0)
+			smtp_bdat_input(s);
+	} else {
+		s->state = S_DATA;
+		dot_init(&s->dot, s->server->conf->max_message_size);
+		smtp_reply(s, 354, NULL, "End data with <CR><LF>.<CR><LF>");
+	}
+	smtp_process(s);
+}
+
+void
+smtp_data_abort(struct smtp_session *s)
+{
+	struct ipc_out	 o;
+
+	if (s->qid[0] == '\0')
+		return;
+	ipc_begin(&o, MSG_QUEUE_ABORT, s->id);
+	ipc_add_str(&o, s->qid);
+	ipc_send(s->server->queue, &o);
+	if (s->qfd != -1)
+		close(s->qfd);
+	s->qfd = -1;
+	s->qid[0] = '\0';
+}
+
+/* Answers a failed body and forgets the transaction. */
+static void
+smtp_body_refused(struct smtp_session *s, int code, const char *enh,
+    const char *text)
+{
+	log_msg(LOG_INFO, "%016llx smtp message-refused address=%s from=<%s> "
+	    "code=%d reason=\"%s\"", (unsigned long long)s->id, s->addr,
+	    s->env.sender ? s->env.sender : "", code, text);
+	smtp_reply(s, code, enh, "%s", text);
+	smtp_tx_reset(s);
+}
+
+static void
+smtp_storage_refused(struct smtp_session *s, int err)
+{
+	if (err == ENOSPC || err == EDQUOT)
+		smtp_body_refused(s, 452, "4.3.1", "Insufficient system storage");
+	else
+		smtp_body_refused(s, 451, "4.3.0", "Local error in processing");
+}
+
+/* The body is complete: send the envelope to the queue for the durable commit. */
+static void
+smtp_commit(struct smtp_session *s)
+{
+	struct ipc_out	 o;
+	struct buf	 text;
+	size_t		 off;
+
+	smtp_wflush(s);
+	if (s->write_errno) {
+		smtp_storage_refused(s, s->write_errno);
+		return;
+	}
+	memcpy(s->env.id, s->qid, sizeof(s->env.id));
+	s->env.ctime = time(NULL);
+	x_free(&s->env.helo);
+	s->env.helo = xstrdup(s->helo);
+	x_free(&s->env.client_addr);
+	s->env.client_addr = xstrdup(s->addr);
+	s->env.smtputf8 = s->smtputf8;
+	s->env.body_8bit = s->body_8bit || s->dot.eightbit;
+	buf_init(&text, 0);
+	if (envelope_serialize(&s->env, &text) == -1)
+		fatalx("envelope_serialize");
+	/* Large envelopes (many recipients) go in parts; the last one commits. */
+	for (off = 0; text.len - off > IPC_MAX_PAYLOAD - 256; off += IPC_MAX_PAYLOAD - 256) {
+		ipc_begin(&o, MSG_QUEUE_COMMIT, s->id);
+		ipc_add_str(&o, s->qid);
+		ipc_add_u64(&o, UINT64_MAX);	/* more parts follow */
+		ipc_add_data(&o, text.data + off, IPC_MAX_PAYLOAD - 256);
+		ipc_send(s->server->queue, &o);
+	}
+	ipc_begin(&o, MSG_QUEUE_COMMIT, s->id);
+	ipc_add_str(&o, s->qid);
+	ipc_add_u64(&o, s->msglen);
+	ipc_add_data(&o, text.data + off, text.len - off);
+	ipc_send(s->server->queue, &o);
+	buf_free(&text);
+	close(s->qfd);
+	s->qfd = -1;
+	s->wait = W_COMMIT;
+}
+
+void
+smtp_queue_committed(struct smtp_session *s)
+{
+	size_t	 i;
+
+	s->wait = W_NONE;
+	for (i = 0; i < s->env.ndeliveries; i++)
+		log_msg(LOG_INFO, "%s smtp accepted address=%s from=<%s> to=<%s> "
+		    "size=%zu", s->qid, s->addr, s->env.sender,
+		    s->env.deliveries[i].rcpt, s->msglen);
+	if (!s->closing)
+		smtp_reply(s, 250, "2.0.0", "Ok: queued as %s", s->qid);
+	s->qid[0] = '\0';	/* committed: nothing to abort */
+	s->nmails++;
+	smtp_tx_reset(s);
+	if (s->closing)
+		smtp_close(s);
+	else
+		smtp_process(s);
+}
+
+void
+smtp_queue_failed(struct smtp_session *s, int err)
+{
+	int	 was_create = s->wait == W_CREATE;
+
+	s->wait = W_NONE;
+	if (s->qfd != -1)
+		close(s->qfd);
+	s->qfd = -1;
+	s->qid[0] = '\0';	/* the queue removed its file */
+	log_msg(LOG_ERR, "%016llx smtp queue-error address=%s error=\"%s\"",
+	    (unsigned long long)s->id, s->addr, strerror(err));
+	if (s->closing) {
+		smtp_close(s);
+		return;
+	}
+	if (was_create && s->state == S_BDAT) {
+		/* The chunks still arrive: swallow them, answer at each. */
+		s->bdat_failed = (err == ENOSPC || err == EDQUOT) ? 452 : 451;
+		s->bdat_enh = s->bdat_failed == 452 ? "4.3.1" : "4.3.0";
+		s->bdat_text = s->bdat_failed == 452 ?
+		    "Insufficient system storage" : "Local error in processing";
+	} else
+		smtp_storage_refused(s, err);
+	smtp_process(s);
+}
+
+static void
+smtp_data_done(struct smtp_session *s)
+{
+	s->state = S_RCPT;	/* until the commit resolves */
+	switch (s->dot.error) {
+	case DOT_OK:
+		smtp_commit(s);
+		return;
+	case DOT_ERR_TOO_BIG:
+		smtp_body_refused(s, 552, "5.3.4", "Message too big for system");
+		return;
+	case DOT_ERR_WRITE:
+		smtp_storage_refused(s, s->write_errno ? s->write_errno : EIO);
+		return;
+	case DOT_ERR_LINE_TOO_LONG:
+		smtp_body_refused(s, 550, "5.6.0", "Line too long: more than "
+		    "1000 octets (RFC 5321 4.5.3.1.6)");
+		return;
+	default:
+		smtp_body_refused(s, 550, "5.6.0", dot_strerror(s->dot.error));
+		return;
+	}
+}
+
+int
+smtp_data_input(struct smtp_session *s)
+{
+	struct evbuffer		*in = bufferevent_get_input(s->bev);
+	struct evbuffer_iovec	 v;
+	size_t			 consumed;
+	enum dot_status		 st;
+
+	if (evbuffer_get_length(in) == 0)
+		return 0;
+	if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+		return 0;
+	st = dot_feed(&s->dot, v.iov_base, v.iov_len, &consumed, smtp_dot_out, s);
+	evbuffer_drain(in, consumed);
+	if (s->write_errno && s->dot.error == DOT_OK)
+		s->dot.error = DOT_ERR_WRITE;
+	if (st == DOT_END)
+		smtp_data_done(s);
+	return 1;
+}
+
+int
+smtp_bdat_input(struct smtp_session *s)
+{
+	struct evbuffer		*in = bufferevent_get_input(s->bev);
+	struct evbuffer_iovec	 v;
+	size_t			 n;
+	size_t			 max = s->server->conf->max_message_size;
+
+	if (s->bdat_discard) {
+		n = evbuffer_get_length(in) < s->chunk_left ?
+		    evbuffer_get_length(in) : s->chunk_left;
+		evbuffer_drain(in, n);
+		s->chunk_left -= n;
+		if (s->chunk_left > 0)
+			return 0;
+		s->bdat_discard = 0;
+		smtp_reply(s, 503, "5.5.1", "%s", s->bdat_text);
+		return 1;
+	}
+	while (s->chunk_left > 0) {
+		if (evbuffer_get_length(in) == 0)
+			return 0;
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+			return 0;
+		n = v.iov_len < s->chunk_left ? v.iov_len : s->chunk_left;
+		if (s->bdat_failed == 0) {
+			if (s->msglen + s->wbuf.len + n > max) {
+				s->bdat_failed = 552;
+				s->bdat_enh = "5.3.4";
+				s->bdat_text = "Message too big for system";
+			} else
+				smtp_wadd(s, v.iov_base, n, 0);
+		}
+		evbuffer_drain(in, n);
+		s->chunk_left -= n;
+	}
+	/* The whole chunk is in. */
+	if (s->bdat_failed == 0 && s->write_errno) {
+		s->bdat_failed = (s->write_errno == ENOSPC ||
+		    s->write_errno == EDQUOT) ? 452 : 451;
+		s->bdat_enh = s->bdat_failed == 452 ? "4.3.1" : "4.3.0";
+		s->bdat_text = s->bdat_failed == 452 ?
+		    "Insufficient system storage" : "Local error in processing";
+	}
+	if (s->bdat_failed) {
+		int	 code = s->bdat_failed;
+
+		if (s->chunk_last)
+			smtp_body_refused(s, code, s->bdat_enh, s->bdat_text);
+		else
+			smtp_reply(s, code, s->bdat_enh, "%s", s->bdat_text);
+		return 1;
+	}
+	if (!s->chunk_last) {
+		smtp_reply(s, 250, "2.0.0", "Chunk received");
+		return 1;
+	}
+	if (s->cr_pending) {
+		s->cr_pending = 0;
+		buf_addc(&s->wbuf, '\r');
+	}
+	s->state = S_RCPT;
+	smtp_commit(s);
+	return 1;
+}

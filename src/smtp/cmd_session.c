@@ -1,0 +1,85 @@
+/* Session-level SMTP commands: HELO, EHLO, RSET, NOOP, QUIT, HELP, VRFY, EXPN, and refusals. */
+#include <stdio.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include "conf/conf.h"
+#include "lib/log.h"
+#include "smtp/session.h"
+
+void
+smtp_cmd_helo(struct smtp_session *s, struct smtp_cmd *cmd)
+{
+	struct evbuffer	*out = bufferevent_get_output(s->bev);
+	const struct conf *conf = s->server->conf;
+
+	if (s->state == S_DATA || s->state == S_BDAT) {
+		smtp_reply(s, 503, "5.5.1", "Bad sequence of commands");
+		return;
+	}
+	/* RFC 5321 4.1.4: HELO/EHLO in a session resets any transaction. */
+	s->state = S_READY;
+	smtp_tx_reset(s);
+	snprintf(s->helo, sizeof(s->helo), "%s", cmd->arg);
+	s->esmtp = cmd->verb == SMTP_EHLO;
+	if (!s->esmtp) {
+		smtp_reply(s, 250, NULL, "%s Hello %s [%s]", smtp_hostname(s),
+		    s->helo, s->addr);
+		return;
+	}
+	evbuffer_add_printf(out, "250-%s Hello %s [%s]\r\n", smtp_hostname(s),
+	    s->helo, s->addr);
+	evbuffer_add_printf(out, "250-PIPELINING\r\n");
+	evbuffer_add_printf(out, "250-SIZE %zu\r\n", conf->max_message_size);
+	evbuffer_add_printf(out, "250-8BITMIME\r\n");
+	evbuffer_add_printf(out, "250-ENHANCEDSTATUSCODES\r\n");
+	evbuffer_add_printf(out, "250-SMTPUTF8\r\n");
+	evbuffer_add_printf(out, "250-CHUNKING\r\n");
+	evbuffer_add_printf(out, "250 HELP\r\n");
+}
+
+void
+smtp_cmd_misc(struct smtp_session *s, struct smtp_cmd *cmd)
+{
+	switch (cmd->verb) {
+	case SMTP_RSET:
+		smtp_tx_reset(s);
+		smtp_reply(s, 250, "2.0.0", "Ok");
+		break;
+	case SMTP_NOOP:
+		smtp_reply(s, 250, "2.0.0", "Ok");
+		break;
+	case SMTP_QUIT:
+		smtp_reply(s, 221, "2.0.0", "%s Bye", smtp_hostname(s));
+		s->state = S_QUIT;
+		smtp_close(s);
+		break;
+	case SMTP_HELP:
+		smtp_reply(s, 214, "2.0.0", "Commands: HELO EHLO MAIL RCPT DATA "
+		    "BDAT RSET NOOP QUIT HELP VRFY");
+		break;
+	case SMTP_VRFY:
+		/* RFC 5321 3.5.3: answer without saying whether the user exists. */
+		smtp_reply(s, 252, "2.5.2", "Cannot VRFY user, but will accept "
+		    "message and attempt delivery");
+		break;
+	case SMTP_EXPN:
+		smtp_reply(s, 502, "5.5.1", "EXPN not available");
+		break;
+	case SMTP_LHLO:
+		smtp_reply(s, 500, "5.5.1", "LHLO is for LMTP");
+		break;
+	case SMTP_STARTTLS:
+		smtp_reply(s, 502, "5.5.1", "STARTTLS not available on this "
+		    "listener");
+		break;
+	case SMTP_AUTH:
+		smtp_reply(s, 502, "5.5.1", "AUTH not available on this listener");
+		break;
+	default:
+		smtp_reply(s, 500, "5.5.2", "Command unrecognized");
+		break;
+	}
+}

@@ -1,0 +1,347 @@
+/* SMTP session life cycle: greeting, reading command lines, dispatch, replies, close. */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "conf/conf.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
+#include "smtp/session.h"
+
+/* Bytes of unprocessed input a session may hold before reading pauses. */
+#define SMTP_INPUT_HIGHWATER	(256 * 1024)
+
+static void	smtp_on_read(struct bufferevent *, void *);
+static void	smtp_on_write(struct bufferevent *, void *);
+static void	smtp_on_event(struct bufferevent *, short, void *);
+static void	smtp_free(struct smtp_session *);
+static void	smtp_dispatch(struct smtp_session *, const char *, size_t);
+
+static int
+addr_is_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+
+		return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+		const uint8_t *a = sin6->sin6_addr.s6_addr;
+
+		if (IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr))
+			return 1;
+		return IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) && a[12] == 127;
+	}
+	return 0;
+}
+
+const char *
+smtp_hostname(const struct smtp_session *s)
+{
+	if (s->listener && s->listener->hostname)
+		return s->listener->hostname;
+	return s->server->conf->hostname;
+}
+
+struct smtp_session *
+smtp_find(struct smtp_server *srv, uint64_t id)
+{
+	struct smtp_session	*s;
+
+	TAILQ_FOREACH(s, &srv->sessions, entry)
+		if (s->id == id)
+			return s;
+	return NULL;
+}
+
+void
+smtp_session_new(struct smtp_server *srv, int fd, struct listener *l,
+    const struct sockaddr *sa, socklen_t salen, int from_socket, unsigned uid)
+{
+	struct smtp_session	*s = xcalloc(1, sizeof(*s));
+
+	s->server = srv;
+	s->id = ++srv->next_id;
+	s->listener = l;
+	s->qfd = -1;
+	s->from_socket = from_socket;
+	s->uid = uid;
+	envelope_init(&s->env);
+	buf_init(&s->wbuf, 0);
+	if (from_socket) {
+		snprintf(s->addr, sizeof(s->addr), "local");
+		s->local = 1;
+	} else {
+		memcpy(&s->peer, sa, salen);
+		s->local = addr_is_loopback(sa);
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+			    s->addr, sizeof(s->addr));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+			    s->addr, sizeof(s->addr));
+		else
+			snprintf(s->addr, sizeof(s->addr), "unknown");
+	}
+	s->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (s->bev == NULL) {
+		log_msg(LOG_ERR, "smtp: bufferevent_socket_new failed");
+		close(fd);
+		free(s);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);
+	srv->nsessions++;
+	bufferevent_setcb(s->bev, smtp_on_read, smtp_on_write, smtp_on_event, s);
+	bufferevent_setwatermark(s->bev, EV_READ, 0, SMTP_INPUT_HIGHWATER);
+	{
+		struct timeval	 tv = { SMTP_TIMEOUT_SECS, 0 };
+
+		bufferevent_set_timeouts(s->bev, &tv, &tv);
+	}
+	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	log_msg(LOG_INFO, "%016llx smtp connect address=%s listener=%s",
+	    (unsigned long long)s->id, s->addr,
+	    from_socket ? "socket" : (l && l->on ? l->on : "?"));
+	s->state = S_GREETING;
+	smtp_reply(s, 220, NULL, "%s ESMTP tegami", smtp_hostname(s));
+}
+
+void
+smtp_reply_raw(struct smtp_session *s, const char *p, size_t n)
+{
+	evbuffer_add(bufferevent_get_output(s->bev), p, n);
+}
+
+void
+smtp_reply(struct smtp_session *s, int code, const char *enhanced,
+    const char *fmt, ...)
+{
+	char		 text[512];
+	va_list		 ap;
+	size_t		 i;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	/* A reply is one line whatever the arguments held. */
+	for (i = 0; text[i]; i++)
+		if (text[i] == '\r' || text[i] == '\n')
+			text[i] = ' ';
+	if (enhanced)
+		evbuffer_add_printf(bufferevent_get_output(s->bev), "%d %s %s\r\n",
+		    code, enhanced, text);
+	else
+		evbuffer_add_printf(bufferevent_get_output(s->bev), "%d %s\r\n",
+		    code, text);
+	if (code >= 500)
+		s->errors++;
+	if (log_verbose() > 1)
+		log_msg(LOG_DEBUG, "%016llx smtp reply=\"%d %s\"",
+		    (unsigned long long)s->id, code, text);
+}
+
+void
+smtp_tx_reset(struct smtp_session *s)
+{
+	if (s->qid[0] != '\0')
+		smtp_data_abort(s);
+	envelope_free(&s->env);
+	envelope_init(&s->env);
+	s->nrcpt = 0;
+	s->declared_size = -1;
+	s->body_8bit = 0;
+	s->smtputf8 = 0;
+	s->msglen = 0;
+	s->write_errno = 0;
+	s->chunk_left = 0;
+	s->chunk_last = 0;
+	s->bdat_failed = 0;
+	s->cr_pending = 0;
+	s->bdat_discard = 0;
+	buf_reset(&s->wbuf);
+	if (s->state != S_GREETING && s->state != S_QUIT)
+		s->state = S_READY;
+}
+
+/* Closes once the output has drained; waits for a pending queue reply first. */
+void
+smtp_close(struct smtp_session *s)
+{
+	if (s->closing)
+		return;
+	s->closing = 1;
+	bufferevent_disable(s->bev, EV_READ);
+	if (s->wait != W_NONE)
+		return;		/* freed when the queue answers */
+	if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+		smtp_free(s);
+}
+
+static void
+smtp_free(struct smtp_session *s)
+{
+	struct smtp_server	*srv = s->server;
+
+	log_msg(LOG_INFO, "%016llx smtp disconnect address=%s mails=%u",
+	    (unsigned long long)s->id, s->addr, s->nmails);
+	if (s->qid[0] != '\0')
+		smtp_data_abort(s);
+	TAILQ_REMOVE(&srv->sessions, s, entry);
+	srv->nsessions--;
+	bufferevent_free(s->bev);
+	envelope_free(&s->env);
+	buf_free(&s->wbuf);
+	free(s);
+	if (srv->draining && srv->nsessions == 0) {
+		log_msg(LOG_INFO, "smtp: drained, exiting");
+		exit(0);
+	}
+}
+
+static void
+smtp_on_read(struct bufferevent *bev, void *arg)
+{
+	smtp_process(arg);
+}
+
+static void
+smtp_on_write(struct bufferevent *bev, void *arg)
+{
+	struct smtp_session	*s = arg;
+
+	if (s->closing && s->wait == W_NONE)
+		smtp_free(s);
+}
+
+static void
+smtp_on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct smtp_session	*s = arg;
+
+	if (what & BEV_EVENT_TIMEOUT) {
+		log_msg(LOG_INFO, "%016llx smtp timeout address=%s",
+		    (unsigned long long)s->id, s->addr);
+		if (!s->closing) {
+			smtp_reply(s, 421, "4.4.2", "%s Timeout, closing connection",
+			    smtp_hostname(s));
+			smtp_close(s);
+		}
+		/* The write side timed out too: nobody reads; give up now. */
+		if (what & BEV_EVENT_WRITING && s->wait == W_NONE)
+			smtp_free(s);
+		return;
+	}
+	/* EOF or error: the client is gone, nothing more can be said. */
+	if (!s->closing)
+		smtp_close(s);
+	if (s->wait == W_NONE && s->closing)
+		smtp_free(s);
+}
+
+/*
+ * Reads and dispatches as much input as the state allows. Stops while a
+ * queue request is outstanding, so pipelined commands are answered in order.
+ */
+void
+smtp_process(struct smtp_session *s)
+{
+	struct evbuffer	*in = bufferevent_get_input(s->bev);
+	char		 line[SMTP_CMDLINE_MAX + 1];
+
+	while (!s->closing && s->wait == W_NONE) {
+		struct evbuffer_ptr	 eol;
+		size_t			 eol_len, n;
+
+		if (s->state == S_DATA) {
+			if (!smtp_data_input(s))
+				break;
+			continue;
+		}
+		if ((s->state == S_BDAT || s->bdat_discard) &&
+		    s->chunk_left > 0) {
+			if (!smtp_bdat_input(s))
+				break;
+			continue;
+		}
+		eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_LF);
+		if (eol.pos == -1) {
+			if (evbuffer_get_length(in) > SMTP_CMDLINE_MAX) {
+				evbuffer_drain(in, evbuffer_get_length(in));
+				s->discard_line = 1;
+			}
+			break;
+		}
+		n = (size_t)eol.pos;
+		if (s->discard_line || n > SMTP_CMDLINE_MAX) {
+			evbuffer_drain(in, n + eol_len);
+			s->discard_line = 0;
+			smtp_reply(s, 500, "5.5.2", "Line too long");
+		} else {
+			evbuffer_remove(in, line, n);
+			evbuffer_drain(in, eol_len);
+			if (n > 0 && line[n - 1] == '\r')
+				n--;
+			line[n] = '\0';
+			smtp_dispatch(s, line, n);
+		}
+		if (s->errors >= SMTP_ERRORS_MAX && !s->closing) {
+			smtp_reply(s, 421, "4.7.0", "%s Too many errors, closing",
+			    smtp_hostname(s));
+			smtp_close(s);
+		}
+	}
+}
+
+static void
+smtp_dispatch(struct smtp_session *s, const char *line, size_t len)
+{
+	struct smtp_cmd		 cmd;
+	struct smtp_cmd_error	 err;
+
+	if (log_verbose() > 1) {
+		char	 clean[256];
+
+		log_msg(LOG_DEBUG, "%016llx smtp command=\"%s\"",
+		    (unsigned long long)s->id, log_clean(clean, sizeof(clean),
+		    line, len));
+	}
+	if (smtp_cmd_parse(&cmd, line, len, &err) == -1) {
+		smtp_reply(s, err.code, err.enhanced, "%s", err.text);
+		return;
+	}
+	switch (cmd.verb) {
+	case SMTP_HELO:
+	case SMTP_EHLO:
+		smtp_cmd_helo(s, &cmd);
+		break;
+	case SMTP_MAIL:
+		smtp_cmd_mail(s, &cmd);
+		break;
+	case SMTP_RCPT:
+		smtp_cmd_rcpt(s, &cmd);
+		break;
+	case SMTP_DATA:
+		smtp_cmd_data(s, &cmd);
+		break;
+	case SMTP_BDAT:
+		smtp_cmd_bdat(s, &cmd);
+		break;
+	default:
+		smtp_cmd_misc(s, &cmd);
+		break;
+	}
+}

@@ -1,0 +1,130 @@
+/* SMTP session internals shared by the files of src/smtp/. */
+#ifndef TEGAMI_SMTP_SESSION_H
+#define TEGAMI_SMTP_SESSION_H
+
+#include <sys/socket.h>
+#include <sys/queue.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/buf.h"
+#include "mail/addr.h"
+#include "mail/dot.h"
+#include "mail/smtp_cmd.h"
+#include "queue/envelope.h"
+
+struct bufferevent;
+struct conf;
+struct ipc;
+struct listener;
+
+#define SMTP_ERRORS_MAX		20	/* then 421 and disconnect, like Postfix */
+#define SMTP_TIMEOUT_SECS	300	/* RFC 5321 4.5.3.2.7 server timeout */
+#define SMTP_DATA_TIMEOUT_SECS	600	/* 4.5.3.2.6 data termination */
+#define SMTP_WBUF_SIZE		(64 * 1024)
+
+enum smtp_state {
+	S_GREETING,	/* banner sent, waiting for HELO/EHLO */
+	S_READY,	/* after HELO/EHLO, no transaction */
+	S_MAIL,		/* MAIL accepted */
+	S_RCPT,		/* at least one RCPT accepted */
+	S_DATA,		/* receiving DATA */
+	S_BDAT,		/* between or inside BDAT chunks */
+	S_QUIT,		/* closing after the output drains */
+};
+
+/* What the session waits for before reading more input. */
+enum smtp_wait {
+	W_NONE,
+	W_CREATE,	/* queue file for DATA/BDAT */
+	W_COMMIT,	/* commit of the message */
+};
+
+struct smtp_server {
+	struct event_base	*base;
+	struct conf		*conf;
+	struct ipc		*queue;
+	struct ipc		*parent;
+	struct listener		*socket_listener;	/* for local enqueue */
+	TAILQ_HEAD(, smtp_session) sessions;
+	unsigned		 nsessions;
+	uint64_t		 next_id;
+	int			 draining;
+};
+
+struct smtp_session {
+	TAILQ_ENTRY(smtp_session) entry;
+	struct smtp_server	*server;
+	uint64_t		 id;
+	struct bufferevent	*bev;
+	struct listener		*listener;
+	struct sockaddr_storage	 peer;
+	char			 addr[64];	/* printable peer address, "local" */
+	int			 local;		/* socket or loopback: counts as secure */
+	int			 from_socket;
+	unsigned		 uid;		/* socket peer's uid */
+
+	enum smtp_state		 state;
+	enum smtp_wait		 wait;
+	int			 esmtp;
+	char			 helo[ADDR_PATH_MAX + 1];
+	unsigned		 errors;
+	unsigned		 nmails;
+	int			 discard_line;	/* over-long command line being skipped */
+	int			 closing;	/* freed once output drains */
+
+	/* transaction */
+	struct envelope		 env;
+	unsigned		 nrcpt;
+	long long		 declared_size;
+	int			 body_8bit;
+	int			 smtputf8;
+	char			 qid[17];
+	int			 qfd;
+	size_t			 msglen;
+	int			 write_errno;
+	struct buf		 wbuf;		/* message bytes waiting to be written */
+	struct dot		 dot;
+	/* BDAT */
+	size_t			 chunk_left;
+	int			 chunk_last;
+	int			 bdat_failed;	/* reply code owed at LAST, 0 if none */
+	const char		*bdat_enh;
+	const char		*bdat_text;
+	int			 cr_pending;	/* BDAT: a CR ended the previous chunk */
+	int			 bdat_discard;	/* BDAT out of sequence: swallow, then 503 */
+};
+
+/* session.c */
+void	 smtp_session_new(struct smtp_server *, int fd, struct listener *,
+	    const struct sockaddr *, socklen_t, int from_socket, unsigned uid);
+void	 smtp_reply(struct smtp_session *, int code, const char *enhanced,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void	 smtp_reply_raw(struct smtp_session *, const char *, size_t);
+void	 smtp_close(struct smtp_session *);
+void	 smtp_process(struct smtp_session *);
+void	 smtp_tx_reset(struct smtp_session *);
+const char *smtp_hostname(const struct smtp_session *);
+struct smtp_session *smtp_find(struct smtp_server *, uint64_t id);
+
+/* cmd_session.c: HELO EHLO RSET NOOP QUIT HELP VRFY EXPN */
+void	 smtp_cmd_helo(struct smtp_session *, struct smtp_cmd *);
+void	 smtp_cmd_misc(struct smtp_session *, struct smtp_cmd *);
+
+/* cmd_envelope.c: MAIL RCPT */
+void	 smtp_cmd_mail(struct smtp_session *, struct smtp_cmd *);
+void	 smtp_cmd_rcpt(struct smtp_session *, struct smtp_cmd *);
+
+/* cmd_data.c: DATA BDAT and the message body */
+void	 smtp_cmd_data(struct smtp_session *, struct smtp_cmd *);
+void	 smtp_cmd_bdat(struct smtp_session *, struct smtp_cmd *);
+/* Feeds body bytes from input; returns 1 when it consumed input. */
+int	 smtp_data_input(struct smtp_session *);
+int	 smtp_bdat_input(struct smtp_session *);
+void	 smtp_queue_created(struct smtp_session *, const char *qid, int fd);
+void	 smtp_queue_committed(struct smtp_session *);
+void	 smtp_queue_failed(struct smtp_session *, int err);
+void	 smtp_data_abort(struct smtp_session *);
+
+#endif
