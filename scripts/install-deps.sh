@@ -8,6 +8,11 @@ missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
 done
+# As root the daemon drops to _tegami and writes mail as vmail (design.md).
+if [ "$(id -u)" -eq 0 ]; then
+	getent passwd _tegami >/dev/null || useradd -r -M -d /nonexistent -s /usr/sbin/nologin _tegami
+	getent passwd vmail >/dev/null || useradd -r -M -d /var/vmail -s /usr/sbin/nologin vmail
+fi
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
 	echo "missing packages:$missing (run as root to install them)" >&2
