@@ -9,6 +9,7 @@
 #define SMTP_LINE_MAX	512	/* command line incl. CRLF, RFC 5321 4.5.3.1.4 */
 /* With ESMTP parameters a MAIL/RCPT line may be longer (RFC 1869): allow it. */
 #define SMTP_CMDLINE_MAX	2048
+#define SMTP_ORCPT_MAX	500	/* RFC 3461 4.2 */
 
 enum smtp_verb {
 	SMTP_UNKNOWN, SMTP_HELO, SMTP_EHLO, SMTP_MAIL, SMTP_RCPT, SMTP_DATA,
@@ -41,10 +42,16 @@ struct smtp_cmd {
 	char		 auth[ADDR_PATH_MAX + 1];	/* AUTH= (xtext-decoded) */
 	/* RCPT parameters */
 	int		 notify;	/* NOTIFY_* bits, 0 when absent */
-	char		 orcpt[ADDR_PATH_MAX + 20];	/* ORCPT=, as given (addr-type;xtext) */
+	char		 orcpt[SMTP_ORCPT_MAX + 1];	/* ORCPT=, as given (addr-type;xtext) */
 	/* BDAT */
 	long long	 chunk_size;
 	int		 last;
+	/*
+	 * MAIL/RCPT: the address holds UTF-8. RCPT addresses are parsed
+	 * allowing UTF-8 because only the session knows whether MAIL carried
+	 * SMTPUTF8; it answers 553 5.6.7 when it did not (RFC 6531 3.6).
+	 */
+	int		 has_utf8;
 };
 
 /* What a parse failure should answer; the caller sends code + enhanced + text. */
@@ -55,9 +62,12 @@ struct smtp_cmd_error {
 };
 
 /*
- * Parses one command line (without CRLF). utf8_ok: the session may use
- * SMTPUTF8 addresses (the MAIL parameter is parsed before the address is
- * checked). Returns 0, or -1 with err filled in.
+ * Parses one command line (without CRLF). A MAIL address may hold UTF-8
+ * only with the SMTPUTF8 parameter (parameters are parsed before the
+ * address is checked); a RCPT address may always, see has_utf8. Returns
+ * 0, or -1 with err filled in (static text). Lines longer than
+ * SMTP_CMDLINE_MAX - 2 are refused, except that an AUTH initial response
+ * may fill arg2.
  */
 int	 smtp_cmd_parse(struct smtp_cmd *, const char *line, size_t len,
 	    struct smtp_cmd_error *err);
