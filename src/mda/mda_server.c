@@ -1,0 +1,151 @@
+/* Delivery agent: runs each delivery on a worker thread so fsyncs of many messages overlap. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "conf/conf.h"
+#include "lib/buf.h"
+#include "lib/ipc.h"
+#include "lib/log.h"
+#include "lib/msg.h"
+#include "lib/pool.h"
+#include "lib/xalloc.h"
+#include "mda/maildir.h"
+#include "mda/mbox.h"
+#include "mda/mda.h"
+#include "queue/envelope.h"
+
+#define MDA_THREADS	32
+
+struct mda_job {
+	uint64_t		 req;
+	int			 fd;
+	size_t			 msglen;
+	enum delivery_method	 method;
+	char			*qid, *sender, *rcpt, *dest, *path, *account;
+	enum deliver_result	 result;
+	char			 text[512];
+};
+
+static struct ipc	*queue;
+static struct pool	*pool;
+
+static void
+mda_job_free(struct mda_job *j)
+{
+	if (j->fd != -1)
+		close(j->fd);
+	free(j->qid);
+	free(j->sender);
+	free(j->rcpt);
+	free(j->dest);
+	free(j->path);
+	free(j->account);
+	free(j);
+}
+
+static void
+mda_work(void *arg)
+{
+	struct mda_job	*j = arg;
+	struct buf	 hdr;
+	const char	*errstr = NULL;
+	char		 name[256];
+
+	/* RFC 5321 4.4: the final delivery adds Return-Path; Delivered-To marks loops. */
+	buf_init(&hdr, 0);
+	buf_addf(&hdr, "Return-Path: <%s>\nDelivered-To: %s\n", j->sender, j->dest);
+	switch (j->method) {
+	case DELIVER_MAILDIR:
+		j->result = maildir_deliver(j->path, NULL, hdr.data, hdr.len,
+		    j->fd, 0, j->msglen, name, sizeof(name), &errstr);
+		if (j->result == DELIVER_OK)
+			snprintf(j->text, sizeof(j->text), "delivered to %s/new/%s",
+			    j->path, name);
+		break;
+	case DELIVER_MBOX:
+		j->result = mbox_deliver(j->path, j->sender, time(NULL), hdr.data,
+		    hdr.len, j->fd, 0, j->msglen, &errstr);
+		if (j->result == DELIVER_OK)
+			snprintf(j->text, sizeof(j->text), "delivered to %s",
+			    j->path);
+		break;
+	default:
+		j->result = DELIVER_TEMPFAIL;
+		errstr = "delivery method not available in this agent";
+		break;
+	}
+	if (j->result != DELIVER_OK)
+		snprintf(j->text, sizeof(j->text), "%s: %s", j->path,
+		    errstr ? errstr : "failed");
+	buf_free(&hdr);
+}
+
+static void
+mda_done(void *arg)
+{
+	struct mda_job	*j = arg;
+	struct ipc_out	 o;
+
+	ipc_begin(&o, MSG_MDA_RESULT, j->req);
+	ipc_add_u32(&o, (uint32_t)j->result);
+	ipc_add_str(&o, j->text);
+	ipc_send(queue, &o);
+	mda_job_free(j);
+}
+
+static char *
+dup_or_empty(const char *s)
+{
+	return xstrdup(s ? s : "");
+}
+
+static void
+mda_on_queue(struct ipc *c, struct ipc_msg *m, void *arg)
+{
+	struct mda_job	*j;
+
+	if (m == NULL) {
+		log_msg(LOG_INFO, "mda: queue closed the channel, exiting");
+		exit(0);
+	}
+	msg_check(m->type, PROC_QUEUE, PROC_MDA);
+	if (m->type != MSG_MDA_DELIVER)
+		fatalx("mda: unexpected %s", msg_name(m->type));
+	j = xcalloc(1, sizeof(*j));
+	j->req = m->id;
+	j->fd = m->fd;
+	j->msglen = (size_t)ipc_get_u64(m);
+	j->method = (enum delivery_method)ipc_get_u32(m);
+	j->qid = dup_or_empty(ipc_get_str(m));
+	j->sender = dup_or_empty(ipc_get_str(m));
+	j->rcpt = dup_or_empty(ipc_get_str(m));
+	j->dest = dup_or_empty(ipc_get_str(m));
+	j->path = dup_or_empty(ipc_get_str(m));
+	j->account = dup_or_empty(ipc_get_str(m));
+	ipc_get_end(m);
+	if (j->fd == -1)
+		fatalx("mda: delivery without a message");
+	pool_run(pool, mda_work, mda_done, j);
+}
+
+void
+mda_main(struct conf *conf, const char *account, int queue_fd)
+{
+	struct event_base	*base;
+
+	signal(SIGPIPE, SIG_IGN);
+	if ((base = event_base_new()) == NULL)
+		fatalx("mda: event_base_new");
+	pool = pool_new(base, MDA_THREADS);
+	queue = ipc_new(base, queue_fd, "queue", mda_on_queue, NULL);
+	log_msg(LOG_INFO, "mda: ready for account %s", account);
+	event_base_dispatch(base);
+	fatalx("mda: event loop ended");
+}

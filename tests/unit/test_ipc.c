@@ -1,0 +1,180 @@
+/* ipc channels and the worker pool: messages, strings, fds, ordering, completion on the loop. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "harness.h"
+#include "lib/ipc.h"
+#include "lib/pool.h"
+
+struct rx {
+	struct event_base	*base;
+	int			 n;
+	int			 closed;
+	uint32_t		 last_u32;
+	uint64_t		 last_id;
+	char			 s1[64], s2[64];
+	int			 s2_null;
+	int			 fd;
+	char			 big_ok;
+	int			 order_ok;
+};
+
+static void
+on_msg(struct ipc *c, struct ipc_msg *m, void *arg)
+{
+	struct rx	*rx = arg;
+	const char	*a, *b;
+	size_t		 len, i;
+	const unsigned char *d;
+
+	if (m == NULL) {
+		rx->closed = 1;
+		event_base_loopexit(rx->base, NULL);
+		return;
+	}
+	switch (m->type) {
+	case 1:
+		rx->last_u32 = ipc_get_u32(m);
+		a = ipc_get_str(m);
+		b = ipc_get_str(m);
+		(void)ipc_get_u64(m);
+		ipc_get_end(m);
+		snprintf(rx->s1, sizeof(rx->s1), "%s", a);
+		rx->s2_null = b == NULL;
+		rx->fd = m->fd;
+		break;
+	case 2:
+		d = ipc_get_data(m, &len);
+		ipc_get_end(m);
+		rx->big_ok = len == 50000;
+		for (i = 0; i < len; i++)
+			if (d[i] != (unsigned char)(i * 7))
+				rx->big_ok = 0;
+		break;
+	case 3:
+		/* ids must arrive in the order sent */
+		rx->order_ok = m->id == (uint64_t)rx->n;
+		(void)ipc_get_u32(m);
+		ipc_get_end(m);
+		break;
+	}
+	rx->last_id = m->id;
+	rx->n++;
+	if (rx->n == 103)
+		event_base_loopexit(rx->base, NULL);
+}
+
+static void
+t_messages_strings_fds(void)
+{
+	struct event_base	*base = event_base_new();
+	struct rx		 rx;
+	struct ipc		*a, *b;
+	struct ipc_out		 o;
+	int			 sv[2], p[2], i;
+	unsigned char		*big = malloc(50000);
+	char			 got[8] = "";
+
+	memset(&rx, 0, sizeof(rx));
+	rx.base = base;
+	rx.fd = -1;
+	T_ASSERT(ipc_pair(sv) == 0);
+	T_ASSERT(pipe(p) == 0);
+	a = ipc_new(base, sv[0], "a", on_msg, &rx);
+	b = ipc_new(base, sv[1], "b", on_msg, &rx);
+
+	ipc_begin(&o, 1, 42);
+	ipc_add_u32(&o, 7);
+	ipc_add_str(&o, "hello");
+	ipc_add_str(&o, NULL);
+	ipc_add_u64(&o, 99);
+	ipc_add_fd(&o, p[1]);
+	ipc_send(a, &o);
+	for (i = 0; i < 50000; i++)
+		big[i] = (unsigned char)(i * 7);
+	ipc_begin(&o, 2, 43);
+	ipc_add_data(&o, big, 50000);
+	ipc_send(a, &o);
+	/* More than the socket buffer holds at once: the queue must keep them in order. */
+	for (i = 2; i < 103; i++) {
+		ipc_begin(&o, 3, (uint64_t)i);
+		ipc_add_u32(&o, (uint32_t)i);
+		ipc_send(a, &o);
+	}
+	event_base_dispatch(base);
+	T_EQ_INT(rx.n, 103);
+	T_EQ_INT(rx.last_u32, 7);
+	T_EQ_STR(rx.s1, "hello");
+	T_ASSERT(rx.s2_null);
+	T_ASSERT(rx.big_ok);
+	T_ASSERT(rx.order_ok);
+	T_ASSERT(rx.fd >= 0);
+	/* The passed descriptor is the pipe's write end: what goes in comes out. */
+	T_EQ_INT(write(rx.fd, "pipe", 4), 4);
+	T_EQ_INT(read(p[0], got, 4), 4);
+	T_EQ_STR(got, "pipe");
+	close(rx.fd);
+	close(p[0]);
+	/* Closing one end is seen by the other as a NULL message. */
+	ipc_free(a);
+	event_base_dispatch(base);
+	T_ASSERT(rx.closed);
+	ipc_free(b);
+	free(big);
+	event_base_free(base);
+}
+
+static int	 pool_done_count;
+static struct event_base *pool_base;
+
+static void
+pool_work(void *arg)
+{
+	int	*v = arg;
+
+	usleep(1000);
+	*v *= 2;
+}
+
+static void
+pool_done(void *arg)
+{
+	int	*v = arg;
+
+	if (*v % 2 == 0)
+		pool_done_count++;
+	if (pool_done_count == 200)
+		event_base_loopexit(pool_base, NULL);
+}
+
+static void
+t_pool_runs_work_and_completes_on_loop(void)
+{
+	struct pool	*p;
+	int		 vals[200], i;
+
+	pool_base = event_base_new();
+	p = pool_new(pool_base, 8);
+	for (i = 0; i < 200; i++) {
+		vals[i] = i + 1;
+		pool_run(p, pool_work, pool_done, &vals[i]);
+	}
+	T_EQ_INT(pool_pending(p), 200);
+	event_base_dispatch(pool_base);
+	T_EQ_INT(pool_done_count, 200);
+	T_EQ_INT(pool_pending(p), 0);
+	for (i = 0; i < 200; i++)
+		T_EQ_INT(vals[i], 2 * (i + 1));
+}
+
+void
+test_main(void)
+{
+	t_run("messages_strings_fds", t_messages_strings_fds);
+	t_run("pool", t_pool_runs_work_and_completes_on_loop);
+}
