@@ -105,6 +105,7 @@ struct action {
 	struct table	*helo_src;
 	struct table	*relay_domain;	/* domain <table> */
 	char		*pki;
+	char		*ca;
 	int		 tls;		/* tls option given */
 	int		 tls_noverify;
 	struct table	*relay_auth;
@@ -136,6 +137,7 @@ struct match {
 	struct cond	*conds;
 	size_t		 nconds;
 	struct action	*action;	/* NULL when reject */
+	char		*action_name;
 	int		 reject;
 	const char	*conf_file;
 	int		 conf_line;
@@ -236,6 +238,8 @@ struct conf {
 	struct filter	**filters;	size_t nfilters;
 	struct mda_wrapper **wrappers;	size_t nwrappers;
 	char		**procs;	size_t nprocs;	/* "name command" */
+	char		**files;	size_t nfiles;	/* every file read; conf_file points here */
+	struct table	**anon_tables;	size_t nanon_tables;	/* { a, b } and string arguments */
 };
 
 /*
@@ -245,7 +249,27 @@ struct conf {
  * which may be NULL.
  */
 struct conf	*conf_load(const char *path, struct buf *errors, struct buf *warnings);
+/*
+ * The same for a configuration held in memory (fuzzing, tests): include is
+ * refused and file tables are declared but not read, so nothing touches the
+ * filesystem. name stands for the file in messages.
+ */
+struct conf	*conf_load_buffer(const char *name, const char *data, size_t len,
+		    struct buf *errors, struct buf *warnings);
 void		 conf_free(struct conf *);
+
+/*
+ * The addresses a listener binds, resolved now (not at parse time): "any" is
+ * 0.0.0.0 and ::, "localhost" the loopback addresses, an IP literal itself,
+ * an interface name all its addresses (getifaddrs), else a host name
+ * (getaddrinfo); the family and port of the listener applied. *out is
+ * malloc'ed. -1 with errstr (static storage) when nothing matches.
+ */
+struct sockaddr_storage;
+int		 conf_listener_addrs(const struct listener *, struct sockaddr_storage **out,
+		    size_t *n, const char **errstr);
+/* The proc command of a "proc NAME CMD" directive, or NULL. */
+const char	*conf_proc(const struct conf *, const char *name);
 
 /* Reloads every file table in place; -1 with errstr "PATH:LINE: ..." on error. */
 int		 conf_reload_tables(struct conf *, const char **errstr);

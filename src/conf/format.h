@@ -17,9 +17,15 @@ struct format_ctx {
 
 /*
  * Appends the expansion of fmt to out. Unless :raw is given, characters
- * other than letters, digits and "+-./@_=" in expanded values become ':'
- * (and a leading '.' of a value too, so "%{rcpt.user}" can never be "..").
- * Returns 0 or -1 with errstr (unknown token, bad slice, unknown modifier).
+ * other than letters, digits and "+-.@_=" in expanded values become ':'
+ * (and a leading '.' of a value too, so "%{rcpt.user}" can never be ".."
+ * nor climb out of a path), as OpenSMTPD does. %{user.directory} and %{mda}
+ * come from the system, not the envelope, and are never changed. A leading
+ * "~" in fmt stands for %{user.directory}. Slices count from 0, the end is
+ * inclusive and a negative end drops that many characters; the slice
+ * applies after the modifiers. Returns 0 or -1 with errstr (unknown token,
+ * bad slice, unknown modifier, token not available in ctx, slice beyond the
+ * value), out then unchanged.
  */
 int	 format_expand(struct buf *out, const char *fmt, const struct format_ctx *,
 	    const char **errstr);

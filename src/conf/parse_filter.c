@@ -1,0 +1,315 @@
+/* The filter directive: builtin phase filters, chains, procs, and tegami's dkim-sign, mail-auth, rbl. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/conf.h"
+#include "conf/parse.h"
+#include "lib/xalloc.h"
+
+static const char *const phases[] = {
+	[PHASE_CONNECT] = "connect", [PHASE_HELO] = "helo", [PHASE_EHLO] = "ehlo",
+	[PHASE_MAIL_FROM] = "mail-from", [PHASE_RCPT_TO] = "rcpt-to",
+	[PHASE_DATA] = "data", [PHASE_COMMIT] = "commit",
+};
+
+static const struct {
+	const char		*word;
+	enum filter_cond_type	 type;
+	int			 arg;		/* 0 none, 1 optional, 2 required */
+	enum filter_phase	 from;		/* first phase where the data exists */
+} fconds[] = {
+	{ "fcrdns", FCOND_FCRDNS, 0, PHASE_CONNECT },
+	{ "rdns", FCOND_RDNS, 1, PHASE_CONNECT },
+	{ "src", FCOND_SRC, 2, PHASE_CONNECT },
+	{ "helo", FCOND_HELO, 2, PHASE_HELO },
+	{ "auth", FCOND_AUTH, 1, PHASE_MAIL_FROM },
+	{ "mail-from", FCOND_MAIL_FROM, 2, PHASE_MAIL_FROM },
+	{ "rcpt-to", FCOND_RCPT_TO, 2, PHASE_RCPT_TO },
+};
+
+static int
+parse_phase(struct parser *p, struct filter *f)
+{
+	size_t	 i;
+
+	if (!tok_accept(p, "phase"))
+		return perr_unexpected(p, "in filter (expected phase)");
+	for (i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)
+		if (tok_accept(p, phases[i])) {
+			f->phase = (enum filter_phase)i;
+			return 0;
+		}
+	return perr_unexpected(p, "after phase (expected connect, helo, ehlo, "
+	    "mail-from, rcpt-to, data or commit)");
+}
+
+static struct filter_cond *
+add_fcond(struct filter *f, enum filter_cond_type type, int negate)
+{
+	struct filter_cond	*fc;
+
+	f->conds = xreallocarray(f->conds, f->nconds + 1, sizeof(*f->conds));
+	fc = &f->conds[f->nconds++];
+	memset(fc, 0, sizeof(*fc));
+	fc->type = type;
+	fc->negate = negate;
+	return fc;
+}
+
+static int
+is_decision(struct parser *p)
+{
+	return tok_is(p, "bypass") || tok_is(p, "disconnect") || tok_is(p, "junk") ||
+	    tok_is(p, "reject") || tok_is(p, "rewrite");
+}
+
+/* Builtin conditions until the decision; the current token follows "match". */
+static int
+parse_fconds(struct parser *p, struct filter *f)
+{
+	struct filter_cond	*fc;
+	const char		*err;
+	struct token		*t;
+	size_t			 i;
+	int			 negate;
+
+	while (!is_decision(p)) {
+		negate = 0;
+		if (tok_peek(p)->type == T_BANG) {
+			tok_advance(p);
+			negate = 1;
+		}
+		for (i = 0; i < sizeof(fconds) / sizeof(fconds[0]); i++)
+			if (tok_is(p, fconds[i].word))
+				break;
+		if (i == sizeof(fconds) / sizeof(fconds[0]))
+			return perr_unexpected(p, "in filter conditions");
+		if (f->phase < fconds[i].from) {
+			perr(p, p->dfile, p->dline, "filter condition %s is not available "
+			    "at phase %s", fconds[i].word, phases[f->phase]);
+			return -1;
+		}
+		tok_advance(p);
+		fc = add_fcond(f, fconds[i].type, negate);
+		if (fconds[i].arg == 0)
+			continue;
+		if (tok_accept(p, "regex"))
+			fc->regex = 1;
+		t = tok_peek(p);
+		if (fconds[i].arg == 1 && !fc->regex && t->type != T_LT &&
+		    t->type != T_LBRACE && t->type != T_STRING)
+			continue;
+		if ((fc->table = p_table_arg(p, 1, "in filter condition")) == NULL)
+			return -1;
+		if (fc->regex && table_check_regex(fc->table, &err) == -1) {
+			perr(p, p->dfile, p->dline, "%s", err);
+			return -1;
+		}
+	}
+	return f->nconds ? 0 : perr_unexpected(p, "after match (expected a condition)");
+}
+
+/* "550 no rDNS": decisions carrying a message need an SMTP code. */
+static int
+valid_reply(const char *s)
+{
+	return (s[0] == '4' || s[0] == '5') && isdigit((unsigned char)s[1]) &&
+	    isdigit((unsigned char)s[2]) && (s[3] == ' ' || s[3] == '\0');
+}
+
+static int
+parse_decision(struct parser *p, struct filter *f)
+{
+	if (tok_accept(p, "bypass"))
+		f->decision = DECISION_BYPASS;
+	else if (tok_accept(p, "junk")) {
+		f->decision = DECISION_JUNK;
+		if (f->phase == PHASE_COMMIT) {
+			perr(p, p->dfile, p->dline, "junk is not possible at phase commit");
+			return -1;
+		}
+	} else if (tok_accept(p, "rewrite")) {
+		f->decision = DECISION_REWRITE;
+		if (f->phase != PHASE_HELO && f->phase != PHASE_EHLO &&
+		    f->phase != PHASE_MAIL_FROM && f->phase != PHASE_RCPT_TO) {
+			perr(p, p->dfile, p->dline, "rewrite is only possible at phases "
+			    "helo, ehlo, mail-from and rcpt-to");
+			return -1;
+		}
+		return (f->message = p_string(p, "a rewrite value")) ? 0 : -1;
+	} else if (tok_is(p, "disconnect") || tok_is(p, "reject")) {
+		f->decision = tok_is(p, "reject") ? DECISION_REJECT : DECISION_DISCONNECT;
+		tok_advance(p);
+		if ((f->message = p_string(p, "a message")) == NULL)
+			return -1;
+		if (!valid_reply(f->message)) {
+			perr(p, p->dfile, p->dline, "filter message \"%s\" must start with "
+			    "a 4xx or 5xx code", f->message);
+			return -1;
+		}
+	} else
+		return perr_unexpected(p, "where a decision was expected");
+	return 0;
+}
+
+static int
+parse_dkim(struct parser *p, struct filter *f)
+{
+	char	**dst, *s;
+
+	while (!tok_at_eol(p)) {
+		if (tok_accept(p, "domain"))
+			dst = &f->domain;
+		else if (tok_accept(p, "selector"))
+			dst = &f->selector;
+		else if (tok_accept(p, "key"))
+			dst = &f->key;
+		else
+			return perr_unexpected(p, "in dkim-sign (expected domain, selector "
+			    "or key)");
+		if ((s = p_string(p, "a value")) == NULL)
+			return -1;
+		if (*dst != NULL) {
+			perr(p, p->dfile, p->dline, "dkim-sign option given twice");
+			free(s);
+			return -1;
+		}
+		*dst = dst == &f->key ? p_path(s, p->dfile) : s;
+		if (dst == &f->key)
+			free(s);
+	}
+	if (f->domain == NULL || f->selector == NULL || f->key == NULL) {
+		perr(p, p->dfile, p->dline, "dkim-sign needs domain, selector and key");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_chain(struct parser *p, struct filter *f)
+{
+	struct token	*t;
+
+	if (tok_peek(p)->type != T_LBRACE)
+		return perr_unexpected(p, "after chain (expected '{')");
+	tok_advance(p);
+	for (;;) {
+		while ((t = tok_peek(p))->type == T_COMMA || t->type == T_NL)
+			tok_advance(p);
+		if (t->type == T_RBRACE)
+			break;
+		if (t->type != T_WORD && t->type != T_STRING)
+			return perr_unexpected(p, "in filter chain");
+		f->chain = xreallocarray(f->chain, f->nchain + 1, sizeof(*f->chain));
+		f->chain[f->nchain++] = tok_take_text(p);
+	}
+	tok_advance(p);
+	if (f->nchain == 0) {
+		perr(p, p->dfile, p->dline, "empty filter chain");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_kind(struct parser *p, struct filter *f)
+{
+	if (tok_accept(p, "chain")) {
+		f->kind = FILTER_CHAIN;
+		return parse_chain(p, f);
+	}
+	if (tok_accept(p, "proc")) {
+		f->kind = FILTER_PROC;
+		return (f->command = p_string(p, "a proc name")) ? 0 : -1;
+	}
+	if (tok_accept(p, "proc-exec")) {
+		f->kind = FILTER_PROC_EXEC;
+		if ((f->command = p_string(p, "a command")) == NULL)
+			return -1;
+		for (;;) {
+			char	**dst;
+
+			if (tok_accept(p, "user"))
+				dst = &f->user;
+			else if (tok_accept(p, "group"))
+				dst = &f->group;
+			else
+				return 0;
+			if (*dst != NULL) {
+				perr(p, p->dfile, p->dline, "proc-exec: user or group given twice");
+				return -1;
+			}
+			if ((*dst = p_string(p, "a user or group name")) == NULL)
+				return -1;
+		}
+	}
+	if (tok_is(p, "phase")) {
+		f->kind = FILTER_BUILTIN;
+		if (parse_phase(p, f) == -1)
+			return -1;
+		if (!tok_accept(p, "match"))
+			return perr_unexpected(p, "in filter (expected match)");
+		if (parse_fconds(p, f) == -1)
+			return -1;
+		return parse_decision(p, f);
+	}
+	if (tok_accept(p, "dkim-sign")) {
+		f->kind = FILTER_DKIM_SIGN;
+		return parse_dkim(p, f);
+	}
+	if (tok_accept(p, "check")) {
+		f->kind = FILTER_MAIL_AUTH;
+		if (!tok_accept(p, "mail-auth"))
+			return perr_unexpected(p, "after check (expected mail-auth)");
+		f->enforce = tok_accept(p, "enforce");
+		return 0;
+	}
+	if (tok_accept(p, "rbl")) {
+		struct filter_cond	*fc;
+		int			 negate = 0;
+
+		f->kind = FILTER_RBL;
+		if (parse_phase(p, f) == -1)
+			return -1;
+		if (!tok_accept(p, "match"))
+			return perr_unexpected(p, "in rbl filter (expected match)");
+		if (tok_peek(p)->type == T_BANG) {
+			tok_advance(p);
+			negate = 1;
+		}
+		if (!tok_accept(p, "dnsbl"))
+			return perr_unexpected(p, "in rbl filter (expected dnsbl)");
+		fc = add_fcond(f, FCOND_DNSBL, negate);
+		if ((fc->value = p_string(p, "a dnsbl zone")) == NULL)
+			return -1;
+		return parse_decision(p, f);
+	}
+	if (tok_peek(p)->type == T_WORD)
+		perr_tok(p, "unknown filter type \"%s\"", tok_peek(p)->text);
+	else
+		perr_unexpected(p, "after the filter name");
+	return -1;
+}
+
+int
+parse_filter(struct parser *p)
+{
+	struct conf	*c = p->conf;
+	struct filter	*f;
+	int		 r;
+
+	f = xcalloc(1, sizeof(*f));
+	f->conf_file = p->dfile;
+	f->conf_line = p->dline;
+	if ((f->name = p_string(p, "a filter name")) == NULL) {
+		free(f);
+		return -1;
+	}
+	if (conf_filter(c, f->name) != NULL)
+		perr(p, p->dfile, p->dline, "duplicate filter \"%s\"", f->name);
+	r = parse_kind(p, f);
+	c->filters = xreallocarray(c->filters, c->nfilters + 1, sizeof(*c->filters));
+	c->filters[c->nfilters++] = f;
+	return r;
+}
