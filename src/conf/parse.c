@@ -103,6 +103,9 @@ tok_desc(const struct token *t, char *buf, size_t len)
 	return "?";
 }
 
+static void vreport(struct parser *, struct buf *, const char *, int, const char *,
+    va_list) __attribute__((format(printf, 5, 0)));
+
 static void
 vreport(struct parser *p, struct buf *out, const char *file, int line,
     const char *fmt, va_list ap)
