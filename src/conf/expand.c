@@ -735,15 +735,19 @@ expand_list(struct xstate *st, const struct xnode *node, const char *value)
 /*
  * The virtual table's entry for an address, tried from the most to the
  * least specific: user+tag@domain, user@domain, user+tag, user, @domain, @.
+ * *untagged says the entry was found only without the sub-address: the
+ * mail then belongs to user@domain, whose Maildir the path names.
  */
 static const char *
-virtual_lookup(const struct table *t, const struct mailaddr *a, char delim)
+virtual_lookup(const struct table *t, const struct mailaddr *a, char delim,
+    int *untagged)
 {
 	struct mailaddr	 base = *a;
 	char		 key[ADDRSTR_MAX + 1];
 	const char	*v;
 	int		 tagged;
 
+	*untagged = 0;
 	addr_strip_subaddr(&base, delim);
 	tagged = strcmp(base.local, a->local) != 0;
 	if (a->domain[0] != '\0') {
@@ -751,13 +755,17 @@ virtual_lookup(const struct table *t, const struct mailaddr *a, char delim)
 		if ((v = table_get_fold(t, key)) != NULL)
 			return v;
 		snprintf(key, sizeof(key), "%s@%s", base.local, a->domain);
-		if (tagged && (v = table_get_fold(t, key)) != NULL)
+		if (tagged && (v = table_get_fold(t, key)) != NULL) {
+			*untagged = 1;
 			return v;
+		}
 	}
 	if ((v = table_get_fold(t, a->local)) != NULL)
 		return v;
-	if (tagged && (v = table_get_fold(t, base.local)) != NULL)
+	if (tagged && (v = table_get_fold(t, base.local)) != NULL) {
+		*untagged = 1;
 		return v;
+	}
 	if (a->domain[0] != '\0') {
 		snprintf(key, sizeof(key), "@%s", a->domain);
 		if ((v = table_get_fold(t, key)) != NULL)
@@ -774,8 +782,9 @@ expand_address(struct xstate *st, const struct action *a,
 	struct mailaddr	 base;
 	struct xnode	 node;
 	const char	*value;
-	char		 addr[ADDRSTR_MAX];
+	char		 addr[ADDRSTR_MAX], untagged_addr[ADDRSTR_MAX];
 	enum expand_status r;
+	int		 untagged;
 
 	if (depth > EXPAND_DEPTH_MAX)
 		return xloop(st);
@@ -791,10 +800,18 @@ expand_address(struct xstate *st, const struct action *a,
 	if (a->virtual != NULL) {
 		node.mode = XM_VIRTUAL;
 		if ((value = virtual_lookup(a->virtual, ma,
-		    st->conf->sub_addr_delim)) == NULL)
+		    st->conf->sub_addr_delim, &untagged)) == NULL)
 			r = xunknown(st);
-		else
+		else {
+			if (untagged) {
+				base = *ma;
+				addr_strip_subaddr(&base, st->conf->sub_addr_delim);
+				addr_format(&base, untagged_addr,
+				    sizeof(untagged_addr));
+				node.addr = untagged_addr;
+			}
 			r = expand_list(st, &node, value);
+		}
 	} else if (a->alias != NULL) {
 		node.mode = XM_ALIAS;
 		base = *ma;

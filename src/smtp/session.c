@@ -177,18 +177,42 @@ smtp_tx_reset(struct smtp_session *s)
 		s->state = S_READY;
 }
 
-/* Closes once the output has drained; waits for a pending queue reply first. */
+static void
+smtp_free_deferred(evutil_socket_t fd, short ev, void *arg)
+{
+	smtp_free(arg);
+}
+
+/* Frees the session from the event loop, never under a caller that still holds it. */
+static void
+smtp_free_later(struct smtp_session *s)
+{
+	struct timeval	 now = { 0, 0 };
+
+	if (s->free_scheduled)
+		return;
+	s->free_scheduled = 1;
+	bufferevent_disable(s->bev, EV_READ | EV_WRITE);
+	event_base_once(s->server->base, -1, EV_TIMEOUT, smtp_free_deferred, s,
+	    &now);
+}
+
+/*
+ * Closes once the output has drained and no queue reply is pending. The
+ * session stays valid until the caller returns to the event loop.
+ */
 void
 smtp_close(struct smtp_session *s)
 {
-	if (s->closing)
-		return;
-	s->closing = 1;
-	bufferevent_disable(s->bev, EV_READ);
+	if (!s->closing) {
+		s->closing = 1;
+		bufferevent_disable(s->bev, EV_READ);
+	}
 	if (s->wait != W_NONE)
-		return;		/* freed when the queue answers */
-	if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
-		smtp_free(s);
+		return;		/* smtp_close again when the queue answers */
+	if (s->peer_gone ||
+	    evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+		smtp_free_later(s);
 }
 
 static void
@@ -223,8 +247,8 @@ smtp_on_write(struct bufferevent *bev, void *arg)
 {
 	struct smtp_session	*s = arg;
 
-	if (s->closing && s->wait == W_NONE)
-		smtp_free(s);
+	if (s->closing)
+		smtp_close(s);
 }
 
 static void
@@ -232,24 +256,19 @@ smtp_on_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct smtp_session	*s = arg;
 
-	if (what & BEV_EVENT_TIMEOUT) {
+	if ((what & BEV_EVENT_TIMEOUT) && !(what & BEV_EVENT_WRITING) &&
+	    !s->closing) {
 		log_msg(LOG_INFO, "%016llx smtp timeout address=%s",
 		    (unsigned long long)s->id, s->addr);
-		if (!s->closing) {
-			smtp_reply(s, 421, "4.4.2", "%s Timeout, closing connection",
-			    smtp_hostname(s));
-			smtp_close(s);
-		}
-		/* The write side timed out too: nobody reads; give up now. */
-		if (what & BEV_EVENT_WRITING && s->wait == W_NONE)
-			smtp_free(s);
+		smtp_reply(s, 421, "4.4.2", "%s Timeout, closing connection",
+		    smtp_hostname(s));
+		bufferevent_enable(s->bev, EV_WRITE);
+		smtp_close(s);
 		return;
 	}
-	/* EOF or error: the client is gone, nothing more can be said. */
-	if (!s->closing)
-		smtp_close(s);
-	if (s->wait == W_NONE && s->closing)
-		smtp_free(s);
+	/* EOF, an error, or nobody reading what we write: nothing more can be said. */
+	s->peer_gone = 1;
+	smtp_close(s);
 }
 
 /*

@@ -73,6 +73,8 @@ struct smtp_session {
 	unsigned		 nmails;
 	int			 discard_line;	/* over-long command line being skipped */
 	int			 closing;	/* freed once output drains */
+	int			 peer_gone;	/* EOF or error: do not wait for output */
+	int			 free_scheduled;
 
 	/* transaction */
 	struct envelope		 env;
