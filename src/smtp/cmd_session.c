@@ -6,7 +6,9 @@
 #include <event2/bufferevent.h>
 
 #include "conf/conf.h"
+#include "lib/buf.h"
 #include "lib/log.h"
+#include "mail/reply.h"
 #include "smtp/session.h"
 
 void
@@ -29,15 +31,20 @@ smtp_cmd_helo(struct smtp_session *s, struct smtp_cmd *cmd)
 		    s->helo, s->addr);
 		return;
 	}
-	evbuffer_add_printf(out, "250-%s Hello %s [%s]\r\n", smtp_hostname(s),
-	    s->helo, s->addr);
-	evbuffer_add_printf(out, "250-PIPELINING\r\n");
-	evbuffer_add_printf(out, "250-SIZE %zu\r\n", conf->max_message_size);
-	evbuffer_add_printf(out, "250-8BITMIME\r\n");
-	evbuffer_add_printf(out, "250-ENHANCEDSTATUSCODES\r\n");
-	evbuffer_add_printf(out, "250-SMTPUTF8\r\n");
-	evbuffer_add_printf(out, "250-CHUNKING\r\n");
-	evbuffer_add_printf(out, "250 HELP\r\n");
+	{
+		char		 hello[REPLY_LINE_MAX], size[40];
+		const char	*lines[] = { hello, "PIPELINING", size, "8BITMIME",
+		    "ENHANCEDSTATUSCODES", "SMTPUTF8", "CHUNKING", "HELP" };
+		struct buf	 b;
+
+		snprintf(hello, sizeof(hello), "%s Hello %s [%s]",
+		    smtp_hostname(s), s->helo, s->addr);
+		snprintf(size, sizeof(size), "SIZE %zu", conf->max_message_size);
+		buf_init(&b, 0);
+		reply_multi(&b, 250, lines, sizeof(lines) / sizeof(lines[0]));
+		evbuffer_add(out, b.data, b.len);
+		buf_free(&b);
+	}
 }
 
 void

@@ -18,6 +18,7 @@
 #include "conf/conf.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
+#include "mail/reply.h"
 #include "smtp/session.h"
 
 /* Bytes of unprocessed input a session may hold before reading pauses. */
@@ -130,28 +131,20 @@ void
 smtp_reply(struct smtp_session *s, int code, const char *enhanced,
     const char *fmt, ...)
 {
-	char		 text[512];
+	struct buf	 out;
 	va_list		 ap;
-	size_t		 i;
 
+	buf_init(&out, REPLY_LINE_MAX + 1);
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	reply_vformat(&out, code, enhanced, fmt, ap);
 	va_end(ap);
-	/* A reply is one line whatever the arguments held. */
-	for (i = 0; text[i]; i++)
-		if (text[i] == '\r' || text[i] == '\n')
-			text[i] = ' ';
-	if (enhanced)
-		evbuffer_add_printf(bufferevent_get_output(s->bev), "%d %s %s\r\n",
-		    code, enhanced, text);
-	else
-		evbuffer_add_printf(bufferevent_get_output(s->bev), "%d %s\r\n",
-		    code, text);
+	evbuffer_add(bufferevent_get_output(s->bev), out.data, out.len);
 	if (code >= 500)
 		s->errors++;
-	if (log_verbose() > 1)
-		log_msg(LOG_DEBUG, "%016llx smtp reply=\"%d %s\"",
-		    (unsigned long long)s->id, code, text);
+	if (log_verbose() > 1 && out.len >= 2)
+		log_msg(LOG_DEBUG, "%016llx smtp reply=\"%.*s\"",
+		    (unsigned long long)s->id, (int)out.len - 2, out.data);
+	buf_free(&out);
 }
 
 void
