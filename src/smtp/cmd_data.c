@@ -247,8 +247,12 @@ smtp_commit(struct smtp_session *s)
 	s->env.smtputf8 = s->smtputf8;
 	s->env.body_8bit = s->body_8bit || s->dot.eightbit;
 	buf_init(&text, 0);
-	if (envelope_serialize(&s->env, &text) == -1)
-		fatalx("envelope_serialize");
+	if (envelope_serialize(&s->env, &text) == -1) {
+		/* A field past the envelope's limits: refuse the message, not the process. */
+		buf_free(&text);
+		smtp_body_refused(s, 554, "5.3.4", "Envelope too large to queue");
+		return;
+	}
 	/* Large envelopes (many recipients) go in parts; the last one commits. */
 	for (off = 0; text.len - off > IPC_MAX_PAYLOAD - 256; off += IPC_MAX_PAYLOAD - 256) {
 		ipc_begin(&o, MSG_QUEUE_COMMIT, s->id);
