@@ -98,7 +98,7 @@ conf_run(struct parser *p, const char *path, const char *data, size_t len)
 	c->file = xstrdup(path);
 	if (data != NULL)
 		lex_push_buffer(p, path, data, len);
-	if (data != NULL || lex_push_file(p, path, NULL, 0) == 0)
+	if (data != NULL || lex_push_file(p, path, path, NULL, 0) == 0)
 		parse_all(p);
 	if (p->have_tok)
 		tok_advance(p);
@@ -107,6 +107,7 @@ conf_run(struct parser *p, const char *path, const char *data, size_t len)
 	/* References are checked even after syntax errors: report everything at once. */
 	conf_defaults(c, p->allow_fs);
 	conf_check(p);
+	perr_flush(p);
 	if (p->nerrors) {
 		conf_free(c);
 		return NULL;

@@ -208,7 +208,8 @@ lex_push_buffer(struct parser *p, const char *name, const char *data, size_t len
 }
 
 int
-lex_push_file(struct parser *p, const char *path, const char *from_file, int from_line)
+lex_push_file(struct parser *p, const char *path, const char *shown,
+    const char *from_file, int from_line)
 {
 	struct stat	 st;
 	struct buf	 b;
@@ -219,7 +220,7 @@ lex_push_file(struct parser *p, const char *path, const char *from_file, int fro
 	buf_init(&b, CONF_FILE_MAX);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1 || fstat(fd, &st) == -1) {
 		if (from_file)
-			perr(p, from_file, from_line, "cannot open \"%s\": %s", path,
+			perr(p, from_file, from_line, "include \"%s\": %s", shown,
 			    strerror(errno));
 		else
 			perr(p, path, 0, "cannot open: %s", strerror(errno));
@@ -227,7 +228,7 @@ lex_push_file(struct parser *p, const char *path, const char *from_file, int fro
 	}
 	if (!S_ISREG(st.st_mode)) {
 		perr(p, from_file ? from_file : path, from_file ? from_line : 0,
-		    "\"%s\" is not a regular file", path);
+		    "\"%s\" is not a regular file", shown);
 		goto fail;
 	}
 	for (;;) {

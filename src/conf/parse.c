@@ -103,12 +103,126 @@ tok_desc(const struct token *t, char *buf, size_t len)
 	return "?";
 }
 
-static void vreport(struct parser *, struct buf *, const char *, int, const char *,
-    va_list) __attribute__((format(printf, 5, 0)));
+/* Position of a file among those read, for sorting the messages. */
+static size_t
+file_rank(const struct parser *p, const char *file)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->conf->nfiles; i++)
+		if (p->conf->files[i] == file || strcmp(p->conf->files[i], file) == 0)
+			return i;
+	return 0;
+}
+
+/*
+ * Errors are kept until the end and then given in file order, so the
+ * checks that run after the last line still come out beside their lines.
+ */
+static void
+add_error(struct parser *p, const char *sortfile, int sortline, char *text)
+{
+	struct perror	*e;
+
+	if (p->nerrors++ >= CONF_ERRORS_MAX) {
+		free(text);
+		return;
+	}
+	p->errs = xreallocarray(p->errs, p->nerrors, sizeof(*p->errs));
+	e = &p->errs[p->nerrors - 1];
+	e->rank = file_rank(p, sortfile);
+	e->line = sortline;
+	e->seq = p->nerrors;
+	e->text = text;
+}
+
+static char *
+vformat(const char *file, int line, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static char *
+vformat(const char *file, int line, const char *fmt, va_list ap)
+{
+	struct buf	 b;
+
+	buf_init(&b, 0);
+	if (line > 0)
+		buf_addf(&b, "%s:%d: ", file, line);
+	else
+		buf_addf(&b, "%s: ", file);
+	buf_vaddf(&b, fmt, ap);
+	return buf_release(&b);
+}
+
+void
+perr(struct parser *p, const char *file, int line, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*text;
+
+	va_start(ap, fmt);
+	text = vformat(file, line, fmt, ap);
+	va_end(ap);
+	add_error(p, file, line, text);
+}
+
+void
+perr_tok(struct parser *p, const char *fmt, ...)
+{
+	struct token	*t = tok_peek(p);
+	va_list		 ap;
+	char		*text;
+
+	if (t->type == T_ERROR)
+		return;
+	va_start(ap, fmt);
+	text = vformat(t->file, t->line, fmt, ap);
+	va_end(ap);
+	add_error(p, t->file, t->line, text);
+}
+
+void
+perr_msg(struct parser *p, const char *msg)
+{
+	add_error(p, p->dfile, p->dline, xstrdup(msg));
+}
+
+static int
+cmp_error(const void *a, const void *b)
+{
+	const struct perror	*x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void
+perr_flush(struct parser *p)
+{
+	size_t	 i, n = p->nerrors < CONF_ERRORS_MAX ? p->nerrors : CONF_ERRORS_MAX;
+
+	if (n == 0)
+		return;
+	qsort(p->errs, n, sizeof(*p->errs), cmp_error);
+	for (i = 0; i < n; i++) {
+		buf_addf(p->errors, "%s\n", p->errs[i].text);
+		free(p->errs[i].text);
+	}
+	if (p->nerrors > CONF_ERRORS_MAX)
+		buf_addf(p->errors, "%s: too many errors (%zu), the first %d shown\n",
+		    p->conf->file, p->nerrors, CONF_ERRORS_MAX);
+	x_free(&p->errs);
+}
 
 static void
-vreport(struct parser *p, struct buf *out, const char *file, int line,
-    const char *fmt, va_list ap)
+vwarn(struct buf *out, const char *file, int line, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
+static void
+vwarn(struct buf *out, const char *file, int line, const char *fmt, va_list ap)
 {
 	if (line > 0)
 		buf_addf(out, "%s:%d: ", file, line);
@@ -119,50 +233,6 @@ vreport(struct parser *p, struct buf *out, const char *file, int line,
 }
 
 void
-perr(struct parser *p, const char *file, int line, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	/* A garbage file must not produce megabytes of messages. */
-	if (p->nerrors++ >= CONF_ERRORS_MAX) {
-		if (p->nerrors == CONF_ERRORS_MAX + 1)
-			buf_addf(p->errors, "%s: too many errors, giving up on the rest\n",
-			    file);
-		return;
-	}
-	va_start(ap, fmt);
-	vreport(p, p->errors, file, line, fmt, ap);
-	va_end(ap);
-}
-
-void
-perr_tok(struct parser *p, const char *fmt, ...)
-{
-	struct token	*t = tok_peek(p);
-	va_list		 ap;
-
-	if (t->type == T_ERROR)
-		return;
-	if (p->nerrors++ >= CONF_ERRORS_MAX) {
-		if (p->nerrors == CONF_ERRORS_MAX + 1)
-			buf_addf(p->errors, "%s: too many errors, giving up on the rest\n",
-			    t->file);
-		return;
-	}
-	va_start(ap, fmt);
-	vreport(p, p->errors, t->file, t->line, fmt, ap);
-	va_end(ap);
-}
-
-void
-perr_msg(struct parser *p, const char *msg)
-{
-	if (p->nerrors++ >= CONF_ERRORS_MAX)
-		return;
-	buf_addf(p->errors, "%s\n", msg);
-}
-
-void
 pwarn(struct parser *p, const char *file, int line, const char *fmt, ...)
 {
 	va_list	 ap;
@@ -170,7 +240,7 @@ pwarn(struct parser *p, const char *file, int line, const char *fmt, ...)
 	if (p->warnings == NULL)
 		return;
 	va_start(ap, fmt);
-	vreport(p, p->warnings, file, line, fmt, ap);
+	vwarn(p->warnings, file, line, fmt, ap);
 	va_end(ap);
 }
 

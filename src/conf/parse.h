@@ -30,6 +30,13 @@ struct lexsrc;
 #define CONF_TOKEN_MAX		(64 * 1024)
 #define CONF_ERRORS_MAX		100
 
+struct perror {
+	size_t		 rank;		/* file order */
+	int		 line;
+	size_t		 seq;
+	char		*text;
+};
+
 struct parser {
 	struct conf	*conf;
 	struct lexsrc	*src;		/* innermost file or macro being read */
@@ -40,14 +47,16 @@ struct parser {
 	int		 have_tok;
 	struct buf	*errors, *warnings;
 	size_t		 nerrors;
+	struct perror	*errs;
 	size_t		 anon;		/* counter for anonymous tables */
 	const char	*dfile;		/* where the current directive starts */
 	int		 dline;
 };
 
 /* lex.c */
-int	 lex_push_file(struct parser *, const char *path, const char *from_file,
-	    int from_line);
+/* Reads path; shown is the name given in messages about opening it. */
+int	 lex_push_file(struct parser *, const char *path, const char *shown,
+	    const char *from_file, int from_line);
 void	 lex_push_buffer(struct parser *, const char *name, const char *data, size_t len);
 void	 lex_free(struct parser *);
 const char *lex_intern(struct parser *, const char *name);
@@ -72,6 +81,8 @@ void	 perr_tok(struct parser *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* An error that carries its own position ("PATH:LINE: ..."). */
 void	 perr_msg(struct parser *, const char *msg);
+/* Appends the collected errors, sorted by file and line, to the errors buffer. */
+void	 perr_flush(struct parser *);
 void	 pwarn(struct parser *, const char *file, int line, const char *fmt, ...)
 	    __attribute__((format(printf, 4, 5)));
 /* "unexpected X" at the current token, with context. Returns -1. */

@@ -7,7 +7,7 @@
 #include "conf/parse.h"
 #include "lib/xalloc.h"
 
-/* Options of local delivery; a maildir path never takes one of these names unquoted. */
+/* Options of local delivery and relays; an unquoted maildir path is none of these. */
 static const char *const local_opts[] = {
 	"alias", "ttl", "user", "userbase", "virtual", "wrapper", NULL,
 };
@@ -229,7 +229,7 @@ action_method(struct parser *p, struct action *a)
 		a->method = ACTION_MAILDIR;
 		t = tok_peek(p);
 		if (t->type == T_STRING || (t->type == T_WORD && !tok_is(p, "junk") &&
-		    !in_list(local_opts, t->text)))
+		    !in_list(local_opts, t->text) && !in_list(relay_opts, t->text)))
 			a->path = tok_take_text(p);
 		if (tok_accept(p, "junk"))
 			a->junk = 1;

@@ -511,7 +511,7 @@ d_include(struct parser *p)
 		return 1;
 	}
 	path = p_path(s, p->dfile);
-	lex_push_file(p, path, p->dfile, p->dline);
+	lex_push_file(p, path, s, p->dfile, p->dline);
 	free(path);
 	free(s);
 	return 1;

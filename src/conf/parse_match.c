@@ -253,6 +253,15 @@ parse_match(struct parser *p)
 		if (transaction_opts[i].arg)
 			r = cond_arg(p, cd, what, transaction_opts[i].arg == 1);
 	}
+	/* "from auth" and "auth" test the same thing, as do the mail-from and rcpt-to pairs. */
+	if (r == 0 && (has_cond(m, COND_FROM_AUTH, COND_FROM_AUTH) + has_cond(m, COND_AUTH,
+	    COND_AUTH) > 1 || has_cond(m, COND_FROM_MAIL_FROM, COND_FROM_MAIL_FROM) +
+	    has_cond(m, COND_MAIL_FROM, COND_MAIL_FROM) > 1 || has_cond(m,
+	    COND_FOR_RCPT_TO, COND_FOR_RCPT_TO) + has_cond(m, COND_RCPT_TO, COND_RCPT_TO) > 1)) {
+		perr(p, p->dfile, p->dline, "match: the same auth, mail-from or rcpt-to "
+		    "condition given twice");
+		r = -1;
+	}
 	if (r == 0 && !verdict) {
 		perr(p, p->dfile, p->dline, "match needs \"action NAME\" or \"reject\"");
 		r = -1;
