@@ -113,11 +113,14 @@ load_table(const char *name)
 	return t;
 }
 
+static const char *const fixtures[] = { "virtuals", "vusers", "catchall",
+    "vloop", "aliases", "list.txt", "listloop.txt", "domains", "seed000.conf",
+    "seed001.conf" };
+#define NFIXTURES	(sizeof(fixtures) / sizeof(fixtures[0]))
+
 static void
 setup(void)
 {
-	static const char *const names[] = { "virtuals", "vusers", "catchall",
-	    "vloop", "aliases", "list.txt", "listloop.txt" };
 	struct passwd	*pw;
 
 	if ((pw = getpwuid(getuid())) == NULL) {
@@ -132,8 +135,8 @@ setup(void)
 		perror("mkdtemp");
 		exit(1);
 	}
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		render(names[i]);
+	for (size_t i = 0; i < NFIXTURES; i++)
+		render(fixtures[i]);
 }
 
 /* ---- a configuration built by hand around the fixture tables ---- */
@@ -356,11 +359,15 @@ test_seed001_virtuals(void)
 	/* The format lowercases; the address keeps its case in dest. */
 	T_EQ_INT(run_ctx(&act_domain, "USER@mtkn.jp", net_ctx()), EXPAND_OK);
 	T_EQ_STR(env.deliveries[0].path, "/var/vmail/mtkn.jp/user");
-	/* A sub-address finds the plain entry; dest keeps what was addressed. */
+	/*
+	 * A sub-address finds the plain entry, and the mail belongs to that
+	 * user: dest (and so the Maildir) is untagged, rcpt keeps the tag.
+	 */
 	T_EQ_INT(run_ctx(&act_domain, "user+lists@mtkn.jp", net_ctx()), EXPAND_OK);
 	T_EQ_INT(env.ndeliveries, 1);
 	T_EQ_STR(env.deliveries[0].account, me);
-	T_EQ_STR(env.deliveries[0].dest, "user+lists@mtkn.jp");
+	T_EQ_STR(env.deliveries[0].dest, "user@mtkn.jp");
+	T_EQ_STR(env.deliveries[0].path, "/var/vmail/mtkn.jp/user");
 	T_EQ_STR(env.deliveries[0].rcpt, "user+lists@mtkn.jp");
 }
 
@@ -410,11 +417,15 @@ test_virtual_key_order(void)
 	T_EQ_STR(xerr.text, "This address is retired");
 	/* Another tag falls back to the plain address. */
 	T_EQ_INT(run(&act_catch, "alice+home@example.org"), EXPAND_OK);
-	T_ASSERT(has(DELIVER_MAILDIR, me, NULL, "alice+home@example.org"));
+	T_ASSERT(has(DELIVER_MAILDIR, me, NULL, "alice@example.org"));
 	/* The bare local part comes before @domain. */
 	T_EQ_INT(run(&act_catch, "bob@example.org"), EXPAND_OK);
 	T_ASSERT(has(DELIVER_MAILDIR, me, NULL, "bob@example.org"));
 	T_EQ_INT(run(&act_catch, "bob+x@example.org"), EXPAND_OK);
+	T_ASSERT(has(DELIVER_MAILDIR, me, NULL, "bob@example.org"));
+	/* A catch-all does not know the user: the address stays as given. */
+	T_EQ_INT(run(&act_catch, "dave+x@other.test"), EXPAND_OK);
+	T_ASSERT(has(DELIVER_MAILDIR, me, NULL, "dave+x@other.test"));
 	/* @domain catches the rest of the domain ... */
 	T_EQ_INT(run(&act_catch, "carol@example.org"), EXPAND_PERMFAIL);
 	T_EQ_STR(xerr.enhanced, "5.1.1");
@@ -788,20 +799,115 @@ test_failure_keeps_envelope(void)
 	T_EQ_STR(env.deliveries[1].rcpt, "staff@localhost");
 }
 
+/* ---- the seeds' configuration files, through conf_load and the rules ---- */
+
+static struct conf *
+load_conf(const char *name)
+{
+	struct buf	 errors;
+	struct conf	*conf;
+
+	buf_init(&errors, 0);
+	conf = conf_load(path_in_tmp(name), &errors, NULL);
+	if (conf == NULL)
+		fprintf(stderr, "%s", errors.data != NULL ? errors.data : "");
+	buf_free(&errors);
+	return conf;
+}
+
+#define NO_RULE		(-1)	/* route(): no rule, or a reject rule */
+
+/* What a session does for one RCPT: match, then expand. */
+static int
+route(const struct conf *conf, struct match_ctx ctx, const char *rcpt)
+{
+	const struct match *m;
+	struct mailaddr	 ma;
+	const char	*errstr;
+	char		 addr[400];
+
+	envelope_free(&env);
+	envelope_init(&env);
+	memset(&xerr, 0, sizeof(xerr));
+	if (addr_parse(&ma, rcpt, 0, &errstr) == -1) {
+		fprintf(stderr, "bad test address %s: %s\n", rcpt, errstr);
+		exit(1);
+	}
+	addr_format(&ma, addr, sizeof(addr));
+	ctx.rcpt_to = addr;
+	if ((m = ruleset_match(conf, &ctx)) == NULL || m->reject)
+		return NO_RULE;
+	return (int)expand_rcpt(conf, &ctx, m->action, &ma, &env, &xerr);
+}
+
+static void
+test_conf_seed001(void)
+{
+	struct conf	*conf = load_conf("seed001.conf");
+	struct match_ctx ext = net_ctx();
+
+	T_ASSERT(conf != NULL);
+	T_EQ_INT(route(conf, ext, "webmaster@mtkn.jp"), EXPAND_OK);
+	T_EQ_INT(env.ndeliveries, 1);
+	T_EQ_INT(env.deliveries[0].method, DELIVER_MAILDIR);
+	T_EQ_STR(env.deliveries[0].account, me);
+	T_EQ_STR(env.deliveries[0].dest, "user@mtkn.jp");
+	T_EQ_STR(env.deliveries[0].path, "/var/vmail/mtkn.jp/user");
+	T_EQ_STR(env.deliveries[0].action, "domain");
+	T_EQ_STR(env.deliveries[0].rcpt, "webmaster@mtkn.jp");
+	T_EQ_INT(route(conf, ext, "stranger@mtkn.jp"), EXPAND_PERMFAIL);
+	T_EQ_STR(xerr.enhanced, "5.1.1");
+	/* Not ours, not authenticated: no rule. */
+	T_EQ_INT(route(conf, ext, "someone@example.com"), NO_RULE);
+	ext.auth_user = "user@mtkn.jp";
+	T_EQ_INT(route(conf, ext, "someone@example.com"), EXPAND_OK);
+	T_EQ_INT(env.deliveries[0].method, DELIVER_RELAY);
+	T_EQ_STR(env.deliveries[0].action, "outbound");
+	/* Local mail through the aliases file. */
+	T_EQ_INT(route(conf, sock_ctx(), "postmaster@localhost"), EXPAND_OK);
+	T_EQ_INT(env.ndeliveries, 1);
+	T_EQ_INT(env.deliveries[0].method, DELIVER_MBOX);
+	T_EQ_STR(env.deliveries[0].account, me);
+	T_EQ_STR(env.deliveries[0].action, "local_mail");
+	conf_free(conf);
+}
+
+static void
+test_conf_seed000(void)
+{
+	struct conf	*conf = load_conf("seed000.conf");
+
+	T_ASSERT(conf != NULL);
+	T_EQ_INT(route(conf, sock_ctx(), "foo@example.dom.tld"), EXPAND_OK);
+	T_EQ_INT(env.ndeliveries, 1);
+	T_EQ_STR(env.deliveries[0].account, me);
+	T_EQ_STR(env.deliveries[0].path,
+	    "/usr/local/vpopmail/domains/example.dom.tld/foo/Maildir");
+	T_EQ_STR(env.deliveries[0].action, "delivery");
+	T_EQ_INT(route(conf, sock_ctx(), "nobody-here@example.dom.tld"), EXPAND_PERMFAIL);
+	T_EQ_STR(xerr.enhanced, "5.1.1");
+	/*
+	 * "match for domain <domains>" has no from: from local is implied, as
+	 * in OpenSMTPD, so this rule takes no mail from outside.
+	 */
+	T_EQ_INT(route(conf, net_ctx(), "foo@example.dom.tld"), NO_RULE);
+	T_EQ_INT(route(conf, sock_ctx(), "someone@example.com"), EXPAND_OK);
+	T_EQ_INT(env.deliveries[0].method, DELIVER_RELAY);
+	T_EQ_STR(env.deliveries[0].action, "relay");
+	conf_free(conf);
+}
+
 static void
 teardown(void)
 {
-	static const char *const names[] = { "virtuals", "vusers", "catchall",
-	    "vloop", "aliases", "list.txt", "listloop.txt" };
-
 	rules_clear();
 	table_free(t_virtuals);
 	table_free(t_vusers);
 	table_free(t_catchall);
 	table_free(t_vloop);
 	table_free(t_aliases);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		unlink(path_in_tmp(names[i]));
+	for (size_t i = 0; i < NFIXTURES; i++)
+		unlink(path_in_tmp(fixtures[i]));
 	rmdir(tmpdir);
 	free(me);
 	free(me_home);
@@ -836,6 +942,8 @@ test_main(void)
 	t_run("plain_users", test_plain_users);
 	t_run("methods", test_methods);
 	t_run("failure_keeps_envelope", test_failure_keeps_envelope);
+	t_run("conf_seed001", test_conf_seed001);
+	t_run("conf_seed000", test_conf_seed000);
 	envelope_free(&env);
 	teardown();
 }
