@@ -193,8 +193,8 @@ sendmail_main(int argc, char **argv)
 	size_t		 nrcpt = 0, i, hdrlen;
 	struct buf	 msg, hdr;
 	struct passwd	*pw;
-	struct smtp_client c;
-	int		 ch, tflag = 0, iflag = 0, fd, r;
+	struct smtp_client c = { NULL, NULL, "" };
+	int		 ch, tflag = 0, iflag = 0, fd, r, status = EX_OK;
 
 	/* Flags of the classic sendmail that scripts pass; unknown -o options are ignored. */
 	while ((ch = getopt(argc, argv, "tiC:f:F:r:o:B:b:N:R:V:vUGm")) != -1) {
@@ -242,6 +242,7 @@ sendmail_main(int argc, char **argv)
 	}
 
 	buf_init(&msg, SENDMAIL_MAX);
+	buf_init(&hdr, 0);
 	{
 		char	 b[65536];
 		size_t	 n;
@@ -249,7 +250,8 @@ sendmail_main(int argc, char **argv)
 		while ((n = fread(b, 1, sizeof(b), stdin)) > 0)
 			if (buf_add(&msg, b, n) == -1) {
 				fprintf(stderr, "sendmail: message too large\n");
-				return EX_DATAERR;
+				status = EX_DATAERR;
+				goto done;
 			}
 	}
 	/* Without -i a line with a lone dot ends the message, as sendmail did. */
@@ -288,11 +290,11 @@ sendmail_main(int argc, char **argv)
 	}
 	if (nrcpt == 0) {
 		fprintf(stderr, "sendmail: no recipients\n");
-		return EX_USAGE;
+		status = EX_USAGE;
+		goto done;
 	}
 
 	/* Headers a local submission lacks are added here, as sendmail does. */
-	buf_init(&hdr, 0);
 	if (!has_header(&msg, hdrlen, "from:")) {
 		if (fullname)
 			buf_addf(&hdr, "From: %s <%s>\n", fullname, sender);
@@ -317,19 +319,23 @@ sendmail_main(int argc, char **argv)
 		    rnd, host);
 	}
 
-	if ((fd = ctl_connect(ctl_socket_path(conf))) == -1)
-		return EX_TEMPFAIL;
+	if ((fd = ctl_connect(ctl_socket_path(conf))) == -1) {
+		status = EX_TEMPFAIL;
+		goto done;
+	}
 	c.in = fdopen(fd, "r");
 	c.out = fdopen(dup(fd), "w");
 	if (c.in == NULL || c.out == NULL) {
 		fprintf(stderr, "sendmail: fdopen: %s\n", strerror(errno));
-		return EX_OSERR;
+		status = EX_OSERR;
+		goto done;
 	}
 	fprintf(c.out, "ENQUEUE\n");
 	fflush(c.out);
 	if (client_reply(&c) != 220) {
 		fprintf(stderr, "sendmail: server refused the submission\n");
-		return EX_TEMPFAIL;
+		status = EX_TEMPFAIL;
+		goto done;
 	}
 	if ((r = client_cmd(&c, 250, "EHLO localhost")) != 0 ||
 	    (r = client_cmd(&c, 250, "MAIL FROM:<%s>%s", sender,
@@ -366,9 +372,18 @@ sendmail_main(int argc, char **argv)
 	if ((r = client_cmd(&c, 250, ".")) != 0)
 		goto fail;
 	client_cmd(&c, 221, "QUIT");
-	return EX_OK;
+	goto done;
 fail:
-	if (r == -1)
-		return EX_TEMPFAIL;
-	return r >= 500 ? EX_DATAERR : EX_TEMPFAIL;
+	status = r == -1 || r < 500 ? EX_TEMPFAIL : EX_DATAERR;
+done:
+	if (c.in)
+		fclose(c.in);
+	if (c.out)
+		fclose(c.out);
+	for (i = 0; i < nrcpt; i++)
+		free(rcpts[i]);
+	free(rcpts);
+	buf_free(&msg);
+	buf_free(&hdr);
+	return status;
 }
