@@ -48,6 +48,7 @@ enum modifier { MOD_LOWER, MOD_UPPER, MOD_STRIP, MOD_RAW };
 struct token {
 	const struct spec *spec;
 	int		 sliced;
+	int		 single;	/* [n]: one character, n < 0 from the end */
 	long long	 beg, end;	/* end LLONG_MAX: to the end */
 	enum modifier	 mods[8];
 	size_t		 nmods;
@@ -85,7 +86,10 @@ parse_token(const char *s, size_t n, struct token *t, const char **errstr)
 	memcpy(buf, s, n);
 	buf[n] = '\0';
 	name = buf;
-	if ((mods = strchr(buf, ':')) != NULL)
+	/* The modifiers start at the first ':' after any "[...]", which has its own. */
+	br = strchr(buf, '[');
+	mods = strchr(br ? (strchr(br, ']') ? strchr(br, ']') : br) : buf, ':');
+	if (mods != NULL)
 		*mods++ = '\0';
 	if ((br = strchr(name, '[')) != NULL) {
 		*br++ = '\0';
@@ -94,7 +98,7 @@ parse_token(const char *s, size_t n, struct token *t, const char **errstr)
 		if (parse_offset(&q, &t->beg) == -1)
 			goto badslice;
 		if (*q == ']') {
-			t->end = t->beg;
+			t->single = 1;
 		} else if (*q == ':') {
 			q++;
 			if (*q == ']')
@@ -212,6 +216,11 @@ expand_token(struct buf *out, const struct token *t, const struct format_ctx *ct
 		/* Offsets as smtpd.conf(5): the end is inclusive, negative counts from the end. */
 		beg = t->beg;
 		end = t->end;
+		if (t->single) {
+			if (beg < 0)
+				beg += (long long)len;
+			end = beg;
+		}
 		if (beg >= (long long)len) {
 			free(v);
 			*errstr = "format slice beyond the end of the value";
