@@ -413,8 +413,8 @@ static const char *const messages[] = {
 
 	".\r\n",
 
-	"Subject: smuggle\r\n\r\nhello\n.\nMAIL FROM:<evil@x>\r\nRCPT TO:<v@y>\r\n"
-	"DATA\r\n\r\nevil\r\n.\r\nQUIT\r\n",
+	("Subject: smuggle\r\n\r\nhello\n.\nMAIL FROM:<evil@x>\r\nRCPT TO:<v@y>\r\n"
+	"DATA\r\n\r\nevil\r\n.\r\nQUIT\r\n"),
 
 	"Subject: cr\r\n\r\nhello\r.\rRSET\r\n.\r\n",
 
