@@ -109,7 +109,8 @@ int	 parse_listen(struct parser *);
 int	 parse_action(struct parser *);
 int	 parse_match(struct parser *);
 int	 parse_filter(struct parser *);
-int	 parse_port(const char *, int *);
+/* A number or a service name; /etc/services only with use_services. */
+int	 parse_port(const char *, int *, int use_services);
 
 /* parse_global.c: every directive until the end of the input */
 void	 parse_all(struct parser *);

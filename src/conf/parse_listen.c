@@ -20,7 +20,7 @@ static const struct {
 };
 
 int
-parse_port(const char *s, int *port)
+parse_port(const char *s, int *port, int use_services)
 {
 	struct servent	*se;
 	long		 v;
@@ -39,7 +39,7 @@ parse_port(const char *s, int *port)
 			*port = services[i].port;
 			return 0;
 		}
-	if ((se = getservbyname(s, "tcp")) != NULL) {
+	if (use_services && (se = getservbyname(s, "tcp")) != NULL) {
 		*port = ntohs((unsigned short)se->s_port);
 		return 0;
 	}
@@ -131,7 +131,7 @@ listen_option(struct parser *p, struct listener *l, const char *kw, int *smtps)
 	} else if (strcmp(kw, "port") == 0) {
 		if ((s = p_string(p, "a port")) == NULL)
 			return -1;
-		if (parse_port(s, &l->port) == -1) {
+		if (parse_port(s, &l->port, p->allow_fs) == -1) {
 			perr(p, p->dfile, p->dline, "invalid port \"%s\"", s);
 			free(s);
 			return -1;

@@ -50,7 +50,7 @@ cond_arg(struct parser *p, struct cond *cd, const char *what, int optional)
 	if (t->type == T_STRING || (t->type == T_WORD && !is_match_word(t->text))) {
 		cd->value = tok_take_text(p);
 		if (cd->regex) {
-			if (regcomp(&re, cd->value, REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0) {
+			if (table_regcomp(&re, cd->value) != 0) {
 				perr(p, p->dfile, p->dline, "%s: bad regex \"%s\"", what,
 				    cd->value);
 				return -1;

@@ -18,6 +18,104 @@
 
 static _Thread_local char match_err[512];
 
+#define RE_LEN_MAX	1024
+#define RE_COST_MAX	20000	/* estimated tree nodes of one compiled pattern */
+#define RE_DEPTH_MAX	32
+
+/*
+ * glibc's regcomp copies a subtree for each repetition, so "a++++..." or
+ * "((a{99}){99}){99}" take memory exponential in the pattern. The size of
+ * the compiled tree is estimated here and such patterns are refused before
+ * they reach it.
+ */
+static int
+regex_sane(const char *re)
+{
+	unsigned long	 cost[RE_DEPTH_MAX + 1], last = 0, n, m;
+	const char	*p;
+	char		*end;
+	int		 depth = 0;
+
+	if (strlen(re) > RE_LEN_MAX)
+		return 0;
+	cost[0] = 0;
+	for (p = re; *p; p++) {
+		switch (*p) {
+		case '(':
+			if (++depth > RE_DEPTH_MAX)
+				return 0;
+			cost[depth] = 0;
+			last = 0;
+			continue;
+		case ')':
+			if (depth == 0) {
+				last = 1;
+				break;
+			}
+			last = cost[depth--] + 1;
+			cost[depth] += last;
+			continue;
+		case '*':
+		case '+':
+		case '?':
+			cost[depth] += last;
+			last *= 2;
+			break;
+		case '{':
+			if (!isdigit((unsigned char)p[1])) {
+				last = 1;
+				cost[depth]++;
+				break;
+			}
+			n = strtoul(p + 1, &end, 10);
+			m = n;
+			if (*end == ',' && isdigit((unsigned char)end[1]))
+				m = strtoul(end + 1, &end, 10);
+			else if (*end == ',')
+				end++;
+			if (n > 1000 || m > 1000)
+				return 0;
+			p = *end == '}' ? end : end - 1;
+			cost[depth] += last * (m > n ? m : n);
+			last += last * (m > n ? m : n);
+			break;
+		case '[':
+			/* A bracket expression is one node: skip to its ']'. */
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p && *p != ']')
+				p++;
+			if (*p == '\0')
+				return 1;	/* unbalanced: regcomp says why */
+			last = 1;
+			cost[depth]++;
+			break;
+		case '\\':
+			if (p[1])
+				p++;
+			/* FALLTHROUGH */
+		default:
+			last = 1;
+			cost[depth]++;
+			break;
+		}
+		if (cost[depth] > RE_COST_MAX || last > RE_COST_MAX)
+			return 0;
+	}
+	return 1;
+}
+
+int
+table_regcomp(regex_t *re, const char *pattern)
+{
+	if (!regex_sane(pattern))
+		return REG_ESPACE;
+	return regcomp(re, pattern, RE_FLAGS);
+}
+
 int
 table_pattern_domain(const char *pattern, const char *domain)
 {
@@ -206,10 +304,8 @@ regex_ready(struct table_cache *c, size_t i, int *err)
 		c->nre = c->nkeys;
 	}
 	if (c->re_state[i] == RE_UNCOMPILED) {
-		*err = regcomp(&c->re[i], c->keys[i], RE_FLAGS);
+		*err = table_regcomp(&c->re[i], c->keys[i]);
 		c->re_state[i] = *err == 0 ? RE_OK : RE_BAD;
-		if (*err != 0)
-			regfree(&c->re[i]);
 	} else
 		*err = c->re_state[i] == RE_OK ? 0 : REG_BADPAT;
 	return c->re_state[i] == RE_OK ? 0 : -1;
@@ -240,8 +336,10 @@ table_check_regex(const struct table *t, const char **errstr)
 		if (regex_ready(t->cache, i, &err) == 0)
 			continue;
 		/* Compile again for the message: the cached state keeps no text. */
-		err = regcomp(&re, t->cache->keys[i], RE_FLAGS);
-		regerror(err, &re, msg, sizeof(msg));
+		if ((err = table_regcomp(&re, t->cache->keys[i])) == REG_ESPACE)
+			snprintf(msg, sizeof(msg), "too long or too many repetitions");
+		else
+			regerror(err, &re, msg, sizeof(msg));
 		if (err == 0)
 			regfree(&re);
 		snprintf(match_err, sizeof(match_err), "table %s: bad regex \"%s\": %s",
@@ -258,7 +356,7 @@ table_pattern_regex(const char *pattern, const char *s)
 	regex_t	 re;
 	int	 r;
 
-	if (regcomp(&re, pattern, RE_FLAGS) != 0)
+	if (table_regcomp(&re, pattern) != 0)
 		return 0;
 	r = regexec(&re, s, 0, NULL, 0) == 0;
 	regfree(&re);

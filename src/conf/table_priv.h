@@ -33,5 +33,11 @@ struct table_cache {
 /* Parses "1.2.3.4", "::1", "ipv6:::1", "10.0.0.0/8"; 0 or -1. */
 int	 table_parse_netaddr(const char *, struct netaddr *);
 void	 table_cache_free(struct table_cache *);
+/*
+ * regcomp(3) with the tables' flags (extended, case-insensitive, no
+ * submatches), refusing with REG_ESPACE the patterns whose compilation
+ * would take memory exponential in their length.
+ */
+int	 table_regcomp(regex_t *, const char *);
 
 #endif

@@ -270,6 +270,18 @@ test_regex(void)
 	T_ASSERT(!table_match_regex(t, "(unclosed"));
 	table_free(t);
 	T_ASSERT(table_pattern_regex("^a.c$", "ABC"));
+	T_ASSERT(table_pattern_regex("^(ab|cd){2,3}[0-9]+$", "abcdab12"));
+	T_ASSERT(table_pattern_regex("^[]a]+$", "]a]"));
+	/* Patterns whose compiled form would be huge are refused, not compiled. */
+	T_ASSERT(!table_pattern_regex("1+++++++++++++++++++++++++++++++++++++67", "167"));
+	T_ASSERT(!table_pattern_regex("((((a{99}){99}){99}){99})", "a"));
+	T_ASSERT(!table_pattern_regex("a{1001}", "a"));
+	t = table_new("huge", TABLE_INLINE_LIST, NULL);
+	T_EQ_INT(table_add(t, "(x+)+(y+)+((z{50}){50}){50}", NULL, &err), 0);
+	T_EQ_INT(table_check_regex(t, &err), -1);
+	T_EQ_STR(err, "table huge: bad regex \"(x+)+(y+)+((z{50}){50}){50}\": too long or "
+	    "too many repetitions");
+	table_free(t);
 	T_ASSERT(!table_pattern_regex("(", "("));
 }
 
