@@ -1,0 +1,53 @@
+#!/bin/sh
+# Checks configs with `tegamid -n`: etc/*.conf and the seed fixtures must load;
+# each tests/data/conf/broken/*.conf must fail with the error its first line
+# names ("# expect: LINE: message" for the file itself, "# expect: FILE:LINE:
+# message" for a file beside it). Prints "conf-check: N passed, N failed".
+
+cd "$(dirname "$0")/.." || exit 1
+TEGAMID=${TEGAMID:-bin/tegamid}
+pass=0
+fail=0
+
+if [ ! -x "$TEGAMID" ]; then
+	echo "conf-check: $TEGAMID is not built (run make)" >&2
+	echo "conf-check: 0 passed, 1 failed"
+	exit 1
+fi
+
+for f in etc/*.conf tests/data/conf/seed*.conf; do
+	[ -f "$f" ] || continue
+	if out=$("$TEGAMID" -n -f "$f" 2>&1); then
+		pass=$((pass + 1))
+	else
+		echo "conf-check: $f: should load, but:" >&2
+		printf '%s\n' "$out" | sed 's/^/    /' >&2
+		fail=$((fail + 1))
+	fi
+done
+
+for f in tests/data/conf/broken/*.conf; do
+	[ -f "$f" ] || continue
+	expect=$(sed -n '1s/^# expect: //p' "$f")
+	if [ -z "$expect" ]; then
+		echo "conf-check: $f: no \"# expect:\" on the first line" >&2
+		fail=$((fail + 1))
+		continue
+	fi
+	case "${expect%%:*}" in
+	''|*[!0-9]*) want="$(dirname "$f")/$expect" ;;
+	*) want="$f:$expect" ;;
+	esac
+	err=$("$TEGAMID" -n -f "$f" 2>&1 >/dev/null)
+	rc=$?
+	if [ "$rc" -eq 1 ] && printf '%s\n' "$err" | grep -qxF -- "$want"; then
+		pass=$((pass + 1))
+	else
+		echo "conf-check: $f: exit $rc, want 1 and: $want" >&2
+		printf '%s\n' "$err" | sed 's/^/    /' >&2
+		fail=$((fail + 1))
+	fi
+done
+
+echo "conf-check: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
