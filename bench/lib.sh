@@ -1,0 +1,106 @@
+# Shared helpers for the benchmark harness and its peer files (sourced, not run).
+
+say()
+{
+	echo "bench: $*" >&2
+}
+
+# fetch_deb PKG DIR: Debian's package PKG extracted into DIR, downloaded only
+# when DIR is not there yet. Extracting instead of installing keeps a second
+# MTA from becoming the system's mailer or starting at boot.
+fetch_deb()
+{
+	_pkg=$1 _dir=$2
+	[ -f "$_dir/.extracted" ] && return 0
+	command -v apt-get >/dev/null 2>&1 || { say "apt-get not found"; return 1; }
+	_dl=$(mktemp -d "${TMPDIR:-/tmp}/bench-deb.XXXXXX") || return 1
+	if ! (cd "$_dl" && apt-get download "$_pkg" >/dev/null 2>&1); then
+		if [ "$(id -u)" -eq 0 ]; then
+			say "apt-get download $_pkg failed; refreshing package lists"
+			apt-get update -qq >/dev/null 2>&1
+			(cd "$_dl" && apt-get download "$_pkg" >/dev/null 2>&1)
+		fi
+	fi
+	_deb=$(ls "$_dl"/"$_pkg"_*.deb 2>/dev/null | head -n 1)
+	if [ -z "$_deb" ]; then
+		say "could not download Debian package $_pkg"
+		rm -rf "$_dl"
+		return 1
+	fi
+	say "extracting $(basename "$_deb") into $_dir"
+	rm -rf "$_dir" && mkdir -p "$_dir" &&
+	    dpkg-deb -x "$_deb" "$_dir" &&
+	    dpkg-deb -f "$_deb" Version >"$_dir/.version" &&
+	    touch "$_dir/.extracted"
+	_rc=$?
+	rm -rf "$_dl"
+	return $_rc
+}
+
+# alive PID: the process exists and is not a zombie waiting to be reaped.
+alive()
+{
+	[ -n "$1" ] && [ -r "/proc/$1/stat" ] || return 1
+	_st=$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)
+	[ -n "$_st" ] && [ "$_st" != Z ]
+}
+
+# ours PID TEXT: PID is alive and its command line contains TEXT, so that a
+# stale pid file never makes us signal an unrelated process.
+ours()
+{
+	alive "$1" && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"
+}
+
+# listening PORT: true when something accepts connections on 127.0.0.1:PORT.
+listening()
+{
+	"$PY" -c 'import socket,sys
+s=socket.socket()
+s.settimeout(1)
+sys.exit(0 if s.connect_ex(("127.0.0.1",int(sys.argv[1])))==0 else 1)' "$1"
+}
+
+# pick_port BASE: the first free port of BASE..BASE+49.
+pick_port()
+{
+	_p=$1
+	while [ "$_p" -lt $(($1 + 50)) ]; do
+		if ! listening "$_p"; then
+			echo "$_p"
+			return 0
+		fi
+		_p=$((_p + 1))
+	done
+	return 1
+}
+
+# wait_port PORT PID SECONDS: until PORT accepts connections; fails early when
+# PID (if not empty) has exited.
+wait_port()
+{
+	_n=0
+	while [ "$_n" -lt $(($3 * 10)) ]; do
+		listening "$1" && return 0
+		if [ -n "$2" ] && ! alive "$2"; then
+			return 1
+		fi
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	return 1
+}
+
+# stop_pid PID SECONDS: SIGTERM, then SIGKILL after SECONDS. By pid only.
+stop_pid()
+{
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null || return 0
+	_n=0
+	while alive "$1" && [ "$_n" -lt $(($2 * 10)) ]; do
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	alive "$1" && kill -KILL "$1" 2>/dev/null
+	return 0
+}

@@ -1,0 +1,411 @@
+#!/usr/bin/python3
+"""Drives one benchmark scenario against a running peer; appends the result as JSON."""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+POLL = 0.05          # seconds between counts of delivered files
+STALL = 15.0         # give up when nothing is delivered for this long after the clients exit
+SETTLE = 0.5         # let the server finish its bookkeeping before reading its CPU time
+
+
+def proc_table():
+    """pid -> (ppid, own ticks, ticks of reaped children, command name) for
+    every process now alive; ticks are user and system, in that order."""
+    table = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        comm = stat[stat.find("(") + 1:stat.rfind(")")]
+        rest = stat[stat.rfind(")") + 2:].split()
+        ppid = int(rest[1])
+        utime, stime, cutime, cstime = (int(x) for x in rest[11:15])
+        table[int(name)] = (ppid, (utime, stime), (cutime, cstime), comm)
+    return table
+
+
+def descendants(table, root):
+    kids = {}
+    for pid, v in table.items():
+        kids.setdefault(v[0], []).append(pid)
+    out, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        if pid in out or (pid not in table and pid != root):
+            continue
+        out.add(pid)
+        todo.extend(kids.get(pid, ()))
+    return out
+
+
+class CpuSnap:
+    """CPU time at one instant: of the server's process tree, of the kernel
+    threads, and of this driver with its clients, each with the children they
+    reaped (a child's time reaches its parent's cutime/cstime when it is
+    reaped, so the difference of two sums counts the children that came and
+    went in between); and of every other process, its own time only."""
+
+    def __init__(self, server):
+        table = proc_table()
+        self.server_alive = server in table
+        self.groups = {}
+        mine = set()
+        for g, root in (("server", server), ("kthreads", 2), ("driver", os.getpid())):
+            pids = descendants(table, root) if root in table else set()
+            mine |= pids
+            u = sum(table[p][1][0] + table[p][2][0] for p in pids)
+            s = sum(table[p][1][1] + table[p][2][1] for p in pids)
+            self.groups[g] = (u / CLK_TCK, s / CLK_TCK)
+        self.others = {p: (sum(v[1]), v[3]) for p, v in table.items() if p not in mine}
+        self.machine = machine_cpu()
+
+    def delta(self, before):
+        """(user, sys) seconds per group between before and self, and the
+        three other commands that used the most of their own time."""
+        out = {g: (u - before.groups[g][0], s - before.groups[g][1])
+               for g, (u, s) in self.groups.items()}
+        others = {}
+        for pid, (t, comm) in self.others.items():
+            t0 = before.others.get(pid, (0, comm))[0]
+            others[comm] = others.get(comm, 0.0) + (t - t0) / CLK_TCK
+        top = sorted(others.items(), key=lambda kv: -kv[1])[:3]
+        return out, [kv for kv in top if kv[1] > 0]
+
+
+def machine_cpu():
+    """Machine-wide seconds from /proc/stat: user, system (irq and softirq
+    included), iowait, idle."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq = fields[:7]
+    steal = fields[7] if len(fields) > 7 else 0
+    return {
+        "user": (user + nice) / CLK_TCK,
+        "system": (system + irq + softirq) / CLK_TCK,
+        "iowait": iowait / CLK_TCK,
+        "idle": idle / CLK_TCK,
+        "steal": steal / CLK_TCK,
+    }
+
+
+class Maildirs:
+    """The new/ directories of users u1..uN under a peer's Maildir template."""
+
+    def __init__(self, template, users, work):
+        self.dirs = [os.path.join(template.replace("%u", f"u{i}"), "new")
+                     for i in range(1, users + 1)]
+        self.work = os.path.realpath(work)
+
+    def count(self):
+        n = 0
+        for d in self.dirs:
+            try:
+                with os.scandir(d) as it:
+                    n += sum(1 for e in it if not e.name.startswith("."))
+            except FileNotFoundError:
+                pass
+        return n
+
+    def last_change(self):
+        """When a file was last linked into one of the new/ directories."""
+        t = 0.0
+        for d in self.dirs:
+            try:
+                t = max(t, os.stat(d).st_mtime)
+            except FileNotFoundError:
+                pass
+        return t
+
+    def clear(self):
+        for d in self.dirs:
+            real = os.path.realpath(d)
+            if not real.startswith(self.work + os.sep):
+                sys.exit(f"load.py: refusing to empty {real}: not under {self.work}")
+            try:
+                with os.scandir(real) as it:
+                    for e in it:
+                        if not e.name.startswith("."):
+                            os.unlink(e.path)
+            except FileNotFoundError:
+                pass
+
+
+def start_clients(a, clients, count, errlog):
+    """One smtp-source per client, client i sending to u<i>, so that the
+    messages are spread over as many Maildirs as there are clients."""
+    env = dict(os.environ, LD_LIBRARY_PATH=a.libdir)
+    procs = []
+    for i in range(clients):
+        n = count // clients + (1 if i < count % clients else 0)
+        if n == 0:
+            continue
+        cmd = [a.source, "-s", "1", "-m", str(n), "-l", str(a.size),
+               "-M", "client.bench.test", "-f", "sender@bench.test",
+               "-t", f"u{i + 1}@bench.test", f"127.0.0.1:{a.port}"]
+        procs.append(subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
+                                      stdout=subprocess.DEVNULL, stderr=errlog))
+    return procs
+
+
+def stop_clients(procs, grace):
+    """Waits up to grace seconds for the clients to finish (they may still be
+    saying QUIT when the last message lands), then terminates the rest.
+    Returns how many were terminated."""
+    end = time.time() + grace
+    for p in procs:
+        try:
+            p.wait(timeout=max(0.0, end - time.time()))
+        except subprocess.TimeoutExpired:
+            pass
+    cut = 0
+    for p in procs:
+        if p.poll() is None:
+            cut += 1
+            p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    return cut
+
+
+def deliver(a, md, clients, count, timeout):
+    """Sends count messages and waits until all are in new/. Returns a dict
+    with the times, relative to the start, and the status."""
+    base = md.count()
+    want = base + count
+    errlog = tempfile.TemporaryFile(mode="w+")
+    t0 = time.time()
+    procs = start_clients(a, clients, count, errlog)
+    deadline = t0 + timeout
+    accepted_at = None
+    last_n, last_progress = base, t0
+    status, why = "ok", ""
+    while True:
+        time.sleep(POLL)
+        now = time.time()
+        if accepted_at is None and all(p.poll() is not None for p in procs):
+            accepted_at = now
+        n = md.count()
+        if n != last_n:
+            last_n, last_progress = n, now
+        if n >= want:
+            break
+        if now > deadline:
+            status, why = "timeout", f"{n - base} of {count} delivered after {timeout:.0f} s"
+            break
+        stall = min(STALL, timeout)
+        if accepted_at is not None and now - last_progress > stall:
+            status, why = "stalled", f"{n - base} of {count} delivered, none for {stall:.0f} s"
+            break
+    done_at = time.time()
+    if status == "ok":
+        # The directory's mtime is when the last file was linked: closer
+        # than the polling interval.
+        done_at = min(done_at, max(md.last_change(), t0))
+    cut = stop_clients(procs, 10.0 if status == "ok" else 0.0)
+    if accepted_at is None and not cut:
+        accepted_at = time.time()
+    failed = sum(1 for p in procs if p.returncode not in (0, None)) - cut
+    errlog.seek(0)
+    errors = [line.strip() for line in errlog.read().splitlines() if line.strip()]
+    errlog.close()
+    if (failed or cut) and status == "ok":
+        status = "client errors"
+    if cut:
+        why = (why + "; " if why else "") + f"{cut} clients still running, stopped"
+    if failed:
+        why = (why + "; " if why else "") + f"{failed} clients failed: " + \
+            (errors[0] if errors else "no message")
+    return {
+        "delivered": md.count() - base,
+        "elapsed": done_at - t0,
+        "accept_elapsed": (accepted_at - t0) if accepted_at else None,
+        "status": status,
+        "why": why,
+    }
+
+
+def append(out, rec):
+    with open(out, "a") as f:
+        f.write(json.dumps(rec, sort_keys=True) + "\n")
+
+
+def cmd_run(a):
+    md = Maildirs(a.maildir, a.clients, a.work)
+    rec = {"kind": "run", "peer": a.peer, "clients": a.clients, "count": a.count,
+           "size": a.size, "rep": a.rep}
+    if a.pid <= 0 or not CpuSnap(a.pid).server_alive:
+        rec.update(status="error", why=f"server pid {a.pid} is not running")
+        append(a.out, rec)
+        return 1
+    # Warm-up: every client once or twice, so that the server has its
+    # processes, connections and Maildirs before the clock starts.
+    warm = deliver(a, md, a.clients, 2 * a.clients, min(30.0, a.timeout))
+    if warm["status"] != "ok":
+        rec.update(status="warm-up " + warm["status"], why=warm["why"],
+                   delivered=warm["delivered"])
+        append(a.out, rec)
+        print(f"bench: {a.peer}: warm-up {warm['status']}: {warm['why']}", file=sys.stderr)
+        return 2 if warm["status"] in ("timeout", "stalled") else 1
+    time.sleep(SETTLE)
+    md.clear()
+    snap0 = CpuSnap(a.pid)
+    res = deliver(a, md, a.clients, a.count, a.timeout)
+    time.sleep(SETTLE)
+    snap1 = CpuSnap(a.pid)
+    rec.update(res)
+    n = res["delivered"]
+    if n > 0 and res["elapsed"] > 0:
+        rec["rate"] = n / res["elapsed"]
+    if res["accept_elapsed"]:
+        rec["accept_rate"] = a.count / res["accept_elapsed"]
+    if n > 0:
+        ms = 1000.0 / n
+        groups, top = snap1.delta(snap0)
+        rec["other_top"] = [[comm, sec * ms] for comm, sec in top]
+        if snap1.server_alive:
+            rec["server_user_ms"] = groups.get("server", (0, 0))[0] * ms
+            rec["server_sys_ms"] = groups.get("server", (0, 0))[1] * ms
+        for g in ("kthreads", "driver"):
+            rec[f"{g}_ms"] = sum(groups.get(g, (0, 0))) * ms
+        m0, m1 = snap0.machine, snap1.machine
+        for k in ("user", "system", "iowait", "idle", "steal"):
+            rec[f"machine_{k}_ms"] = (m1[k] - m0[k]) * ms
+        busy = (m1["user"] - m0["user"]) + (m1["system"] - m0["system"])
+        rec["machine_busy_ms"] = busy * ms
+        # Everything the machine did beside the server, the kernel threads and
+        # the load: other people's work on a shared machine.
+        ours = sum(sum(groups.get(g, (0, 0))) for g in ("server", "kthreads", "driver"))
+        rec["other_ms"] = max(0.0, busy - ours) * ms
+        rec["other_cpus"] = max(0.0, busy - ours) / (res["elapsed"] + SETTLE)
+    rec["window"] = res["elapsed"] + SETTLE
+    append(a.out, rec)
+    print(f"bench: {a.peer:16} {a.size // 1024:4} KiB {a.clients:3} clients: "
+          + (f"{rec['rate']:8.1f} msg/s" if "rate" in rec else "       - msg/s")
+          + (f", server {rec['server_user_ms']:.2f} ms user + {rec['server_sys_ms']:.2f} ms sys per message"
+             if "server_user_ms" in rec else "")
+          + ("" if res["status"] == "ok" else f" [{res['status']}: {res['why']}]"),
+          file=sys.stderr)
+    if res["status"] in ("timeout", "stalled"):
+        return 2
+    return 0 if res["status"] == "ok" else 1
+
+
+SYNC_RE = re.compile(r"^(\d+)\s+(fsync|fdatasync|syncfs|sync_file_range2?)\((\d+)<([^>]*)>")
+
+
+def cmd_audit(a):
+    """Traces the server's sync calls while it accepts and delivers a few
+    messages, and sorts them into files and directories, Maildir and queue."""
+    rec = {"kind": "audit", "peer": a.peer, "count": a.count}
+    strace = shutil.which("strace")
+    if not strace:
+        rec.update(status="skipped", why="strace not found")
+        append(a.out, rec)
+        return 0
+    tree = sorted(descendants(proc_table(), a.pid))
+    trace = tempfile.NamedTemporaryFile(prefix="bench-strace.", delete=False)
+    trace.close()
+    cmd = [strace, "-f", "-qq", "-y", "-o", trace.name,
+           "-e", "trace=fsync,fdatasync,syncfs,sync_file_range"]
+    for pid in tree:
+        cmd += ["-p", str(pid)]
+    st = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    md = Maildirs(a.maildir, 1, a.work)
+    res = deliver(a, md, 1, a.count, 60.0)
+    time.sleep(1.0)
+    st.send_signal(signal.SIGINT)
+    try:
+        st.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        st.kill()
+        st.wait()
+    maildir_root = os.path.realpath(a.maildir.split("%u")[0])
+    counts = {}
+    with open(trace.name, errors="replace") as f:
+        for line in f:
+            m = SYNC_RE.match(line)
+            if not m:
+                continue
+            path = m.group(4)
+            kind = "dir" if os.path.isdir(path) else "file"
+            where = "maildir" if os.path.realpath(path).startswith(maildir_root) else "queue"
+            key = f"{m.group(2)} {where} {kind}"
+            counts[key] = counts.get(key, 0) + 1
+    os.unlink(trace.name)
+    n = res["delivered"]
+    rec.update(status=res["status"], why=res["why"], delivered=n,
+               per_message={k: v / n for k, v in counts.items()} if n else {})
+    append(a.out, rec)
+    return 0
+
+
+def cmd_skip(a):
+    append(a.out, {"kind": "run", "peer": a.peer, "clients": a.clients, "count": a.count,
+                   "size": a.size, "rep": a.rep, "status": "skipped", "why": a.why})
+    return 0
+
+
+def cmd_note(a):
+    rec = {"kind": "peer", "peer": a.peer, "label": a.label, "version": a.version,
+           "status": a.status, "why": a.why}
+    append(a.out, rec)
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    for name in ("run", "audit"):
+        p = sub.add_parser(name)
+        p.add_argument("--peer", required=True)
+        p.add_argument("--port", type=int, required=True)
+        p.add_argument("--pid", type=int, required=True)
+        p.add_argument("--maildir", required=True, help="Maildir path, %%u for the user")
+        p.add_argument("--work", required=True, help="bench directory; nothing outside is emptied")
+        p.add_argument("--source", required=True, help="smtp-source binary")
+        p.add_argument("--libdir", required=True, help="LD_LIBRARY_PATH for smtp-source")
+        p.add_argument("--size", type=int, default=4096)
+        p.add_argument("--count", type=int, required=True)
+        p.add_argument("--out", required=True)
+        if name == "run":
+            p.add_argument("--clients", type=int, required=True)
+            p.add_argument("--rep", type=int, default=1)
+            p.add_argument("--timeout", type=float, default=60.0)
+    p = sub.add_parser("skip")
+    for opt in ("--peer", "--out", "--why"):
+        p.add_argument(opt, required=True)
+    for opt in ("--size", "--clients", "--count", "--rep"):
+        p.add_argument(opt, type=int, required=True)
+    p = sub.add_parser("note")
+    p.add_argument("--peer", required=True)
+    p.add_argument("--label", required=True)
+    p.add_argument("--version", default="")
+    p.add_argument("--status", required=True)
+    p.add_argument("--why", default="")
+    p.add_argument("--out", required=True)
+    a = ap.parse_args()
+    return {"run": cmd_run, "audit": cmd_audit, "skip": cmd_skip, "note": cmd_note}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+# Benchmark peer: tegami's own bin/tegamid, run in the foreground as the
+# current user with a config under build/bench (sourced by run.sh). As root,
+# the virtual users map to nobody, who owns the Maildir tree.
+
+PEER_LABEL="tegami"
+PEER_PORT_BASE=2525
+TG_BIN=${TEGAMI_BIN:-$ROOT/bin}
+
+peer_prepare()
+{
+	if [ ! -x "$TG_BIN/tegamid" ]; then
+		PEER_WHY="$TG_BIN/tegamid is not built"
+		return 1
+	fi
+	return 0
+}
+
+peer_version()
+{
+	_v=$(git -C "$ROOT" describe --always --dirty 2>/dev/null)
+	echo "git ${_v:-unknown}"
+}
+
+tg_conf()
+{
+	cat <<EOF
+# Written by bench/peers/tegami.sh for one benchmark run.
+hostname "bench.test"
+spool "$PEER_DIR/spool"
+socket "$PEER_DIR/tegami.sock"
+table domains { bench.test }
+table vusers file:$PEER_DIR/vusers
+listen on 127.0.0.1 port $PORT
+action "deliver" maildir "$PEER_DIR/vmail/%{dest.domain}/%{dest.user}/Maildir" virtual <vusers>
+match from any for domain <domains> action "deliver"
+EOF
+}
+
+peer_start()
+{
+	ours "$(peer_pid)" "$PEER_DIR/tegami.conf" && peer_stop
+	rm -rf "$PEER_DIR" && mkdir -p "$PEER_DIR/spool" "$PEER_DIR/vmail" || return 1
+	# Mail is written as the virtual table's target user. tegami, like
+	# Postfix's virtual(8), will not deliver as root: as root both write as nobody.
+	_me=$(id -un)
+	if [ "$(id -u)" -eq 0 ]; then
+		_me=nobody
+		chown nobody:"$(id -gn nobody)" "$PEER_DIR/vmail" || return 1
+	fi
+	tg_conf >"$PEER_DIR/tegami.conf"
+	_i=1
+	while [ "$_i" -le 50 ]; do
+		echo "u$_i@bench.test	$_me"
+		_i=$((_i + 1))
+	done >"$PEER_DIR/vusers"
+	if ! "$TG_BIN/tegamid" -n -f "$PEER_DIR/tegami.conf" >"$PEER_DIR/check.log" 2>&1; then
+		PEER_WHY="tegamid -n rejects the config: $(head -n 1 "$PEER_DIR/check.log")"
+		return 1
+	fi
+	"$TG_BIN/tegamid" -d -f "$PEER_DIR/tegami.conf" >"$PEER_DIR/tegamid.log" 2>&1 &
+	echo $! >"$PEER_DIR/tegamid.pid"
+	if ! wait_port "$PORT" "$!" 10; then
+		PEER_WHY="tegamid did not listen on port $PORT: $(tail -n 1 "$PEER_DIR/tegamid.log")"
+		peer_stop
+		return 1
+	fi
+	return 0
+}
+
+peer_pid()
+{
+	cat "$PEER_DIR/tegamid.pid" 2>/dev/null
+}
+
+peer_maildir()
+{
+	echo "$PEER_DIR/vmail/bench.test/%u/Maildir"
+}
+
+peer_stop()
+{
+	stop_pid "$(peer_pid)" 10
+	wait "$(peer_pid)" 2>/dev/null
+	return 0
+}

@@ -1,0 +1,316 @@
+#!/usr/bin/python3
+"""Writes docs/BENCHMARKS.md from bench/run.sh's results, keeping the hand-written method section."""
+
+import argparse
+import datetime
+import json
+import os
+import statistics
+import sys
+
+MARK = "<!-- Written by hand from here on: bench/report.py keeps this section. -->"
+
+DEFAULT_METHOD = MARK + """
+
+## Method
+
+(The method section has not been written yet.)
+"""
+
+
+def load(path):
+    recs = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                recs.append(json.loads(line))
+    return recs
+
+
+def mount_of(path):
+    """(mount point, fstype, source, options) of the filesystem holding path."""
+    path = os.path.realpath(path)
+    best = None
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, right = line.split(" - ", 1)
+            lf, rf = left.split(), right.split()
+            mnt = lf[4].replace("\\040", " ")
+            if path == mnt or path.startswith(mnt.rstrip("/") + "/") or mnt == "/":
+                if best is None or len(mnt) >= len(best[0]):
+                    best = (mnt, rf[0], rf[1], lf[5] + ("," + rf[2] if len(rf) > 2 else ""))
+    return best
+
+
+def machine(work):
+    info = {}
+    info["nproc"] = str(len(os.sched_getaffinity(0)))
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                info["memory"] = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+    info["kernel"] = os.uname().release
+    try:
+        with open("/etc/debian_version") as f:
+            info["os"] = "Debian " + f.read().strip()
+    except OSError:
+        info["os"] = os.uname().sysname
+    m = mount_of(work)
+    if m:
+        info["fs"] = f"{m[1]} on {m[2]} mounted at {m[0]} ({m[3]})"
+    return info
+
+
+def fmt_rate(x):
+    return f"{x:,.0f}" if x >= 100 else f"{x:.1f}"
+
+
+def fmt_ms(x):
+    return "–" if x is None else f"{x:.2f}"
+
+
+class Results:
+    def __init__(self, recs):
+        self.peers = []        # in the order they ran
+        self.label = {}
+        self.version = {}
+        self.status = {}       # peer -> (status, why) of its worst round
+        self.runs = {}         # (peer, size, clients) -> [records]
+        self.audit = {}
+        for r in recs:
+            p = r["peer"]
+            if p not in self.peers:
+                self.peers.append(p)
+            if r["kind"] == "peer":
+                self.label[p] = r["label"]
+                if r.get("version"):
+                    self.version[p] = r["version"]
+                if r["status"] != "ok" or p not in self.status:
+                    self.status[p] = (r["status"], r.get("why", ""))
+            elif r["kind"] == "run":
+                self.runs.setdefault((p, r["size"], r["clients"]), []).append(r)
+            elif r["kind"] == "audit":
+                self.audit[p] = r
+        self.sizes = sorted({k[1] for k in self.runs})
+        self.clients = sorted({k[2] for k in self.runs})
+
+    def name(self, p):
+        return self.label.get(p, p)
+
+    def ok(self, p, size, clients):
+        return [r for r in self.runs.get((p, size, clients), [])
+                if r["status"] == "ok" and "rate" in r]
+
+    def median(self, p, size, clients, key):
+        vals = [r[key] for r in self.ok(p, size, clients) if r.get(key) is not None]
+        return statistics.median(vals) if vals else None
+
+    def best(self, p, size, clients):
+        """The highest msg/s of the good rounds: on a shared machine other
+        work only ever slows a round down."""
+        vals = [r["rate"] for r in self.ok(p, size, clients)]
+        return max(vals) if vals else None
+
+    def cell(self, p, size, clients):
+        """The msg/s cell: the best of the good rounds, or why there is none."""
+        good = self.ok(p, size, clients)
+        allr = self.runs.get((p, size, clients), [])
+        if good:
+            s = fmt_rate(self.best(p, size, clients))
+            if len(good) < len(allr):
+                s += f" ({len(good)} of {len(allr)} rounds)"
+            return s
+        st = self.status.get(p, ("", ""))
+        if st[0] == "not runnable":
+            return "not runnable"
+        real = [r for r in allr if r["status"] != "skipped"]
+        if real or allr:
+            return (real or allr)[0]["status"]
+        return "–"
+
+
+def table_rates(res, size, out):
+    peers = res.peers
+    base = "tegami" if "tegami" in peers else None
+    others = [p for p in peers if p != base]
+    head = ["clients", "messages"] + [f"{res.name(p)} msg/s" for p in peers]
+    if base:
+        head += [f"tegami / {res.name(p)}" for p in others]
+    out.append("| " + " | ".join(head) + " |")
+    out.append("|" + "|".join(["---:"] * len(head)) + "|")
+    for c in res.clients:
+        counts = {r["count"] for p in peers for r in res.runs.get((p, size, c), [])}
+        row = [str(c), "/".join(str(n) for n in sorted(counts)) or "–"]
+        row += [res.cell(p, size, c) for p in peers]
+        if base:
+            t = res.best(base, size, c)
+            for p in others:
+                o = res.best(p, size, c)
+                row.append(f"{t / o:.2f}" if t and o else "–")
+        out.append("| " + " | ".join(row) + " |")
+
+
+def table_cpu(res, size, out):
+    out.append("| server | clients | server user | server sys | kernel threads"
+               " | smtp-source | everything else | machine user | machine sys | accepted msg/s |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for p in res.peers:
+        for c in res.clients:
+            if not res.ok(p, size, c):
+                continue
+
+            def m(k):
+                return fmt_ms(res.median(p, size, c, k))
+            acc = res.median(p, size, c, "accept_rate")
+            out.append(f"| {res.name(p)} | {c} | {m('server_user_ms')} | {m('server_sys_ms')}"
+                       f" | {m('kthreads_ms')} | {m('driver_ms')} | {m('other_ms')}"
+                       f" | {m('machine_user_ms')} | {m('machine_system_ms')}"
+                       f" | {fmt_rate(acc) if acc else '–'} |")
+
+
+def table_audit(res, out):
+    keys = [("fsync", "queue", "file"), ("fsync", "queue", "dir"),
+            ("fsync", "maildir", "file"), ("fsync", "maildir", "dir")]
+    out.append("| server | messages | queue file | queue directory | Maildir file"
+               " | Maildir directory | other sync calls |")
+    out.append("|---|---:|---:|---:|---:|---:|---|")
+    for p in res.peers:
+        a = res.audit.get(p)
+        if not a:
+            continue
+        if a["status"] != "ok":
+            out.append(f"| {res.name(p)} | – | {a['status']}: {a.get('why', '')} | | | | |")
+            continue
+        pm = dict(a.get("per_message", {}))
+        cells = []
+        for k in keys:
+            cells.append(f"{pm.pop(' '.join(k), 0):.2f}")
+        rest = ", ".join(f"{k} {v:.2f}" for k, v in sorted(pm.items())) or "none"
+        out.append(f"| {res.name(p)} | {a['delivered']} | " + " | ".join(cells) + f" | {rest} |")
+
+
+def table_rounds(res, out):
+    out.append("| server | size | clients | msg/s in each round | CPUs used by other processes"
+               " | busiest other processes, ms/msg | status |")
+    out.append("|---|---:|---:|---|---|---|---|")
+    for p in res.peers:
+        for size in res.sizes:
+            for c in res.clients:
+                rs = res.runs.get((p, size, c), [])
+                if not rs:
+                    continue
+                rates = ", ".join(fmt_rate(r["rate"]) if "rate" in r else "–" for r in rs)
+                other = ", ".join(f"{r['other_cpus']:.2f}" if r.get("other_cpus") is not None
+                                  else "–" for r in rs)
+                top = {}
+                for r in rs:
+                    for comm, ms in r.get("other_top", []):
+                        top[comm] = top.get(comm, 0.0) + ms / len(rs)
+                tops = ", ".join(f"{comm} {ms:.2f}" for comm, ms in
+                                 sorted(top.items(), key=lambda kv: -kv[1])[:3]) or "–"
+                st = "; ".join(sorted({r["status"] + (": " + r["why"] if r.get("why") else "")
+                                       for r in rs}))
+                out.append(f"| {res.name(p)} | {size // 1024} KiB | {c} | {rates} | {other}"
+                           f" | {tops} | {st} |")
+
+
+def generate(res, info, args):
+    out = []
+    now = datetime.datetime.now(datetime.timezone.utc)
+    rounds = max((r.get("rep", 1) for rs in res.runs.values() for r in rs), default=1)
+    out.append("# Benchmarks")
+    out.append("")
+    out.append(f"Written by `make bench` (bench/run.sh, bench/report.py) on "
+               f"{now:%Y-%m-%d %H:%M} UTC. Everything above the method section is"
+               " rewritten by the next run.")
+    out.append("")
+    out.append("## Machine and versions")
+    out.append("")
+    out.append("| | |")
+    out.append("|---|---|")
+    out.append(f"| date | {now:%Y-%m-%d} |")
+    out.append(f"| nproc | {info.get('nproc', '?')} |")
+    out.append(f"| memory | {info.get('memory', '?')} |")
+    out.append(f"| CPU | {info.get('cpu', '?')} |")
+    out.append(f"| kernel | {info.get('kernel', '?')} |")
+    out.append(f"| system | {info.get('os', '?')} |")
+    out.append(f"| filesystem of the bench directory | {info.get('fs', '?')} |")
+    for p in res.peers:
+        out.append(f"| {res.name(p)} | {res.version.get(p, '?')} |")
+    out.append(f"| load generator | smtp-source from Debian's postfix "
+               f"{res.version.get('postfix', '')} |")
+    out.append(f"| scale | BENCH_SCALE={args.scale}; {rounds} round(s) |")
+    out.append("")
+    for p in res.peers:
+        st, why = res.status.get(p, ("", ""))
+        if st and st != "ok":
+            out.append(f"- **{res.name(p)}: {st}**: {why}")
+    if any(res.status.get(p, ("ok",))[0] != "ok" for p in res.peers):
+        out.append("")
+    for size in res.sizes:
+        out.append(f"## Durable SMTP accept-and-deliver, {size // 1024} KiB messages")
+        out.append("")
+        out.append("Messages per second from the first connection until the last message"
+                   " is in its Maildir's new/: the best of the rounds (all of them are"
+                   " under [Every round](#every-round)).")
+        out.append("")
+        table_rates(res, size, out)
+        out.append("")
+        out.append(f"CPU milliseconds per message, {size // 1024} KiB (medians). Server: its"
+                   " processes, user and system; kernel threads: jbd2, kworkers and the"
+                   " like; smtp-source: the load generator and the driver; everything else:"
+                   " what other processes on the machine used meanwhile; machine: all of it,"
+                   " from /proc/stat (system includes irq and softirq).")
+        out.append("")
+        table_cpu(res, size, out)
+        out.append("")
+    if res.audit:
+        out.append("## Sync calls per message")
+        out.append("")
+        out.append("From `strace -f -y` on the server's processes while one client sends"
+                   " 20 messages of 4 KiB (a separate run, not timed).")
+        out.append("")
+        table_audit(res, out)
+        out.append("")
+    out.append("## Every round")
+    out.append("")
+    table_rounds(res, out)
+    out.append("")
+    return "\n".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--results", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--scale", default="1")
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    res = Results(load(args.results))
+    body = generate(res, machine(args.work), args)
+    method = DEFAULT_METHOD
+    try:
+        with open(args.out) as f:
+            old = f.read()
+        i = old.find(MARK)
+        if i >= 0:
+            method = old[i:]
+    except FileNotFoundError:
+        pass
+    tmp = args.out + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(body + "\n" + method.rstrip("\n") + "\n")
+    os.replace(tmp, args.out)
+    print(f"bench: wrote {os.path.relpath(args.out, args.root)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
