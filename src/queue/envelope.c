@@ -26,8 +26,9 @@ static const char *const method_names[] = {
 };
 #define NMETHODS	(sizeof(method_names) / sizeof(method_names[0]))
 
-/* The string fields of a D line, in their order on the line. */
-#define D_NSTR	7
+/* The string fields of a D line, in their order on the line; the last is optional. */
+#define D_NSTR	8
+#define D_NREQ	7
 
 void
 envelope_init(struct envelope *e)
@@ -51,6 +52,7 @@ delivery_free(struct delivery *d)
 	x_free(&d->path);
 	x_free(&d->notify);
 	x_free(&d->orcpt);
+	x_free(&d->sender);
 }
 
 void
@@ -101,6 +103,7 @@ envelope_add(struct envelope *e, const struct delivery *d)
 	n->path = dup_or_null(d->path);
 	n->notify = dup_or_null(d->notify);
 	n->orcpt = dup_or_null(d->orcpt);
+	n->sender = dup_or_null(d->sender);
 	n->state_offset = 0;
 }
 
@@ -171,8 +174,8 @@ static int
 add_delivery(struct buf *b, const struct delivery *d)
 {
 	const char	*f[D_NSTR] = { d->rcpt, d->dest, d->action, d->account,
-			    d->path, d->notify, d->orcpt };
-	size_t		 i;
+			    d->path, d->notify, d->orcpt, d->sender };
+	size_t		 i, n = d->sender != NULL ? D_NSTR : D_NREQ;
 
 	if (d->state != DSTATE_PENDING && d->state != DSTATE_DONE &&
 	    d->state != DSTATE_FAILED)
@@ -181,7 +184,7 @@ add_delivery(struct buf *b, const struct delivery *d)
 		return -1;
 	if (buf_addf(b, "D %c %s", (char)d->state, method_names[d->method]) == -1)
 		return -1;
-	for (i = 0; i < D_NSTR; i++)
+	for (i = 0; i < n; i++)
 		if (add_field(b, f[i]) == -1)
 			return -1;
 	return buf_addc(b, '\n');
@@ -347,11 +350,13 @@ parse_delivery(struct envelope *e, const char *v, size_t n, size_t stoff,
 	d->state_offset = stoff;
 	f[0] = &d->rcpt, f[1] = &d->dest, f[2] = &d->action;
 	f[3] = &d->account, f[4] = &d->path, f[5] = &d->notify;
-	f[6] = &d->orcpt;
+	f[6] = &d->orcpt, f[7] = &d->sender;
 	p += mlen;
 	for (i = 0; i < D_NSTR; i++) {
 		size_t	 flen;
 
+		if (i == D_NREQ && p == end)
+			break;
 		if (p == end || *p != ' ') {
 			*errstr = "too few delivery fields";
 			return -1;

@@ -34,6 +34,12 @@ struct delivery {
 	char			*path;		/* maildir path, mbox file, mda command, relay domain */
 	char			*notify;	/* DSN NOTIFY= value, or NULL */
 	char			*orcpt;		/* DSN ORCPT= value, or NULL */
+	/*
+	 * Reverse-path for this delivery instead of the envelope's (SRS for
+	 * forwarded mail), or NULL. An optional 8th field of the D line, so
+	 * files written before it existed still load.
+	 */
+	char			*sender;
 	size_t			 state_offset;	/* file offset of the state byte, set by the parser */
 };
 

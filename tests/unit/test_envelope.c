@@ -363,8 +363,9 @@ t_malformed(void)
 	T_ASSERT(refuses_s(WITH("D P relayx r d a - - - -\n"), "unknown delivery method"));
 	T_ASSERT(refuses_s(WITH("D P relay r d a - - -\n"), "too few delivery fields"));
 	T_ASSERT(refuses_s(WITH("D P relay\n"), "too few delivery fields"));
-	T_ASSERT(refuses_s(WITH("D P relay r d a - - - - x\n"), "too many delivery fields"));
-	T_ASSERT(refuses_s(WITH("D P relay r d a - - - - \n"), "too many delivery fields"));
+	T_ASSERT(refuses_s(WITH("D P relay r d a - - - - x y\n"), "too many delivery fields"));
+	T_ASSERT(refuses_s(WITH("D P relay r d a - - - - - \n"), "too many delivery fields"));
+	T_ASSERT(refuses_s(WITH("D P relay r d a - - - - x%ZZ\n"), "bad %-escape"));
 	T_ASSERT(refuses_s(WITH("D P relay r%ZZ d a - - - -\n"), "bad %-escape"));
 	T_ASSERT(refuses_s("V 1\nI 0123456789abcdef\nT 5\nS a@b\nD P relay r d a - - - -",
 	    "unterminated line"));
@@ -486,6 +487,49 @@ t_serialize_refuses(void)
 	buf_free(&b);
 }
 
+/* The per-delivery sender: an optional 8th field; lines without it still load. */
+static void
+t_delivery_sender(void)
+{
+	struct envelope	 e, p;
+	struct delivery	 d;
+	struct buf	 b;
+	char		 t[512];
+	const char	*err = NULL;
+
+	envelope_init(&e);
+	memcpy(e.id, "0123456789abcdef", 17);
+	e.sender = strdup("a@b");
+	memset(&d, 0, sizeof(d));
+	d.method = DELIVER_RELAY;
+	d.rcpt = "r@x";
+	d.dest = "d@y";
+	d.sender = "SRS0=abcd=TT=b=a@x";
+	envelope_add(&e, &d);
+	d.sender = "";
+	envelope_add(&e, &d);
+	d.sender = NULL;
+	envelope_add(&e, &d);
+	buf_init(&b, 0);
+	T_EQ_INT(envelope_serialize(&e, &b), 0);
+	T_ASSERT(strstr(b.data, "D P relay r@x d@y - - - - - SRS0=abcd=TT=b=a@x\n"
+	    "D P relay r@x d@y - - - - - \nD P relay r@x d@y - - - - -\n") != NULL);
+	T_EQ_INT(envelope_parse(&p, b.data, b.len, 0, &err), 0);
+	T_EQ_INT(p.ndeliveries, 3);
+	T_EQ_STR(p.deliveries[0].sender, "SRS0=abcd=TT=b=a@x");
+	T_EQ_STR(p.deliveries[1].sender, "");
+	T_ASSERT(p.deliveries[2].sender == NULL);
+	envelope_free(&p);
+	envelope_free(&e);
+	buf_free(&b);
+
+	/* A queue file written before the field existed. */
+	snprintf(t, sizeof(t), "%sD P relay r d a - - - -\n", head);
+	T_EQ_INT(envelope_parse(&p, t, strlen(t), 0, &err), 0);
+	T_ASSERT(p.deliveries[0].sender == NULL);
+	envelope_free(&p);
+}
+
 void
 test_main(void)
 {
@@ -495,4 +539,5 @@ test_main(void)
 	t_run("malformed", t_malformed);
 	t_run("limits", t_limits);
 	t_run("serialize_refuses", t_serialize_refuses);
+	t_run("delivery_sender", t_delivery_sender);
 }
