@@ -66,6 +66,21 @@ check_listener_on(struct parser *p, const struct listener *l)
 		    "listen on \"%s\": no such interface on this host", l->on);
 }
 
+/* design.md: an IMAP/POP3 listener without maildir uses the first maildir action's path. */
+static void
+default_maildir(struct conf *c, struct listener *l)
+{
+	size_t	 i;
+
+	if (l->proto == PROTO_SMTP || l->maildir != NULL)
+		return;
+	for (i = 0; i < c->nactions; i++)
+		if (c->actions[i]->method == ACTION_MAILDIR && c->actions[i]->path) {
+			l->maildir = xstrdup(c->actions[i]->path);
+			return;
+		}
+}
+
 static void
 check_listeners(struct parser *p)
 {
@@ -83,6 +98,7 @@ check_listeners(struct parser *p)
 			perr(p, l->conf_file, l->conf_line, "unknown filter \"%s\"", l->filter);
 		check_listener_tls(p, l);
 		check_listener_on(p, l);
+		default_maildir(c, l);
 	}
 }
 

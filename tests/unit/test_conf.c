@@ -517,6 +517,7 @@ test_listen(void)
 	T_EQ_INT(l->flags, LF_IMPLICIT_TLS | LF_AUTH);
 	T_EQ_STR(l->maildir, "/var/vmail/%{dest.domain}/%{dest.user}");
 	T_EQ_INT(c->listeners[3]->port, 143);
+	T_ASSERT(c->listeners[3]->maildir == NULL);	/* no maildir action to copy */
 	T_EQ_INT(c->listeners[3]->flags, LF_TLS | LF_TLS_REQUIRE | LF_AUTH);
 	T_EQ_INT(c->listeners[4]->proto, PROTO_POP3);
 	T_EQ_INT(c->listeners[4]->port, 995);
@@ -535,6 +536,13 @@ test_listen(void)
 	T_ASSERT(fails_with("pki x cert \"/c\"\npki x key \"/k\"\n"
 	    "listen on 127.0.0.1 port 25 tls pki x smtps\n",
 	    "t.conf:3: tls and smtps are mutually exclusive\n"));
+	/* Without maildir, an IMAP listener takes the first maildir action's path. */
+	c = parse("pki \"*\" cert \"/c\"\npki \"*\" key \"/k\"\ntable c { a = b }\n"
+	    "action m mbox\naction v maildir \"/v/%{rcpt.domain}/%{rcpt.user}\"\n"
+	    "action w maildir \"/w/%{rcpt.user}\"\nlisten on 127.0.0.1 pop3s auth <c>\n");
+	T_ASSERT(c != NULL);
+	T_EQ_STR(c->listeners[0]->maildir, "/v/%{rcpt.domain}/%{rcpt.user}");
+	conf_free(c);
 	T_ASSERT(fails_with("listen on 127.0.0.1 pki nope\n", "t.conf:1: unknown pki \"nope\"\n"));
 	T_ASSERT(fails_with("listen on 127.0.0.1 filter nope\n",
 	    "t.conf:1: unknown filter \"nope\"\n"));
