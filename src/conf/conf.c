@@ -145,14 +145,18 @@ conf_load_buffer(const char *name, const char *data, size_t len, struct buf *err
 int
 conf_reload_tables(struct conf *c, const char **errstr)
 {
-	size_t	 i;
+	const char	*err;
+	size_t		 i;
+	int		 r = 0;
 
-	/* Each table keeps its old content on error; report the first failure. */
+	/* A broken table keeps its old content and the others are still reloaded. */
 	for (i = 0; i < c->ntables; i++)
 		if (c->tables[i]->backend == TABLE_FILE &&
-		    table_load(c->tables[i], errstr) == -1)
-			return -1;
-	return 0;
+		    table_load(c->tables[i], &err) == -1) {
+			*errstr = err;
+			r = -1;
+		}
+	return r;
 }
 
 struct table *

@@ -49,7 +49,7 @@ struct listener {
 	char		*on;		/* as written: address, interface, group, name, "any" */
 	int		 family;	/* AF_UNSPEC, AF_INET (inet4), AF_INET6 (inet6) */
 	int		 port;		/* resolved default: 25/465/143/993/110/995 */
-	char		*pki;		/* pki name, or NULL */
+	char		*pki;		/* pki name; for TLS the implied one if not given */
 	char		*ca;
 	struct table	*auth;		/* credentials table; NULL with LF_AUTH = system users */
 	struct table	*senders;
@@ -57,7 +57,7 @@ struct listener {
 	char		*hostname;	/* banner name, or NULL for the server's */
 	char		*tag;
 	char		*filter;	/* filter or chain name, or NULL */
-	char		*maildir;	/* imap/pop3: maildir "FORMAT" */
+	char		*maildir;	/* imap/pop3: maildir "FORMAT", else the first maildir action's */
 	const char	*conf_file;
 	int		 conf_line;
 };
@@ -271,7 +271,10 @@ int		 conf_listener_addrs(const struct listener *, struct sockaddr_storage **out
 /* The proc command of a "proc NAME CMD" directive, or NULL. */
 const char	*conf_proc(const struct conf *, const char *name);
 
-/* Reloads every file table in place; -1 with errstr "PATH:LINE: ..." on error. */
+/*
+ * Reloads every file table in place; a table that fails keeps its old
+ * content. -1 with errstr "PATH:LINE: ..." (the last failure) on error.
+ */
 int		 conf_reload_tables(struct conf *, const char **errstr);
 
 struct table	*conf_table(const struct conf *, const char *name);
