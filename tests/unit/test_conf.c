@@ -956,6 +956,42 @@ test_include(void)
 }
 
 static void
+test_reload(void)
+{
+	char		 dir[] = "/tmp/test_conf.XXXXXX";
+	char		*path, *cmd;
+	const char	*err = NULL;
+	struct conf	*c;
+	FILE		*f;
+
+	T_ASSERT(mkdtemp(dir) != NULL);
+	path = xasprintf("%s/t.conf", dir);
+	f = fopen(path, "w");
+	fputs("table a file:a\ntable b file:b\n", f);
+	fclose(f);
+	cmd = xasprintf("cd %s && printf 'x 1\\n' > a && printf 'y 1\\n' > b", dir);
+	T_EQ_INT(system(cmd), 0);
+	free(cmd);
+	buf_reset(&errs);
+	c = conf_load(path, &errs, &warns);
+	T_EQ_STR(errors(), "");
+	T_ASSERT(c != NULL);
+	/* a breaks, b changes: b is reloaded all the same, a keeps its content. */
+	cmd = xasprintf("cd %s && printf 'x:\\n' > a && printf 'y 2\\n' > b", dir);
+	T_EQ_INT(system(cmd), 0);
+	free(cmd);
+	T_EQ_INT(conf_reload_tables(c, &err), -1);
+	T_ASSERT(err != NULL && strstr(err, "/a:1: missing value after ':'") != NULL);
+	T_EQ_STR(table_get(conf_table(c, "a"), "x"), "1");
+	T_EQ_STR(table_get(conf_table(c, "b"), "y"), "2");
+	conf_free(c);
+	cmd = xasprintf("rm -rf %s", dir);
+	T_EQ_INT(system(cmd), 0);
+	free(cmd);
+	free(path);
+}
+
+static void
 test_garbage(void)
 {
 	struct buf	 b;
@@ -997,6 +1033,7 @@ test_main(void)
 	t_run("matches", test_matches);
 	t_run("filters", test_filters);
 	t_run("include", test_include);
+	t_run("reload", test_reload);
 	t_run("garbage", test_garbage);
 	buf_free(&errs);
 	buf_free(&warns);
