@@ -39,7 +39,8 @@ def mount_of(path):
             mnt = lf[4].replace("\\040", " ")
             if path == mnt or path.startswith(mnt.rstrip("/") + "/") or mnt == "/":
                 if best is None or len(mnt) >= len(best[0]):
-                    best = (mnt, rf[0], rf[1], lf[5] + ("," + rf[2] if len(rf) > 2 else ""))
+                    opts = lf[5].split(",") + (rf[2].split(",") if len(rf) > 2 else [])
+                    best = (mnt, rf[0], rf[1], ",".join(dict.fromkeys(opts)))
     return best
 
 
@@ -262,6 +263,15 @@ def generate(res, info, args):
         out.append("")
         table_rates(res, size, out)
         out.append("")
+        busy = [r["other_cpus"] for p in res.peers for c in res.clients
+                for r in res.ok(p, size, c) if r.get("other_cpus") is not None]
+        if busy and statistics.mean(busy) > 0.25:
+            out.append(f"The machine was not quiet: during these rounds other processes kept"
+                       f" {statistics.mean(busy):.2f} of its {info.get('nproc', '?')} CPUs"
+                       f" busy on average ({min(busy):.2f} to {max(busy):.2f}; see"
+                       " [Every round](#every-round)). Absolute rates are lower than on an"
+                       " idle machine, for every server; the ratios are the result.")
+            out.append("")
         out.append(f"CPU milliseconds per message, {size // 1024} KiB (medians). Server: its"
                    " processes, user and system; kernel threads: jbd2, kworkers and the"
                    " like; smtp-source: the load generator and the driver; everything else:"
