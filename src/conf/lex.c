@@ -176,6 +176,9 @@ push_src(struct parser *p, const char *name, char *data, size_t len)
 	s->data = data;
 	s->len = len;
 	s->line = 1;
+	/* Editors on some systems start UTF-8 files with a byte order mark. */
+	if (name != NULL && len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+		s->pos = 3;
 	p->src = s;
 }
 

@@ -246,6 +246,14 @@ test_lexer(void)
 	T_EQ_STR(c->smtp_ciphers, "HIGH:!aNULL");
 	conf_free(c);
 
+	/* A UTF-8 byte order mark and CRLF line ends are fine. */
+	c = parse("\xef\xbb\xbfhostname \"a.example\"\r\nspool \\\r\n \"/s\"\r\n");
+	T_EQ_STR(errors(), "");
+	T_ASSERT(c != NULL);
+	T_EQ_STR(c->hostname, "a.example");
+	T_EQ_STR(c->spool, "/s");
+	conf_free(c);
+
 	T_ASSERT(fails_with("listen on $nope\n", "t.conf:1: macro \"nope\" not defined\n"));
 	T_ASSERT(fails_with("listen = \"x\"\n", "t.conf:1: unexpected '=' after listen "
 	    "(expected on)\n"));
