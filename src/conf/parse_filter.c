@@ -80,6 +80,12 @@ parse_fconds(struct parser *p, struct filter *f)
 			tok_advance(p);
 			negate = 1;
 		}
+		if (tok_accept(p, "dnsbl")) {
+			fc = add_fcond(f, FCOND_DNSBL, negate);
+			if ((fc->value = p_string(p, "a dnsbl zone")) == NULL)
+				return -1;
+			continue;
+		}
 		for (i = 0; i < sizeof(fconds) / sizeof(fconds[0]); i++)
 			if (tok_is(p, fconds[i].word))
 				break;
@@ -107,7 +113,19 @@ parse_fconds(struct parser *p, struct filter *f)
 			return -1;
 		}
 	}
-	return f->nconds ? 0 : perr_unexpected(p, "after match (expected a condition)");
+	if (f->nconds == 0)
+		return perr_unexpected(p, "after match (expected a condition)");
+	/* A DNS blocklist lookup is its own kind of filter, alone in its rule. */
+	for (i = 0; i < f->nconds; i++)
+		if (f->conds[i].type == FCOND_DNSBL) {
+			if (f->nconds > 1) {
+				perr(p, p->dfile, p->dline,
+				    "dnsbl cannot be combined with other conditions");
+				return -1;
+			}
+			f->kind = FILTER_RBL;
+		}
+	return 0;
 }
 
 /* "550 no rDNS": decisions carrying a message need an SMTP code. */
@@ -212,6 +230,20 @@ parse_chain(struct parser *p, struct filter *f)
 	return 0;
 }
 
+/* phase P match CONDITIONS DECISION */
+static int
+parse_builtin(struct parser *p, struct filter *f)
+{
+	f->kind = FILTER_BUILTIN;
+	if (parse_phase(p, f) == -1)
+		return -1;
+	if (!tok_accept(p, "match"))
+		return perr_unexpected(p, "in filter (expected match)");
+	if (parse_fconds(p, f) == -1)
+		return -1;
+	return parse_decision(p, f);
+}
+
 static int
 parse_kind(struct parser *p, struct filter *f)
 {
@@ -244,46 +276,34 @@ parse_kind(struct parser *p, struct filter *f)
 				return -1;
 		}
 	}
-	if (tok_is(p, "phase")) {
-		f->kind = FILTER_BUILTIN;
-		if (parse_phase(p, f) == -1)
+	/*
+	 * design.md writes "filter check mail-auth" and "filter rbl phase ...
+	 * match dnsbl": the words check and rbl may come before the type, or be
+	 * the filter's name.
+	 */
+	if (tok_accept(p, "rbl")) {
+		if (!tok_is(p, "phase"))
+			return perr_unexpected(p, "after rbl (expected phase)");
+		if (parse_builtin(p, f) == -1)
 			return -1;
-		if (!tok_accept(p, "match"))
-			return perr_unexpected(p, "in filter (expected match)");
-		if (parse_fconds(p, f) == -1)
+		if (f->kind != FILTER_RBL) {
+			perr(p, p->dfile, p->dline, "rbl filter needs match dnsbl \"zone\"");
 			return -1;
-		return parse_decision(p, f);
+		}
+		return 0;
 	}
+	if (tok_is(p, "phase"))
+		return parse_builtin(p, f);
 	if (tok_accept(p, "dkim-sign")) {
 		f->kind = FILTER_DKIM_SIGN;
 		return parse_dkim(p, f);
 	}
-	if (tok_accept(p, "check")) {
+	if (tok_accept(p, "check") && !tok_is(p, "mail-auth"))
+		return perr_unexpected(p, "after check (expected mail-auth)");
+	if (tok_accept(p, "mail-auth")) {
 		f->kind = FILTER_MAIL_AUTH;
-		if (!tok_accept(p, "mail-auth"))
-			return perr_unexpected(p, "after check (expected mail-auth)");
 		f->enforce = tok_accept(p, "enforce");
 		return 0;
-	}
-	if (tok_accept(p, "rbl")) {
-		struct filter_cond	*fc;
-		int			 negate = 0;
-
-		f->kind = FILTER_RBL;
-		if (parse_phase(p, f) == -1)
-			return -1;
-		if (!tok_accept(p, "match"))
-			return perr_unexpected(p, "in rbl filter (expected match)");
-		if (tok_peek(p)->type == T_BANG) {
-			tok_advance(p);
-			negate = 1;
-		}
-		if (!tok_accept(p, "dnsbl"))
-			return perr_unexpected(p, "in rbl filter (expected dnsbl)");
-		fc = add_fcond(f, FCOND_DNSBL, negate);
-		if ((fc->value = p_string(p, "a dnsbl zone")) == NULL)
-			return -1;
-		return parse_decision(p, f);
 	}
 	if (tok_peek(p)->type == T_WORD)
 		perr_tok(p, "unknown filter type \"%s\"", tok_peek(p)->text);

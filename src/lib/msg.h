@@ -28,6 +28,12 @@ enum msg_type {
 	MSG_SMTP_LOCAL_SESSION,
 	/* parent -> smtp: stop accepting, finish the sessions, exit (after a reload) */
 	MSG_SMTP_DRAIN,
+	/* queue -> smtp: route an address as the local enqueuer would (a bounce's
+	 * recipient: the queue has no tables).  str address
+	 * reply MSG_SMTP_RESOLVED: u32 0 ok / 1 tempfail / 2 permfail, str error
+	 * text, data envelope text holding the deliveries (empty unless ok) */
+	MSG_SMTP_RESOLVE,
+	MSG_SMTP_RESOLVED,
 
 	/* queue -> parent: a delivery agent for an account.  str account
 	 * reply MSG_MDA_READY: str account + fd (channel), or MSG_MDA_UNAVAILABLE: str account, str why */

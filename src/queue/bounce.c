@@ -88,24 +88,45 @@ bounce_status(const char *text, char cls, char out[16])
 }
 
 int
-bounce_remote(const char *text, char *host, size_t hostlen,
-    const char **reply)
+bounce_remote(const char *text, char *host, size_t hostlen, char *reply,
+    size_t replylen)
 {
-	static const char	 tag[] = "remote-mta=";
-	const char		*sp;
-	size_t			 n;
+	static const char	 tag[] = "remote-mta=", suffix[] = " (host ";
+	const char		*sp, *h;
+	size_t			 n, len;
 
-	if (text == NULL || strncmp(text, tag, sizeof(tag) - 1) != 0)
+	if (text == NULL)
 		return 0;
-	text += sizeof(tag) - 1;
-	if ((sp = strchr(text, ' ')) == NULL || sp == text)
+	len = strlen(text);
+	if (strncmp(text, tag, sizeof(tag) - 1) == 0) {
+		h = text + sizeof(tag) - 1;
+		if ((sp = strchr(h, ' ')) == NULL || sp == h)
+			return 0;
+		n = (size_t)(sp - h);
+		if (n >= hostlen)
+			return 0;
+		memcpy(host, h, n);
+		host[n] = '\0';
+		snprintf(reply, replylen, "%s", sp + 1);
+		return 1;
+	}
+	if (len < sizeof(suffix) + 1 || text[len - 1] != ')' ||
+	    (h = memmem(text, len, suffix, sizeof(suffix) - 1)) == NULL)
 		return 0;
-	n = (size_t)(sp - text);
-	if (n >= hostlen)
+	/* The last " (host " is the one the relay client appended. */
+	while ((sp = memmem(h + 1, len - (size_t)(h + 1 - text), suffix,
+	    sizeof(suffix) - 1)) != NULL)
+		h = sp;
+	n = len - 1 - (size_t)(h + sizeof(suffix) - 1 - text);
+	if (n == 0 || n >= hostlen || memchr(h + sizeof(suffix) - 1, ' ', n))
 		return 0;
-	memcpy(host, text, n);
+	memcpy(host, h + sizeof(suffix) - 1, n);
 	host[n] = '\0';
-	*reply = sp + 1;
+	n = (size_t)(h - text);
+	if (n >= replylen)
+		n = replylen - 1;
+	memcpy(reply, text, n);
+	reply[n] = '\0';
 	return 1;
 }
 
@@ -233,9 +254,9 @@ rcpt_status(const struct bounce_rcpt *r, char out[16])
 static void
 add_rcpt_fields(struct buf *b, const struct bounce_rcpt *r)
 {
-	char		 v[BOUNCE_TEXT_MAX + 8], host[256], status[16];
-	char		 date[40];
-	const char	*reply = NULL;
+	char		 v[2 * BOUNCE_TEXT_MAX], host[256], status[16];
+	char		 date[40], reply[BOUNCE_TEXT_MAX + 8];
+	const char	*diag = r->text;
 
 	buf_addc(b, '\n');
 	if (orcpt_decode(r->orcpt, v, sizeof(v)) == 0)
@@ -249,13 +270,14 @@ add_rcpt_fields(struct buf *b, const struct bounce_rcpt *r)
 	add_field(b, "Action", action_names[r->action]);
 	rcpt_status(r, status);
 	add_field(b, "Status", status);
-	if (bounce_remote(r->text, host, sizeof(host), &reply)) {
+	if (bounce_remote(r->text, host, sizeof(host), reply, sizeof(reply))) {
 		snprintf(v, sizeof(v), "dns; %s", host);
 		add_field(b, "Remote-MTA", v);
-	} else if (is_smtp_reply(r->text))
-		reply = r->text;
-	if (reply != NULL) {
-		snprintf(v, sizeof(v), "smtp; %s", reply);
+		diag = reply;
+	}
+	/* Only a server's reply is an SMTP diagnostic; a connection error is not. */
+	if (is_smtp_reply(diag)) {
+		snprintf(v, sizeof(v), "smtp; %s", diag);
 		add_field(b, "Diagnostic-Code", v);
 	}
 	if (r->last_attempt != 0) {

@@ -68,12 +68,13 @@ int	 bounce_build(const struct bounce_msg *, int msgfd, size_t msglen,
 int	 bounce_status(const char *text, char cls, char out[16]);
 
 /*
- * Result texts from a remote server are "remote-mta=HOST REPLY" (what the
- * relay client reports). Returns 1 and the host in host, *reply pointing
- * at the reply; 0 for any other text.
+ * Result texts from a remote server name it, in either of two forms:
+ * "remote-mta=HOST REPLY" or "REPLY (host HOST)" (what the relay client
+ * reports). Returns 1 with the host in host and the rest in reply; 0 for
+ * any other text (ours, such as a Maildir error).
  */
 int	 bounce_remote(const char *text, char *host, size_t hostlen,
-	    const char **reply);
+	    char *reply, size_t replylen);
 
 /* RFC 5322 date-time of t in UTC: "Tue, 01 Jun 2021 10:00:00 +0000". */
 void	 bounce_date(time_t t, char out[40]);

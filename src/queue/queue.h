@@ -16,6 +16,7 @@ struct conf;
 struct event;
 struct event_base;
 struct ipc;
+struct ipc_msg;
 struct pool;
 
 /* Retry schedule for temporary failures (Postfix-like minimal/maximal backoff). */
@@ -23,6 +24,22 @@ struct pool;
 #define QUEUE_BACKOFF_MAX	3600
 /* Deliveries in flight per delivery agent. */
 #define QUEUE_MDA_INFLIGHT	128
+
+/* A pending delivery as show queue lists it, kept while the envelope is not loaded. */
+struct qrcpt {
+	size_t			 idx;		/* in the envelope's deliveries */
+	char			*rcpt;
+	char			*dest;
+	char			*error;		/* last temporary failure, or NULL */
+};
+
+/* A result owed a delivery status report at the end of the round (bouncer.c). */
+struct qdsn {
+	size_t			 idx;		/* in the envelope's deliveries */
+	int			 action;	/* enum bounce_action; -1 once settled */
+	char			*text;		/* result text */
+	char			*status;	/* enhanced code, or NULL: found in text */
+};
 
 /* A message in the queue, as the scheduler sees it. */
 struct qmsg {
@@ -43,6 +60,12 @@ struct qmsg {
 	time_t			 next_try;
 	char			*last_error;
 	struct event		*timer;
+	/* reports */
+	struct qrcpt		*rcpts;		/* pending deliveries */
+	size_t			 nrcpts;
+	struct qdsn		*dsn;		/* results owed a report this round */
+	size_t			 ndsn;
+	unsigned		 warned;	/* delay warnings sent; in memory only */
 };
 
 struct mda_chan;
@@ -61,6 +84,7 @@ struct queue_server {
 	uint64_t		 next_req;
 	/* counters for show stats */
 	unsigned long long	 received, delivered, failed, tempfailed;
+	unsigned long long	 expired, reports, reports_none, reports_deferred;
 };
 
 extern struct queue_server	 queue_server;
@@ -76,6 +100,28 @@ void		 sched_mda_unavailable(const char *account, const char *why);
 struct qmsg	*sched_find(const char *id);
 void		 sched_remove(struct qmsg *);
 void		 qmsg_free(struct qmsg *);
+/* Ends a round whose reports are settled: closes the file, removes or reschedules. */
+void		 sched_round_finish(struct qmsg *);
+/* When delivery d expires: arrival plus its action's ttl, else the queue ttl. */
+time_t		 sched_expiry(const struct qmsg *, const struct delivery *);
+
+/* bouncer.c: delivery status reports (bounces, delay warnings, success) */
+void		 bouncer_round(struct qmsg *);
+void		 bouncer_resolved(struct ipc *smtp, struct ipc_msg *);
+void		 bouncer_smtp_gone(struct ipc *smtp);
+
+/* qrcpt.c: per-recipient state in memory */
+void		 qrcpt_sync(struct qmsg *);
+void		 qrcpt_set_error(struct qmsg *, size_t idx, const char *);
+/* The last temporary error of delivery idx, else the message's, else NULL. */
+const char	*qrcpt_error(const struct qmsg *, size_t idx);
+void		 qrcpt_free(struct qmsg *);
+void		 qdsn_add(struct qmsg *, size_t idx, int action, const char *text,
+		    const char *status);
+int		 qdsn_failed(const struct qmsg *, size_t idx);
+void		 qdsn_clear(struct qmsg *);
+/* 1 when NOTIFY (NULL: not given) asks for a report of kind "SUCCESS", "FAILURE", "DELAY". */
+int		 qdsn_wanted(const char *notify, const char *kind);
 
 /* control.c */
 void		 control_init(int fd);

@@ -15,6 +15,7 @@
 #include "lib/msg.h"
 #include "lib/xalloc.h"
 #include "mda/maildir.h"
+#include "queue/bounce.h"
 #include "queue/queue.h"
 
 /* Messages whose files are open for a delivery round at once; the rest wait their turn. */
@@ -82,6 +83,7 @@ qmsg_free(struct qmsg *q)
 		envelope_free(&q->env);
 	free(q->sender);
 	free(q->last_error);
+	qrcpt_free(q);
 	free(q);
 }
 
@@ -102,6 +104,7 @@ sched_add(struct qmsg *q, int fd, struct envelope *env)
 	q->env = *env;
 	q->loaded = 1;
 	q->timer = evtimer_new(queue_server.base, sched_on_timer, q);
+	qrcpt_sync(q);
 	TAILQ_INSERT_TAIL(&queue_server.msgs, q, entry);
 	queue_server.nmsgs++;
 }
@@ -207,26 +210,23 @@ job_result(struct job *j, enum deliver_result r, const char *text)
 		d->state = DSTATE_DONE;
 		q->npending--;
 		queue_server.delivered++;
+		/* RFC 3461: a success report for final delivery, when asked for. */
+		if (d->method != DELIVER_RELAY && qdsn_wanted(d->notify, "SUCCESS"))
+			qdsn_add(q, j->idx, BOUNCE_DELIVERED, text, NULL);
 		log_msg(LOG_INFO, "%s delivery ok from=<%s> to=<%s> rcpt=<%s> "
 		    "size=%zu method=%s delay=%llds stat=\"%s\"", q->id, q->sender,
 		    d->dest, d->rcpt, q->msglen, d->method == DELIVER_MBOX ?
 		    "mbox" : "maildir", (long long)(time(NULL) - q->ctime), text);
 		break;
 	case DELIVER_PERMFAIL:
-		if (spool_set_state(q->fd, d, DSTATE_FAILED) == -1)
-			log_msg(LOG_ERR, "%s queue cannot mark delivery failed: %s",
-			    q->id, strerror(errno));
-		d->state = DSTATE_FAILED;
-		q->npending--;
-		queue_server.failed++;
-		log_msg(LOG_WARNING, "%s delivery failed from=<%s> to=<%s> "
-		    "rcpt=<%s> stat=\"%s\"", q->id, q->sender, d->dest, d->rcpt,
-		    text);
+		/* Marked F at the end of the round, once its bounce is committed. */
+		qdsn_add(q, j->idx, BOUNCE_FAILED, text, NULL);
 		break;
 	case DELIVER_TEMPFAIL:
 		queue_server.tempfailed++;
 		free(q->last_error);
 		q->last_error = xstrdup(text);
+		qrcpt_set_error(q, j->idx, text);
 		log_msg(LOG_WARNING, "%s delivery deferred from=<%s> to=<%s> "
 		    "rcpt=<%s> stat=\"%s\"", q->id, q->sender, d->dest, d->rcpt,
 		    text);
@@ -434,35 +434,119 @@ sched_backoff(unsigned attempts)
 	return t < QUEUE_BACKOFF_MAX ? t : QUEUE_BACKOFF_MAX;
 }
 
-static void
-sched_expire(struct qmsg *q)
+time_t
+sched_expiry(const struct qmsg *q, const struct delivery *d)
 {
-	size_t	 i;
+	const struct conf	*conf = queue_server.conf;
+	const struct action	*a;
+	time_t			 ttl = conf->queue_ttl;
+
+	if (d->action != NULL && (a = conf_action(conf, d->action)) != NULL &&
+	    a->ttl > 0)
+		ttl = a->ttl;
+	return q->ctime + ttl;
+}
+
+/* Pending deliveries past their ttl fail now with their last error (RFC 3463 X.4.7). */
+static void
+sched_expire(struct qmsg *q, time_t now)
+{
+	const char	*err;
+	char		*text;
+	size_t		 i;
 
 	for (i = 0; i < q->env.ndeliveries; i++) {
 		struct delivery	*d = &q->env.deliveries[i];
 
-		if (d->state != DSTATE_PENDING)
+		if (d->state != DSTATE_PENDING || qdsn_failed(q, i) ||
+		    now < sched_expiry(q, d))
 			continue;
-		spool_set_state(q->fd, d, DSTATE_FAILED);
-		d->state = DSTATE_FAILED;
-		q->npending--;
-		queue_server.failed++;
+		if ((err = qrcpt_error(q, i)) == NULL)
+			err = "none recorded";
+		text = xasprintf("Message expired after %lld seconds in the "
+		    "queue; last error: %s", (long long)(now - q->ctime), err);
+		queue_server.expired++;
 		log_msg(LOG_WARNING, "%s delivery expired from=<%s> to=<%s> "
 		    "rcpt=<%s> stat=\"%s\"", q->id, q->sender, d->dest, d->rcpt,
-		    q->last_error ? q->last_error : "queue ttl reached");
+		    text);
+		qdsn_add(q, i, BOUNCE_FAILED, text, "4.4.7");
+		free(text);
+	}
+}
+
+/* Once per bounce warn-interval passed, a delay report for what is still pending. */
+static void
+sched_warn(struct qmsg *q, time_t now)
+{
+	const struct conf	*conf = queue_server.conf;
+	const char		*err;
+	size_t			 i;
+
+	if (q->warned >= conf->nbounce_warn ||
+	    now - q->ctime < conf->bounce_warn[q->warned])
+		return;
+	while (q->warned < conf->nbounce_warn &&
+	    now - q->ctime >= conf->bounce_warn[q->warned])
+		q->warned++;
+	for (i = 0; i < q->env.ndeliveries; i++) {
+		const struct delivery	*d = &q->env.deliveries[i];
+
+		if (d->state != DSTATE_PENDING || qdsn_failed(q, i) ||
+		    !qdsn_wanted(d->notify, "DELAY"))
+			continue;
+		if ((err = qrcpt_error(q, i)) == NULL)
+			err = "not delivered yet";
+		qdsn_add(q, i, BOUNCE_DELAYED, err, NULL);
 	}
 }
 
 static void
 sched_round_end(struct qmsg *q)
 {
+	time_t	 now = time(NULL);
+
+	sched_expire(q, now);
+	sched_warn(q, now);
+	if (q->ndsn > 0)
+		bouncer_round(q);	/* calls sched_round_finish when settled */
+	else
+		sched_round_finish(q);
+}
+
+/* The next round: after the backoff, or sooner when a delivery expires or a warning is due. */
+static time_t
+sched_next_try(const struct qmsg *q, time_t now)
+{
+	const struct conf	*conf = queue_server.conf;
+	time_t			 t = now + sched_backoff(q->attempts), e;
+	size_t			 i;
+
+	for (i = 0; i < q->env.ndeliveries; i++) {
+		if (q->env.deliveries[i].state != DSTATE_PENDING)
+			continue;
+		e = sched_expiry(q, &q->env.deliveries[i]);
+		if (e > now && e < t)
+			t = e;
+	}
+	if (q->warned < conf->nbounce_warn) {
+		e = q->ctime + conf->bounce_warn[q->warned];
+		if (e > now && e < t)
+			t = e;
+	}
+	return t;
+}
+
+void
+sched_round_finish(struct qmsg *q)
+{
 	struct qmsg	*next;
 	time_t		 now = time(NULL);
 
 	active--;
-	if (q->npending > 0 && now - q->ctime >= queue_server.conf->queue_ttl)
-		sched_expire(q);
+	qdsn_clear(q);
+	qrcpt_sync(q);
+	if (q->npending > 0)
+		q->next_try = sched_next_try(q, now);
 	if (q->fd != -1)
 		close(q->fd);
 	q->fd = -1;
@@ -474,7 +558,6 @@ sched_round_end(struct qmsg *q)
 	} else {
 		struct timeval	 tv;
 
-		q->next_try = now + sched_backoff(q->attempts);
 		tv.tv_sec = q->next_try - now;
 		tv.tv_usec = 0;
 		evtimer_add(q->timer, &tv);

@@ -15,6 +15,7 @@
 #include "lib/log.h"
 #include "lib/msg.h"
 #include "lib/xalloc.h"
+#include "smtp/resolve.h"
 #include "smtp/session.h"
 #include "smtp/smtp.h"
 
@@ -82,6 +83,9 @@ smtp_on_queue(struct ipc *c, struct ipc_msg *m, void *arg)
 		}
 		smtp_session_new(&server, m->fd, server.socket_listener, NULL, 0,
 		    1, uid);
+		break;
+	case MSG_SMTP_RESOLVE:
+		smtp_resolve(&server, c, m);
 		break;
 	default:
 		fatalx("smtp: unexpected message %s from queue", msg_name(m->type));

@@ -436,19 +436,66 @@ test_status_finder(void)
 static void
 test_remote_text(void)
 {
-	char		 host[16];
-	const char	*reply;
+	char	 host[16], reply[64];
 
 	T_EQ_INT(bounce_remote("remote-mta=mx.example.net 550 no", host,
-	    sizeof(host), &reply), 1);
+	    sizeof(host), reply, sizeof(reply)), 1);
 	T_EQ_STR(host, "mx.example.net");
 	T_EQ_STR(reply, "550 no");
-	T_EQ_INT(bounce_remote("remote-mta= 550", host, sizeof(host), &reply), 0);
-	T_EQ_INT(bounce_remote("remote-mta=x", host, sizeof(host), &reply), 0);
+	T_EQ_INT(bounce_remote("550 5.1.1 (x) no (host mx.example.net)", host,
+	    sizeof(host), reply, sizeof(reply)), 1);
+	T_EQ_STR(host, "mx.example.net");
+	T_EQ_STR(reply, "550 5.1.1 (x) no");
+	T_EQ_INT(bounce_remote("connection refused (host 192.0.2.7)", host,
+	    sizeof(host), reply, sizeof(reply)), 1);
+	T_EQ_STR(host, "192.0.2.7");
+	T_EQ_STR(reply, "connection refused");
+	T_EQ_INT(bounce_remote("no (host a b)", host, sizeof(host), reply,
+	    sizeof(reply)), 0);
+	T_EQ_INT(bounce_remote("no (host )", host, sizeof(host), reply,
+	    sizeof(reply)), 0);
+	T_EQ_INT(bounce_remote("(host x)", host, sizeof(host), reply,
+	    sizeof(reply)), 0);
+	T_EQ_INT(bounce_remote(" (host x)", host, sizeof(host), reply,
+	    sizeof(reply)), 1);
+	T_EQ_STR(reply, "");
+	T_EQ_INT(bounce_remote("no (host x", host, sizeof(host), reply,
+	    sizeof(reply)), 0);
+	T_EQ_INT(bounce_remote("remote-mta= 550", host, sizeof(host), reply,
+	    sizeof(reply)), 0);
+	T_EQ_INT(bounce_remote("remote-mta=x", host, sizeof(host), reply,
+	    sizeof(reply)), 0);
 	T_EQ_INT(bounce_remote("remote-mta=a-very-long-host-name.example 5",
-	    host, sizeof(host), &reply), 0);
-	T_EQ_INT(bounce_remote("/var/vmail: x", host, sizeof(host), &reply), 0);
-	T_EQ_INT(bounce_remote(NULL, host, sizeof(host), &reply), 0);
+	    host, sizeof(host), reply, sizeof(reply)), 0);
+	T_EQ_INT(bounce_remote("/var/vmail: x", host, sizeof(host), reply,
+	    sizeof(reply)), 0);
+	T_EQ_INT(bounce_remote(NULL, host, sizeof(host), reply,
+	    sizeof(reply)), 0);
+}
+
+static void
+test_relay_client_form_in_the_report(void)
+{
+	struct bounce_rcpt	 r[2] = {
+		{ .action = BOUNCE_FAILED, .rcpt = "a@example.net",
+		  .text = "550 5.7.1 <a@example.net>: denied (host mx.example.net)" },
+		{ .action = BOUNCE_FAILED, .rcpt = "b@example.net",
+		  .text = "Message expired; last error: connection refused "
+		  "(host 192.0.2.7)", .status = "4.4.7" },
+	};
+	struct bounce_msg	 m = base_msg(r, 2);
+	struct buf		 out;
+	int			 e8;
+
+	T_EQ_INT(build(&m, original, &out, &e8), 0);
+	T_ASSERT(strstr(out.data, "Status: 5.7.1\nRemote-MTA: dns; "
+	    "mx.example.net\nDiagnostic-Code: smtp; 550 5.7.1 <a@example.net>: "
+	    "denied\n") != NULL);
+	/* A connection error names the host but is no SMTP diagnostic. */
+	T_ASSERT(strstr(out.data, "Status: 4.4.7\nRemote-MTA: dns; 192.0.2.7\n"
+	    "Last-Attempt") != NULL || strstr(out.data, "Status: 4.4.7\n"
+	    "Remote-MTA: dns; 192.0.2.7\n\n") != NULL);
+	buf_free(&out);
 }
 
 static void
@@ -484,5 +531,7 @@ test_main(void)
 	t_run("unreadable_original_fails", test_unreadable_original_fails);
 	t_run("status_finder", test_status_finder);
 	t_run("remote_text", test_remote_text);
+	t_run("relay_client_form_in_the_report",
+	    test_relay_client_form_in_the_report);
 	t_run("date", test_date);
 }

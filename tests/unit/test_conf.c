@@ -210,6 +210,39 @@ test_broken(void)
 	T_ASSERT(n >= 10);
 }
 
+/* The syntax that design.md pins for tegami's additions, as written there. */
+static void
+test_design_additions(void)
+{
+	struct conf	*c;
+
+	c = parse("hostname \"mail.example.org\"          # server name\n"
+	    "spool \"/var/spool/tegami\"            # queue root\n"
+	    "socket \"/run/tegami.sock\"            # control + local enqueue socket\n"
+	    "user \"_tegami\"                       # unprivileged account\n"
+	    "resolver 127.0.0.1 port 5353         # DNS servers\n"
+	    "pki mail cert \"/c\"\npki mail key \"/k\"\ntable creds { u@example.org = x }\n"
+	    "listen on 0.0.0.0 port 993 imaps pki mail auth <creds>\n"
+	    "listen on 0.0.0.0 port 143 imap tls-require pki mail auth <creds>\n"
+	    "listen on 0.0.0.0 port 995 pop3s pki mail auth <creds>\n"
+	    "listen on 0.0.0.0 port 110 pop3 tls pki mail auth <creds>\n"
+	    "filter sign dkim-sign domain example.org selector s1 key "
+	    "\"/etc/tegami/dkim/example.org.key\"\n"
+	    "filter check mail-auth enforce\n"
+	    "filter rbl phase connect match dnsbl \"zen.example\" disconnect \"554 5.7.1 listed\"\n");
+	T_EQ_STR(errors(), "");
+	T_ASSERT(c != NULL);
+	T_EQ_INT(c->nlisteners, 4);
+	T_EQ_INT(c->listeners[0]->proto, PROTO_IMAP);
+	T_EQ_INT(c->listeners[3]->proto, PROTO_POP3);
+	T_EQ_INT(c->listeners[3]->flags, LF_TLS | LF_AUTH);
+	T_EQ_INT(conf_filter(c, "sign")->kind, FILTER_DKIM_SIGN);
+	T_EQ_INT(conf_filter(c, "check")->kind, FILTER_MAIL_AUTH);
+	T_EQ_INT(conf_filter(c, "rbl")->kind, FILTER_RBL);
+	T_EQ_INT(c->resolvers[0].port, 5353);
+	conf_free(c);
+}
+
 static void
 test_lexer(void)
 {
@@ -850,7 +883,10 @@ test_filters(void)
 	    "filter pe proc-exec \"/usr/local/bin/f -x\" user u group g\n"
 	    "filter sign dkim-sign domain example.org selector s1 key \"/etc/tegami/dkim.key\"\n"
 	    "filter auth1 check mail-auth\nfilter auth2 check mail-auth enforce\n"
-	    "filter rbl rbl phase connect match dnsbl \"zen.example\" disconnect \"554 5.7.1 listed\"\n");
+	    "filter rbl rbl phase connect match dnsbl \"zen.example\" disconnect \"554 5.7.1 listed\"\n"
+	    /* design.md's spellings: check and rbl as names. */
+	    "filter check mail-auth enforce\n"
+	    "filter rbl2 phase rcpt-to match !dnsbl \"list.example\" reject \"451 try later\"\n");
 	T_EQ_STR(errors(), "");
 	T_ASSERT(c != NULL);
 	f = conf_filter(c, "a");
@@ -891,7 +927,23 @@ test_filters(void)
 	T_EQ_INT(f->conds[0].type, FCOND_DNSBL);
 	T_EQ_STR(f->conds[0].value, "zen.example");
 	T_EQ_STR(f->message, "554 5.7.1 listed");
+	f = conf_filter(c, "check");
+	T_EQ_INT(f->kind, FILTER_MAIL_AUTH);
+	T_EQ_INT(f->enforce, 1);
+	f = conf_filter(c, "rbl2");
+	T_EQ_INT(f->kind, FILTER_RBL);
+	T_EQ_INT(f->phase, PHASE_RCPT_TO);
+	T_EQ_INT(f->nconds, 1);
+	T_ASSERT(f->conds[0].negate);
+	T_EQ_STR(f->conds[0].value, "list.example");
+	T_EQ_INT(f->decision, DECISION_REJECT);
 	conf_free(c);
+	T_ASSERT(fails_with("filter r phase connect match dnsbl \"z\" rdns bypass\n",
+	    "t.conf:1: dnsbl cannot be combined with other conditions\n"));
+	T_ASSERT(fails_with("filter r rbl phase connect match rdns bypass\n",
+	    "t.conf:1: rbl filter needs match dnsbl \"zone\"\n"));
+	T_ASSERT(fails_with("filter r check enforce\n",
+	    "t.conf:1: unexpected \"enforce\" after check (expected mail-auth)\n"));
 
 	T_ASSERT(fails_with("filter a phase connect match helo { x } bypass\n",
 	    "t.conf:1: filter condition helo is not available at phase connect\n"));
@@ -1028,6 +1080,7 @@ test_main(void)
 	t_run("seed000", test_seed000);
 	t_run("seed001", test_seed001);
 	t_run("broken", test_broken);
+	t_run("design_additions", test_design_additions);
 	t_run("lexer", test_lexer);
 	t_run("errors_collected", test_errors_collected);
 	t_run("defaults", test_defaults);
