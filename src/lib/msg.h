@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-enum proc_id { PROC_PARENT, PROC_SMTP, PROC_QUEUE, PROC_MDA };
+enum proc_id { PROC_PARENT, PROC_SMTP, PROC_QUEUE, PROC_MDA, PROC_AUTH };
 
 /*
  * Payloads are listed as the ipc_add_* calls that build them. The request
@@ -53,6 +53,12 @@ enum msg_type {
 	 * reply MSG_MDA_RESULT: u32 enum deliver_result, str text */
 	MSG_MDA_DELIVER,
 	MSG_MDA_RESULT,
+
+	/* smtp -> auth: check a login.  u32 listener index (in conf->listeners),
+	 * str login, str password, str client address ("local" for the socket)
+	 * reply MSG_AUTH_RESULT: u32 enum auth_result, str login as found */
+	MSG_AUTH_CHECK,
+	MSG_AUTH_RESULT,
 
 	MSG_TYPE_MAX
 };
