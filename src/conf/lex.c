@@ -27,11 +27,8 @@ static const char *const keywords[] = {
 	"alias",
 	"any",
 	"auth",
-	"auth-cost",
 	"auth-optional",
-	"auth-throttle",
 	"backup",
-	"ban",
 	"bounce",
 	"bypass",
 	"ca",
@@ -129,7 +126,6 @@ static const char *const keywords[] = {
 	"verify",
 	"virtual",
 	"warn-interval",
-	"within",
 	"wrapper",
 	/* END KEYWORDS */
 };

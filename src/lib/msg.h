@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-enum proc_id { PROC_PARENT, PROC_SMTP, PROC_QUEUE, PROC_MDA, PROC_AUTH };
+enum proc_id { PROC_PARENT, PROC_SMTP, PROC_QUEUE, PROC_MDA, PROC_MTA };
 
 /*
  * Payloads are listed as the ipc_add_* calls that build them. The request
@@ -54,11 +54,16 @@ enum msg_type {
 	MSG_MDA_DELIVER,
 	MSG_MDA_RESULT,
 
-	/* smtp -> auth: check a login.  u32 listener index (in conf->listeners),
-	 * str login, str password, str client address ("local" for the socket)
-	 * reply MSG_AUTH_RESULT: u32 enum auth_result, str login as found */
-	MSG_AUTH_CHECK,
-	MSG_AUTH_RESULT,
+	/* parent -> queue: the relay process (at start, after a reload or a restart).  fd (channel) */
+	MSG_MTA_READY,
+	/* queue -> mta: one transaction for one (action, recipient domain).
+	 * fd (queue file), u64 msglen, str qid, str action, str domain,
+	 * str sender, str envid, u32 MTA_F_* flags, u32 nrcpt, then per
+	 * recipient: str dest, str notify, str orcpt
+	 * reply: one MSG_MTA_RESULT per recipient: u32 index,
+	 * u32 enum deliver_result, str text, str host (or NULL) */
+	MSG_MTA_DELIVER,
+	MSG_MTA_RESULT,
 
 	MSG_TYPE_MAX
 };

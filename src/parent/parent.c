@@ -16,16 +16,15 @@
 
 #include <event2/event.h>
 
-#include "auth/auth.h"
 #include "conf/conf.h"
 #include "lib/buf.h"
 #include "lib/ipc.h"
 #include "lib/log.h"
 #include "lib/msg.h"
 #include "lib/proc.h"
-#include "lib/tls.h"
 #include "lib/xalloc.h"
 #include "mda/mda.h"
+#include "mta/mta.h"
 #include "parent/parent.h"
 #include "queue/queue.h"
 #include "smtp/smtp.h"
@@ -35,13 +34,12 @@ struct child {
 	pid_t		 pid;
 	enum proc_id	 kind;
 	char		*account;	/* mda */
-	int		 current;	/* smtp, auth: the generation that accepts */
+	int		 current;	/* smtp: the generation that accepts */
 };
 
 static struct {
 	struct event_base	*base;
 	struct conf		*conf;
-	struct tls_server	*tls;		/* certificates of conf, loaded as root */
 	const char		*conf_path;
 	uid_t			 uid;		/* the unprivileged account */
 	gid_t			 gid;
@@ -227,76 +225,35 @@ parent_prepare_spool(void)
 	free(s);
 }
 
-/* A child that must not keep what only the parent and auth may hold. */
-static void
-child_forget_secrets(void)
-{
-	conf_drop_secrets(P.conf);
-	tls_server_free(P.tls);
-	P.tls = NULL;
-}
-
-/* The auth process of an smtp generation: it alone keeps the credentials. */
-static int
-spawn_auth(void)
-{
-	int	 sa[2];
-	pid_t	 pid;
-
-	if (ipc_pair(sa) == -1)
-		fatal("socketpair");
-	switch ((pid = fork())) {
-	case -1:
-		fatal("fork");
-	case 0:
-		child_prepare(&sa[1], 1);
-		close(sa[0]);
-		tls_server_free(P.tls);
-		P.tls = NULL;
-		proc_setup("auth", P.uid, P.gid, NULL);
-		auth_main(P.conf, sa[1]);
-	}
-	close(sa[1]);
-	child_add(pid, PROC_AUTH, NULL)->current = 1;
-	return sa[0];
-}
-
 static void
 spawn_smtp(int queue_end)
 {
-	int	 pp[2], auth_end;
+	int	 pp[2];
 	pid_t	 pid;
 	int	*keep;
 	size_t	 i;
 
-	auth_end = spawn_auth();
-	fd_track(auth_end);
 	if (ipc_pair(pp) == -1)
 		fatal("socketpair");
-	keep = xcalloc(P.nlistens + 3, sizeof(*keep));
+	keep = xcalloc(P.nlistens + 2, sizeof(*keep));
 	for (i = 0; i < P.nlistens; i++)
 		keep[i] = P.listens[i].fd;
 	keep[P.nlistens] = pp[1];
 	keep[P.nlistens + 1] = queue_end;
-	keep[P.nlistens + 2] = auth_end;
 	fd_track(pp[1]);
 	switch ((pid = fork())) {
 	case -1:
 		fatal("fork");
 	case 0:
-		child_prepare(keep, P.nlistens + 3);
-		conf_drop_secrets(P.conf);
+		child_prepare(keep, P.nlistens + 2);
 		proc_setup("smtp", P.uid, P.gid, NULL);
-		smtp_main(P.conf, P.tls, P.listens, P.nlistens, queue_end, pp[1],
-		    auth_end);
+		smtp_main(P.conf, P.listens, P.nlistens, queue_end, pp[1]);
 	}
 	free(keep);
 	fd_untrack(pp[1]);
 	close(pp[1]);
 	close(queue_end);
 	fd_untrack(queue_end);
-	fd_untrack(auth_end);
-	close(auth_end);
 	child_add(pid, PROC_SMTP, NULL)->current = 1;
 	P.smtp = ipc_new(P.base, pp[0], "smtp", parent_on_smtp, NULL);
 }
@@ -335,7 +292,6 @@ spawn_mda(const char *account)
 	case 0:
 		child_prepare(&sv[1], 1);
 		close(sv[0]);
-		child_forget_secrets();
 		proc_setup("mda", uid, gid, NULL);
 		mda_main(P.conf, account, sv[1]);
 	}
@@ -345,6 +301,72 @@ spawn_mda(const char *account)
 	ipc_add_str(&o, account);
 	ipc_add_fd(&o, sv[0]);
 	ipc_send(P.queue, &o);
+}
+
+/*
+ * The relay process, as the daemon's account: it parses SMTP replies and
+ * DNS answers. It keeps the relay credentials ("auth <secrets>" of relay
+ * actions); the queue gets its channel. A new one is forked after a reload
+ * and after a crash; the old one ends when the queue closes its channel.
+ */
+static time_t	 mta_started;
+
+static void
+spawn_mta(void)
+{
+	struct ipc_out	 o;
+	int		 sv[2];
+	pid_t		 pid;
+
+	if (ipc_pair(sv) == -1)
+		fatal("socketpair");
+	switch ((pid = fork())) {
+	case -1:
+		fatal("fork");
+	case 0:
+		child_prepare(&sv[1], 1);
+		close(sv[0]);
+		proc_setup("mta", P.uid, P.gid, NULL);
+		mta_main(P.conf, sv[1]);
+	}
+	close(sv[1]);
+	child_add(pid, PROC_MTA, NULL)->current = 1;
+	ipc_begin(&o, MSG_MTA_READY, 0);
+	ipc_add_fd(&o, sv[0]);
+	ipc_send(P.queue, &o);
+	mta_started = time(NULL);
+}
+
+static void
+mta_on_respawn(evutil_socket_t fd, short ev, void *arg)
+{
+	if (!P.stopping)
+		spawn_mta();
+}
+
+/* Relaying stops only while no mta runs: the current one is restarted, slowly if it keeps dying. */
+static void
+mta_died(const struct child *c, int status)
+{
+	static struct event	*later;
+	struct timeval		 tv = { 10, 0 };
+
+	if (!c->current || P.stopping) {
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			log_msg(LOG_WARNING, "old mta process %d ended with status "
+			    "%d", (int)c->pid, status);
+		return;
+	}
+	log_msg(LOG_ERR, "mta process %d died (status %d), restarting",
+	    (int)c->pid, status);
+	if (time(NULL) - mta_started >= 10) {
+		spawn_mta();
+		return;
+	}
+	if (later == NULL && (later = evtimer_new(P.base, mta_on_respawn,
+	    NULL)) == NULL)
+		fatalx("evtimer_new");
+	evtimer_add(later, &tv);
 }
 
 /* Listeners of the new config must be the ones already bound. */
@@ -371,7 +393,6 @@ static int
 parent_reload(const char *table, struct buf *msg)
 {
 	struct conf	*nc;
-	struct tls_server *ntls;
 	struct buf	 errors;
 	size_t		 i, j;
 	int		 sv[2];
@@ -387,9 +408,9 @@ parent_reload(const char *table, struct buf *msg)
 		buf_free(&errors);
 		return -1;
 	}
+	buf_free(&errors);
 	if (table && conf_table(nc, table) == NULL) {
 		buf_addf(msg, "no table named %s", table);
-		buf_free(&errors);
 		conf_free(nc);
 		return -1;
 	}
@@ -397,40 +418,23 @@ parent_reload(const char *table, struct buf *msg)
 		buf_addf(msg, "listen directives changed: restart tegamid to apply");
 		log_msg(LOG_ERR, "reload refused: listen directives changed, "
 		    "restart to apply");
-		buf_free(&errors);
 		conf_free(nc);
 		return -1;
 	}
-	/* New certificates (an ACME renewal) serve the new generation only. */
-	if ((ntls = smtp_tls_load(nc, &errors)) == NULL) {
-		log_msg(LOG_ERR, "reload failed, keeping the running config:\n%s",
-		    errors.data ? errors.data : "");
-		buf_addf(msg, "reload failed: %s", errors.data ? errors.data : "");
-		buf_free(&errors);
-		conf_free(nc);
-		return -1;
-	}
-	buf_free(&errors);
 	for (i = 0; i < P.nlistens; i++)
 		for (j = 0; j < P.conf->nlisteners; j++)
 			if (P.listens[i].listener == P.conf->listeners[j])
 				P.listens[i].listener = nc->listeners[j];
 	conf_free(P.conf);
 	P.conf = nc;
-	tls_server_free(P.tls);
-	P.tls = ntls;
 
 	/* The old generation drains its sessions while the new one accepts. */
-	for (c = P.children; c; c = c->next) {
-		/* The old auth process leaves when its smtp process closes the channel. */
-		if (c->kind == PROC_AUTH)
-			c->current = 0;
+	for (c = P.children; c; c = c->next)
 		if (c->kind == PROC_SMTP && c->current) {
 			c->current = 0;
 			ipc_begin(&o, MSG_SMTP_DRAIN, 0);
 			ipc_send(P.smtp, &o);
 		}
-	}
 	/* Its channel stays open until it exits; the ipc is dropped with it. */
 	P.smtp = NULL;
 	if (ipc_pair(sv) == -1)
@@ -441,6 +445,11 @@ parent_reload(const char *table, struct buf *msg)
 	ipc_begin(&o, MSG_QUEUE_NEW_SMTP, 0);
 	ipc_add_fd(&o, sv[0]);
 	ipc_send(P.queue, &o);
+	/* Relay actions may have changed too: a new mta takes the new requests. */
+	for (c = P.children; c; c = c->next)
+		if (c->kind == PROC_MTA)
+			c->current = 0;
+	spawn_mta();
 	if (table)
 		buf_addf(msg, "table %s reloaded (%zu entries)", table,
 		    conf_table(nc, table)->nentries);
@@ -545,17 +554,19 @@ parent_on_signal(evutil_socket_t sig, short ev, void *arg)
 			if ((c = *pp) == NULL)
 				continue;
 			*pp = c->next;
-			if (c->kind == PROC_MDA || ((c->kind == PROC_SMTP ||
-			    c->kind == PROC_AUTH) && !c->current)) {
+			if (c->kind == PROC_MTA) {
+				mta_died(c, status);
+				free(c);
+				continue;
+			}
+			if (c->kind == PROC_MDA || (c->kind == PROC_SMTP && !c->current)) {
 				if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 					log_msg(LOG_WARNING, "%s process %d ended with "
 					    "status %d", c->kind == PROC_MDA ? "mda" :
-					    c->kind == PROC_AUTH ? "old auth" : "old smtp",
-					    (int)pid, status);
+					    "old smtp", (int)pid, status);
 			} else if (!P.stopping) {
 				log_msg(LOG_CRIT, "%s process %d died (status %d), "
-				    "stopping", c->kind == PROC_QUEUE ? "queue" :
-				    c->kind == PROC_AUTH ? "auth" : "smtp",
+				    "stopping", c->kind == PROC_QUEUE ? "queue" : "smtp",
 				    (int)pid, status);
 				free(c->account);
 				free(c);
@@ -597,15 +608,6 @@ parent_run(struct conf *conf, const char *conf_path, int foreground)
 	parent_prepare_spool();
 	parent_bind();
 	parent_bind_control();
-	{
-		struct buf	 errors;
-
-		/* Keys are read now, as root; the children inherit them loaded. */
-		buf_init(&errors, 0);
-		if ((P.tls = smtp_tls_load(conf, &errors)) == NULL)
-			fatalx("%s", errors.data ? errors.data : "TLS set-up failed");
-		buf_free(&errors);
-	}
 
 	if ((P.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
@@ -629,7 +631,6 @@ parent_run(struct conf *conf, const char *conf_path, int foreground)
 		int	 keep[] = { pq[1], sq[1], P.control_fd };
 
 		child_prepare(keep, 3);
-		child_forget_secrets();
 		proc_setup("queue", P.uid, P.gid, NULL);
 		queue_main(P.conf, pq[1], sq[1], P.control_fd);
 	}
@@ -645,6 +646,7 @@ parent_run(struct conf *conf, const char *conf_path, int foreground)
 
 	fd_untrack(sq[0]);	/* spawn_smtp hands it over */
 	spawn_smtp(sq[0]);
+	spawn_mta();
 
 	log_msg(LOG_INFO, "tegamid started: hostname=%s spool=%s listeners=%zu",
 	    conf->hostname, conf->spool, P.nlistens);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "lib/buf.h"
+#include "mda/maildir.h"
 #include "queue/envelope.h"
 #include "queue/spool.h"
 
@@ -98,6 +99,9 @@ void		 sched_now(struct qmsg *);
 void		 sched_mda_ready(const char *account, int fd);
 void		 sched_mda_unavailable(const char *account, const char *why);
 struct qmsg	*sched_find(const char *id);
+/* The outcome of delivery idx of a message in a delivery round (relay.c reports through it). */
+void		 sched_result(struct qmsg *, size_t idx, enum deliver_result,
+		    const char *text);
 void		 sched_remove(struct qmsg *);
 void		 qmsg_free(struct qmsg *);
 /* Ends a round whose reports are settled: closes the file, removes or reschedules. */
@@ -122,6 +126,12 @@ int		 qdsn_failed(const struct qmsg *, size_t idx);
 void		 qdsn_clear(struct qmsg *);
 /* 1 when NOTIFY (NULL: not given) asks for a report of kind "SUCCESS", "FAILURE", "DELAY". */
 int		 qdsn_wanted(const char *notify, const char *kind);
+
+/* relay.c: DELIVER_RELAY deliveries go to the mta process */
+/* Sends q's pending relay deliveries, counting each in q->inflight; returns how many. */
+size_t		 relay_dispatch(struct qmsg *);
+/* The channel to a (new) mta process. */
+void		 relay_mta_ready(int fd);
 
 /* control.c */
 void		 control_init(int fd);

@@ -285,6 +285,10 @@ queue_on_parent(struct ipc *c, struct ipc_msg *m, void *arg)
 		ipc_get_end(m);
 		queue_add_smtp(m->fd);
 		break;
+	case MSG_MTA_READY:
+		ipc_get_end(m);
+		relay_mta_ready(m->fd);
+		break;
 	case MSG_RELOAD_RESULT:
 		ok = ipc_get_u32(m);
 		text = ipc_get_str(m);

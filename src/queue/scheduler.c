@@ -216,7 +216,7 @@ job_result(struct job *j, enum deliver_result r, const char *text)
 		log_msg(LOG_INFO, "%s delivery ok from=<%s> to=<%s> rcpt=<%s> "
 		    "size=%zu method=%s delay=%llds stat=\"%s\"", q->id, q->sender,
 		    d->dest, d->rcpt, q->msglen, d->method == DELIVER_MBOX ?
-		    "mbox" : "maildir", (long long)(time(NULL) - q->ctime), text);
+		    "mbox" : d->method == DELIVER_RELAY ? "relay" : "maildir", (long long)(time(NULL) - q->ctime), text);
 		break;
 	case DELIVER_PERMFAIL:
 		/* Marked F at the end of the round, once its bounce is committed. */
@@ -235,6 +235,17 @@ job_result(struct job *j, enum deliver_result r, const char *text)
 	q->inflight--;
 	if (q->inflight == 0)
 		sched_round_end(q);
+}
+
+void
+sched_result(struct qmsg *q, size_t idx, enum deliver_result r, const char *text)
+{
+	struct job	 j;
+
+	memset(&j, 0, sizeof(j));
+	j.q = q;
+	j.idx = idx;
+	job_result(&j, r, text);
 }
 
 static void
@@ -405,6 +416,8 @@ sched_round(struct qmsg *q)
 			TAILQ_INSERT_TAIL(&j->chan->waiting, j, entry);
 			q->inflight++;
 			break;
+		case DELIVER_RELAY:
+			break;		/* grouped per destination below */
 		default:
 			free(q->last_error);
 			q->last_error = xstrdup("remote and program delivery not "
@@ -414,6 +427,7 @@ sched_round(struct qmsg *q)
 			break;
 		}
 	}
+	relay_dispatch(q);
 	{
 		struct mda_chan	*c;
 

@@ -1,0 +1,44 @@
+/* LF to CRLF and dot-stuffing of a stored message, in any chunking. */
+#include <string.h>
+
+#include "lib/buf.h"
+#include "mta/mta_data.h"
+
+void
+mta_data_init(struct mta_data *d)
+{
+	d->bol = 1;
+}
+
+int
+mta_data_encode(struct mta_data *d, const char *in, size_t len, struct buf *out)
+{
+	size_t	 i, start = 0;
+
+	for (i = 0; i < len; i++) {
+		if (d->bol && in[i] == '.') {
+			if (buf_add(out, in + start, i - start) == -1 ||
+			    buf_addc(out, '.') == -1)
+				return -1;
+			start = i;
+		}
+		d->bol = 0;
+		if (in[i] == '\n') {
+			if (buf_add(out, in + start, i - start) == -1 ||
+			    buf_add(out, "\r\n", 2) == -1)
+				return -1;
+			start = i + 1;
+			d->bol = 1;
+		}
+	}
+	return buf_add(out, in + start, len - start);
+}
+
+int
+mta_data_end(struct mta_data *d, struct buf *out)
+{
+	if (!d->bol && buf_add(out, "\r\n", 2) == -1)
+		return -1;
+	d->bol = 1;
+	return buf_add(out, ".\r\n", 3);
+}

@@ -1,0 +1,106 @@
+/* Internals of the relay process shared by its server (tasks, destinations) and sessions. */
+#ifndef TEGAMI_MTA_PRIV_H
+#define TEGAMI_MTA_PRIV_H
+
+#include <sys/queue.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <openssl/ssl.h>
+
+#include "mda/maildir.h"
+#include "mta/mx.h"
+
+struct action;
+struct conf;
+struct event_base;
+struct mta_session;
+
+/* Connections at once per destination (a domain's MX set, or a smarthost). */
+#define MTA_DEST_CONN_MAX	10
+/* Recipients per transaction (RFC 5321 4.5.3.1.8 asks servers to take 100). */
+#define MTA_RCPT_MAX		100
+/* An idle connection waits this long for the next message to its destination. */
+#define MTA_IDLE_SECONDS	5
+/* How long resolved addresses are reused for new connections. */
+#define MTA_RESOLVE_TTL		60
+
+struct mta_rcpt {
+	char			*dest;
+	char			*notify;
+	char			*orcpt;
+	uint32_t		 idx;		/* index in the queue's request */
+	int			 final;		/* result known */
+	int			 accepted;	/* RCPT got 2xx in this transaction */
+	enum deliver_result	 res;
+	char			*text;
+};
+
+struct mta_task {
+	TAILQ_ENTRY(mta_task)	 entry;
+	uint64_t		 req;
+	int			 fd;
+	size_t			 msglen;
+	char			*qid, *action, *domain, *sender, *envid;
+	uint32_t		 flags;		/* MTA_F_* */
+	struct mta_rcpt		*rcpts;
+	size_t			 nrcpt;
+	struct mta_dest		*dest;
+};
+TAILQ_HEAD(mta_taskq, mta_task);
+
+struct mta_dest {
+	TAILQ_ENTRY(mta_dest)	 entry;
+	char			*key;
+	const struct action	*action;
+	char			*domain;	/* MX domain; NULL for a smarthost */
+	struct mta_taskq	 waiting;
+	size_t			 nwaiting;
+	unsigned		 nsessions;	/* connecting or connected */
+	unsigned		 nconnecting;	/* not yet ready for a task */
+	struct mta_session	*idle;		/* sessions waiting for a task (mta_session.c) */
+	struct mx_query		*mxq;
+	struct mx_addr		*addrs;
+	size_t			 naddrs;
+	time_t			 resolved_at;
+};
+
+struct mta_globals {
+	struct event_base	*base;
+	struct conf		*conf;
+	SSL_CTX			*tls_verify;	/* smarthosts: chain and name checked */
+	SSL_CTX			*tls_opportunistic;	/* MX: encrypt, check nothing */
+};
+extern struct mta_globals	 mta;
+
+/* mta_server.c */
+/* A session is ready (or done with a task): the next waiting task, or NULL. */
+struct mta_task	*mta_dest_next(struct mta_dest *);
+void		 mta_dest_session_ready(struct mta_dest *);
+void		 mta_dest_session_gone(struct mta_dest *, struct mta_session *,
+		    int connected, enum deliver_result, const char *why);
+/* Sets one recipient's result (first one wins). */
+void		 mta_rcpt_result(struct mta_rcpt *, enum deliver_result, const char *text);
+/* Every recipient without a result gets res/text, then the task is answered and freed. */
+void		 mta_task_done(struct mta_task *, enum deliver_result res,
+		    const char *text, const char *host);
+
+/* mta_session.c */
+/* A new connection to the destination's addresses; it asks for tasks when ready. */
+void		 mta_session_new(struct mta_dest *);
+/* An idle session of the destination (taken off the idle list), or NULL. */
+struct mta_session *mta_session_take_idle(struct mta_dest *);
+/* Gives an idle session its next task. */
+void		 mta_session_run(struct mta_session *, struct mta_task *);
+
+/* mta_tls.c */
+int		 mta_tls_init(const struct conf *, const char **errstr);
+/* A new SSL for one connection to host (SNI unless an address; name check when verify). */
+SSL		*mta_tls_new(const struct action *, const char *host, int verify,
+		    const char **errstr);
+/* After the handshake: 0 when the peer is acceptable, else -1 with why. */
+int		 mta_tls_check(SSL *, int verify, char *why, size_t whylen);
+
+#endif
