@@ -81,47 +81,102 @@ control_printf(struct control_client *cc, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A JSON string: quotes, backslashes and controls escaped; other bytes (UTF-8) as they are. */
+static void
+json_str(struct buf *b, const char *s)
+{
+	const char	*p;
+
+	if (s == NULL) {
+		buf_adds(b, "null");
+		return;
+	}
+	buf_addc(b, '"');
+	for (p = s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_addc(b, '\\');
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			buf_addf(b, "\\u%04x", (unsigned char)*p);
+		else
+			buf_addc(b, *p);
+	}
+	buf_addc(b, '"');
+}
+
+static void
+show_queue_json(struct buf *b, const struct qmsg *q, time_t now, long long next)
+{
+	size_t	 i;
+
+	buf_addf(b, "{\"id\":\"%s\",\"age\":%lld,\"size\":%zu,\"sender\":",
+	    q->id, (long long)(now - q->ctime), q->msglen);
+	json_str(b, q->sender);
+	buf_addf(b, ",\"pending\":%zu,\"deliveries\":%zu,\"next_try\":%lld,"
+	    "\"last_error\":", q->npending, q->ndeliveries, next);
+	json_str(b, q->last_error ? q->last_error : "");
+	buf_adds(b, ",\"recipients\":[");
+	for (i = 0; i < q->nrcpts; i++) {
+		buf_adds(b, i ? ",{\"rcpt\":" : "{\"rcpt\":");
+		json_str(b, q->rcpts[i].rcpt);
+		buf_adds(b, ",\"dest\":");
+		json_str(b, q->rcpts[i].dest);
+		buf_adds(b, ",\"error\":");
+		json_str(b, q->rcpts[i].error);
+		buf_addc(b, '}');
+	}
+	buf_adds(b, "]}");
+}
+
+/* One line per message, then one indented line per pending recipient. */
+static void
+show_queue_text(struct buf *b, const struct qmsg *q, time_t now, long long next)
+{
+	size_t	 i;
+
+	buf_addf(b, "%s %llds %zu <%s> pending=%zu/%zu next=%llds error=\"%s\"\n",
+	    q->id, (long long)(now - q->ctime), q->msglen, q->sender, q->npending,
+	    q->ndeliveries, next, q->last_error ? q->last_error : "");
+	for (i = 0; i < q->nrcpts; i++) {
+		const struct qrcpt	*r = &q->rcpts[i];
+
+		buf_addf(b, "    <%s>", r->rcpt);
+		if (strcmp(r->rcpt, r->dest) != 0)
+			buf_addf(b, " -> <%s>", r->dest);
+		buf_addf(b, " error=\"%s\"\n", r->error ? r->error : "");
+	}
+}
+
 static void
 control_show_queue(struct control_client *cc, int json)
 {
 	struct qmsg	*q;
+	struct buf	 b;
 	time_t		 now = time(NULL);
-	int		 first = 1;
 
+	buf_init(&b, 0);
 	if (json)
-		control_printf(cc, "[");
+		buf_addc(&b, '[');
 	TAILQ_FOREACH(q, &queue_server.msgs, entry) {
-		const char	*err = q->last_error ? q->last_error : "";
-		long long	 next = q->next_try > now ? (long long)(q->next_try - now) : 0;
+		long long	 next = q->next_try > now ?
+				    (long long)(q->next_try - now) : 0;
 
-		if (json) {
-			/* Values are addresses and our own texts; escape the JSON specials. */
-			struct buf	 e;
-			const char	*p;
-
-			buf_init(&e, 0);
-			for (p = err; *p; p++) {
-				if (*p == '"' || *p == '\\')
-					buf_addc(&e, '\\');
-				if ((unsigned char)*p < 0x20)
-					buf_addf(&e, "\\u%04x", (unsigned char)*p);
-				else
-					buf_addc(&e, *p);
-			}
-			control_printf(cc, "%s{\"id\":\"%s\",\"age\":%lld,\"size\":%zu,"
-			    "\"sender\":\"%s\",\"pending\":%zu,\"recipients\":%zu,"
-			    "\"next_try\":%lld,\"last_error\":\"%s\"}", first ? "" : ",",
-			    q->id, (long long)(now - q->ctime), q->msglen, q->sender,
-			    q->npending, q->ndeliveries, next, e.data ? e.data : "");
-			buf_free(&e);
-		} else
-			control_printf(cc, "%s %lds %zu <%s> pending=%zu/%zu next=%llds "
-			    "error=\"%s\"\n", q->id, (long)(now - q->ctime), q->msglen,
-			    q->sender, q->npending, q->ndeliveries, next, err);
-		first = 0;
+		if (json && q != TAILQ_FIRST(&queue_server.msgs))
+			buf_addc(&b, ',');
+		if (json)
+			show_queue_json(&b, q, now, next);
+		else
+			show_queue_text(&b, q, now, next);
+		/* Handed over in pieces: a big queue needs no big buffer. */
+		if (b.len > 65536) {
+			evbuffer_add(bufferevent_get_output(cc->bev), b.data, b.len);
+			buf_reset(&b);
+		}
 	}
 	if (json)
-		control_printf(cc, "]\n");
+		buf_adds(&b, "]\n");
+	if (b.len > 0)
+		evbuffer_add(bufferevent_get_output(cc->bev), b.data, b.len);
+	buf_free(&b);
 }
 
 static void
@@ -225,10 +280,13 @@ control_command(struct control_client *cc, char *line)
 		control_show_queue(cc, 1);
 	else if (strcmp(line, "SHOW STATS") == 0)
 		control_printf(cc, "queue.messages=%zu\nreceived=%llu\n"
-		    "delivered=%llu\nfailed=%llu\ndeferred=%llu\n",
+		    "delivered=%llu\nfailed=%llu\ndeferred=%llu\nexpired=%llu\n"
+		    "bounces=%llu\nbounces.none=%llu\nbounces.deferred=%llu\n",
 		    queue_server.nmsgs, queue_server.received,
 		    queue_server.delivered, queue_server.failed,
-		    queue_server.tempfailed);
+		    queue_server.tempfailed, queue_server.expired,
+		    queue_server.reports, queue_server.reports_none,
+		    queue_server.reports_deferred);
 	else if (strncmp(line, "SCHEDULE ", 9) == 0)
 		control_schedule(cc, line + 9, 0);
 	else if (strncmp(line, "REMOVE ", 7) == 0)

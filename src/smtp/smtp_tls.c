@@ -1,0 +1,188 @@
+/* TLS in SMTP sessions: implicit TLS (smtps), STARTTLS (RFC 3207) and tls-require; certificates loaded from the config. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/err.h>
+
+#include "conf/conf.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/tls.h"
+#include "smtp/session.h"
+#include "smtp/smtp.h"
+
+struct tls_server *
+smtp_tls_load(const struct conf *c, struct buf *errors)
+{
+	struct tls_server	*ts;
+	const char		*errstr;
+	size_t			 i;
+	int			 failed = 0;
+
+	if ((ts = tls_server_new(c->smtp_ciphers, &errstr)) == NULL) {
+		buf_addf(errors, "%s: %s\n", c->file, errstr);
+		return NULL;
+	}
+	for (i = 0; i < c->npkis; i++) {
+		const struct pki	*k = c->pkis[i];
+
+		if (tls_server_add(ts, k->name, k->cert, k->key, &errstr) == -1) {
+			buf_addf(errors, "%s:%d: pki %s: %s\n", k->conf_file,
+			    k->conf_line, k->name, errstr);
+			failed = 1;
+		}
+	}
+	for (i = 0; i < c->ncas; i++) {
+		const struct ca	*ca = c->cas[i];
+
+		if (tls_server_add_ca(ts, ca->name, ca->cert, &errstr) == -1) {
+			buf_addf(errors, "%s:%d: ca %s: %s\n", ca->conf_file,
+			    ca->conf_line, ca->name, errstr);
+			failed = 1;
+		}
+	}
+	if (failed) {
+		tls_server_free(ts);
+		return NULL;
+	}
+	return ts;
+}
+
+static SSL *
+session_ssl(struct smtp_session *s)
+{
+	const struct listener	*l = s->listener;
+	const char		*errstr;
+	SSL			*ssl;
+
+	ssl = tls_server_ssl(s->server->tls, l->pki, (l->flags & LF_TLS_VERIFY) != 0,
+	    l->ca, &errstr);
+	if (ssl == NULL)
+		log_msg(LOG_ERR, "%016llx smtp tls-unavailable address=%s reason=\"%s\"",
+		    (unsigned long long)s->id, s->addr, errstr);
+	return ssl;
+}
+
+/* smtps: the handshake comes first; the banner waits in the output until it is done. */
+struct bufferevent *
+smtp_tls_wrap(struct smtp_session *s, int fd)
+{
+	struct bufferevent	*bev;
+	SSL			*ssl;
+
+	if ((ssl = session_ssl(s)) == NULL)
+		return NULL;
+	bev = bufferevent_openssl_socket_new(s->server->base, fd, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	s->tls = 1;
+	return bev;
+}
+
+void
+smtp_cmd_starttls(struct smtp_session *s, struct smtp_cmd *cmd)
+{
+	struct bufferevent	*plain = s->bev, *bev;
+	struct evbuffer		*in = bufferevent_get_input(plain);
+	SSL			*ssl;
+	size_t			 dropped;
+
+	if (s->listener == NULL || !(s->listener->flags & LF_TLS) || s->from_socket) {
+		smtp_reply(s, 502, "5.5.1", "STARTTLS not available on this "
+		    "listener");
+		return;
+	}
+	if (s->tls) {
+		smtp_reply(s, 503, "5.5.1", "TLS already active");
+		return;
+	}
+	if (s->state == S_GREETING) {
+		smtp_reply(s, 503, "5.5.1", "Send EHLO first");
+		return;
+	}
+	if ((ssl = session_ssl(s)) == NULL) {
+		smtp_reply(s, 454, "4.7.0", "TLS not available due to temporary "
+		    "reason");
+		return;
+	}
+	smtp_reply(s, 220, "2.0.0", "Ready to start TLS");
+	/*
+	 * RFC 3207 5 and CVE-2011-0411: whatever the client sent after
+	 * STARTTLS in plain text was not protected and must not be obeyed.
+	 */
+	dropped = evbuffer_get_length(in);
+	evbuffer_drain(in, dropped);
+	if (dropped)
+		log_msg(LOG_NOTICE, "%016llx smtp starttls-pipelined address=%s "
+		    "bytes=%zu discarded", (unsigned long long)s->id, s->addr,
+		    dropped);
+	bev = bufferevent_openssl_filter_new(s->server->base, plain, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		SSL_free(ssl);
+		log_msg(LOG_ERR, "%016llx smtp: bufferevent_openssl_filter_new failed",
+		    (unsigned long long)s->id);
+		s->peer_gone = 1;
+		smtp_close(s);
+		return;
+	}
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	s->bev = bev;
+	smtp_session_setup_bev(s);
+	/* RFC 3207 4.2: forget everything learnt before; EHLO comes again. */
+	smtp_tx_reset(s);
+	s->state = S_GREETING;
+	s->helo[0] = '\0';
+	s->esmtp = 0;
+	s->tls = 1;
+}
+
+void
+smtp_tls_established(struct smtp_session *s)
+{
+	SSL	*ssl = bufferevent_openssl_get_ssl(s->bev);
+
+	if (ssl == NULL)
+		return;
+	tls_info(ssl, &s->tls_version, &s->tls_cipher, &s->tls_bits);
+	log_msg(LOG_INFO, "%016llx smtp tls address=%s version=%s cipher=%s",
+	    (unsigned long long)s->id, s->addr, s->tls_version, s->tls_cipher);
+}
+
+/* Why a handshake failed, for the log; OpenSSL's queue is per thread. */
+void
+smtp_tls_log_error(struct smtp_session *s)
+{
+	unsigned long	 e;
+	char		 text[256];
+
+	if (!s->tls || s->tls_version != NULL)
+		return;
+	e = bufferevent_get_openssl_error(s->bev);
+	if (e == 0)
+		snprintf(text, sizeof(text), "connection closed");
+	else
+		ERR_error_string_n(e, text, sizeof(text));
+	while (bufferevent_get_openssl_error(s->bev) != 0)
+		;
+	log_msg(LOG_INFO, "%016llx smtp tls-failed address=%s reason=\"%s\"",
+	    (unsigned long long)s->id, s->addr, text);
+}
+
+int
+smtp_tls_required(struct smtp_session *s)
+{
+	if (s->tls || s->from_socket || s->listener == NULL ||
+	    !(s->listener->flags & LF_TLS_REQUIRE))
+		return 0;
+	smtp_reply(s, 530, "5.7.0", "Must issue a STARTTLS command first");
+	return 1;
+}
