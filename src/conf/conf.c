@@ -31,6 +31,10 @@ conf_new(void)
 	c->nbounce_warn = 1;
 	c->mta_max_deferred = 100;
 	c->srs_ttl = 4 * 86400;
+	c->auth_throttle_fails = 10;
+	c->auth_throttle_within = 600;
+	c->auth_ban = 900;
+	c->auth_cost = 10;
 	return c;
 }
 

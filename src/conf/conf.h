@@ -220,6 +220,11 @@ struct conf {
 	unsigned	 max_mails;		/* default 100 */
 	char		 sub_addr_delim;	/* default '+' */
 	char		*smtp_ciphers;		/* default "HIGH:!aNULL:!MD5" */
+	/* smtp auth-throttle FAILS [within DELAY] [ban DELAY]; smtp auth-cost N */
+	unsigned	 auth_throttle_fails;	/* default 10: then refused */
+	time_t		 auth_throttle_within;	/* default 10m */
+	time_t		 auth_ban;		/* default 15m */
+	int		 auth_cost;		/* bcrypt cost of new hashes, default 10 */
 	time_t		 queue_ttl;		/* default 4d */
 	int		 queue_compression;
 	char		*queue_encryption;
@@ -270,6 +275,13 @@ int		 conf_listener_addrs(const struct listener *, struct sockaddr_storage **out
 		    size_t *n, const char **errstr);
 /* The proc command of a "proc NAME CMD" directive, or NULL. */
 const char	*conf_proc(const struct conf *, const char *name);
+
+/*
+ * Wipes (explicit_bzero) and frees the values of the credentials tables:
+ * listeners' auth <table> and relay actions' auth <table>. Called right
+ * after fork in every process but the parent and auth (src/conf/secrets.c).
+ */
+void		 conf_drop_secrets(struct conf *);
 
 /*
  * Reloads every file table in place; a table that fails keeps its old

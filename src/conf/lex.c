@@ -27,8 +27,11 @@ static const char *const keywords[] = {
 	"alias",
 	"any",
 	"auth",
+	"auth-cost",
 	"auth-optional",
+	"auth-throttle",
 	"backup",
+	"ban",
 	"bounce",
 	"bypass",
 	"ca",
@@ -126,6 +129,7 @@ static const char *const keywords[] = {
 	"verify",
 	"virtual",
 	"warn-interval",
+	"within",
 	"wrapper",
 	/* END KEYWORDS */
 };

@@ -9,6 +9,7 @@
 #include "conf/parse.h"
 #include "lib/buf.h"
 #include "lib/map.h"
+#include "lib/tls.h"
 #include "lib/xalloc.h"
 
 #define APPEND(arr, n, v) do {						\
@@ -185,7 +186,7 @@ d_pki(struct parser *p)
 	struct conf	*c = p->conf;
 	struct pki	*k;
 	char		*name, *v, **dst;
-	const char	*what;
+	const char	*what, *err;
 
 	if ((name = p_string(p, "a pki name")) == NULL)
 		return -1;
@@ -224,6 +225,11 @@ d_pki(struct parser *p)
 	}
 	*dst = dst == &k->dhe ? xstrdup(v) : p_path(v, p->dfile);
 	free(v);
+	/* Checked here, not when the daemon loads it, so that -n says it too. */
+	if (dst == &k->key && p->allow_fs && tls_key_mode_check(k->key, &err) == -1) {
+		perr(p, p->dfile, p->dline, "%s", err);
+		return -1;
+	}
 	return 0;
 }
 
@@ -350,6 +356,31 @@ d_bounce(struct parser *p)
 	return 0;
 }
 
+/* smtp auth-throttle FAILS [within DELAY] [ban DELAY] */
+static int
+smtp_auth_throttle(struct parser *p)
+{
+	struct conf	*c = p->conf;
+	long long	 n;
+
+	if (p_number(p, "auth-throttle failures", 1, 100000, &n) == -1)
+		return -1;
+	c->auth_throttle_fails = (unsigned)n;
+	for (;;) {
+		if (tok_accept(p, "within")) {
+			if (p_delay(p, "within delay", &c->auth_throttle_within) == -1)
+				return -1;
+		} else if (tok_accept(p, "ban")) {
+			if (p_delay(p, "ban delay", &c->auth_ban) == -1)
+				return -1;
+		} else if (tok_at_eol(p))
+			return 0;
+		else
+			return perr_unexpected(p,
+			    "after smtp auth-throttle (expected within or ban)");
+	}
+}
+
 static int
 d_smtp(struct parser *p)
 {
@@ -358,6 +389,14 @@ d_smtp(struct parser *p)
 	char		*s;
 	int		 any = 0;
 
+	if (tok_accept(p, "auth-throttle"))
+		return smtp_auth_throttle(p);
+	if (tok_accept(p, "auth-cost")) {
+		if (p_number(p, "auth-cost", 4, 31, &n) == -1)
+			return -1;
+		c->auth_cost = (int)n;
+		return 0;
+	}
 	if (tok_accept(p, "ciphers")) {
 		if ((s = p_string(p, "a cipher list")) == NULL)
 			return -1;

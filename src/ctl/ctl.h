@@ -20,6 +20,11 @@ int		 ctl_connect(const char *sock);
 /* Sends one command line and copies the answer to out; exit status. */
 int		 ctl_command(const char *sock, const char *line, FILE *out);
 
+/* tegamictl encrypt [PASSWORD]: bcrypt hashes (encrypt.c). Exit status. */
+int		 ctl_encrypt(const char *conf_path, int argc, char **argv);
+/* tegamictl init --domain D --hostname H [--dir DIR] (init.c). Exit status. */
+int		 ctl_init(int argc, char **argv);
+
 /* sendmail(8) compatibility: returns the exit status (sysexits). */
 int		 sendmail_main(int argc, char **argv);
 

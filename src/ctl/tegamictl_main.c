@@ -18,7 +18,10 @@ usage(void)
 	    "  schedule ID|all         try delivery now\n"
 	    "  remove ID|all           delete from the queue\n"
 	    "  update table NAME       reload one table\n"
-	    "  reload                  reload the configuration\n");
+	    "  reload                  reload the configuration\n"
+	    "  encrypt [PASSWORD]      bcrypt hash for a credentials table\n"
+	    "  init --domain D --hostname H [--dir DIR]\n"
+	    "                          write a first config, tables and certificate\n");
 	exit(1);
 }
 
@@ -79,6 +82,10 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[0], "reload") == 0 && argc == 1)
 		return ctl_run(conf, "RELOAD");
+	if (strcmp(argv[0], "encrypt") == 0)
+		return ctl_encrypt(conf, argc, argv);
+	if (strcmp(argv[0], "init") == 0)
+		return ctl_init(argc, argv);
 	if (strcmp(argv[0], "sendmail") == 0)
 		return sendmail_main(argc, argv);
 	usage();

@@ -4,7 +4,8 @@
 
 #include <stdint.h>
 
-enum proc_id { PROC_PARENT, PROC_SMTP, PROC_QUEUE, PROC_MDA, PROC_MTA };
+enum proc_id { PROC_PARENT, PROC_SMTP, PROC_QUEUE, PROC_MDA, PROC_MTA,
+    PROC_AUTH };
 
 /*
  * Payloads are listed as the ipc_add_* calls that build them. The request
@@ -64,6 +65,12 @@ enum msg_type {
 	 * u32 enum deliver_result, str text, str host (or NULL) */
 	MSG_MTA_DELIVER,
 	MSG_MTA_RESULT,
+
+	/* smtp -> auth: check a login.  u32 listener index (in conf->listeners),
+	 * str login, str password, str client address ("local" for the socket)
+	 * reply MSG_AUTH_RESULT: u32 enum auth_result, str login as found */
+	MSG_AUTH_CHECK,
+	MSG_AUTH_RESULT,
 
 	MSG_TYPE_MAX
 };

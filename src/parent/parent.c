@@ -16,12 +16,14 @@
 
 #include <event2/event.h>
 
+#include "auth/auth.h"
 #include "conf/conf.h"
 #include "lib/buf.h"
 #include "lib/ipc.h"
 #include "lib/log.h"
 #include "lib/msg.h"
 #include "lib/proc.h"
+#include "lib/tls.h"
 #include "lib/xalloc.h"
 #include "mda/mda.h"
 #include "mta/mta.h"
@@ -34,12 +36,13 @@ struct child {
 	pid_t		 pid;
 	enum proc_id	 kind;
 	char		*account;	/* mda */
-	int		 current;	/* smtp: the generation that accepts */
+	int		 current;	/* smtp, auth: the generation that accepts */
 };
 
 static struct {
 	struct event_base	*base;
 	struct conf		*conf;
+	struct tls_server	*tls;		/* certificates of conf, loaded as root */
 	const char		*conf_path;
 	uid_t			 uid;		/* the unprivileged account */
 	gid_t			 gid;
@@ -225,35 +228,76 @@ parent_prepare_spool(void)
 	free(s);
 }
 
+/* A child that must not keep what only the parent and auth may hold. */
+static void
+child_forget_secrets(void)
+{
+	conf_drop_secrets(P.conf);
+	tls_server_free(P.tls);
+	P.tls = NULL;
+}
+
+/* The auth process of an smtp generation: it alone keeps the credentials. */
+static int
+spawn_auth(void)
+{
+	int	 sa[2];
+	pid_t	 pid;
+
+	if (ipc_pair(sa) == -1)
+		fatal("socketpair");
+	switch ((pid = fork())) {
+	case -1:
+		fatal("fork");
+	case 0:
+		child_prepare(&sa[1], 1);
+		close(sa[0]);
+		tls_server_free(P.tls);
+		P.tls = NULL;
+		proc_setup("auth", P.uid, P.gid, NULL);
+		auth_main(P.conf, sa[1]);
+	}
+	close(sa[1]);
+	child_add(pid, PROC_AUTH, NULL)->current = 1;
+	return sa[0];
+}
+
 static void
 spawn_smtp(int queue_end)
 {
-	int	 pp[2];
+	int	 pp[2], auth_end;
 	pid_t	 pid;
 	int	*keep;
 	size_t	 i;
 
+	auth_end = spawn_auth();
+	fd_track(auth_end);
 	if (ipc_pair(pp) == -1)
 		fatal("socketpair");
-	keep = xcalloc(P.nlistens + 2, sizeof(*keep));
+	keep = xcalloc(P.nlistens + 3, sizeof(*keep));
 	for (i = 0; i < P.nlistens; i++)
 		keep[i] = P.listens[i].fd;
 	keep[P.nlistens] = pp[1];
 	keep[P.nlistens + 1] = queue_end;
+	keep[P.nlistens + 2] = auth_end;
 	fd_track(pp[1]);
 	switch ((pid = fork())) {
 	case -1:
 		fatal("fork");
 	case 0:
-		child_prepare(keep, P.nlistens + 2);
+		child_prepare(keep, P.nlistens + 3);
+		conf_drop_secrets(P.conf);
 		proc_setup("smtp", P.uid, P.gid, NULL);
-		smtp_main(P.conf, P.listens, P.nlistens, queue_end, pp[1]);
+		smtp_main(P.conf, P.tls, P.listens, P.nlistens, queue_end, pp[1],
+		    auth_end);
 	}
 	free(keep);
 	fd_untrack(pp[1]);
 	close(pp[1]);
 	close(queue_end);
 	fd_untrack(queue_end);
+	fd_untrack(auth_end);
+	close(auth_end);
 	child_add(pid, PROC_SMTP, NULL)->current = 1;
 	P.smtp = ipc_new(P.base, pp[0], "smtp", parent_on_smtp, NULL);
 }
@@ -292,6 +336,7 @@ spawn_mda(const char *account)
 	case 0:
 		child_prepare(&sv[1], 1);
 		close(sv[0]);
+		child_forget_secrets();
 		proc_setup("mda", uid, gid, NULL);
 		mda_main(P.conf, account, sv[1]);
 	}
@@ -326,6 +371,8 @@ spawn_mta(void)
 	case 0:
 		child_prepare(&sv[1], 1);
 		close(sv[0]);
+		tls_server_free(P.tls);
+		P.tls = NULL;
 		proc_setup("mta", P.uid, P.gid, NULL);
 		mta_main(P.conf, sv[1]);
 	}
@@ -393,6 +440,7 @@ static int
 parent_reload(const char *table, struct buf *msg)
 {
 	struct conf	*nc;
+	struct tls_server *ntls;
 	struct buf	 errors;
 	size_t		 i, j;
 	int		 sv[2];
@@ -408,9 +456,9 @@ parent_reload(const char *table, struct buf *msg)
 		buf_free(&errors);
 		return -1;
 	}
-	buf_free(&errors);
 	if (table && conf_table(nc, table) == NULL) {
 		buf_addf(msg, "no table named %s", table);
+		buf_free(&errors);
 		conf_free(nc);
 		return -1;
 	}
@@ -418,23 +466,40 @@ parent_reload(const char *table, struct buf *msg)
 		buf_addf(msg, "listen directives changed: restart tegamid to apply");
 		log_msg(LOG_ERR, "reload refused: listen directives changed, "
 		    "restart to apply");
+		buf_free(&errors);
 		conf_free(nc);
 		return -1;
 	}
+	/* New certificates (an ACME renewal) serve the new generation only. */
+	if ((ntls = smtp_tls_load(nc, &errors)) == NULL) {
+		log_msg(LOG_ERR, "reload failed, keeping the running config:\n%s",
+		    errors.data ? errors.data : "");
+		buf_addf(msg, "reload failed: %s", errors.data ? errors.data : "");
+		buf_free(&errors);
+		conf_free(nc);
+		return -1;
+	}
+	buf_free(&errors);
 	for (i = 0; i < P.nlistens; i++)
 		for (j = 0; j < P.conf->nlisteners; j++)
 			if (P.listens[i].listener == P.conf->listeners[j])
 				P.listens[i].listener = nc->listeners[j];
 	conf_free(P.conf);
 	P.conf = nc;
+	tls_server_free(P.tls);
+	P.tls = ntls;
 
 	/* The old generation drains its sessions while the new one accepts. */
-	for (c = P.children; c; c = c->next)
+	for (c = P.children; c; c = c->next) {
+		/* The old auth process leaves when its smtp process closes the channel. */
+		if (c->kind == PROC_AUTH)
+			c->current = 0;
 		if (c->kind == PROC_SMTP && c->current) {
 			c->current = 0;
 			ipc_begin(&o, MSG_SMTP_DRAIN, 0);
 			ipc_send(P.smtp, &o);
 		}
+	}
 	/* Its channel stays open until it exits; the ipc is dropped with it. */
 	P.smtp = NULL;
 	if (ipc_pair(sv) == -1)
@@ -559,14 +624,17 @@ parent_on_signal(evutil_socket_t sig, short ev, void *arg)
 				free(c);
 				continue;
 			}
-			if (c->kind == PROC_MDA || (c->kind == PROC_SMTP && !c->current)) {
+			if (c->kind == PROC_MDA || ((c->kind == PROC_SMTP ||
+			    c->kind == PROC_AUTH) && !c->current)) {
 				if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 					log_msg(LOG_WARNING, "%s process %d ended with "
 					    "status %d", c->kind == PROC_MDA ? "mda" :
-					    "old smtp", (int)pid, status);
+					    c->kind == PROC_AUTH ? "old auth" : "old smtp",
+					    (int)pid, status);
 			} else if (!P.stopping) {
 				log_msg(LOG_CRIT, "%s process %d died (status %d), "
-				    "stopping", c->kind == PROC_QUEUE ? "queue" : "smtp",
+				    "stopping", c->kind == PROC_QUEUE ? "queue" :
+				    c->kind == PROC_AUTH ? "auth" : "smtp",
 				    (int)pid, status);
 				free(c->account);
 				free(c);
@@ -608,6 +676,15 @@ parent_run(struct conf *conf, const char *conf_path, int foreground)
 	parent_prepare_spool();
 	parent_bind();
 	parent_bind_control();
+	{
+		struct buf	 errors;
+
+		/* Keys are read now, as root; the children inherit them loaded. */
+		buf_init(&errors, 0);
+		if ((P.tls = smtp_tls_load(conf, &errors)) == NULL)
+			fatalx("%s", errors.data ? errors.data : "TLS set-up failed");
+		buf_free(&errors);
+	}
 
 	if ((P.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
@@ -631,6 +708,7 @@ parent_run(struct conf *conf, const char *conf_path, int foreground)
 		int	 keep[] = { pq[1], sq[1], P.control_fd };
 
 		child_prepare(keep, 3);
+		child_forget_secrets();
 		proc_setup("queue", P.uid, P.gid, NULL);
 		queue_main(P.conf, pq[1], sq[1], P.control_fd);
 	}

@@ -6,7 +6,9 @@
 #include "conf/conf.h"
 #include "lib/buf.h"
 #include "lib/log.h"
+#include "lib/tls.h"
 #include "parent/parent.h"
+#include "smtp/smtp.h"
 
 #define TEGAMI_DEFAULT_CONF	"/etc/tegami/tegami.conf"
 
@@ -59,6 +61,16 @@ main(int argc, char **argv)
 	buf_free(&errors);
 	buf_free(&warnings);
 	if (check) {
+		struct tls_server	*tls;
+
+		/* The certificates and keys must load too, as the daemon will. */
+		buf_init(&errors, 0);
+		if ((tls = smtp_tls_load(conf, &errors)) == NULL) {
+			fprintf(stderr, "%s", errors.data ? errors.data : "TLS error\n");
+			return 1;
+		}
+		tls_server_free(tls);
+		buf_free(&errors);
 		fprintf(stderr, "configuration OK\n");
 		return 0;
 	}

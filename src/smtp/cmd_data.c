@@ -87,7 +87,13 @@ smtp_add_received(struct smtp_session *s)
 	ri.mask_src = s->from_socket ||
 	    (s->listener && (s->listener->flags & LF_MASK_SRC));
 	ri.hostname = smtp_hostname(s);
-	ri.protocol = received_protocol(s->esmtp, 0, 0, s->smtputf8);
+	ri.protocol = received_protocol(s->esmtp, s->tls, s->auth_user != NULL,
+	    s->smtputf8);
+	ri.tls_version = s->tls_version;
+	ri.tls_cipher = s->tls_cipher;
+	ri.tls_bits = s->tls_bits;
+	if (s->listener && (s->listener->flags & LF_RECEIVED_AUTH))
+		ri.auth_user = s->auth_user;
 	ri.queue_id = s->qid;
 	if (s->nrcpt == 1 && s->env.ndeliveries > 0) {
 		snprintf(rcpt, sizeof(rcpt), "%s", s->env.deliveries[0].rcpt);
@@ -121,6 +127,8 @@ smtp_request_create(struct smtp_session *s)
 void
 smtp_cmd_data(struct smtp_session *s, struct smtp_cmd *cmd)
 {
+	if (smtp_tls_required(s))
+		return;
 	if (s->state == S_MAIL) {
 		smtp_reply(s, 554, "5.5.1", "No valid recipients");
 		return;

@@ -24,6 +24,8 @@ smtp_cmd_mail(struct smtp_session *s, struct smtp_cmd *cmd)
 		smtp_reply(s, 503, "5.5.1", "Nested MAIL command");
 		return;
 	}
+	if (smtp_tls_required(s) || smtp_auth_required(s))
+		return;
 	if (s->nmails >= conf->max_mails) {
 		smtp_reply(s, 452, "4.5.3", "Too many messages in this session");
 		return;
@@ -46,6 +48,8 @@ smtp_cmd_mail(struct smtp_session *s, struct smtp_cmd *cmd)
 		sender[0] = '\0';
 	else
 		addr_format(&cmd->addr, sender, sizeof(sender));
+	if (smtp_auth_sender_refused(s, sender))
+		return;
 
 	smtp_tx_reset(s);
 	s->env.sender = xstrdup(sender);
@@ -89,6 +93,8 @@ smtp_cmd_rcpt(struct smtp_session *s, struct smtp_cmd *cmd)
 	char			 addr[ADDR_PATH_MAX + 1], notify[40];
 	size_t			 before, i;
 
+	if (smtp_tls_required(s))
+		return;
 	if (s->state != S_MAIL && s->state != S_RCPT) {
 		smtp_reply(s, 503, "5.5.1", "Need MAIL before RCPT");
 		return;
@@ -113,6 +119,8 @@ smtp_cmd_rcpt(struct smtp_session *s, struct smtp_cmd *cmd)
 	ctx.src = s->from_socket ? NULL : (const struct sockaddr *)&s->peer;
 	ctx.from_socket = s->from_socket;
 	ctx.helo = s->helo;
+	ctx.auth_user = s->auth_user;
+	ctx.tls = s->tls;
 	ctx.tag = s->listener ? s->listener->tag : NULL;
 	ctx.mail_from = s->env.sender;
 	ctx.rcpt_to = addr;

@@ -33,15 +33,24 @@ smtp_cmd_helo(struct smtp_session *s, struct smtp_cmd *cmd)
 	}
 	{
 		char		 hello[REPLY_LINE_MAX], size[40];
-		const char	*lines[] = { hello, "PIPELINING", size, "8BITMIME",
-		    "ENHANCEDSTATUSCODES", "SMTPUTF8", "CHUNKING", "HELP" };
+		const char	*lines[12] = { hello, "PIPELINING", size, "8BITMIME",
+		    "ENHANCEDSTATUSCODES", "SMTPUTF8", "CHUNKING" };
+		size_t		 n = 7;
+		int		 lf = s->listener ? s->listener->flags : 0;
 		struct buf	 b;
 
 		snprintf(hello, sizeof(hello), "%s Hello %s [%s]",
 		    smtp_hostname(s), s->helo, s->addr);
 		snprintf(size, sizeof(size), "SIZE %zu", conf->max_message_size);
+		if ((lf & LF_TLS) && !s->tls && !s->from_socket)
+			lines[n++] = "STARTTLS";
+		/* RFC 4954 4: offer passwords only where they cannot be overheard. */
+		if ((lf & (LF_AUTH | LF_AUTH_OPTIONAL)) && smtp_auth_secure(s) &&
+		    !((lf & LF_TLS_REQUIRE) && !s->tls && !s->from_socket))
+			lines[n++] = "AUTH PLAIN LOGIN";
+		lines[n++] = "HELP";
 		buf_init(&b, 0);
-		reply_multi(&b, 250, lines, sizeof(lines) / sizeof(lines[0]));
+		reply_multi(&b, 250, lines, n);
 		evbuffer_add(out, b.data, b.len);
 		buf_free(&b);
 	}

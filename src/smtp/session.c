@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -97,28 +98,36 @@ smtp_session_new(struct smtp_server *srv, int fd, struct listener *l,
 		else
 			snprintf(s->addr, sizeof(s->addr), "unknown");
 	}
-	s->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!from_socket && l && (l->flags & LF_IMPLICIT_TLS))
+		s->bev = smtp_tls_wrap(s, fd);
+	else
+		s->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (s->bev == NULL) {
-		log_msg(LOG_ERR, "smtp: bufferevent_socket_new failed");
+		log_msg(LOG_ERR, "smtp: cannot set up the connection from %s",
+		    s->addr);
 		close(fd);
 		free(s);
 		return;
 	}
 	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);
 	srv->nsessions++;
-	bufferevent_setcb(s->bev, smtp_on_read, smtp_on_write, smtp_on_event, s);
-	bufferevent_setwatermark(s->bev, EV_READ, 0, SMTP_INPUT_HIGHWATER);
-	{
-		struct timeval	 tv = { SMTP_TIMEOUT_SECS, 0 };
-
-		bufferevent_set_timeouts(s->bev, &tv, &tv);
-	}
-	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	smtp_session_setup_bev(s);
 	log_msg(LOG_INFO, "%016llx smtp connect address=%s listener=%s",
 	    (unsigned long long)s->id, s->addr,
 	    from_socket ? "socket" : (l && l->on ? l->on : "?"));
 	s->state = S_GREETING;
 	smtp_reply(s, 220, NULL, "%s ESMTP tegami", smtp_hostname(s));
+}
+
+void
+smtp_session_setup_bev(struct smtp_session *s)
+{
+	struct timeval	 tv = { SMTP_TIMEOUT_SECS, 0 };
+
+	bufferevent_setcb(s->bev, smtp_on_read, smtp_on_write, smtp_on_event, s);
+	bufferevent_setwatermark(s->bev, EV_READ, 0, SMTP_INPUT_HIGHWATER);
+	bufferevent_set_timeouts(s->bev, &tv, &tv);
+	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 }
 
 void
@@ -190,6 +199,35 @@ smtp_free_later(struct smtp_session *s)
 	    &now);
 }
 
+static void
+smtp_close_recheck(evutil_socket_t fd, short ev, void *arg)
+{
+	smtp_close(arg);
+}
+
+/*
+ * After STARTTLS the session writes into a TLS filter whose records sit in
+ * the plain stream's output until the socket takes them; nothing tells the
+ * session when that is, so it looks again shortly (the last reply, 221,
+ * must not be cut off).
+ */
+static int
+smtp_close_underlying_pending(struct smtp_session *s)
+{
+	struct bufferevent	*under = bufferevent_get_underlying(s->bev);
+	struct timeval		 tv = { 0, 20000 };
+
+	if (under == NULL ||
+	    evbuffer_get_length(bufferevent_get_output(under)) == 0)
+		return 0;
+	if (s->close_timer == NULL &&
+	    (s->close_timer = evtimer_new(s->server->base, smtp_close_recheck,
+	    s)) == NULL)
+		return 0;
+	evtimer_add(s->close_timer, &tv);
+	return 1;
+}
+
 /*
  * Closes once the output has drained and no queue reply is pending. The
  * session stays valid until the caller returns to the event loop.
@@ -204,8 +242,11 @@ smtp_close(struct smtp_session *s)
 	if (s->wait != W_NONE)
 		return;		/* smtp_close again when the queue answers */
 	if (s->peer_gone ||
-	    evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+	    evbuffer_get_length(bufferevent_get_output(s->bev)) == 0) {
+		if (!s->peer_gone && smtp_close_underlying_pending(s))
+			return;
 		smtp_free_later(s);
+	}
 }
 
 static void
@@ -219,7 +260,11 @@ smtp_free(struct smtp_session *s)
 		smtp_data_abort(s);
 	TAILQ_REMOVE(&srv->sessions, s, entry);
 	srv->nsessions--;
+	if (s->close_timer)
+		event_free(s->close_timer);
 	bufferevent_free(s->bev);
+	free(s->auth_user);
+	explicit_bzero(s->sasl_login, sizeof(s->sasl_login));
 	envelope_free(&s->env);
 	buf_free(&s->wbuf);
 	free(s);
@@ -249,6 +294,10 @@ smtp_on_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct smtp_session	*s = arg;
 
+	if (what & BEV_EVENT_CONNECTED) {
+		smtp_tls_established(s);
+		return;
+	}
 	if ((what & BEV_EVENT_TIMEOUT) && !(what & BEV_EVENT_WRITING) &&
 	    !s->closing) {
 		log_msg(LOG_INFO, "%016llx smtp timeout address=%s",
@@ -260,6 +309,7 @@ smtp_on_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	/* EOF, an error, or nobody reading what we write: nothing more can be said. */
+	smtp_tls_log_error(s);
 	s->peer_gone = 1;
 	smtp_close(s);
 }
@@ -301,15 +351,30 @@ smtp_process(struct smtp_session *s)
 		if (s->discard_line || n > SMTP_CMDLINE_MAX) {
 			evbuffer_drain(in, n + eol_len);
 			s->discard_line = 0;
-			smtp_reply(s, 500, "5.5.2", "Line too long");
+			if (s->sasl != SASL_NONE) {
+				s->sasl = SASL_NONE;
+				smtp_reply(s, 500, "5.5.6", "Authentication Exchange "
+				    "line is too long");
+			} else
+				smtp_reply(s, 500, "5.5.2", "Line too long");
 		} else {
 			evbuffer_remove(in, line, n);
 			evbuffer_drain(in, eol_len);
 			if (n > 0 && line[n - 1] == '\r')
 				n--;
 			line[n] = '\0';
-			smtp_dispatch(s, line, n);
+			if (s->sasl != SASL_NONE) {
+				smtp_auth_response(s, line, n);
+				explicit_bzero(line, n);
+			} else
+				smtp_dispatch(s, line, n);
+			/* AUTH lines carry passwords, if only in base64. */
+			if (n > 4 && strncasecmp(line, "AUTH", 4) == 0)
+				explicit_bzero(line, n);
 		}
+		/* STARTTLS put a new stream in place: the old input is history. */
+		if (bufferevent_get_input(s->bev) != in)
+			break;
 		if (s->errors >= SMTP_ERRORS_MAX && !s->closing) {
 			smtp_reply(s, 421, "4.7.0", "%s Too many errors, closing",
 			    smtp_hostname(s));
@@ -351,6 +416,13 @@ smtp_dispatch(struct smtp_session *s, const char *line, size_t len)
 		break;
 	case SMTP_BDAT:
 		smtp_cmd_bdat(s, &cmd);
+		break;
+	case SMTP_STARTTLS:
+		smtp_cmd_starttls(s, &cmd);
+		break;
+	case SMTP_AUTH:
+		smtp_cmd_auth(s, &cmd);
+		explicit_bzero(cmd.arg2, sizeof(cmd.arg2));
 		break;
 	default:
 		smtp_cmd_misc(s, &cmd);

@@ -15,7 +15,9 @@
 #include "queue/envelope.h"
 
 struct bufferevent;
+struct event;
 struct conf;
+struct tls_server;
 struct ipc;
 struct listener;
 
@@ -39,13 +41,24 @@ enum smtp_wait {
 	W_NONE,
 	W_CREATE,	/* queue file for DATA/BDAT */
 	W_COMMIT,	/* commit of the message */
+	W_AUTH,		/* the auth process's answer */
+};
+
+/* Where an AUTH exchange stands (RFC 4954). */
+enum smtp_sasl {
+	SASL_NONE,
+	SASL_PLAIN,		/* 334 sent, waiting for the PLAIN response */
+	SASL_LOGIN_USER,	/* 334 Username: */
+	SASL_LOGIN_PASS,	/* 334 Password: */
 };
 
 struct smtp_server {
 	struct event_base	*base;
 	struct conf		*conf;
+	struct tls_server	*tls;
 	struct ipc		*queue;
 	struct ipc		*parent;
+	struct ipc		*auth;
 	struct listener		*socket_listener;	/* for local enqueue */
 	TAILQ_HEAD(, smtp_session) sessions;
 	unsigned		 nsessions;
@@ -76,6 +89,17 @@ struct smtp_session {
 	int			 peer_gone;	/* EOF or error: do not wait for output */
 	int			 free_scheduled;
 
+	/* TLS and AUTH */
+	int			 tls;		/* implicit, or after STARTTLS */
+	const char		*tls_version;	/* OpenSSL's static strings, after the handshake */
+	const char		*tls_cipher;
+	int			 tls_bits;
+	char			*auth_user;	/* the login, after 235 */
+	enum smtp_sasl		 sasl;
+	char			 sasl_login[321];	/* LOGIN: the user name given */
+	unsigned		 auth_failures;
+	struct event		*close_timer;	/* STARTTLS: waits for the socket to drain */
+
 	/* transaction */
 	struct envelope		 env;
 	unsigned		 nrcpt;
@@ -101,6 +125,8 @@ struct smtp_session {
 /* session.c */
 void	 smtp_session_new(struct smtp_server *, int fd, struct listener *,
 	    const struct sockaddr *, socklen_t, int from_socket, unsigned uid);
+/* Callbacks, watermark and timeouts on s->bev (new, or replaced by STARTTLS). */
+void	 smtp_session_setup_bev(struct smtp_session *);
 void	 smtp_reply(struct smtp_session *, int code, const char *enhanced,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void	 smtp_reply_raw(struct smtp_session *, const char *, size_t);
@@ -128,5 +154,27 @@ void	 smtp_queue_created(struct smtp_session *, const char *qid, int fd);
 void	 smtp_queue_committed(struct smtp_session *);
 void	 smtp_queue_failed(struct smtp_session *, int err);
 void	 smtp_data_abort(struct smtp_session *);
+
+/* smtp_tls.c: STARTTLS, implicit TLS, and the rules of tls-require */
+struct bufferevent *smtp_tls_wrap(struct smtp_session *, int fd);
+void	 smtp_cmd_starttls(struct smtp_session *, struct smtp_cmd *);
+/* 1 when a tls-require listener has no TLS yet: 530 was sent. */
+int	 smtp_tls_required(struct smtp_session *);
+/* Called on BEV_EVENT_CONNECTED: the handshake is done. */
+void	 smtp_tls_established(struct smtp_session *);
+/* Logs why a handshake failed (nothing once it succeeded). */
+void	 smtp_tls_log_error(struct smtp_session *);
+
+/* cmd_auth.c: AUTH PLAIN and LOGIN */
+void	 smtp_cmd_auth(struct smtp_session *, struct smtp_cmd *);
+/* A line of an AUTH exchange (the session is in a SASL_* state). */
+void	 smtp_auth_response(struct smtp_session *, const char *line, size_t len);
+void	 smtp_auth_result(struct smtp_session *, unsigned result, const char *login);
+/* Passwords are accepted here: TLS, the local socket, or loopback. */
+int	 smtp_auth_secure(const struct smtp_session *);
+/* 1 when AUTH is required first and missing: 530 was sent. */
+int	 smtp_auth_required(struct smtp_session *);
+/* 1 when the authenticated user may not use sender: 553 was sent. */
+int	 smtp_auth_sender_refused(struct smtp_session *, const char *sender);
 
 #endif

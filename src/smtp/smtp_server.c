@@ -93,6 +93,30 @@ smtp_on_queue(struct ipc *c, struct ipc_msg *m, void *arg)
 }
 
 static void
+smtp_on_auth(struct ipc *c, struct ipc_msg *m, void *arg)
+{
+	struct smtp_session	*s;
+	const char		*login;
+	uint32_t		 result;
+
+	if (m == NULL)
+		fatalx("smtp: lost the auth process");
+	msg_check(m->type, PROC_AUTH, PROC_SMTP);
+	switch (m->type) {
+	case MSG_AUTH_RESULT:
+		result = ipc_get_u32(m);
+		login = ipc_get_str(m);
+		ipc_get_end(m);
+		if ((s = smtp_find(&server, m->id)) == NULL || s->wait != W_AUTH)
+			fatalx("smtp: unexpected AUTH_RESULT");
+		smtp_auth_result(s, result, login);
+		break;
+	default:
+		fatalx("smtp: unexpected message %s from auth", msg_name(m->type));
+	}
+}
+
+static void
 smtp_on_parent(struct ipc *c, struct ipc_msg *m, void *arg)
 {
 	size_t	 i;
@@ -120,8 +144,8 @@ smtp_on_parent(struct ipc *c, struct ipc_msg *m, void *arg)
 }
 
 void
-smtp_main(struct conf *conf, struct smtp_listen *ls, size_t nls, int queue_fd,
-    int parent_fd)
+smtp_main(struct conf *conf, struct tls_server *tls, struct smtp_listen *ls,
+    size_t nls, int queue_fd, int parent_fd, int auth_fd)
 {
 	size_t	 i;
 
@@ -130,6 +154,7 @@ smtp_main(struct conf *conf, struct smtp_listen *ls, size_t nls, int queue_fd,
 	if ((server.base = event_base_new()) == NULL)
 		fatalx("smtp: event_base_new");
 	server.conf = conf;
+	server.tls = tls;
 	TAILQ_INIT(&server.sessions);
 	server.socket_listener = &default_socket_listener;
 	for (i = 0; i < conf->nlisteners; i++)
@@ -138,6 +163,7 @@ smtp_main(struct conf *conf, struct smtp_listen *ls, size_t nls, int queue_fd,
 	server.queue = ipc_new(server.base, queue_fd, "queue", smtp_on_queue, NULL);
 	server.parent = ipc_new(server.base, parent_fd, "parent", smtp_on_parent,
 	    NULL);
+	server.auth = ipc_new(server.base, auth_fd, "auth", smtp_on_auth, NULL);
 	listeners = xcalloc(nls, sizeof(*listeners));
 	for (i = 0; i < nls; i++) {
 		evutil_make_socket_nonblocking(ls[i].fd);
