@@ -19,7 +19,7 @@
 static _Thread_local char match_err[512];
 
 #define RE_LEN_MAX	1024
-#define RE_COST_MAX	20000	/* estimated tree nodes of one compiled pattern */
+#define RE_COST_MAX	5000	/* estimated tree nodes of one compiled pattern */
 #define RE_DEPTH_MAX	32
 
 /*
@@ -34,12 +34,18 @@ regex_sane(const char *re)
 	unsigned long	 cost[RE_DEPTH_MAX + 1], last = 0, n, m;
 	const char	*p;
 	char		*end;
-	int		 depth = 0;
+	int		 depth = 0, quant = 0, was_quant;
 
 	if (strlen(re) > RE_LEN_MAX)
 		return 0;
 	cost[0] = 0;
 	for (p = re; *p; p++) {
+		/* "a+*": adjacent repetitions are undefined in POSIX and slow in glibc. */
+		was_quant = quant;
+		quant = *p == '*' || *p == '+' || *p == '?' ||
+		    (*p == '{' && isdigit((unsigned char)p[1]));
+		if (quant && was_quant)
+			return 0;
 		switch (*p) {
 		case '(':
 			if (++depth > RE_DEPTH_MAX)

@@ -276,6 +276,10 @@ test_regex(void)
 	T_ASSERT(!table_pattern_regex("1+++++++++++++++++++++++++++++++++++++67", "167"));
 	T_ASSERT(!table_pattern_regex("((((a{99}){99}){99}){99})", "a"));
 	T_ASSERT(!table_pattern_regex("a{1001}", "a"));
+	T_ASSERT(!table_pattern_regex("asaes++*++++++++++I/25", "asaes"));
+	T_ASSERT(!table_pattern_regex("a{2}{3}", "aaaaaa"));
+	T_ASSERT(table_pattern_regex("(a+)+b", "aab"));
+	T_ASSERT(table_pattern_regex("^[a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}$", "j.doe+x@mail.example.org"));
 	t = table_new("huge", TABLE_INLINE_LIST, NULL);
 	T_EQ_INT(table_add(t, "(x+)+(y+)+((z{50}){50}){50}", NULL, &err), 0);
 	T_EQ_INT(table_check_regex(t, &err), -1);
