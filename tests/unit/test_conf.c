@@ -1,5 +1,6 @@
 /* Unit tests for tegami.conf: the seed configs, every directive, and the errors of the broken fixtures. */
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -1077,6 +1078,9 @@ test_main(void)
 {
 	buf_init(&errs, 0);
 	buf_init(&warns, 0);
+	/* git keeps no modes but +x, and a pki key readable by others is refused. */
+	chmod(DATA "/seed000/mail.example.com.key", 0600);
+	chmod(DATA "/seed001/mail.mtkn.jp.key", 0600);
 	t_run("seed000", test_seed000);
 	t_run("seed001", test_seed001);
 	t_run("broken", test_broken);
