@@ -9,6 +9,8 @@ struct conf;
 #define MTA_F_8BIT	0x02	/* the body is 8-bit: needs 8BITMIME */
 #define MTA_F_SMTPUTF8	0x04	/* needs SMTPUTF8 */
 
+/* Loads what needs the parent's privileges (CA files); call before dropping them. */
+void		 mta_preload(struct conf *);
 /* Serves relay requests from the queue on queue_fd; never returns. */
 _Noreturn void	 mta_main(struct conf *, int queue_fd);
 

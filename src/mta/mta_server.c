@@ -300,12 +300,20 @@ mta_on_queue(struct ipc *c, struct ipc_msg *m, void *arg)
 }
 
 void
+mta_preload(struct conf *conf)
+{
+	const char	*errstr;
+
+	if (mta_tls_init(conf, &errstr) == -1)
+		fatalx("mta: %s", errstr);
+}
+
+void
 mta_main(struct conf *conf, int queue_fd)
 {
 	const char	*errstr;
 
 	signal(SIGPIPE, SIG_IGN);
-	memset(&mta, 0, sizeof(mta));
 	if ((mta.base = event_base_new()) == NULL)
 		fatalx("mta: event_base_new");
 	mta.conf = conf;

@@ -227,11 +227,16 @@ static void
 session_next_addr(struct mta_session *s, const char *why)
 {
 	session_close_bev(s);
-	snprintf(s->lasterr, sizeof(s->lasterr), "%s", why);
-	log_msg(LOG_INFO, "mta: %s: %s", s->label[0] ? s->label : "connect", why);
+	/* Every reason names the host it concerns. */
+	if (s->label[0] != '\0' && strncmp(why, s->label, strlen(s->label)) != 0)
+		snprintf(s->lasterr, sizeof(s->lasterr), "%s: %s", s->label, why);
+	else
+		snprintf(s->lasterr, sizeof(s->lasterr), "%s", why);
+	why = s->lasterr;
+	log_msg(LOG_INFO, "mta: %s", why);
 	if (s->task != NULL) {
 		/* Lost mid-transaction: the task is not tried elsewhere in this round. */
-		mta_task_done(s->task, DELIVER_TEMPFAIL, why, s->label);
+		mta_task_done(s->task, DELIVER_TEMPFAIL, why, NULL);
 		s->task = NULL;
 		session_free(s);
 		return;

@@ -39,9 +39,20 @@ ctx_new(const struct conf *conf, const char **errstr)
 	return c;
 }
 
+static SSL_CTX	*ctx_for(const struct action *, int, const char **);
+
+/*
+ * Called before privileges are dropped: CA files of "ca" directives are
+ * often readable by root only, like the keys beside them.
+ */
 int
 mta_tls_init(const struct conf *conf, const char **errstr)
 {
+	size_t	 i;
+
+	if (mta.tls_verify != NULL)
+		return 0;
+	mta.conf = (struct conf *)conf;
 	if ((mta.tls_verify = ctx_new(conf, errstr)) == NULL ||
 	    (mta.tls_opportunistic = ctx_new(conf, errstr)) == NULL)
 		return -1;
@@ -50,6 +61,15 @@ mta_tls_init(const struct conf *conf, const char **errstr)
 		    "will fail");
 	/* Opportunistic TLS takes what the MX offers, even old protocol versions. */
 	SSL_CTX_set_min_proto_version(mta.tls_opportunistic, TLS1_VERSION);
+	for (i = 0; i < conf->nactions; i++) {
+		const struct action	*a = conf->actions[i];
+		const char		*e;
+
+		if (a->method == ACTION_RELAY && a->ca != NULL &&
+		    ctx_for(a, 1, &e) == NULL)
+			log_msg(LOG_WARNING, "mta: action %s: ca %s: %s", a->name,
+			    a->ca, e);
+	}
 	return 0;
 }
 

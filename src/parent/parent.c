@@ -373,6 +373,7 @@ spawn_mta(void)
 		close(sv[0]);
 		tls_server_free(P.tls);
 		P.tls = NULL;
+		mta_preload(P.conf);
 		proc_setup("mta", P.uid, P.gid, NULL);
 		mta_main(P.conf, sv[1]);
 	}
