@@ -1,0 +1,280 @@
+"""SMTP AUTH with real clients (swaks, smtplib, curl, msmtp) through a 587-style (tls-require) and a 465-style (smtps) listener."""
+import os
+import shutil
+import smtplib
+import socket
+import ssl
+import subprocess
+
+import pytest
+
+from tegami import bin_path
+from tlsutil import CertAuthority, tls_listeners, wait_listening
+
+pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl CLI missing")
+
+PASSWORD = "correct horse battery"
+MESSAGE = (b"From: <alice@example.org>\r\nTo: <bob@example.org>\r\n"
+           b"Subject: submitted\r\n\r\nsent with a login\r\n")
+KINDS = ["submission", "smtps"]
+
+
+def encrypt(conf_path, password):
+    r = subprocess.run([bin_path("tegamictl"), "-f", conf_path, "encrypt", password],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
+
+
+@pytest.fixture
+def sub(make_tegami, tmp_path):
+    """A tegami with port-25, 587 and 465 style listeners and a passwd file in
+    the seed 001 format: user@domain:$(tegamictl encrypt)."""
+    ca = CertAuthority(str(tmp_path))
+    crt, key = ca.leaf("mx.example.org")
+    creds = tmp_path / "passwd"
+    creds.write_text("")
+    ports, lines = tls_listeners(ca, extra_sub="received-auth")
+    globals_ = ('pki mx.example.org cert "%s"\npki mx.example.org key "%s"\n'
+                "smtp auth-cost 4\ntable creds file:%s\n" % (crt, key, creds))
+    t = make_tegami(start=False, globals_=globals_, listeners=lines,
+                    actions='action "relay" relay\n',
+                    matches='match auth from any for any action "relay"\n')
+    # Exactly as seed 001 says: echo user@domain:$(smtpctl encrypt) >> passwd
+    creds.write_text("alice@example.org:%s\n" % encrypt(t.conf_path, PASSWORD))
+    t.start()
+    wait_listening(t.host, ports["smtps"])
+    t.ports = ports
+    t.ca = ca
+    return t
+
+
+def assert_delivered(t, count=1):
+    msgs = t.wait_messages("bob@example.org", count)
+    assert len(msgs) == count
+    head = msgs[-1].split(b"\n\n", 1)[0]
+    assert b"with ESMTPSA" in head
+    assert b"(authenticated as alice@example.org)" in head
+    return msgs
+
+
+def assert_nothing_queued(t):
+    assert t.messages("bob@example.org") == []
+    assert t.queue_files() == []
+
+
+def tls_flag(kind):
+    return "--tls" if kind == "submission" else "--tlsc"
+
+
+@pytest.mark.parametrize("mech", ["PLAIN", "LOGIN"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_swaks(sub, kind, mech):
+    if shutil.which("swaks") is None:
+        pytest.skip("swaks not installed")
+    base = ["swaks", "--server", sub.host, "--port", str(sub.ports[kind]), tls_flag(kind),
+            "--auth", mech, "--auth-user", "alice@example.org",
+            "--from", "alice@example.org", "--to", "bob@example.org"]
+    r = subprocess.run(base + ["--auth-password", PASSWORD], capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "235 2.7.0 Authentication successful" in r.stdout
+    assert_delivered(sub)
+    r = subprocess.run(base + ["--auth-password", "wrong"], capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode != 0
+    assert "535 5.7.8 Authentication credentials invalid" in r.stdout
+    assert len(sub.messages("bob@example.org")) == 1
+    assert sub.queue_files() == []
+    assert "auth-failed address=127.0.0.1 login=alice@example.org" in sub.log()
+    assert "wrong" not in sub.log().replace("wrong password", "")
+
+
+def smtplib_client(sub, kind):
+    ctx = ssl.create_default_context(cafile=sub.ca.crt)
+    ctx.check_hostname = False
+    if kind == "submission":
+        s = smtplib.SMTP(sub.host, sub.ports[kind], timeout=10)
+        s.ehlo("client.example.com")
+        assert not s.has_extn("auth")
+        s.starttls(context=ctx)
+        s.ehlo("client.example.com")
+    else:
+        s = smtplib.SMTP_SSL(sub.host, sub.ports[kind], timeout=10, context=ctx)
+        s.ehlo("client.example.com")
+    assert s.has_extn("auth")
+    assert "PLAIN" in s.esmtp_features["auth"] and "LOGIN" in s.esmtp_features["auth"]
+    return s
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_smtplib(sub, kind):
+    s = smtplib_client(sub, kind)
+    # Mail before the login: required on these listeners.
+    assert s.mail("alice@example.org")[0] == 530
+    with pytest.raises(smtplib.SMTPAuthenticationError) as e:
+        s.login("alice@example.org", "not it")
+    assert e.value.smtp_code == 535
+    code, _ = s.login("alice@example.org", PASSWORD)
+    assert code == 235
+    # A second AUTH after success is a sequence error.
+    assert s.docmd("AUTH", "PLAIN")[0] == 503
+    s.sendmail("alice@example.org", ["bob@example.org"], MESSAGE)
+    # Authenticated users relay: the remote recipient is accepted.
+    s.mail("alice@example.org")
+    code, _ = s.rcpt("someone@remote.example.com")
+    assert code == 250
+    s.rset()
+    s.quit()
+    assert_delivered(sub)
+
+
+def test_unauthenticated_relay_refused(sub):
+    with smtplib.SMTP(sub.host, sub.ports["smtp"], timeout=10) as s:
+        s.ehlo("client.example.com")
+        s.mail("alice@example.org")
+        code, msg = s.rcpt("someone@remote.example.com")
+        assert code == 550, msg
+        assert s.rcpt("bob@example.org")[0] == 250
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_curl(sub, kind, tmp_path):
+    if shutil.which("curl") is None:
+        pytest.skip("curl not installed")
+    f = tmp_path / "m.eml"
+    f.write_bytes(MESSAGE)
+    port = sub.ports[kind]
+    url = "%s://mx.example.org:%d" % ("smtp" if kind == "submission" else "smtps", port)
+
+    def run(password):
+        return subprocess.run(["curl", "-sS", "-v", "--ssl-reqd", url,
+                               "--resolve", "mx.example.org:%d:127.0.0.1" % port,
+                               "--cacert", sub.ca.crt,
+                               "--user", "alice@example.org:" + password,
+                               "--mail-from", "alice@example.org",
+                               "--mail-rcpt", "bob@example.org", "-T", str(f)],
+                              capture_output=True, text=True, timeout=30)
+    r = run("wrong")
+    assert r.returncode != 0
+    assert "535 5.7.8" in r.stderr
+    assert_nothing_queued(sub)
+    r = run(PASSWORD)
+    assert r.returncode == 0, r.stderr
+    assert "235 2.7.0" in r.stderr
+    assert_delivered(sub)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_msmtp(sub, kind, tmp_path):
+    if shutil.which("msmtp") is None:
+        pytest.skip("msmtp not installed")
+    rc = tmp_path / "msmtprc"
+
+    def run(password):
+        rc.write_text("account default\nhost 127.0.0.1\nport %d\ntls on\n"
+                      "tls_starttls %s\ntls_trust_file %s\ntls_host_override mx.example.org\n"
+                      "auth on\nuser alice@example.org\npassword %s\n"
+                      "from alice@example.org\n" % (
+                          sub.ports[kind], "on" if kind == "submission" else "off",
+                          sub.ca.crt, password))
+        os.chmod(rc, 0o600)
+        return subprocess.run(["msmtp", "-C", str(rc), "bob@example.org"], input=MESSAGE,
+                              capture_output=True, timeout=30)
+    r = run("wrong")
+    assert r.returncode != 0
+    assert b"535 5.7.8" in r.stderr + r.stdout
+    assert_nothing_queued(sub)
+    r = run(PASSWORD)
+    assert r.returncode == 0, r.stderr
+    assert_delivered(sub)
+
+
+def raw_session(t, port, lines, ca):
+    ctx = ssl.create_default_context(cafile=ca.crt)
+    ctx.check_hostname = False
+    s = ctx.wrap_socket(socket.create_connection((t.host, port), timeout=10))
+    f = s.makefile("rb")
+    out = [f.readline()]
+    for ln in lines:
+        s.sendall(ln + b"\r\n")
+        r = f.readline()
+        while r[3:4] == b"-":
+            r = f.readline()
+        out.append(r)
+    s.close()
+    return out
+
+
+def test_sasl_details(sub):
+    import base64
+    plain = base64.b64encode(b"\0alice@EXAMPLE.ORG\0" + PASSWORD.encode())
+    out = raw_session(sub, sub.ports["smtps"], [
+        b"AUTH PLAIN", b"EHLO c.example.com",
+        b"AUTH CRAM-MD5",
+        b"AUTH PLAIN", b"*",                       # cancelled
+        b"AUTH PLAIN", b"not base64!",             # malformed
+        b"AUTH PLAIN AGFsaWNl",                    # no password part
+        b"AUTH LOGIN", base64.b64encode(b"alice@example.org"), b"*",
+        b"AUTH PLAIN =",                           # empty initial response
+        b"AUTH PLAIN " + plain,                    # domain case-insensitive
+        b"AUTH LOGIN",
+    ], sub.ca)
+    codes = [ln[:3] for ln in out]
+    assert codes == [b"220", b"503", b"250", b"504", b"334", b"501", b"334", b"501",
+                     b"501", b"334", b"334", b"501", b"501", b"235", b"503"], out
+    assert out[5].startswith(b"501 5.0.0")
+    assert b"UGFzc3dvcmQ6" in out[10]
+
+
+def test_senders_table(make_tegami, tmp_path):
+    ca = CertAuthority(str(tmp_path))
+    crt, key = ca.leaf("mx.example.org")
+    ports, lines = tls_listeners(ca, extra_sub="senders <senders>")
+    t = make_tegami(start=False, globals_=(
+        'pki mx.example.org cert "%s"\npki mx.example.org key "%s"\n'
+        "smtp auth-cost 4\ntable creds file:%s/creds\n"
+        'table senders { alice@example.org = "alice@example.org, @example.net" }\n'
+        % (crt, key, tmp_path)), listeners=lines)
+    (tmp_path / "creds").write_text("alice@example.org %s\n" % encrypt(t.conf_path, "pw"))
+    t.start()
+    wait_listening(t.host, ports["smtps"])
+    ctx = ssl.create_default_context(cafile=ca.crt)
+    ctx.check_hostname = False
+    with smtplib.SMTP_SSL(t.host, ports["smtps"], timeout=10, context=ctx) as s:
+        s.login("alice@example.org", "pw")
+        code, msg = s.mail("bob@example.org")
+        assert code == 553, msg
+        assert b"5.7.1 Sender address rejected: not owned by user" in msg
+        assert s.mail("alice@example.org")[0] == 250
+        s.rset()
+        assert s.mail("anyone@EXAMPLE.net")[0] == 250
+        s.rset()
+        assert s.mail("alice@example.net.evil")[0] == 553
+
+
+def test_passwd_formats(make_tegami, tmp_path):
+    """Dovecot passwd-file lines and scheme prefixes, vpopmail clear passwords."""
+    ca = CertAuthority(str(tmp_path))
+    crt, key = ca.leaf("mx.example.org")
+    ports, lines = tls_listeners(ca)
+    sha512 = subprocess.run(["openssl", "passwd", "-6", "-salt", "saltsalt", "pw6"],
+                            capture_output=True, text=True).stdout.strip()
+    (tmp_path / "creds").write_text(
+        "bob@example.org:{SHA512-CRYPT}%s:1000:1000::/home/bob::\n"
+        "dave@example.org\t{PLAIN}pwd\n" % sha512)
+    t = make_tegami(globals_=('pki mx.example.org cert "%s"\npki mx.example.org key "%s"\n'
+                              "table creds file:%s/creds\n" % (crt, key, tmp_path)),
+                    listeners=lines)
+    wait_listening(t.host, ports["smtps"])
+    ctx = ssl.create_default_context(cafile=ca.crt)
+    ctx.check_hostname = False
+    for user, pw, ok in [("bob@example.org", "pw6", True), ("bob@example.org", "pw", False),
+                         ("dave@example.org", "pwd", True), ("Dave@example.org", "pwd", False),
+                         ("nobody@example.org", "pwd", False)]:
+        with smtplib.SMTP_SSL(t.host, ports["smtps"], timeout=10, context=ctx) as s:
+            if ok:
+                assert s.login(user, pw)[0] == 235
+            else:
+                with pytest.raises(smtplib.SMTPAuthenticationError):
+                    s.login(user, pw)
