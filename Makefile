@@ -131,4 +131,5 @@ install: all
 clean:
 	rm -rf build bin
 
--include $(LIBOBJS:.o=.d) $(BUILD)/src/parent/tegamid_main.d $(BUILD)/src/ctl/tegamictl_main.d
+-include $(LIBOBJS:.o=.d) $(BUILD)/src/parent/tegamid_main.d $(BUILD)/src/ctl/tegamictl_main.d \
+	$(UNITSRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.d) $(BUILD)/tests/unit/harness.d
