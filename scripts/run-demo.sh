@@ -3,54 +3,49 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=${TEGAMI_DEMO_DIR:-$(mktemp -d /tmp/tegami-demo.XXXXXX)}
+mkdir -p "$dir"
 chmod 755 "$dir"
 port=${TEGAMI_DEMO_PORT:-2525}
+sub=$((port + 62))
+smtps=$((port + 40))
+password=demo-password
 if [ "$(id -u)" -eq 0 ]; then
-	user=_tegami; account=vmail
+	account=vmail
 else
-	user=$(id -un); account=$user
+	account=$(id -un)
+fi
+
+if [ ! -f "$dir/tegami.conf" ]; then
+	# The same first start an admin gets: config, tables, self-signed certificate.
+	"$top/bin/tegamictl" init --domain example.test --hostname mail.example.test \
+	    --dir "$dir" --listen 127.0.0.1 --ports "$port,$sub,$smtps" >/dev/null
+	# As root, init writes the system layout; the demo keeps everything in $dir.
+	sed -i -e "s|^spool .*|spool \"$dir/spool\"|" \
+	    -e "s|^socket .*|socket \"$dir/tegami.sock\"|" \
+	    -e "s|\"/var/vmail/|\"$dir/vmail/|" "$dir/tegami.conf"
+	printf 'demo@example.test\t%s\n' "$account" >> "$dir/vusers"
+	echo "demo@example.test:$("$top/bin/tegamictl" -f "$dir/tegami.conf" encrypt "$password")" \
+	    >> "$dir/creds"
 fi
 mkdir -p "$dir/vmail"
 [ "$(id -u)" -eq 0 ] && chown "$account" "$dir/vmail"
+"$top/bin/tegamid" -n -f "$dir/tegami.conf"
 
-# A self-signed certificate for the TLS listeners of later versions.
-if [ ! -f "$dir/demo.crt" ]; then
-	openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=mail.example.test" \
-	    -keyout "$dir/demo.key" -out "$dir/demo.crt" >/dev/null 2>&1
-	chmod 600 "$dir/demo.key"
-fi
-cat > "$dir/vusers" <<EOT
-demo@example.test	$account
-postmaster@example.test	demo@example.test
-EOT
-cat > "$dir/tegami.conf" <<EOT
-# tegami demo configuration (written by make run)
-hostname "mail.example.test"
-spool "$dir/spool"
-socket "$dir/tegami.sock"
-user "$user"
-
-pki mail.example.test cert "$dir/demo.crt"
-pki mail.example.test key "$dir/demo.key"
-
-table domains { example.test }
-table vusers file:$dir/vusers
-
-listen on 127.0.0.1 port $port
-
-action "deliver" maildir "$dir/vmail/%{dest.domain:lowercase}/%{dest.user:lowercase}/Maildir" virtual <vusers>
-
-match from any for domain <domains> action "deliver"
-EOT
 cat <<EOT
 
 tegami demo in $dir
-  config:   $dir/tegami.conf
-  SMTP:     127.0.0.1 port $port, domain example.test, user demo@example.test
-  Maildir:  $dir/vmail/example.test/demo/Maildir
+  config:      $dir/tegami.conf (written by tegamictl init)
+  SMTP:        127.0.0.1 port $port (STARTTLS offered), domain example.test
+  submission:  127.0.0.1 port $sub (STARTTLS required) and $smtps (TLS),
+               login demo@example.test, password $password
+  Maildir:     $dir/vmail/example.test/demo/Maildir
 
 Try, in another terminal:
   swaks --server 127.0.0.1:$port --to demo@example.test
+  swaks --server 127.0.0.1:$sub --tls --auth PLAIN --auth-user demo@example.test \\
+        --auth-password $password --from demo@example.test --to demo@example.test
+  swaks --server 127.0.0.1:$smtps --tlsc --auth LOGIN --auth-user demo@example.test \\
+        --auth-password $password --from demo@example.test --to demo@example.test
   printf 'Subject: hi\n\nhello\n' | TEGAMI_CONF=$dir/tegami.conf $top/bin/sendmail demo@example.test
   $top/bin/tegamictl -f $dir/tegami.conf show queue
   ls $dir/vmail/example.test/demo/Maildir/new

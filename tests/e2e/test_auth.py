@@ -278,3 +278,40 @@ def test_passwd_formats(make_tegami, tmp_path):
             else:
                 with pytest.raises(smtplib.SMTPAuthenticationError):
                     s.login(user, pw)
+
+
+def test_tegamictl_encrypt_lines_and_init(tmp_path):
+    # stdin lines, one hash per line, like smtpctl encrypt
+    r = subprocess.run([bin_path("tegamictl"), "-f", str(tmp_path / "none.conf"), "encrypt"],
+                       input="first\nsecond\n", capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    hashes = r.stdout.split()
+    assert len(hashes) == 2 and all(h.startswith("$2b$10$") for h in hashes)
+    import crypt  # noqa: deprecated but present in Debian's python3.11; libxcrypt underneath
+    assert crypt.crypt("first", hashes[0]) == hashes[0]
+    assert crypt.crypt("second", hashes[1]) == hashes[1]
+
+    d = tmp_path / "etc"
+    args = [bin_path("tegamictl"), "init", "--domain", "example.test",
+            "--hostname", "mail.example.test", "--dir", str(d)]
+    r = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "tegamictl encrypt" in r.stdout and "DKIM" in r.stdout
+    for name, mode in [("tegami.conf", 0o644), ("domains", 0o644), ("vusers", 0o644),
+                       ("creds", 0o600), ("mail.example.test.crt", 0o644),
+                       ("mail.example.test.key", 0o600)]:
+        assert (os.stat(d / name).st_mode & 0o777) == mode, name
+    text = subprocess.run(["openssl", "x509", "-in", str(d / "mail.example.test.crt"),
+                           "-noout", "-text"], capture_output=True, text=True).stdout
+    assert "DNS:mail.example.test" in text
+    conf = (d / "tegami.conf").read_text()
+    assert "tls-require pki mail.example.test auth <creds>" in conf
+    assert "smtps pki mail.example.test auth <creds>" in conf
+    r = subprocess.run([bin_path("tegamid"), "-n", "-f", str(d / "tegami.conf")],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    # Never over an existing installation.
+    before = (d / "tegami.conf").read_bytes()
+    r = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0 and "exists" in r.stderr
+    assert (d / "tegami.conf").read_bytes() == before
