@@ -15,6 +15,7 @@
 
 struct action;
 struct conf;
+struct map;
 struct event_base;
 struct mta_session;
 
@@ -70,6 +71,7 @@ struct mta_dest {
 struct mta_globals {
 	struct event_base	*base;
 	struct conf		*conf;
+	struct map		*creds;		/* "action label" -> "user:password" */
 	SSL_CTX			*tls_verify;	/* smarthosts: chain and name checked */
 	SSL_CTX			*tls_opportunistic;	/* MX: encrypt, check nothing */
 };
@@ -81,6 +83,8 @@ struct mta_task	*mta_dest_next(struct mta_dest *);
 void		 mta_dest_session_ready(struct mta_dest *);
 void		 mta_dest_session_gone(struct mta_dest *, struct mta_session *,
 		    int connected, enum deliver_result, const char *why);
+/* The "user:password" of a relay action's URL label, or NULL. */
+const char	*mta_creds(const struct action *);
 /* Sets one recipient's result (first one wins). */
 void		 mta_rcpt_result(struct mta_rcpt *, enum deliver_result, const char *text);
 /* Every recipient without a result gets res/text, then the task is answered and freed. */

@@ -13,6 +13,7 @@
 #include "dns/dns.h"
 #include "lib/ipc.h"
 #include "lib/log.h"
+#include "lib/map.h"
 #include "lib/msg.h"
 #include "lib/xalloc.h"
 #include "mta/mta.h"
@@ -299,13 +300,48 @@ mta_on_queue(struct ipc *c, struct ipc_msg *m, void *arg)
 	mta_deliver(m);
 }
 
+/*
+ * Before privileges drop: CA files, and the relay credentials copied out of
+ * the config, whose secrets are then wiped (listener password hashes
+ * included: only the auth process keeps those).
+ */
 void
 mta_preload(struct conf *conf)
 {
-	const char	*errstr;
+	const char	*errstr, *v;
+	size_t		 i;
+	char		*key;
 
 	if (mta_tls_init(conf, &errstr) == -1)
 		fatalx("mta: %s", errstr);
+	mta.creds = map_new();
+	for (i = 0; i < conf->nactions; i++) {
+		const struct action	*a = conf->actions[i];
+
+		if (a->method != ACTION_RELAY || a->relay_auth == NULL ||
+		    a->host == NULL || a->host->label == NULL)
+			continue;
+		if ((v = table_get(a->relay_auth, a->host->label)) == NULL)
+			continue;
+		key = xasprintf("%s %s", a->name, a->host->label);
+		map_set(mta.creds, key, xstrdup(v));
+		free(key);
+	}
+	conf_drop_secrets(conf);
+}
+
+const char *
+mta_creds(const struct action *a)
+{
+	const char	*v;
+	char		*key;
+
+	if (mta.creds == NULL || a->host == NULL || a->host->label == NULL)
+		return NULL;
+	key = xasprintf("%s %s", a->name, a->host->label);
+	v = map_get(mta.creds, key);
+	free(key);
+	return v;
 }
 
 void

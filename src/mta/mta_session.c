@@ -483,7 +483,7 @@ auth_creds(struct mta_session *s, char **user, char **pass, const char **why)
 		*why = "auth table given but the relay URL has no label";
 		return -1;
 	}
-	if ((v = table_get(a->relay_auth, a->host->label)) == NULL) {
+	if ((v = mta_creds(a)) == NULL) {
 		*why = "no credentials for the relay URL's label";
 		return -1;
 	}
