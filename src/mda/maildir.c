@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "lib/dio.h"
+#include "lib/errstr.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
 #include "mda/maildir.h"
@@ -38,17 +39,6 @@ system_host(void)
 {
 	pthread_once(&host_once, host_init);
 	return host_name;
-}
-
-/* errstr text with the system's reason, per thread so workers do not mix them. */
-static const char *
-errmsg(const char *what, int err)
-{
-	static _Thread_local char	 buf[256];
-	char				 eb[128];
-
-	snprintf(buf, sizeof(buf), "%s: %s", what, strerror_r(err, eb, sizeof(eb)));
-	return buf;
 }
 
 void
@@ -86,7 +76,7 @@ make_maildir(const char *path, const char **errstr)
 	size_t		 i;
 
 	if (dio_mkdirs(path, 0700) == -1) {
-		*errstr = errmsg("cannot create Maildir", errno);
+		*errstr = errstr_sys("cannot create Maildir", errno);
 		return -1;
 	}
 	for (i = 0; i < 3; i++) {
@@ -94,7 +84,7 @@ make_maildir(const char *path, const char **errstr)
 		if (dio_mkdirs(p, 0700) == -1) {
 			int	 saved = errno;
 
-			*errstr = errmsg("cannot create Maildir subdirectory",
+			*errstr = errstr_sys("cannot create Maildir subdirectory",
 			    saved);
 			free(p);
 			errno = saved;
@@ -144,7 +134,7 @@ make_target(const char *path, const char *folder, const char *dir,
 	saved = errno;
 	free(marker);
 	if (fd == -1) {
-		*errstr = errmsg("cannot create maildirfolder", saved);
+		*errstr = errstr_sys("cannot create maildirfolder", saved);
 		errno = saved;
 		return -1;
 	}
@@ -195,7 +185,7 @@ maildir_deliver(const char *path, const char *folder, const char *header,
 	    (newfd = open_dir(dir, "new")) == -1) {
 		saved = errno;
 		if (saved != ENOENT || created) {
-			*errstr = errmsg("cannot open Maildir", saved);
+			*errstr = errstr_sys("cannot open Maildir", saved);
 			errno = saved;
 			goto fail;
 		}
@@ -215,32 +205,32 @@ maildir_deliver(const char *path, const char *folder, const char *header,
 			break;
 		/* Unique names collide only across a pid reused within a microsecond. */
 		if (errno != EEXIST || attempt == 3) {
-			*errstr = errmsg("cannot create file in tmp/", errno);
+			*errstr = errstr_sys("cannot create file in tmp/", errno);
 			goto fail;
 		}
 	}
 	in_tmp = 1;
 	if (headerlen > 0 && dio_write(fd, header, headerlen) == -1) {
-		*errstr = errmsg("cannot write message", errno);
+		*errstr = errstr_sys("cannot write message", errno);
 		goto fail;
 	}
 	if (len > 0 && dio_copy(msgfd, offset, fd, len) == -1) {
-		*errstr = errmsg(errno == ENODATA ? "queue file too short" :
+		*errstr = errstr_sys(errno == ENODATA ? "queue file too short" :
 		    "cannot write message", errno);
 		goto fail;
 	}
 	if (dio_fsync(fd) == -1) {
-		*errstr = errmsg("cannot fsync message", errno);
+		*errstr = errstr_sys("cannot fsync message", errno);
 		goto fail;
 	}
 	saved = dio_close(fd);
 	fd = -1;
 	if (saved == -1) {
-		*errstr = errmsg("cannot close message", errno);
+		*errstr = errstr_sys("cannot close message", errno);
 		goto fail;
 	}
 	if (dio_linkat(tmpfd, name, newfd, name) == -1) {
-		*errstr = errmsg("cannot link message into new/", errno);
+		*errstr = errstr_sys("cannot link message into new/", errno);
 		goto fail;
 	}
 	in_new = 1;
@@ -250,7 +240,7 @@ maildir_deliver(const char *path, const char *folder, const char *header,
 		log_msg(LOG_WARNING, "maildir=%s/tmp/%s unlink error=\"%s\"",
 		    dir, name, strerror(errno));
 	if (dio_fsync_dirfd(newfd) == -1) {
-		*errstr = errmsg("cannot fsync new/", errno);
+		*errstr = errstr_sys("cannot fsync new/", errno);
 		goto fail;
 	}
 	if (name_out != NULL && name_outlen > 0)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lib/dio.h"
+#include "lib/errstr.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
 #include "mda/mbox.h"
@@ -27,16 +28,6 @@ void
 mbox_set_lock_wait(unsigned int ms)
 {
 	atomic_store(&lock_wait_ms, ms);
-}
-
-static const char *
-errmsg(const char *what, int err)
-{
-	static _Thread_local char	 buf[256];
-	char				 eb[128];
-
-	snprintf(buf, sizeof(buf), "%s: %s", what, strerror_r(err, eb, sizeof(eb)));
-	return buf;
 }
 
 static long long
@@ -81,7 +72,7 @@ dotlock(const char *lockpath, long long deadline, const char **errstr)
 		if (errno == EACCES || errno == EPERM || errno == EROFS)
 			return 0;
 		if (errno != EEXIST) {
-			*errstr = errmsg("cannot create lock file", errno);
+			*errstr = errstr_sys("cannot create lock file", errno);
 			return -1;
 		}
 		if (lstat(lockpath, &st) == 0 &&
@@ -120,7 +111,7 @@ fcntl_lock(int fd, long long deadline, const char **errstr)
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN && errno != EACCES) {
-			*errstr = errmsg("cannot lock mailbox", errno);
+			*errstr = errstr_sys("cannot lock mailbox", errno);
 			return -1;
 		}
 		if (now_ms() >= deadline) {
@@ -328,13 +319,13 @@ mbox_deliver(const char *path, const char *sender, time_t when,
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
 	if (fd == -1) {
-		*errstr = errmsg("cannot open mailbox", errno);
+		*errstr = errstr_sys("cannot open mailbox", errno);
 		goto fail;
 	}
 	if (fcntl_lock(fd, deadline, errstr) == -1)
 		goto fail;
 	if (fstat(fd, &st) == -1) {
-		*errstr = errmsg("cannot stat mailbox", errno);
+		*errstr = errstr_sys("cannot stat mailbox", errno);
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -356,12 +347,12 @@ mbox_deliver(const char *path, const char *sender, time_t when,
 	in = xmalloc(MBOX_BUFSZ);
 	from_line(&o, sender, when);
 	if (copy_message(&o, header, headerlen, msgfd, offset, len, in) == -1) {
-		*errstr = errmsg(errno == ENODATA ? "queue file too short" :
+		*errstr = errstr_sys(errno == ENODATA ? "queue file too short" :
 		    "cannot write mailbox", errno);
 		goto fail;
 	}
 	if (dio_fsync(fd) == -1) {
-		*errstr = errmsg("cannot fsync mailbox", errno);
+		*errstr = errstr_sys("cannot fsync mailbox", errno);
 		goto fail;
 	}
 	res = DELIVER_OK;
