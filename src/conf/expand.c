@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conf/conf.h"
@@ -21,6 +22,7 @@
 #include "lib/log.h"
 #include "lib/xalloc.h"
 #include "mail/addr.h"
+#include "mail/srs.h"
 #include "queue/envelope.h"
 
 #define INCLUDE_MAX	(64 * 1024)		/* a :include: file */
@@ -148,6 +150,7 @@ delivery_clear(struct delivery *d)
 	x_free(&d->action);
 	x_free(&d->account);
 	x_free(&d->path);
+	x_free(&d->sender);
 }
 
 /* Takes the strings of d. Two branches reaching the same place deliver once. */
@@ -516,6 +519,41 @@ target_error(struct xstate *st, const char *t)
 	    enhanced, "%s", text);
 }
 
+/*
+ * A local address forwarded to a remote one. With the relay action's srs,
+ * that delivery's reverse-path becomes the SRS0 address of the forwarding
+ * domain: the next hop's SPF check sees us, and a bounce comes back here to
+ * be reversed (smtp/srs_rcpt.c). A sender of the forwarder's own domain
+ * passes SPF as it is and stays.
+ */
+static enum expand_status
+add_forward(struct xstate *st, const struct xnode *node, const struct action *a,
+    const char *addr, const char *domain)
+{
+	struct delivery	 d;
+	const char	*from = st->mctx.mail_from, *fwd, *at, *errstr;
+	char		 srs[ADDR_PATH_MAX + 1];
+
+	memset(&d, 0, sizeof(d));
+	d.state = DSTATE_PENDING;
+	d.method = DELIVER_RELAY;
+	d.dest = xstrdup(addr);
+	d.action = xstrdup(a->name);
+	d.path = xstrdup(domain);
+	fwd = node->addr != NULL ? strrchr(node->addr, '@') : NULL;
+	at = from != NULL ? strrchr(from, '@') : NULL;
+	if (a->srs && st->conf->srs_key != NULL && fwd != NULL && at != NULL &&
+	    strcasecmp(at + 1, fwd + 1) != 0) {
+		if (srs_forward(st->conf->srs_key, from, fwd + 1, time(NULL), srs,
+		    sizeof(srs), &errstr) == 0)
+			d.sender = xstrdup(srs);
+		else
+			log_msg(LOG_INFO, "expand rcpt=%s srs=none from=<%s> "
+			    "reason=\"%s\"", st->orig, from, errstr);
+	}
+	return add_delivery(st, &d);
+}
+
 static enum expand_status
 target_address(struct xstate *st, const struct xnode *node, const char *t)
 {
@@ -536,7 +574,7 @@ target_address(struct xstate *st, const struct xnode *node, const char *t)
 		    "<%s>: Relay access denied (alias target of <%s>)", addr,
 		    st->orig);
 	if (m->action->method == ACTION_RELAY)
-		return add_relay(st, m->action, addr, ma.domain);
+		return add_forward(st, node, m->action, addr, ma.domain);
 	return expand_address(st, m->action, &ma, node->depth + 1);
 }
 

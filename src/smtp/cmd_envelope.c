@@ -8,7 +8,15 @@
 #include "conf/ruleset.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
+#include "smtp/rcpt_srs.h"
 #include "smtp/session.h"
+
+/* DSN is offered after EHLO, except on no-dsn listeners. */
+static int
+smtp_dsn_offered(const struct smtp_session *s)
+{
+	return s->esmtp && !(s->listener && (s->listener->flags & LF_NO_DSN));
+}
 
 void
 smtp_cmd_mail(struct smtp_session *s, struct smtp_cmd *cmd)
@@ -38,6 +46,11 @@ smtp_cmd_mail(struct smtp_session *s, struct smtp_cmd *cmd)
 	if (!s->esmtp && (cmd->size >= 0 || cmd->body != BODY_DEFAULT ||
 	    cmd->smtputf8)) {
 		smtp_reply(s, 555, "5.5.4", "MAIL parameters need EHLO");
+		return;
+	}
+	/* RFC 3461: the DSN parameters only where DSN was offered. */
+	if ((cmd->ret || cmd->envid[0] != '\0') && !smtp_dsn_offered(s)) {
+		smtp_reply(s, 555, "5.5.4", "DSN parameters not supported here");
 		return;
 	}
 	if (cmd->body == BODY_BINARYMIME) {
@@ -107,6 +120,10 @@ smtp_cmd_rcpt(struct smtp_session *s, struct smtp_cmd *cmd)
 		smtp_reply(s, 553, "5.6.7", "UTF-8 address needs MAIL ... SMTPUTF8");
 		return;
 	}
+	if ((cmd->notify || cmd->orcpt[0] != '\0') && !smtp_dsn_offered(s)) {
+		smtp_reply(s, 555, "5.5.4", "DSN parameters not supported here");
+		return;
+	}
 	rcpt = cmd->addr;
 	if (cmd->postmaster) {
 		snprintf(rcpt.local, sizeof(rcpt.local), "postmaster");
@@ -124,6 +141,9 @@ smtp_cmd_rcpt(struct smtp_session *s, struct smtp_cmd *cmd)
 	ctx.tag = s->listener ? s->listener->tag : NULL;
 	ctx.mail_from = s->env.sender;
 	ctx.rcpt_to = addr;
+	/* An SRS0 address of ours stands for the sender we once forwarded for. */
+	if (smtp_srs_rcpt(s, &ctx, &rcpt, addr, sizeof(addr)) == -1)
+		return;
 	m = ruleset_match(conf, &ctx);
 	if (m == NULL || m->reject) {
 		log_msg(LOG_INFO, "%016llx smtp rcpt-refused address=%s from=<%s> "

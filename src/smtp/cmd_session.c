@@ -48,6 +48,9 @@ smtp_cmd_helo(struct smtp_session *s, struct smtp_cmd *cmd)
 		if ((lf & (LF_AUTH | LF_AUTH_OPTIONAL)) && smtp_auth_secure(s) &&
 		    !((lf & LF_TLS_REQUIRE) && !s->tls && !s->from_socket))
 			lines[n++] = "AUTH PLAIN LOGIN";
+		/* RFC 3461, unless the listener says no-dsn. */
+		if (!(lf & LF_NO_DSN))
+			lines[n++] = "DSN";
 		lines[n++] = "HELP";
 		buf_init(&b, 0);
 		reply_multi(&b, 250, lines, n);

@@ -264,3 +264,28 @@ def test_show_queue_lists_recipients_errors_and_json(make_tegami):
     assert r2.stdout.splitlines()[0].split()[0] == qid
     stats = t.ctl("show", "stats").stdout
     assert "deferred=" in stats and "bounces=" in stats and "expired=" in stats
+
+
+def test_dsn_offered_and_refused_on_no_dsn_listeners(make_tegami):
+    from tegami import free_port
+    port2 = free_port()
+    t = make_tegami(listeners="listen on 127.0.0.1 port %d no-dsn" % port2)
+    with smtplib.SMTP(t.host, t.port) as s:
+        s.ehlo()
+        assert s.has_extn("dsn")
+        assert s.mail(SENDER, ["RET=HDRS", "ENVID=abc"])[0] == 250
+        assert s.rcpt("bob@example.org", ["NOTIFY=SUCCESS,DELAY", "ORCPT=rfc822;bob@example.org"])[0] == 250
+    with smtplib.SMTP(t.host, port2) as s:
+        s.ehlo()
+        assert not s.has_extn("dsn")
+        code, text = s.mail(SENDER, ["RET=FULL"])
+        assert code == 555 and b"5.5.4" in text
+        assert s.mail(SENDER)[0] == 250
+        code, text = s.rcpt("bob@example.org", ["NOTIFY=NEVER"])
+        assert code == 555 and b"5.5.4" in text
+        assert s.rcpt("bob@example.org")[0] == 250
+    # HELO sessions get no parameters at all.
+    with smtplib.SMTP(t.host, t.port) as s:
+        s.helo()
+        code, _ = s.docmd("MAIL FROM:<alice@example.org> ENVID=x")
+        assert code == 555
