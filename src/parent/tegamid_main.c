@@ -65,14 +65,15 @@ main(int argc, char **argv)
 
 		/* The certificates and keys must load too, as the daemon will. */
 		buf_init(&errors, 0);
-		if ((tls = smtp_tls_load(conf, &errors)) == NULL) {
+		tls = smtp_tls_load(conf, &errors);
+		if (tls == NULL)
 			fprintf(stderr, "%s", errors.data ? errors.data : "TLS error\n");
-			return 1;
-		}
+		else
+			fprintf(stderr, "configuration OK\n");
 		tls_server_free(tls);
 		buf_free(&errors);
-		fprintf(stderr, "configuration OK\n");
-		return 0;
+		conf_free(conf);
+		return tls == NULL ? 1 : 0;
 	}
 	if (!foreground)
 		log_init(0, verbose);
