@@ -1,9 +1,14 @@
 """Shared set-up of the relay tests: a sending tegamid, receiving tegamids on port 25, DNS."""
+import glob
 import os
+import shutil
 import smtplib
+import subprocess
+import tempfile
 import time
 
-from tegami import IS_ROOT, account_names
+from tegami import IS_ROOT, ROOT, account_names, free_port
+from tlsutil import wait_listening
 
 SENDER_CONF = """\
 hostname "out.example"
@@ -84,5 +89,66 @@ def ipv6_loopback():
         ln.split()[0] == "0" * 31 + "1" for ln in open("/proc/net/if_inet6"))
 
 
+POSTFIX = os.path.join(ROOT, "build", "bench", "peers", "postfix")
+SINK = os.path.join(POSTFIX, "usr", "sbin", "smtp-sink")
+
+
+def fetch_postfix():
+    """Postfix's binaries from Debian's package, extracted under build/ (never installed)."""
+    if os.access(SINK, os.X_OK):
+        return True
+    tmp = tempfile.mkdtemp(prefix="tegami-postfix-")
+    try:
+        r = subprocess.run(["apt-get", "download", "postfix"], cwd=tmp,
+                           capture_output=True, timeout=300)
+        debs = glob.glob(os.path.join(tmp, "postfix_*.deb"))
+        if r.returncode != 0 or not debs:
+            return False
+        os.makedirs(POSTFIX, exist_ok=True)
+        r = subprocess.run(["dpkg-deb", "-x", debs[0], POSTFIX], capture_output=True,
+                           timeout=300)
+        return r.returncode == 0 and os.access(SINK, os.X_OK)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+class Sink:
+    """smtp-sink on a loopback port, dumping each transaction into a directory."""
+
+    def __init__(self, *opts, host="127.0.0.1", port=None):
+        self.port = port or free_port()
+        self.dir = tempfile.mkdtemp(prefix="tegami-sink-")
+        os.chmod(self.dir, 0o777)
+        env = dict(os.environ, LD_LIBRARY_PATH=os.path.join(POSTFIX, "usr", "lib", "postfix"))
+        args = [SINK, "-v", "-d", os.path.join(self.dir, "%M.")] + list(opts)
+        if os.geteuid() == 0:
+            args += ["-u", "nobody"]
+        args += ["%s:%d" % (host, self.port), "50"]
+        self.log = open(os.path.join(self.dir, "sink.log"), "wb")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        wait_listening(host, self.port)
+
+    def dumps(self):
+        out = []
+        for p in sorted(glob.glob(os.path.join(self.dir, "*.*"))):
+            if p.endswith("sink.log"):
+                continue
+            with open(p, "rb") as f:
+                out.append(f.read())
+        return out
+
+    def conversation(self):
+        with open(os.path.join(self.dir, "sink.log"), "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 __all__ = ["IS_ROOT", "SKIP_NOT_ROOT", "receiver", "sender", "send", "wait_for",
-           "log_lines", "ipv6_loopback"]
+           "log_lines", "ipv6_loopback", "Sink", "fetch_postfix"]

@@ -5,8 +5,8 @@ import time
 import pytest
 
 from dnsserver import DNSServer, have_dnsmasq
-from relaytest import (IS_ROOT, SKIP_NOT_ROOT, ipv6_loopback, log_lines, receiver,
-                       send, sender, wait_for)
+from relaytest import (IS_ROOT, SKIP_NOT_ROOT, Sink, fetch_postfix, ipv6_loopback,
+                       log_lines, receiver, send, sender, wait_for)
 from tegami import body_of
 
 pytestmark = [
@@ -197,3 +197,65 @@ def test_crash_during_outbound_delivery(make_tegami, dns):
         counts[mid] = counts.get(mid, 0) + 1
     assert sorted(counts) == sorted("<crash-%d@out.example>" % i for i in range(n))
     assert max(counts.values()) <= 2, counts
+
+
+def test_helo_and_source_address_options(make_tegami, dns):
+    mx1 = receiver(make_tegami, "127.0.0.2", "mx1.a.example", ["a.example"],
+                   ["alice@a.example"])
+    out = sender(make_tegami, dns,
+                 actions='action "outbound" relay helo "custom.helo.example" src 127.0.0.9')
+    send(out, ["alice@a.example"])
+    msgs = mx1.wait_messages("alice@a.example", 1, timeout=30)
+    assert len(msgs) == 1, out.log()[-3000:]
+    assert b"from custom.helo.example" in msgs[0].split(b"\n\n")[0], msgs[0][:600]
+    assert log_lines(mx1, "smtp connect address=127.0.0.9")
+
+
+def test_backup_mx_relays_only_to_better_mx(make_tegami, dns):
+    # We are mx2.a.example (preference 20): only mx1 (10) may take the mail, and it is down.
+    mx2 = receiver(make_tegami, "127.0.0.3", "mx2.a.example", ["a.example"],
+                   ["alice@a.example"])
+    out = sender(make_tegami, dns, actions='action "outbound" relay backup mx mx2.a.example')
+    send(out, ["alice@a.example"])
+    assert wait_for(lambda: log_lines(out, "delivery deferred"), timeout=30), out.log()[-3000:]
+    assert "mx1.a.example[127.0.0.2]" in queue_text(out)
+    time.sleep(0.5)
+    assert mx2.messages("alice@a.example") == []
+    assert not log_lines(out, "127.0.0.3")
+
+
+@pytest.fixture
+def postfix():
+    if not fetch_postfix():
+        pytest.skip("Postfix's smtp-sink could not be fetched (apt-get download postfix)")
+
+
+def test_4xx_greeting_moves_to_the_next_mx(make_tegami, dns, postfix):
+    sink = Sink("-r", "CONNECT", host="127.0.0.2", port=25)
+    try:
+        mx2 = receiver(make_tegami, "127.0.0.3", "mx2.a.example", ["a.example"],
+                       ["alice@a.example"])
+        out = sender(make_tegami, dns)
+        send(out, ["alice@a.example"])
+        assert len(mx2.wait_messages("alice@a.example", 1, timeout=30)) == 1, out.log()[-3000:]
+        assert log_lines(out, "mx1.a.example[127.0.0.2]: 450")
+        assert log_lines(out, "(in reply to the greeting)")
+    finally:
+        sink.stop()
+
+
+def test_421_mid_transaction_is_retried_later(make_tegami, dns, postfix):
+    sink = Sink("-Q", "RCPT", host="127.0.0.2", port=25)
+    try:
+        mx2 = receiver(make_tegami, "127.0.0.3", "mx2.a.example", ["a.example"],
+                       ["alice@a.example"])
+        out = sender(make_tegami, dns)
+        send(out, ["alice@a.example"])
+        assert wait_for(lambda: log_lines(out, "delivery deferred"), timeout=30), out.log()[-3000:]
+        shown = queue_text(out)
+        assert "421" in shown and "mx1.a.example[127.0.0.2]" in shown, shown
+        assert not log_lines(out, "delivery failed")
+        # Lost in the middle of a transaction: not tried elsewhere in the same round.
+        assert mx2.messages("alice@a.example") == []
+    finally:
+        sink.stop()

@@ -1,77 +1,12 @@
 """Relaying through a smarthost: Postfix's smtp-sink, and a tegamid with STARTTLS, smtps and AUTH."""
-import glob
-import os
-import shutil
 import subprocess
-import tempfile
 import time
 
 import pytest
 
-from relaytest import log_lines, send, sender, wait_for
-from tegami import ROOT, free_port
+from relaytest import Sink, fetch_postfix, log_lines, send, sender, wait_for
+from tegami import free_port
 from tlsutil import CertAuthority, wait_listening
-
-POSTFIX = os.path.join(ROOT, "build", "bench", "peers", "postfix")
-SINK = os.path.join(POSTFIX, "usr", "sbin", "smtp-sink")
-
-
-def fetch_postfix():
-    """Postfix's binaries from Debian's package, extracted under build/ (never installed)."""
-    if os.access(SINK, os.X_OK):
-        return True
-    tmp = tempfile.mkdtemp(prefix="tegami-postfix-")
-    try:
-        r = subprocess.run(["apt-get", "download", "postfix"], cwd=tmp,
-                           capture_output=True, timeout=300)
-        debs = glob.glob(os.path.join(tmp, "postfix_*.deb"))
-        if r.returncode != 0 or not debs:
-            return False
-        os.makedirs(POSTFIX, exist_ok=True)
-        r = subprocess.run(["dpkg-deb", "-x", debs[0], POSTFIX], capture_output=True,
-                           timeout=300)
-        return r.returncode == 0 and os.access(SINK, os.X_OK)
-    except (OSError, subprocess.SubprocessError):
-        return False
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-class Sink:
-    """smtp-sink on a loopback port, dumping each transaction into a directory."""
-
-    def __init__(self, *opts):
-        self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="tegami-sink-")
-        os.chmod(self.dir, 0o777)
-        env = dict(os.environ, LD_LIBRARY_PATH=os.path.join(POSTFIX, "usr", "lib", "postfix"))
-        args = [SINK, "-v", "-d", os.path.join(self.dir, "%M.")] + list(opts)
-        if os.geteuid() == 0:
-            args += ["-u", "nobody"]
-        args += ["127.0.0.1:%d" % self.port, "50"]
-        self.log = open(os.path.join(self.dir, "sink.log"), "wb")
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env)
-        wait_listening("127.0.0.1", self.port)
-
-    def dumps(self):
-        out = []
-        for p in sorted(glob.glob(os.path.join(self.dir, "*.*"))):
-            if p.endswith("sink.log"):
-                continue
-            with open(p, "rb") as f:
-                out.append(f.read())
-        return out
-
-    def conversation(self):
-        with open(os.path.join(self.dir, "sink.log"), "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-        self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
 
 @pytest.fixture(scope="module")
 def postfix():
@@ -258,3 +193,15 @@ def test_wrong_password_defers(make_tegami, smarthost, tmp_path):
     assert wait_for(lambda: log_lines(out, "delivery deferred"), timeout=60), out.log()[-3000:]
     shown = out.ctl("show", "queue").stdout
     assert "535" in shown and "AUTH" in shown, shown
+
+
+def test_message_over_the_servers_size_fails_locally(make_tegami):
+    far = make_tegami(globals_="smtp max-message-size 2k")
+    out = sender(make_tegami, None, actions=relay_to("smtp://127.0.0.1:%d" % far.port))
+    body = b"Subject: big\r\n\r\n" + b"x" * 70 + b"\r\n"
+    send(out, ["bob@example.org"], body * 60)
+    assert out.wait_queue_empty(timeout=30), out.log()[-3000:]
+    failed = log_lines(out, "delivery failed")
+    assert failed and "552 5.3.4" in failed[0] and "2048" in failed[0], failed
+    # Refused before MAIL: the far side saw no transaction.
+    assert not log_lines(far, "smtp accepted")
