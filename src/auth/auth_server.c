@@ -21,7 +21,7 @@
 #include "lib/xalloc.h"
 
 #define AUTH_THREADS	4
-#define AUTH_PENDING_MAX 1024	/* checks in flight; more is an smtp bug */
+#define AUTH_PENDING_MAX 4096	/* checks in flight (hashing or held back); then 454 */
 
 struct check {
 	uint64_t	 id;
@@ -170,8 +170,7 @@ auth_check(struct ipc_msg *m)
 	    strlen(login) > SASL_LOGIN_MAX || strlen(password) > PASSWORD_MAX ||
 	    strlen(addr) >= sizeof(c->addr))
 		fatalx("auth: malformed AUTH_CHECK");
-	if (++A.pending > AUTH_PENDING_MAX)
-		fatalx("auth: too many checks in flight");
+	A.pending++;
 	c = xcalloc(1, sizeof(*c));
 	c->id = m->id;
 	memcpy(c->login, login, strlen(login) + 1);
@@ -183,6 +182,14 @@ auth_check(struct ipc_msg *m)
 		log_msg(LOG_NOTICE, "auth-throttled address=%s failures=%u", c->addr,
 		    failures);
 		c->result = AUTH_THROTTLED;
+		reply(c);
+		return;
+	}
+	/* A flood of logins costs the flooders a 454, not the daemon its auth process. */
+	if (A.pending > AUTH_PENDING_MAX) {
+		log_msg(LOG_WARNING, "auth: %u checks in flight, refusing address=%s",
+		    A.pending, c->addr);
+		c->result = AUTH_TEMPFAIL;
 		reply(c);
 		return;
 	}
