@@ -286,6 +286,7 @@ spawn_smtp(int queue_end)
 		fatal("fork");
 	case 0:
 		child_prepare(keep, P.nlistens + 3);
+		free(keep);	/* the child never returns here to free it */
 		conf_drop_secrets(P.conf);
 		proc_setup("smtp", P.uid, P.gid, NULL);
 		smtp_main(P.conf, P.tls, P.listens, P.nlistens, queue_end, pp[1],
