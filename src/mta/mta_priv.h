@@ -99,6 +99,13 @@ struct mta_session *mta_session_take_idle(struct mta_dest *);
 /* Gives an idle session its next task. */
 void		 mta_session_run(struct mta_session *, struct mta_task *);
 
+/* mta_src.c */
+/* Binds fd to the action's source address of family, if any; -1 with why. */
+int		 mta_src_bind(const struct action *, int fd, int family, char *why,
+		    size_t whylen);
+/* The HELO name: helo-src for the local address of fd, else helo, else the hostname. */
+const char	*mta_helo(const struct action *, int fd);
+
 /* mta_tls.c */
 int		 mta_tls_init(const struct conf *, const char **errstr);
 /* A new SSL for one connection to host (SNI unless an address; name check when verify). */

@@ -58,6 +58,7 @@ struct mta_session {
 	struct mx_addr		*addrs;		/* a copy: the destination may look up again */
 	size_t			 naddrs, ai;
 	char			 label[320];	/* "host[addr]" */
+	char			 helo[256];	/* chosen once the local address is known */
 	char			 lasterr[600];
 	int			 connected;	/* ready at least once */
 	int			 in_cb;		/* inside a libevent callback */
@@ -169,26 +170,10 @@ session_connect(struct mta_session *s)
 		session_next_addr(s, strerror(errno));
 		return;
 	}
-	if (a->src != NULL) {
-		struct sockaddr_storage	 src;
-		socklen_t		 len = 0;
+	{
+		char	 why[300];
 
-		memset(&src, 0, sizeof(src));
-		if (m->ss.ss_family == AF_INET6 && inet_pton(AF_INET6, a->src,
-		    &((struct sockaddr_in6 *)&src)->sin6_addr) == 1) {
-			src.ss_family = AF_INET6;
-			len = sizeof(struct sockaddr_in6);
-		} else if (m->ss.ss_family == AF_INET && inet_pton(AF_INET, a->src,
-		    &((struct sockaddr_in *)&src)->sin_addr) == 1) {
-			src.ss_family = AF_INET;
-			len = sizeof(struct sockaddr_in);
-		}
-		/* A source of the other family does not apply to this address. */
-		if (len > 0 && bind(fd, (struct sockaddr *)&src, len) == -1) {
-			char	 why[300];
-
-			snprintf(why, sizeof(why), "cannot bind source address %s: %s",
-			    a->src, strerror(errno));
+		if (mta_src_bind(a, fd, m->ss.ss_family, why, sizeof(why)) == -1) {
 			close(fd);
 			session_next_addr(s, why);
 			return;
@@ -399,7 +384,7 @@ session_ready(struct mta_session *s)
 static const char *
 helo_name(const struct mta_session *s)
 {
-	return s->action->helo ? s->action->helo : mta.conf->hostname;
+	return s->helo;
 }
 
 static void
@@ -1101,6 +1086,8 @@ session_event_work(struct mta_session *s, struct bufferevent *bev, short what)
 			const struct action	*a = s->action;
 
 			log_msg(LOG_INFO, "mta: %s connected", s->label);
+			snprintf(s->helo, sizeof(s->helo), "%s", mta_helo(a,
+			    bufferevent_getfd(s->bev)));
 			bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 			if (a->host && a->host->proto == RELAY_SMTPS) {
 				tls_start(s, BUFFEREVENT_SSL_CONNECTING);

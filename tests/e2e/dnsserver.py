@@ -29,9 +29,19 @@ class DNSServer:
     """
 
     def __init__(self, mx=None, hosts=None, null_mx=()):
-        self.port = _free_udp_port()
         self.dir = tempfile.mkdtemp(prefix="tegami-dns-")
         self.log_path = os.path.join(self.dir, "dnsmasq.log")
+        # A port free for UDP may be taken for TCP (other tests run beside): try again.
+        for attempt in range(5):
+            self.port = _free_udp_port()
+            try:
+                self._start(mx, hosts, null_mx)
+                return
+            except RuntimeError as e:
+                if "in use" not in str(e) or attempt == 4:
+                    raise
+
+    def _start(self, mx, hosts, null_mx):
         args = [DNSMASQ, "--keep-in-foreground", "--no-resolv", "--no-hosts",
                 "--port=%d" % self.port, "--listen-address=127.0.0.1",
                 "--bind-interfaces", "--pid-file=", "--local=/example/",

@@ -259,3 +259,17 @@ def test_421_mid_transaction_is_retried_later(make_tegami, dns, postfix):
         assert mx2.messages("alice@a.example") == []
     finally:
         sink.stop()
+
+
+def test_source_table_and_helo_by_source(make_tegami, dns, tmp_path):
+    mx1 = receiver(make_tegami, "127.0.0.2", "mx1.a.example", ["a.example"],
+                   ["alice@a.example"])
+    out = sender(make_tegami, dns,
+                 globals_="table srcs { 127.0.0.7 }\n"
+                          "table helos { 127.0.0.7 = \"seven.out.example\" }",
+                 actions='action "outbound" relay src <srcs> helo-src <helos>')
+    send(out, ["alice@a.example"])
+    msgs = mx1.wait_messages("alice@a.example", 1, timeout=30)
+    assert len(msgs) == 1, out.log()[-3000:]
+    assert b"from seven.out.example" in msgs[0].split(b"\n\n")[0], msgs[0][:600]
+    assert log_lines(mx1, "smtp connect address=127.0.0.7")
