@@ -33,7 +33,7 @@ user "{{user}}"
 {{globals}}
 table domains {{{{ {domains} }}}}
 table vusers file:{{dir}}/vusers
-listen on {{host}} port {{port}}
+listen on {{host}} port {{port}} {listen_opts}
 {{listeners}}
 action "deliver" maildir "{{dir}}/vmail/%{{{{dest.domain:lowercase}}}}/%{{{{dest.user:lowercase}}}}/Maildir" virtual <vusers>
 match from any for domain <domains> action "deliver"
@@ -42,9 +42,11 @@ match from any for domain <domains> action "deliver"
 SKIP_NOT_ROOT = "MX delivery needs port 25 on 127.0.0.2/127.0.0.3 (and ::1): run as root"
 
 
-def receiver(make_tegami, host, name, domains, users, start=True, listeners=""):
+def receiver(make_tegami, host, name, domains, users, start=True, listeners="",
+             listen_opts="", globals_=""):
     """A tegamid on host:25 accepting mail for domains into Maildirs of users."""
-    conf = RECEIVER_CONF.format(name=name, domains=", ".join(domains))
+    conf = RECEIVER_CONF.format(name=name, domains=", ".join(domains),
+                                listen_opts=listen_opts).replace("{globals}", globals_)
     account = account_names()[1]
     return make_tegami(start=start, host=host, port=25, conf=conf,
                        listeners=listeners, vusers={u: account for u in users})

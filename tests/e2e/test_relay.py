@@ -273,3 +273,20 @@ def test_source_table_and_helo_by_source(make_tegami, dns, tmp_path):
     assert len(msgs) == 1, out.log()[-3000:]
     assert b"from seven.out.example" in msgs[0].split(b"\n\n")[0], msgs[0][:600]
     assert log_lines(mx1, "smtp connect address=127.0.0.7")
+
+
+def test_starttls_with_the_mx_is_used_when_offered(make_tegami, dns, tmp_path):
+    from tlsutil import CertAuthority
+    ca = CertAuthority(str(tmp_path))
+    crt, key = ca.leaf("mx1.a.example")
+    mx1 = receiver(make_tegami, "127.0.0.2", "mx1.a.example", ["a.example"],
+                   ["alice@a.example"], listen_opts="tls pki mx1.a.example",
+                   globals_='pki mx1.a.example cert "%s"\npki mx1.a.example key "%s"'
+                            % (crt, key))
+    out = sender(make_tegami, dns)
+    send(out, ["alice@a.example"])
+    msgs = mx1.wait_messages("alice@a.example", 1, timeout=30)
+    assert len(msgs) == 1, out.log()[-3000:]
+    # Opportunistic: encrypted although the certificate's CA is unknown to the sender.
+    assert b"with ESMTPS" in msgs[0].split(b"\n\n")[0], msgs[0][:600]
+    assert log_lines(out, "mx1.a.example[127.0.0.2] tls TLSv1.")
