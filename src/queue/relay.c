@@ -150,7 +150,9 @@ req_send(struct relay_req *r, struct mta_link *l)
 	ipc_add_str(&o, q->id);
 	ipc_add_str(&o, q->env.deliveries[r->idx[0]].action);
 	ipc_add_str(&o, q->env.deliveries[r->idx[0]].path);
-	ipc_add_str(&o, q->sender);
+	/* A forward's own reverse-path (SRS) when it has one: grouped by it below. */
+	ipc_add_str(&o, q->env.deliveries[r->idx[0]].sender != NULL ?
+	    q->env.deliveries[r->idx[0]].sender : q->sender);
 	ipc_add_str(&o, q->env.envid);
 	ipc_add_u32(&o, flags);
 	ipc_add_u32(&o, (uint32_t)r->n);
@@ -183,7 +185,8 @@ static int
 same_dest(const struct delivery *a, const struct delivery *b)
 {
 	return strcmp(a->action ? a->action : "", b->action ? b->action : "") == 0 &&
-	    strcasecmp(a->path ? a->path : "", b->path ? b->path : "") == 0;
+	    strcasecmp(a->path ? a->path : "", b->path ? b->path : "") == 0 &&
+	    strcmp(a->sender ? a->sender : "-", b->sender ? b->sender : "-") == 0;
 }
 
 static size_t

@@ -289,3 +289,23 @@ def test_dsn_offered_and_refused_on_no_dsn_listeners(make_tegami):
         s.helo()
         code, _ = s.docmd("MAIL FROM:<alice@example.org> ENVID=x")
         assert code == 555
+
+
+def test_remote_550_bounces_at_once_with_the_servers_reply(make_tegami):
+    from test_srs import REMOTE_CONF
+    remote = make_tegami(start=False, conf=REMOTE_CONF)
+    remote.write_table("vusers", {"friend@remote.test": remote.account})
+    remote.start()
+    t = make_tegami(actions='action "out" relay host smtp://127.0.0.1:%d' % remote.port,
+                    matches='match from any for domain "remote.test" action "out"')
+    send(t, ["nobody@remote.test"], rcpt_options=["ORCPT=rfc822;nobody@remote.test"])
+    msgs = t.wait_messages(SENDER, 1, timeout=30)
+    assert len(msgs) == 1, t.log()[-3000:]
+    m, _, per_rcpt = report(msgs[0])
+    r = per_rcpt[0]
+    assert r["Action"] == "failed"
+    assert r["Status"] == "5.1.1"
+    assert r["Final-Recipient"] == "rfc822; nobody@remote.test"
+    assert r["Remote-MTA"].startswith("dns; ")
+    assert r["Diagnostic-Code"].startswith("smtp; 550")
+    assert t.wait_queue_empty()

@@ -112,3 +112,33 @@ def test_tampered_or_foreign_srs_addresses_are_refused(srs_tegami):
             assert code == 550 and b"5.1.1" in text, (addr, code, text)
         code, _ = s.rcpt(good)
         assert code == 250
+
+
+REMOTE_CONF = """\
+hostname "mx.remote.test"
+spool "{dir}/spool"
+socket "{dir}/tegami.sock"
+user "{user}"
+table domains {{ remote.test }}
+table vusers file:{dir}/vusers
+listen on {host} port {port}
+action "deliver" maildir "{dir}/vmail/%{{dest.domain:lowercase}}/%{{dest.user:lowercase}}/Maildir" virtual <vusers>
+match from any for domain <domains> action "deliver"
+"""
+
+
+def test_forward_leaves_with_the_srs_sender_on_the_wire(make_tegami):
+    remote = make_tegami(start=False, conf=REMOTE_CONF)
+    remote.write_table("vusers", {"friend@remote.test": remote.account})
+    remote.start()
+    t = make_tegami(start=False, conf=CONF.replace("@KEY@", KEY).replace("@PORT@", str(remote.port)),
+                    vusers={"alice@example.org": "friend@remote.test"})
+    start(t)
+    with smtplib.SMTP(t.host, t.port) as s:
+        s.sendmail("carol@example.net", ["alice@example.org"], b"Subject: fwd\r\n\r\nhello\r\n")
+    msgs = remote.wait_messages("friend@remote.test", 1, timeout=30)
+    assert len(msgs) == 1, (t.log()[-2000:], remote.log()[-2000:])
+    tt = today_stamp()
+    srs = "SRS0=%s=%s=example.net=carol@example.org" % (srs_hash(KEY, tt, "example.net", "carol"), tt)
+    assert msgs[0].startswith(("Return-Path: <%s>\n" % srs).encode()), msgs[0][:200]
+    assert t.wait_queue_empty()
