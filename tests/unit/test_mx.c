@@ -151,7 +151,7 @@ test_order_is_seeded(void)
 	int		 i;
 
 	for (i = 0; i < 6; i++) {
-		char	 n[8];
+		char	 n[16];
 
 		snprintf(n, sizeof(n), "h%d", i);
 		set(&a[i], n, 10);
