@@ -5,6 +5,7 @@ import smtplib
 import socket
 import ssl
 import subprocess
+import time
 
 import pytest
 
@@ -315,3 +316,65 @@ def test_tegamictl_encrypt_lines_and_init(tmp_path):
     r = subprocess.run(args, capture_output=True, text=True, timeout=60)
     assert r.returncode != 0 and "exists" in r.stderr
     assert (d / "tegami.conf").read_bytes() == before
+
+
+def process_names(t):
+    names = []
+    for pid in t.pids():
+        try:
+            with open("/proc/%d/comm" % pid) as f:
+                names.append(f.read().strip())
+        except OSError:
+            pass
+    return names
+
+
+def test_reload_brings_new_credentials(sub, tmp_path):
+    """A password change takes effect with `tegamictl update table`, through a new
+    smtp generation and its own auth process; the old auth process goes away."""
+    ctx = ssl.create_default_context(cafile=sub.ca.crt)
+    ctx.check_hostname = False
+    assert process_names(sub).count("tegami-auth") == 1
+    creds = [ln for ln in open(sub.conf_path) if ln.startswith("table creds file:")][0]
+    path = creds.split("file:", 1)[1].strip()
+    with open(path + ".new", "w") as f:
+        f.write("alice@example.org:%s\n" % encrypt(sub.conf_path, "new password"))
+    os.rename(path + ".new", path)
+    r = sub.ctl("update", "table", "creds")
+    assert "reloaded" in r.stdout
+    with smtplib.SMTP_SSL(sub.host, sub.ports["smtps"], timeout=10, context=ctx) as s:
+        assert s.login("alice@example.org", "new password")[0] == 235
+    with smtplib.SMTP_SSL(sub.host, sub.ports["smtps"], timeout=10, context=ctx) as s:
+        with pytest.raises(smtplib.SMTPAuthenticationError):
+            s.login("alice@example.org", PASSWORD)
+    deadline = time.time() + 10
+    while time.time() < deadline and process_names(sub).count("tegami-auth") != 1:
+        time.sleep(0.1)
+    assert process_names(sub).count("tegami-auth") == 1
+
+
+def test_auth_optional(make_tegami, tmp_path):
+    ca = CertAuthority(str(tmp_path))
+    crt, key = ca.leaf("mx.example.org")
+    ports, lines = tls_listeners(ca)
+    lines = lines.replace("tls-require pki mx.example.org auth <creds>",
+                          "tls pki mx.example.org auth-optional <creds>")
+    t = make_tegami(start=False, globals_=(
+        'pki mx.example.org cert "%s"\npki mx.example.org key "%s"\n'
+        "smtp auth-cost 4\ntable creds file:%s/creds\n" % (crt, key, tmp_path)),
+        listeners=lines, actions='action "relay" relay\n',
+        matches='match auth from any for any action "relay"\n')
+    (tmp_path / "creds").write_text("alice@example.org:%s\n" % encrypt(t.conf_path, "pw"))
+    t.start()
+    wait_listening(t.host, ports["submission"])
+    with smtplib.SMTP(t.host, ports["submission"], timeout=10) as s:
+        s.ehlo("c.example.com")
+        # Loopback counts as secure: AUTH is offered before TLS on a plain tls listener.
+        assert s.has_extn("auth") and s.has_extn("starttls")
+        assert s.mail("someone@example.com")[0] == 250
+        assert s.rcpt("bob@example.org")[0] == 250
+        assert s.rcpt("x@remote.example.com")[0] == 550
+        s.rset()
+        assert s.login("alice@example.org", "pw")[0] == 235
+        s.mail("alice@example.org")
+        assert s.rcpt("x@remote.example.com")[0] == 250
