@@ -378,3 +378,58 @@ def test_auth_optional(make_tegami, tmp_path):
         assert s.login("alice@example.org", "pw")[0] == 235
         s.mail("alice@example.org")
         assert s.rcpt("x@remote.example.com")[0] == 250
+
+
+CHILD_538 = r'''
+import smtplib, ssl, subprocess, sys
+sys.path.insert(0, sys.argv[1])
+from tegami import Tegami, bin_path
+from tlsutil import CertAuthority
+ca = CertAuthority(sys.argv[2])
+crt, key = ca.leaf("mx.example.org")
+t = Tegami(host="192.0.2.1", port=2525, globals_=(
+    'pki mx.example.org cert "%s"\npki mx.example.org key "%s"\n'
+    "smtp auth-cost 4\ntable creds file:%s/creds\n" % (crt, key, sys.argv[2])),
+    listeners="listen on 192.0.2.1 port 2587 tls pki mx.example.org auth <creds>\n")
+h = subprocess.run([bin_path("tegamictl"), "-f", t.conf_path, "encrypt", "pw"],
+                   capture_output=True, text=True).stdout.strip()
+open(sys.argv[2] + "/creds", "w").write("alice@example.org:%s\n" % h)
+t.start()
+try:
+    s = smtplib.SMTP("192.0.2.1", 2587, timeout=10)
+    s.ehlo("c.example.com")
+    print("auth-offered-plain", s.has_extn("auth"))
+    print("auth-plain", s.docmd("AUTH", "PLAIN AGFsaWNlQGV4YW1wbGUub3JnAHB3"))
+    print("mail-plain", s.mail("alice@example.org")[0])
+    ctx = ssl.create_default_context(cafile=ca.crt)
+    ctx.check_hostname = False
+    s.starttls(context=ctx)
+    s.ehlo("c.example.com")
+    print("auth-offered-tls", s.has_extn("auth"))
+    print("auth-tls", s.docmd("AUTH", "PLAIN AGFsaWNlQGV4YW1wbGUub3JnAHB3")[0])
+    s.quit()
+finally:
+    t.cleanup()
+'''
+
+
+def test_plain_text_password_from_the_network_gets_538(tmp_path):
+    """Outside loopback, a password over a plain connection is refused (RFC 4954 4).
+    The non-loopback address lives on lo in a network namespace made for the test."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("ip") is None:
+        pytest.skip("needs root, unshare and ip for a private network namespace")
+    child = tmp_path / "child.py"
+    child.write_text(CHILD_538)
+    here = os.path.dirname(os.path.abspath(__file__))
+    r = subprocess.run(["unshare", "-n", "sh", "-c",
+                        "ip link set lo up && ip addr add 192.0.2.1/32 dev lo && "
+                        "exec /usr/bin/python3 -W ignore \"$0\" \"$1\" \"$2\"",
+                        str(child), here, str(tmp_path)],
+                       capture_output=True, text=True, timeout=120)
+    out = r.stdout
+    assert r.returncode == 0, out + r.stderr
+    assert "auth-offered-plain False" in out
+    assert "auth-plain (538, b'5.7.11 Encryption required for requested authentication mechanism')" in out
+    assert "mail-plain 530" in out
+    assert "auth-offered-tls True" in out
+    assert "auth-tls 235" in out
