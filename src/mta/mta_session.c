@@ -26,76 +26,10 @@
 #include "mta/mta_data.h"
 #include "mta/mta_priv.h"
 #include "mta/mta_reply.h"
+#include "mta/mta_session.h"
 
-/* RFC 5321 4.5.3.2 timeouts, in seconds; connecting gets less than the RFC's minutes. */
-#define T_CONNECT	30
-#define T_GREETING	300
-#define T_COMMAND	300
-#define T_DATA_INIT	120
-#define T_DATA_BLOCK	180
-#define T_DATA_END	600
-/* Bytes of message queued on the socket at once. */
-#define BODY_CHUNK	(64 * 1024)
-#define BODY_QUEUED	(256 * 1024)
-
-enum st {
-	ST_CONNECTING, ST_TLS_IMPLICIT, ST_GREETING, ST_EHLO, ST_HELO,
-	ST_STARTTLS, ST_TLS_HANDSHAKE, ST_AUTH, ST_AUTH_USER, ST_AUTH_PASS,
-	ST_READY, ST_TX, ST_BODY, ST_QUIT,
-};
-
-enum cmd { C_RSET, C_MAIL, C_RCPT, C_DATA, C_DOT, C_DISCARD };
-
-struct pending {
-	enum cmd	 cmd;
-	size_t		 rcpt;
-};
-
-struct mta_session {
-	struct mta_session	*next_idle;
-	struct mta_dest		*dest;
-	const struct action	*action;
-	struct mx_addr		*addrs;		/* a copy: the destination may look up again */
-	size_t			 naddrs, ai;
-	char			 label[320];	/* "host[addr]" */
-	char			 helo[256];	/* chosen once the local address is known */
-	char			 lasterr[600];
-	int			 connected;	/* ready at least once */
-	int			 in_cb;		/* inside a libevent callback */
-	int			 dead;		/* freed when the callback returns */
-	int			 notls;		/* retrying without opportunistic TLS */
-	int			 tls;		/* the connection is encrypted */
-	int			 lmtp;
-	int			 need_rset;
-	enum st			 state;
-	struct bufferevent	*bev;
-	struct event		*idle_timer;
-	struct mta_reply	 reply;
-	struct mta_caps		 caps;
-	/* the transaction */
-	struct mta_task		*task;
-	struct pending		*cmds;
-	size_t			 ncmds, nsent, nrecv;
-	size_t			 first, count;	/* recipients of this transaction */
-	size_t			 naccepted;
-	int			 mail_failed;
-	off_t			 body_off;
-	struct mta_data		 enc;
-	struct buf		 out;
-	size_t			 lmtp_next;	/* next accepted recipient awaiting its LMTP reply */
-};
-
-static void	session_next_addr(struct mta_session *, const char *why);
 static void	session_free(struct mta_session *);
 static void	session_release(struct mta_session *);
-static void	session_on_read(struct bufferevent *, void *);
-static void	session_on_event(struct bufferevent *, short, void *);
-static void	session_ready(struct mta_session *);
-static void	tx_start(struct mta_session *);
-static void	tx_send_next(struct mta_session *);
-static void	tx_end(struct mta_session *);
-static void	body_pump(struct bufferevent *, void *);
-static void	body_pump_work(struct mta_session *, struct bufferevent *);
 
 static int
 want_tls(const struct action *a)
@@ -119,20 +53,20 @@ must_verify(const struct action *a)
 	return a->host != NULL && must_tls(a) && !a->tls_noverify;
 }
 
-static void
-set_timeout(struct mta_session *s, int rsec)
+void
+mta_session_timeout(struct mta_session *s, int rsec)
 {
 	struct timeval	 r = { rsec, 0 }, w = { T_DATA_BLOCK, 0 };
 
 	bufferevent_set_timeouts(s->bev, &r, &w);
 }
 
-static void
-send_line(struct mta_session *s, int timeout, const char *fmt, ...)
+void
+mta_session_send(struct mta_session *s, int timeout, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static void
-send_line(struct mta_session *s, int timeout, const char *fmt, ...)
+void
+mta_session_send(struct mta_session *s, int timeout, const char *fmt, ...)
 {
 	va_list	 ap;
 
@@ -141,7 +75,7 @@ send_line(struct mta_session *s, int timeout, const char *fmt, ...)
 	va_end(ap);
 	evbuffer_add(bufferevent_get_output(s->bev), "\r\n", 2);
 	if (timeout > 0)
-		set_timeout(s, timeout);
+		mta_session_timeout(s, timeout);
 }
 
 /* ---- life cycle ---- */
@@ -167,7 +101,7 @@ session_connect(struct mta_session *s)
 	mta_reply_init(&s->reply);
 	if ((fd = socket(m->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0)) == -1) {
-		session_next_addr(s, strerror(errno));
+		mta_session_fail(s, strerror(errno));
 		return;
 	}
 	{
@@ -175,17 +109,17 @@ session_connect(struct mta_session *s)
 
 		if (mta_src_bind(a, fd, m->ss.ss_family, why, sizeof(why)) == -1) {
 			close(fd);
-			session_next_addr(s, why);
+			mta_session_fail(s, why);
 			return;
 		}
 	}
 	s->bev = bufferevent_socket_new(mta.base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (s->bev == NULL) {
 		close(fd);
-		session_next_addr(s, "bufferevent_socket_new failed");
+		mta_session_fail(s, "bufferevent_socket_new failed");
 		return;
 	}
-	bufferevent_setcb(s->bev, session_on_read, NULL, session_on_event, s);
+	bufferevent_setcb(s->bev, mta_session_on_read, NULL, mta_session_on_event, s);
 	bufferevent_set_timeouts(s->bev, NULL, &tv);
 	s->state = ST_CONNECTING;
 	if (bufferevent_socket_connect(s->bev, (struct sockaddr *)&m->ss,
@@ -208,8 +142,8 @@ session_close_bev(struct mta_session *s)
  * This address did not work out: the next one, or the end of the session.
  * Recipients of a task in flight get a temporary failure.
  */
-static void
-session_next_addr(struct mta_session *s, const char *why)
+void
+mta_session_fail(struct mta_session *s, const char *why)
 {
 	session_close_bev(s);
 	/* Every reason names the host it concerns. */
@@ -277,15 +211,15 @@ session_release(struct mta_session *s)
 	free(s);
 }
 
-static void
-cb_enter(struct mta_session *s)
+void
+mta_session_hold(struct mta_session *s)
 {
 	s->in_cb++;
 }
 
 /* 0 when the session is still alive after the callback's work. */
-static int
-cb_leave(struct mta_session *s)
+int
+mta_session_unhold(struct mta_session *s)
 {
 	if (--s->in_cb == 0 && s->dead) {
 		session_release(s);
@@ -336,7 +270,7 @@ session_on_idle_timeout(evutil_socket_t fd, short ev, void *arg)
 			break;
 		}
 	s->state = ST_QUIT;
-	send_line(s, 10, "QUIT");
+	mta_session_send(s, 10, "QUIT");
 	/* The reply is not awaited for long: the connection closes on it or on the timer. */
 }
 
@@ -359,12 +293,12 @@ void
 mta_session_run(struct mta_session *s, struct mta_task *t)
 {
 	s->task = t;
-	tx_start(s);
+	mta_tx_start(s);
 }
 
 /* Greeting, EHLO, TLS and AUTH are done: work through the destination's tasks. */
-static void
-session_ready(struct mta_session *s)
+void
+mta_session_ready(struct mta_session *s)
 {
 	struct mta_task	*t;
 
@@ -392,7 +326,7 @@ send_ehlo(struct mta_session *s)
 {
 	memset(&s->caps, 0, sizeof(s->caps));
 	s->state = ST_EHLO;
-	send_line(s, T_COMMAND, "%s %s", s->lmtp ? "LHLO" : "EHLO", helo_name(s));
+	mta_session_send(s, T_COMMAND, "%s %s", s->lmtp ? "LHLO" : "EHLO", helo_name(s));
 }
 
 static void
@@ -406,19 +340,19 @@ tls_start(struct mta_session *s, enum bufferevent_ssl_state how)
 	ssl = mta_tls_new(s->action, s->action->host ? s->action->host->host :
 	    s->addrs[s->ai].host, must_verify(s->action), &errstr);
 	if (ssl == NULL) {
-		session_next_addr(s, errstr);
+		mta_session_fail(s, errstr);
 		return;
 	}
 	tb = bufferevent_openssl_filter_new(mta.base, s->bev, ssl, how,
 	    BEV_OPT_CLOSE_ON_FREE);
 	if (tb == NULL) {
 		SSL_free(ssl);
-		session_next_addr(s, "TLS set-up failed");
+		mta_session_fail(s, "TLS set-up failed");
 		return;
 	}
 	bufferevent_openssl_set_allow_dirty_shutdown(tb, 1);
 	s->bev = tb;
-	bufferevent_setcb(s->bev, session_on_read, NULL, session_on_event, s);
+	bufferevent_setcb(s->bev, mta_session_on_read, NULL, mta_session_on_event, s);
 	bufferevent_set_timeouts(s->bev, &tv, &tv);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 	s->state = how == BUFFEREVENT_SSL_CONNECTING && s->state == ST_CONNECTING ?
@@ -435,7 +369,7 @@ tls_done(struct mta_session *s)
 		char	 text[700];
 
 		snprintf(text, sizeof(text), "TLS with %s: %s", s->label, why);
-		session_next_addr(s, text);
+		mta_session_fail(s, text);
 		return;
 	}
 	s->tls = 1;
@@ -443,7 +377,7 @@ tls_done(struct mta_session *s)
 	    SSL_get_cipher_name(ssl), must_verify(s->action) ? " verified" : "");
 	if (s->state == ST_TLS_IMPLICIT) {
 		s->state = ST_GREETING;
-		set_timeout(s, T_GREETING);
+		mta_session_timeout(s, T_GREETING);
 	} else
 		send_ehlo(s);
 }
@@ -490,16 +424,16 @@ auth_start(struct mta_session *s)
 
 	if (!s->tls) {
 		/* Never a password in clear, whatever the server offers. */
-		session_next_addr(s, "refusing to authenticate without TLS");
+		mta_session_fail(s, "refusing to authenticate without TLS");
 		return;
 	}
 	if (!(s->caps.ext & MTA_EXT_AUTH) ||
 	    !(s->caps.auth & (MTA_AUTH_PLAIN | MTA_AUTH_LOGIN))) {
-		session_next_addr(s, "server offers no AUTH PLAIN or LOGIN");
+		mta_session_fail(s, "server offers no AUTH PLAIN or LOGIN");
 		return;
 	}
 	if (auth_creds(s, &user, &pass, &why) == -1) {
-		session_next_addr(s, why);
+		mta_session_fail(s, why);
 		return;
 	}
 	ul = strlen(user);
@@ -514,14 +448,14 @@ auth_start(struct mta_session *s)
 		enc = xmalloc(4 * (n + 2) / 3 + 4);
 		b64(plain, n, enc, 4 * (n + 2) / 3 + 4);
 		s->state = ST_AUTH;
-		send_line(s, T_COMMAND, "AUTH PLAIN %s", enc);
+		mta_session_send(s, T_COMMAND, "AUTH PLAIN %s", enc);
 		explicit_bzero(plain, n);
 		explicit_bzero(enc, strlen(enc));
 		free(plain);
 		free(enc);
 	} else {
 		s->state = ST_AUTH_USER;
-		send_line(s, T_COMMAND, "AUTH LOGIN");
+		mta_session_send(s, T_COMMAND, "AUTH LOGIN");
 	}
 	explicit_bzero(pass, pl);
 	free(user);
@@ -536,7 +470,7 @@ auth_login_step(struct mta_session *s)
 	size_t		 n;
 
 	if (auth_creds(s, &user, &pass, &why) == -1) {
-		session_next_addr(s, why);
+		mta_session_fail(s, why);
 		return;
 	}
 	v = s->state == ST_AUTH_USER ? user : pass;
@@ -544,7 +478,7 @@ auth_login_step(struct mta_session *s)
 	enc = xmalloc(4 * (n + 2) / 3 + 4);
 	b64(v, n, enc, 4 * (n + 2) / 3 + 4);
 	s->state = s->state == ST_AUTH_USER ? ST_AUTH_PASS : ST_AUTH;
-	send_line(s, T_COMMAND, "%s", enc);
+	mta_session_send(s, T_COMMAND, "%s", enc);
 	explicit_bzero(enc, strlen(enc));
 	explicit_bzero(pass, strlen(pass));
 	free(enc);
@@ -561,7 +495,7 @@ after_hello(struct mta_session *s)
 	if (!s->tls && !s->notls && want_tls(a) && !s->lmtp &&
 	    (s->caps.ext & MTA_EXT_STARTTLS)) {
 		s->state = ST_STARTTLS;
-		send_line(s, T_COMMAND, "STARTTLS");
+		mta_session_send(s, T_COMMAND, "STARTTLS");
 		return;
 	}
 	if (!s->tls && must_tls(a)) {
@@ -569,14 +503,14 @@ after_hello(struct mta_session *s)
 
 		snprintf(why, sizeof(why), "%s: TLS is required but %s", s->label,
 		    s->notls ? "the handshake failed" : "STARTTLS is not offered");
-		session_next_addr(s, why);
+		mta_session_fail(s, why);
 		return;
 	}
 	if (a->relay_auth != NULL) {
 		auth_start(s);
 		return;
 	}
-	session_ready(s);
+	mta_session_ready(s);
 }
 
 static void
@@ -586,7 +520,7 @@ fail_reply(struct mta_session *s, const char *what)
 
 	snprintf(why, sizeof(why), "%s: %s (in reply to %s)", s->label,
 	    s->reply.text, what);
-	session_next_addr(s, why);
+	mta_session_fail(s, why);
 }
 
 static void
@@ -609,7 +543,7 @@ on_setup_reply(struct mta_session *s)
 			/* RFC 5321 3.2: an old server; HELO has no extensions. */
 			s->state = ST_HELO;
 			memset(&s->caps, 0, sizeof(s->caps));
-			send_line(s, T_COMMAND, "HELO %s", helo_name(s));
+			mta_session_send(s, T_COMMAND, "HELO %s", helo_name(s));
 		} else
 			fail_reply(s, s->lmtp ? "LHLO" : "EHLO");
 		break;
@@ -631,7 +565,7 @@ on_setup_reply(struct mta_session *s)
 		break;
 	case ST_AUTH:
 		if (code == 235)
-			session_ready(s);
+			mta_session_ready(s);
 		else
 			fail_reply(s, "AUTH");
 		break;
@@ -647,368 +581,27 @@ on_setup_reply(struct mta_session *s)
 	}
 }
 
-/* ---- transactions ---- */
-
-static void
-xtext_add(struct buf *b, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char	 c = (unsigned char)*s;
-
-		if (c < 33 || c > 126 || c == '+' || c == '=')
-			buf_addf(b, "+%02X", c);
-		else
-			buf_addc(b, (char)c);
-	}
-}
-
-static void
-push_cmd(struct mta_session *s, enum cmd c, size_t rcpt)
-{
-	s->cmds = xreallocarray(s->cmds, s->ncmds + 1, sizeof(*s->cmds));
-	s->cmds[s->ncmds].cmd = c;
-	s->cmds[s->ncmds].rcpt = rcpt;
-	s->ncmds++;
-}
-
-/* Local refusals that need no command sent: the whole task fails alike. */
-static int
-tx_precheck(struct mta_session *s)
-{
-	struct mta_task	*t = s->task;
-	const char	*text = NULL;
-	char		 buf[300];
-
-	if ((t->flags & MTA_F_SMTPUTF8) && !(s->caps.ext & MTA_EXT_SMTPUTF8))
-		text = "553 5.6.7 the message needs SMTPUTF8, which the "
-		    "receiving server does not offer";
-	else if ((t->flags & MTA_F_8BIT) && !(s->caps.ext & MTA_EXT_8BITMIME)) {
-		/* RFC 6152 3: an 8-bit body must not go to a server without 8BITMIME. */
-		text = "554 5.6.3 the message has an 8-bit body and the receiving "
-		    "server does not offer 8BITMIME";
-	} else if ((s->caps.ext & MTA_EXT_SIZE) && s->caps.size > 0 &&
-	    t->msglen > s->caps.size) {
-		snprintf(buf, sizeof(buf), "552 5.3.4 message size %zu exceeds "
-		    "the receiving server's limit of %llu", t->msglen,
-		    s->caps.size);
-		text = buf;
-	}
-	if (text == NULL)
-		return 0;
-	mta_task_done(t, DELIVER_PERMFAIL, text, s->label);
-	s->task = NULL;
-	return -1;
-}
-
-static void
-tx_start(struct mta_session *s)
-{
-	struct mta_task	*t = s->task;
-
-	if (s->first == 0 && s->count == 0 && tx_precheck(s) == -1) {
-		session_ready(s);
-		return;
-	}
-	s->state = ST_TX;
-	s->ncmds = s->nsent = s->nrecv = 0;
-	s->naccepted = 0;
-	s->mail_failed = 0;
-	s->count = t->nrcpt - s->first;
-	if (s->count > MTA_RCPT_MAX)
-		s->count = MTA_RCPT_MAX;
-	if (s->need_rset)
-		push_cmd(s, C_RSET, 0);
-	push_cmd(s, C_MAIL, 0);
-	for (size_t i = 0; i < s->count; i++)
-		push_cmd(s, C_RCPT, s->first + i);
-	push_cmd(s, C_DATA, 0);
-	s->need_rset = 1;
-	tx_send_next(s);
-}
-
-static void
-send_cmd(struct mta_session *s, const struct pending *p)
-{
-	struct mta_task	*t = s->task;
-	const char	*from;
-	struct buf	 b;
-
-	buf_init(&b, 0);
-	switch (p->cmd) {
-	case C_RSET:
-		buf_adds(&b, "RSET");
-		break;
-	case C_MAIL:
-		from = t->sender;
-		if (from[0] != '\0' && s->action->mail_from != NULL)
-			from = s->action->mail_from;
-		buf_addf(&b, "MAIL FROM:<%s>", from);
-		if (s->caps.ext & MTA_EXT_SIZE)
-			buf_addf(&b, " SIZE=%zu", t->msglen);
-		if ((t->flags & MTA_F_8BIT) && (s->caps.ext & MTA_EXT_8BITMIME))
-			buf_adds(&b, " BODY=8BITMIME");
-		if ((t->flags & MTA_F_SMTPUTF8) && (s->caps.ext & MTA_EXT_SMTPUTF8))
-			buf_adds(&b, " SMTPUTF8");
-		if (s->caps.ext & MTA_EXT_DSN) {
-			if (t->flags & MTA_F_RET_FULL)
-				buf_adds(&b, " RET=FULL");
-			if (t->envid != NULL) {
-				buf_adds(&b, " ENVID=");
-				xtext_add(&b, t->envid);
-			}
-		}
-		break;
-	case C_RCPT: {
-		struct mta_rcpt	*r = &t->rcpts[p->rcpt];
-
-		buf_addf(&b, "RCPT TO:<%s>", r->dest);
-		if (s->caps.ext & MTA_EXT_DSN) {
-			if (r->notify != NULL)
-				buf_addf(&b, " NOTIFY=%s", r->notify);
-			if (r->orcpt != NULL)
-				buf_addf(&b, " ORCPT=%s", r->orcpt);
-		}
-		break;
-	}
-	case C_DATA:
-		buf_adds(&b, "DATA");
-		break;
-	default:
-		break;
-	}
-	send_line(s, p->cmd == C_DATA ? T_DATA_INIT : T_COMMAND, "%s", b.data);
-	buf_free(&b);
-}
-
-static void
-tx_send_next(struct mta_session *s)
-{
-	int	 pipe = (s->caps.ext & MTA_EXT_PIPELINING) != 0;
-
-	while (s->nsent < s->ncmds) {
-		const struct pending	*p = &s->cmds[s->nsent];
-
-		/* Without PIPELINING one command at a time, and none that is pointless. */
-		if (!pipe && s->nsent > s->nrecv)
-			return;
-		if (!pipe && p->cmd == C_RCPT && s->mail_failed)
-			return;
-		if (!pipe && p->cmd == C_DATA && (s->mail_failed ||
-		    s->naccepted == 0))
-			return;
-		send_cmd(s, p);
-		s->nsent++;
-	}
-}
-
-static enum deliver_result
-result_of(int code)
-{
-	return code / 100 == 2 ? DELIVER_OK : code / 100 == 5 ?
-	    DELIVER_PERMFAIL : DELIVER_TEMPFAIL;
-}
-
-/* Accepted recipients take the reply to DATA or to the final dot. */
-static void
-tx_result_accepted(struct mta_session *s, int code, const char *text)
-{
-	size_t	 i;
-
-	for (i = s->first; i < s->first + s->count; i++)
-		if (s->task->rcpts[i].accepted)
-			mta_rcpt_result(&s->task->rcpts[i], result_of(code), text);
-}
-
-static void
-tx_on_reply(struct mta_session *s)
-{
-	struct mta_task		*t = s->task;
-	const struct pending	*p;
-	int			 code = s->reply.code;
-	size_t			 i;
-
-	if (s->nrecv >= s->nsent) {
-		fail_reply(s, "nothing (unexpected reply)");
-		return;
-	}
-	p = &s->cmds[s->nrecv++];
-	switch (p->cmd) {
-	case C_RSET:
-		break;
-	case C_MAIL:
-		if (code / 100 != 2) {
-			s->mail_failed = 1;
-			for (i = s->first; i < s->first + s->count; i++)
-				mta_rcpt_result(&t->rcpts[i], result_of(code),
-				    s->reply.text);
-		}
-		break;
-	case C_RCPT:
-		if (code / 100 == 2 && !s->mail_failed) {
-			t->rcpts[p->rcpt].accepted = 1;
-			s->naccepted++;
-		} else if (!s->mail_failed)
-			mta_rcpt_result(&t->rcpts[p->rcpt], code / 100 == 2 ?
-			    DELIVER_TEMPFAIL : result_of(code), s->reply.text);
-		break;
-	case C_DATA:
-		if (code == 354 && (s->mail_failed || s->naccepted == 0)) {
-			/* Pipelined DATA accepted with no recipient: an empty message ends it. */
-			s->ncmds = s->nsent = s->nrecv = 0;
-			push_cmd(s, C_DISCARD, 0);
-			s->nsent = 1;
-			send_line(s, T_DATA_END, ".");
-			return;
-		}
-		if (code == 354) {
-			s->state = ST_BODY;
-			s->body_off = 0;
-			mta_data_init(&s->enc);
-			set_timeout(s, T_DATA_END);
-			bufferevent_setwatermark(s->bev, EV_WRITE, BODY_CHUNK, 0);
-			bufferevent_setcb(s->bev, session_on_read, body_pump,
-			    session_on_event, s);
-			body_pump_work(s, s->bev);
-			return;
-		}
-		if (!s->mail_failed)
-			tx_result_accepted(s, code, s->reply.text);
-		break;
-	case C_DOT:
-		if (s->lmtp) {
-			/* RFC 2033 4.2: one reply per accepted recipient, in order. */
-			while (s->lmtp_next < s->first + s->count &&
-			    !t->rcpts[s->lmtp_next].accepted)
-				s->lmtp_next++;
-			if (s->lmtp_next < s->first + s->count)
-				mta_rcpt_result(&t->rcpts[s->lmtp_next++],
-				    result_of(code), s->reply.text);
-			for (i = s->lmtp_next; i < s->first + s->count; i++)
-				if (t->rcpts[i].accepted) {
-					s->nrecv--;	/* more replies to this dot */
-					return;
-				}
-		} else
-			tx_result_accepted(s, code, s->reply.text);
-		break;
-	case C_DISCARD:
-		break;
-	}
-	if (s->nrecv < s->ncmds) {
-		tx_send_next(s);
-		/* Without pipelining a command skipped ends the transaction early. */
-		if (s->nsent == s->nrecv)
-			tx_end(s);
-		return;
-	}
-	tx_end(s);
-}
-
-static void
-tx_end(struct mta_session *s)
-{
-	struct mta_task	*t = s->task;
-	size_t		 i;
-
-	for (i = s->first; i < s->first + s->count; i++)
-		if (!t->rcpts[i].final)
-			mta_rcpt_result(&t->rcpts[i], DELIVER_TEMPFAIL,
-			    "451 4.4.2 no reply for this recipient");
-	for (i = s->first; i < s->first + s->count; i++)
-		t->rcpts[i].accepted = 0;
-	s->first += s->count;
-	s->count = 0;
-	if (s->first < t->nrcpt) {
-		/* More than MTA_RCPT_MAX recipients: another transaction. */
-		tx_start(s);
-		return;
-	}
-	s->first = 0;
-	s->task = NULL;
-	mta_task_done(t, DELIVER_TEMPFAIL, "451 4.4.2 no result", s->label);
-	session_ready(s);
-}
-
-static void
-body_pump(struct bufferevent *bev, void *arg)
-{
-	struct mta_session	*s = arg;
-
-	cb_enter(s);
-	body_pump_work(s, bev);
-	cb_leave(s);
-}
-
-static void
-body_pump_work(struct mta_session *s, struct bufferevent *bev)
-{
-	struct evbuffer		*out = bufferevent_get_output(bev);
-	char			 chunk[BODY_CHUNK];
-	ssize_t			 n;
-	size_t			 want;
-
-	if (s->state != ST_BODY)
-		return;
-	while (evbuffer_get_length(out) < BODY_QUEUED) {
-		if ((size_t)s->body_off >= s->task->msglen) {
-			buf_reset(&s->out);
-			mta_data_end(&s->enc, &s->out);
-			evbuffer_add(out, s->out.data, s->out.len);
-			bufferevent_setcb(bev, session_on_read, NULL,
-			    session_on_event, s);
-			s->state = ST_TX;
-			s->cmds[s->ncmds - 1].cmd = C_DOT;	/* DATA's slot now awaits the dot */
-			s->nrecv--;
-			s->lmtp_next = s->first;
-			set_timeout(s, T_DATA_END);
-			return;
-		}
-		want = s->task->msglen - (size_t)s->body_off;
-		if (want > sizeof(chunk))
-			want = sizeof(chunk);
-		/* pread: the queue file's offset is shared with every dup of it. */
-		n = pread(s->task->fd, chunk, want, s->body_off);
-		if (n <= 0) {
-			char	 why[200];
-
-			snprintf(why, sizeof(why), "451 4.3.0 reading the queue "
-			    "file: %s", n == 0 ? "unexpected end" : strerror(errno));
-			session_next_addr(s, why);
-			return;
-		}
-		s->body_off += n;
-		buf_reset(&s->out);
-		if (mta_data_encode(&s->enc, chunk, (size_t)n, &s->out) == -1) {
-			session_next_addr(s, "451 4.3.0 out of memory");
-			return;
-		}
-		evbuffer_add(out, s->out.data, s->out.len);
-	}
-}
-
-/* ---- events ---- */
-
 static void	session_read_work(struct mta_session *, struct bufferevent *);
 static void	session_event_work(struct mta_session *, struct bufferevent *, short);
 
-static void
-session_on_read(struct bufferevent *bev, void *arg)
+void
+mta_session_on_read(struct bufferevent *bev, void *arg)
 {
 	struct mta_session	*s = arg;
 
-	cb_enter(s);
+	mta_session_hold(s);
 	session_read_work(s, bev);
-	cb_leave(s);
+	mta_session_unhold(s);
 }
 
-static void
-session_on_event(struct bufferevent *bev, short what, void *arg)
+void
+mta_session_on_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct mta_session	*s = arg;
 
-	cb_enter(s);
+	mta_session_hold(s);
 	session_event_work(s, bev, what);
-	cb_leave(s);
+	mta_session_unhold(s);
 }
 
 static void
@@ -1025,7 +618,7 @@ session_read_work(struct mta_session *s, struct bufferevent *bev)
 		eol = evbuffer_search_eol(in, NULL, &n, EVBUFFER_EOL_CRLF);
 		if (eol.pos == -1) {
 			if (evbuffer_get_length(in) > MTA_REPLY_LINE_MAX)
-				session_next_addr(s, "reply line too long");
+				mta_session_fail(s, "reply line too long");
 			return;
 		}
 		if ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF)) == NULL)
@@ -1036,7 +629,7 @@ session_read_work(struct mta_session *s, struct bufferevent *bev)
 			if (s->state == ST_BODY)
 				continue;	/* early replies are read after the dot */
 			/* Nothing asked: the server closes (421) or talks nonsense. */
-			session_next_addr(s, "unexpected reply from the server");
+			mta_session_fail(s, "unexpected reply from the server");
 			return;
 		}
 		if (s->reply.done)
@@ -1048,7 +641,7 @@ session_read_work(struct mta_session *s, struct bufferevent *bev)
 			snprintf(why, sizeof(why), "%s: bad reply: %s", s->label,
 			    errstr);
 			free(line);
-			session_next_addr(s, why);
+			mta_session_fail(s, why);
 			return;
 		}
 		if ((s->state == ST_EHLO) && s->reply.nlines > 1)
@@ -1061,7 +654,7 @@ session_read_work(struct mta_session *s, struct bufferevent *bev)
 			char	 why[MTA_REPLY_TEXT_MAX + 340];
 
 			snprintf(why, sizeof(why), "%s: %s", s->label, s->reply.text);
-			session_next_addr(s, why);
+			mta_session_fail(s, why);
 			return;
 		}
 		if (s->state == ST_QUIT) {
@@ -1069,7 +662,7 @@ session_read_work(struct mta_session *s, struct bufferevent *bev)
 			return;
 		}
 		if (s->state == ST_TX)
-			tx_on_reply(s);
+			mta_tx_reply(s);
 		else
 			on_setup_reply(s);
 	}
@@ -1094,7 +687,7 @@ session_event_work(struct mta_session *s, struct bufferevent *bev, short what)
 				return;
 			}
 			s->state = ST_GREETING;
-			set_timeout(s, T_GREETING);
+			mta_session_timeout(s, T_GREETING);
 		} else if (s->state == ST_TLS_IMPLICIT || s->state == ST_TLS_HANDSHAKE)
 			tls_done(s);
 		return;
@@ -1132,5 +725,5 @@ session_event_work(struct mta_session *s, struct bufferevent *bev, short what)
 	} else
 		snprintf(why, sizeof(why), "%s: connection %s", s->label,
 		    (what & BEV_EVENT_EOF) ? "closed by the server" : "lost");
-	session_next_addr(s, why);
+	mta_session_fail(s, why);
 }
