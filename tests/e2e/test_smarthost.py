@@ -205,3 +205,93 @@ def test_message_over_the_servers_size_fails_locally(make_tegami):
     assert failed and "552 5.3.4" in failed[0] and "2048" in failed[0], failed
     # Refused before MAIL: the far side saw no transaction.
     assert not log_lines(far, "smtp accepted")
+
+
+class BrokenTLSServer:
+    """An SMTP server whose STARTTLS is answered with plain text (a broken TLS stack or a
+    middlebox): the client must come back without TLS. It records what it receives."""
+
+    def __init__(self):
+        import socket
+        import threading
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.sessions = []
+        self.messages = []
+        self.stopping = False
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        import socket
+        self.sock.settimeout(0.2)
+        while not self.stopping and len(self.sessions) < 5:
+            try:
+                c, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            with c:
+                c.settimeout(10)
+                self.session(c.makefile("rwb"))
+
+    def session(self, f):
+        log = []
+        self.sessions.append(log)
+
+        def say(line):
+            f.write(line + b"\r\n")
+            f.flush()
+        say(b"220 broken.example ESMTP")
+        while True:
+            line = f.readline()
+            if not line:
+                return
+            cmd = line.strip().upper()
+            log.append(cmd)
+            if cmd.startswith(b"EHLO"):
+                say(b"250-broken.example")
+                say(b"250 STARTTLS")
+            elif cmd == b"STARTTLS":
+                say(b"220 go ahead")
+                say(b"this is not a TLS record")
+                return
+            elif cmd.startswith(b"MAIL") or cmd.startswith(b"RCPT") or cmd == b"RSET":
+                say(b"250 ok")
+            elif cmd == b"DATA":
+                say(b"354 go")
+                data = b""
+                while True:
+                    ln = f.readline()
+                    if not ln or ln == b".\r\n":
+                        break
+                    data += ln
+                self.messages.append(data)
+                say(b"250 2.0.0 queued")
+            elif cmd == b"QUIT":
+                say(b"221 bye")
+                return
+            else:
+                say(b"500 what")
+
+    def stop(self):
+        self.stopping = True
+        self.thread.join(timeout=5)
+        self.sock.close()
+
+
+def test_failed_opportunistic_tls_falls_back_to_clear(make_tegami):
+    srv = BrokenTLSServer()
+    try:
+        out = sender(make_tegami, None, actions=relay_to("smtp://127.0.0.1:%d" % srv.port))
+        send(out, ["x@one.example"])
+        assert out.wait_queue_empty(timeout=30), out.log()[-3000:]
+        assert len(srv.messages) == 1
+        assert b"STARTTLS" in srv.sessions[0]
+        # The same host again, in clear, without asking for TLS.
+        assert b"STARTTLS" not in srv.sessions[1] and any(
+            c.startswith(b"MAIL FROM") for c in srv.sessions[1])
+        assert log_lines(out, "retrying without TLS")
+    finally:
+        srv.stop()
