@@ -309,3 +309,46 @@ def test_remote_550_bounces_at_once_with_the_servers_reply(make_tegami):
     assert r["Remote-MTA"].startswith("dns; ")
     assert r["Diagnostic-Code"].startswith("smtp; 550")
     assert t.wait_queue_empty()
+
+
+def test_a_crash_around_the_bounce_commit_never_loses_the_bounce(make_tegami):
+    """docs/queue.md: a failure is marked F only after its bounce is committed, so a crash sends it twice at worst."""
+    import pytest
+    from tegami import has_crashpoints
+    from test_durability import make_crash_log, read_ops
+    if not has_crashpoints():
+        pytest.skip("needs the crash-point build (make SAN=1)")
+    t = make_tegami(start=False)
+    broken_mailbox(t)
+    log = make_crash_log(t)
+    t.env["TEGAMI_CRASH_LOG"] = log
+    t.start()
+    send(t, ["carol@example.net"])
+    assert len(t.wait_messages(SENDER, 1)) == 1
+    assert t.wait_queue_empty()
+    t.stop()
+    ops = [(n, op) for name, n, op in read_ops(log) if name == "queue"]
+    # The original's commit, the bounce's commit, then the F, then the bounce's own D.
+    assert [op for _, op in ops] == ["pwrite", "fsync", "rename", "fsync_dir",
+                                     "write", "pwrite", "fsync", "rename", "fsync_dir",
+                                     "pwrite", "pwrite"], ops
+    for n, op in ops[4:10]:
+        t = make_tegami(start=False)
+        broken_mailbox(t)
+        t.env["TEGAMI_CRASH_LOG"] = make_crash_log(t)
+        t.env["TEGAMI_CRASH_AT"] = "queue:%d" % n
+        t.start()
+        send(t, ["carol@example.net"])
+        # A dead queue process takes the daemon down.
+        assert wait_until(lambda: t.proc.poll() is not None), (n, op, t.log()[-2000:])
+        t.stop()
+        del t.env["TEGAMI_CRASH_AT"]
+        t.start()
+        msgs = t.wait_messages(SENDER, 1)
+        assert t.wait_queue_empty(), (n, op, t.log()[-2000:])
+        msgs = t.messages(SENDER)
+        assert 1 <= len(msgs) <= 2, (n, op, len(msgs))
+        for m in msgs:
+            _, _, per_rcpt = report(m)
+            assert per_rcpt[0]["Final-Recipient"] == "rfc822; carol@example.net"
+        t.stop()
