@@ -96,13 +96,21 @@ def test_550_from_the_far_side_fails_at_once(make_tegami, dns):
     assert len(log_lines(out, "delivery ok from=<sender@out.example> "
                          "to=<alice@a.example>")) == 1
     assert not log_lines(out, "delivery deferred")
-    # When the bounce code is in, the DSN goes to the sender; until then the failure
-    # is final and logged (checked above).
-    bounces = wait_for(lambda: sender_messages(out), timeout=5)
-    for raw in bounces:
-        msg = email.message_from_bytes(raw)
-        assert msg.get_content_type() == "multipart/report"
-        assert b"nobody@a.example" in raw
+    # The DSN reaches the sender at once, with the remote reply and host.
+    bounces = wait_for(lambda: sender_messages(out), timeout=15)
+    assert len(bounces) == 1, out.log()[-3000:]
+    msg = email.message_from_bytes(bounces[0])
+    assert msg.get_content_type() == "multipart/report"
+    status = [p for p in msg.walk() if p.get_content_type() == "message/delivery-status"][0]
+    fields = {}
+    for block in status.get_payload():
+        for k, v in block.items():
+            fields[k.lower()] = " ".join(v.split())
+    assert fields["final-recipient"] == "rfc822; nobody@a.example", fields
+    assert fields["status"] == "5.1.1", fields
+    assert fields["action"] == "failed", fields
+    assert "mx1.a.example[127.0.0.2]" in fields["remote-mta"], fields
+    assert fields["diagnostic-code"].startswith("smtp; 550 5.1.1"), fields
 
 
 def test_null_sender_failure_is_dropped(make_tegami, dns):
@@ -295,3 +303,21 @@ def test_starttls_with_the_mx_is_used_when_offered(make_tegami, dns, tmp_path):
     # Opportunistic: encrypted although the certificate's CA is unknown to the sender.
     assert b"with ESMTPS" in msgs[0].split(b"\n\n")[0], msgs[0][:600]
     assert log_lines(out, "mx1.a.example[127.0.0.2] tls TLSv1.")
+
+
+def test_expired_relay_delivery_bounces_with_the_last_error(make_tegami, dns):
+    out = sender(make_tegami, dns, actions='action "outbound" relay ttl 2s')
+    send(out, ["alice@a.example"])
+    assert wait_for(lambda: log_lines(out, "delivery deferred"), timeout=30), out.log()[-3000:]
+    time.sleep(2.5)
+    out.ctl("schedule", "all")
+    bounces = wait_for(lambda: sender_messages(out), timeout=30)
+    assert len(bounces) == 1, out.log()[-3000:]
+    msg = email.message_from_bytes(bounces[0])
+    assert msg.get_content_type() == "multipart/report"
+    raw = bounces[0].decode("utf-8", "replace")
+    assert "Status: 4.4.7" in raw, raw
+    assert "Final-Recipient: rfc822; alice@a.example" in raw, raw
+    # Why it never went: the last attempt's reason.
+    assert "Connection refused" in " ".join(raw.split()), raw
+    assert out.wait_queue_empty(timeout=15)
