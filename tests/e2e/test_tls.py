@@ -244,3 +244,21 @@ def test_key_readable_by_others_is_refused(make_tegami, ca):
     r = subprocess.run([bin_path("tegamid"), "-n", "-f", t.conf_path], capture_output=True,
                        text=True, timeout=20)
     assert r.returncode == 0, r.stderr
+
+
+def test_smtp_ciphers_honoured_for_tls12(make_tegami, ca):
+    p = free_port()
+    t = make_tegami(globals_=pki_lines(ca, "mx.example.org") +
+                    'smtp ciphers "ECDHE-ECDSA-AES256-GCM-SHA384"\n',
+                    listeners="listen on 127.0.0.1 port %d smtps pki mx.example.org\n" % p)
+    wait_listening(t.host, p)
+
+    def handshake(cipher):
+        return subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % p,
+                               "-tls1_2", "-cipher", cipher], input="QUIT\n",
+                              capture_output=True, text=True, timeout=20)
+    r = handshake("ECDHE-ECDSA-AES256-GCM-SHA384")
+    assert r.returncode == 0 and "ECDHE-ECDSA-AES256-GCM-SHA384" in r.stdout, r.stderr
+    r = handshake("ECDHE-ECDSA-AES128-GCM-SHA256")
+    assert r.returncode != 0
+    assert "ECDHE-ECDSA-AES128-GCM-SHA256" not in r.stdout.split("Cipher is")[-1]
