@@ -104,3 +104,65 @@ stop_pid()
 	alive "$1" && kill -KILL "$1" 2>/dev/null
 	return 0
 }
+
+# tls_material DIR: a self-signed RSA 2048 certificate for bench.test
+# (DIR/cert.pem, DIR/key.pem, mode 600) and a bcrypt hash of cost 10 of
+# $BENCH_PASSWORD (DIR/hash), made once per run and shared by every server.
+# DIR/hash.by says what made the hash: tegamictl encrypt when it is built,
+# else python3's crypt module, mkpasswd (whois) or htpasswd (apache2-utils).
+tls_material()
+{
+	_d=$1
+	mkdir -p "$_d" || return 1
+	if ! openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=bench.test \
+	    -addext subjectAltName=DNS:bench.test -keyout "$_d/key.pem" \
+	    -out "$_d/cert.pem" >"$_d/openssl.log" 2>&1; then
+		say "openssl could not make the test certificate: $(tail -n 1 "$_d/openssl.log")"
+		return 1
+	fi
+	chmod 600 "$_d/key.pem"
+	_h="" _by=""
+	if [ -x "${TEGAMI_BIN:-$ROOT/bin}/tegamictl" ]; then
+		_h=$("${TEGAMI_BIN:-$ROOT/bin}/tegamictl" encrypt "$BENCH_PASSWORD" 2>/dev/null)
+		_by="tegamictl encrypt"
+	fi
+	case $_h in '$2'?'$10$'*) ;; *)
+		_h=$("$PY" -W ignore -c 'import crypt, sys
+print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 10)))' \
+		    "$BENCH_PASSWORD" 2>/dev/null)
+		_by="python3 crypt" ;;
+	esac
+	case $_h in '$2'?'$10$'*) ;; *)
+		_h=$(mkpasswd -m bcrypt -R 10 "$BENCH_PASSWORD" 2>/dev/null)
+		_by="mkpasswd -m bcrypt" ;;
+	esac
+	case $_h in '$2'?'$10$'*) ;; *)
+		_h=$(htpasswd -nbBC 10 bench "$BENCH_PASSWORD" 2>/dev/null | cut -d: -f2)
+		_by="htpasswd -B" ;;
+	esac
+	case $_h in '$2'?'$10$'*) ;; *)
+		say "nothing here makes bcrypt hashes (tegamictl, python3 crypt, mkpasswd, htpasswd)"
+		return 1 ;;
+	esac
+	printf '%s\n' "$_h" >"$_d/hash" && printf '%s\n' "$_by" >"$_d/hash.by"
+}
+
+# sink_start NAME: Postfix's smtp-sink for peer NAME on a free port from 2725,
+# counting messages (-c) into $WORK/NAME.sink; sets SINK_PORT.
+sink_start()
+{
+	sink_stop "$1"
+	SINK_PORT=$(pick_port 2725) || return 1
+	LD_LIBRARY_PATH=$SOURCE_LIB "$WORK/peers/postfix/usr/sbin/smtp-sink" -c -u nobody \
+	    -h sink.bench.test "127.0.0.1:$SINK_PORT" 256 >"$WORK/$1.sink" 2>"$WORK/$1.sink.err" &
+	echo $! >"$WORK/$1.sinkpid"
+	wait_port "$SINK_PORT" "$!" 10
+}
+
+sink_stop()
+{
+	_sp=$(cat "$WORK/$1.sinkpid" 2>/dev/null)
+	ours "$_sp" smtp-sink && stop_pid "$_sp" 5
+	rm -f "$WORK/$1.sinkpid"
+	return 0
+}

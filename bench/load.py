@@ -1,5 +1,8 @@
 #!/usr/bin/python3
 """Drives one benchmark scenario against a running peer; appends the result as JSON."""
+# Scenarios: run (accept-and-deliver into Maildirs), relay (accept and relay to
+# smtp-sink), tls (STARTTLS handshakes, or authenticated submissions into
+# Maildirs, from bench/tlsload), plus audit, skip and note records.
 
 import argparse
 import json
@@ -14,8 +17,10 @@ import time
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 POLL = 0.05          # seconds between counts of delivered files
+SINK_POLL = 0.02     # seconds between reads of smtp-sink's counters
 STALL = 15.0         # give up when nothing is delivered for this long after the clients exit
 SETTLE = 0.5         # let the server finish its bookkeeping before reading its CPU time
+LOAD_PIDS = []       # processes of the load beside this driver's children (smtp-sink)
 
 
 def proc_table():
@@ -59,13 +64,18 @@ class CpuSnap:
     reaped, so the difference of two sums counts the children that came and
     went in between); and of every other process, its own time only."""
 
-    def __init__(self, server):
+    def __init__(self, servers):
         table = proc_table()
-        self.server_alive = server in table
+        self.server_alive = all(p in table for p in servers)
         self.groups = {}
         mine = set()
-        for g, root in (("server", server), ("kthreads", 2), ("driver", os.getpid())):
-            pids = descendants(table, root) if root in table else set()
+        for g, roots in (("server", servers), ("kthreads", [2]),
+                         ("driver", [os.getpid()] + LOAD_PIDS)):
+            pids = set()
+            for root in roots:
+                if root in table:
+                    pids |= descendants(table, root)
+            pids -= mine
             mine |= pids
             u = sum(table[p][1][0] + table[p][2][0] for p in pids)
             s = sum(table[p][1][1] + table[p][2][1] for p in pids)
@@ -144,6 +154,34 @@ class Maildirs:
                 pass
 
 
+class Sink:
+    """smtp-sink's running counters (its -c option writes "sess=N quit=N
+    mesg=N" and a carriage return each time a session ends or a message's
+    final dot arrives) in the file its standard output goes to."""
+
+    MESG = re.compile(rb"mesg=(\d+)\r")
+    poll = SINK_POLL
+
+    def __init__(self, path):
+        self.path = path
+
+    def count(self):
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(0, os.SEEK_END)
+                f.seek(max(0, f.tell() - 256))
+                found = self.MESG.findall(f.read())
+        except FileNotFoundError:
+            return 0
+        return int(found[-1]) if found else 0
+
+    def last_change(self):
+        return None
+
+    def clear(self):
+        pass
+
+
 def start_clients(a, clients, count, errlog):
     """One smtp-source per client, client i sending to u<i>, so that the
     messages are spread over as many Maildirs as there are clients."""
@@ -155,7 +193,7 @@ def start_clients(a, clients, count, errlog):
             continue
         cmd = [a.source, "-s", "1", "-m", str(n), "-l", str(a.size),
                "-M", "client.bench.test", "-f", "sender@bench.test",
-               "-t", f"u{i + 1}@bench.test", f"127.0.0.1:{a.port}"]
+               "-t", f"u{i + 1}@{a.domain}", f"127.0.0.1:{a.port}"]
         procs.append(subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
                                       stdout=subprocess.DEVNULL, stderr=errlog))
     return procs
@@ -185,20 +223,21 @@ def stop_clients(procs, grace):
     return cut
 
 
-def deliver(a, md, clients, count, timeout):
-    """Sends count messages and waits until all are in new/. Returns a dict
-    with the times, relative to the start, and the status."""
+def deliver(a, md, clients, count, timeout, start=start_clients):
+    """Sends count messages and waits until the counter md (new/ files or
+    smtp-sink's messages) has gone up by count. Returns a dict with the
+    times, relative to the start, and the status."""
     base = md.count()
     want = base + count
     errlog = tempfile.TemporaryFile(mode="w+")
     t0 = time.time()
-    procs = start_clients(a, clients, count, errlog)
+    procs = start(a, clients, count, errlog)
     deadline = t0 + timeout
     accepted_at = None
     last_n, last_progress = base, t0
     status, why = "ok", ""
     while True:
-        time.sleep(POLL)
+        time.sleep(getattr(md, "poll", POLL))
         now = time.time()
         if accepted_at is None and all(p.poll() is not None for p in procs):
             accepted_at = now
@@ -215,7 +254,7 @@ def deliver(a, md, clients, count, timeout):
             status, why = "stalled", f"{n - base} of {count} delivered, none for {stall:.0f} s"
             break
     done_at = time.time()
-    if status == "ok":
+    if status == "ok" and md.last_change() is not None:
         # The directory's mtime is when the last file was linked: closer
         # than the polling interval.
         done_at = min(done_at, max(md.last_change(), t0))
@@ -226,6 +265,14 @@ def deliver(a, md, clients, count, timeout):
     errlog.seek(0)
     errors = [line.strip() for line in errlog.read().splitlines() if line.strip()]
     errlog.close()
+    gen = {}
+    for p in procs:
+        if getattr(p, "report", None) is not None:
+            p.report.seek(0)
+            gen = parse_tlsload(p.report.read())
+            p.report.close()
+            if gen.get("error"):
+                errors.insert(0, gen["error"])
     if (failed or cut) and status == "ok":
         status = "client errors"
     if cut:
@@ -233,13 +280,16 @@ def deliver(a, md, clients, count, timeout):
     if failed:
         why = (why + "; " if why else "") + f"{failed} clients failed: " + \
             (errors[0] if errors else "no message")
-    return {
+    out = {
         "delivered": md.count() - base,
         "elapsed": done_at - t0,
         "accept_elapsed": (accepted_at - t0) if accepted_at else None,
         "status": status,
         "why": why,
     }
+    if gen:
+        out["generator"] = gen
+    return out
 
 
 def append(out, rec):
@@ -247,17 +297,59 @@ def append(out, rec):
         f.write(json.dumps(rec, sort_keys=True) + "\n")
 
 
-def cmd_run(a):
-    md = Maildirs(a.maildir, a.clients, a.work)
-    rec = {"kind": "run", "peer": a.peer, "clients": a.clients, "count": a.count,
-           "size": a.size, "rep": a.rep}
-    if a.pid <= 0 or not CpuSnap(a.pid).server_alive:
+def cpu_fields(rec, snap0, snap1, n, window):
+    """CPU milliseconds per operation between two snapshots, into rec."""
+    ms = 1000.0 / n
+    groups, top = snap1.delta(snap0)
+    rec["other_top"] = [[comm, sec * ms] for comm, sec in top]
+    if snap1.server_alive:
+        rec["server_user_ms"] = groups.get("server", (0, 0))[0] * ms
+        rec["server_sys_ms"] = groups.get("server", (0, 0))[1] * ms
+    for g in ("kthreads", "driver"):
+        rec[f"{g}_ms"] = sum(groups.get(g, (0, 0))) * ms
+    m0, m1 = snap0.machine, snap1.machine
+    for k in ("user", "system", "iowait", "idle", "steal"):
+        rec[f"machine_{k}_ms"] = (m1[k] - m0[k]) * ms
+    busy = (m1["user"] - m0["user"]) + (m1["system"] - m0["system"])
+    rec["machine_busy_ms"] = busy * ms
+    # Everything the machine did beside the server, the kernel threads and
+    # the load: other people's work on a shared machine.
+    ours = sum(sum(groups.get(g, (0, 0))) for g in ("server", "kthreads", "driver"))
+    rec["other_ms"] = max(0.0, busy - ours) * ms
+    rec["other_cpus"] = max(0.0, busy - ours) / window
+
+
+def new_record(a, scenario):
+    return {"kind": "run", "family": a.family, "scenario": scenario, "peer": a.peer,
+            "clients": a.clients, "count": a.count, "size": a.size, "rep": a.rep}
+
+
+def server_running(a, rec):
+    if not a.pids or min(a.pids) <= 0 or not CpuSnap(a.pids).server_alive:
         rec.update(status="error", why=f"server pid {a.pid} is not running")
         append(a.out, rec)
+        return False
+    return True
+
+
+def say_result(a, rec, unit):
+    st = rec["status"]
+    print(f"bench: {a.peer:16} {rec['scenario']:9} {a.size // 1024:4} KiB {a.clients:3} clients: "
+          + (f"{rec['rate']:8.1f} {unit}/s" if "rate" in rec else f"       - {unit}/s")
+          + (f", server {rec['server_user_ms']:.2f} ms user + {rec['server_sys_ms']:.2f} ms sys"
+             f" per {unit}" if "server_user_ms" in rec else "")
+          + ("" if st == "ok" else f" [{st}: {rec.get('why', '')}]"),
+          file=sys.stderr)
+
+
+def timed(a, rec, md, start=start_clients, unit="msg"):
+    """Warm-up, then count messages from the first connection until md has
+    all of them, with the CPU time of everything meanwhile."""
+    if not server_running(a, rec):
         return 1
     # Warm-up: every client once or twice, so that the server has its
     # processes, connections and Maildirs before the clock starts.
-    warm = deliver(a, md, a.clients, 2 * a.clients, min(30.0, a.timeout))
+    warm = deliver(a, md, a.clients, 2 * a.clients, min(30.0, a.timeout), start)
     if warm["status"] != "ok":
         rec.update(status="warm-up " + warm["status"], why=warm["why"],
                    delivered=warm["delivered"])
@@ -266,10 +358,10 @@ def cmd_run(a):
         return 2 if warm["status"] in ("timeout", "stalled") else 1
     time.sleep(SETTLE)
     md.clear()
-    snap0 = CpuSnap(a.pid)
-    res = deliver(a, md, a.clients, a.count, a.timeout)
+    snap0 = CpuSnap(a.pids)
+    res = deliver(a, md, a.clients, a.count, a.timeout, start)
     time.sleep(SETTLE)
-    snap1 = CpuSnap(a.pid)
+    snap1 = CpuSnap(a.pids)
     rec.update(res)
     n = res["delivered"]
     if n > 0 and res["elapsed"] > 0:
@@ -277,35 +369,104 @@ def cmd_run(a):
     if res["accept_elapsed"]:
         rec["accept_rate"] = a.count / res["accept_elapsed"]
     if n > 0:
-        ms = 1000.0 / n
-        groups, top = snap1.delta(snap0)
-        rec["other_top"] = [[comm, sec * ms] for comm, sec in top]
-        if snap1.server_alive:
-            rec["server_user_ms"] = groups.get("server", (0, 0))[0] * ms
-            rec["server_sys_ms"] = groups.get("server", (0, 0))[1] * ms
-        for g in ("kthreads", "driver"):
-            rec[f"{g}_ms"] = sum(groups.get(g, (0, 0))) * ms
-        m0, m1 = snap0.machine, snap1.machine
-        for k in ("user", "system", "iowait", "idle", "steal"):
-            rec[f"machine_{k}_ms"] = (m1[k] - m0[k]) * ms
-        busy = (m1["user"] - m0["user"]) + (m1["system"] - m0["system"])
-        rec["machine_busy_ms"] = busy * ms
-        # Everything the machine did beside the server, the kernel threads and
-        # the load: other people's work on a shared machine.
-        ours = sum(sum(groups.get(g, (0, 0))) for g in ("server", "kthreads", "driver"))
-        rec["other_ms"] = max(0.0, busy - ours) * ms
-        rec["other_cpus"] = max(0.0, busy - ours) / (res["elapsed"] + SETTLE)
+        cpu_fields(rec, snap0, snap1, n, res["elapsed"] + SETTLE)
     rec["window"] = res["elapsed"] + SETTLE
     append(a.out, rec)
-    print(f"bench: {a.peer:16} {a.size // 1024:4} KiB {a.clients:3} clients: "
-          + (f"{rec['rate']:8.1f} msg/s" if "rate" in rec else "       - msg/s")
-          + (f", server {rec['server_user_ms']:.2f} ms user + {rec['server_sys_ms']:.2f} ms sys per message"
-             if "server_user_ms" in rec else "")
-          + ("" if res["status"] == "ok" else f" [{res['status']}: {res['why']}]"),
-          file=sys.stderr)
+    say_result(a, rec, unit)
     if res["status"] in ("timeout", "stalled"):
         return 2
     return 0 if res["status"] == "ok" else 1
+
+
+def cmd_run(a):
+    return timed(a, new_record(a, "deliver"), Maildirs(a.maildir, a.clients, a.work))
+
+
+def cmd_relay(a):
+    return timed(a, new_record(a, "relay"), Sink(a.sink))
+
+
+def parse_tlsload(text):
+    """tlsload's one line: key=value words, error= last and free text."""
+    out = {}
+    line = text.strip().splitlines()[-1] if text.strip() else ""
+    head, _, err = line.partition(" error=")
+    for word in head.split():
+        k, _, v = word.partition("=")
+        try:
+            out[k] = float(v)
+        except ValueError:
+            pass
+    out["error"] = err.strip()
+    return out
+
+
+def tlsload_cmd(a, mode, clients, count, seconds):
+    return [a.tlsload, "-m", mode, "-p", str(a.port), "-c", str(clients),
+            "-n", str(count), "-t", f"{seconds:.0f}", "-s", str(a.size),
+            "-u", a.user, "-w", a.password, "-d", a.domain, "-S", "bench.test"]
+
+
+def start_tlsload(a, clients, count, errlog):
+    """One tlsload process with a thread per client; its report line goes to
+    a file that deliver() reads back."""
+    report = tempfile.TemporaryFile(mode="w+")
+    p = subprocess.Popen(tlsload_cmd(a, "submit", clients, count, a.timeout),
+                         stdin=subprocess.DEVNULL, stdout=report, stderr=errlog)
+    p.report = report
+    return [p]
+
+
+def handshakes(a, count, timeout):
+    """tlsload in handshake mode: (its report, status, why)."""
+    try:
+        r = subprocess.run(tlsload_cmd(a, "handshake", a.clients, count, timeout),
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           timeout=timeout + 30)
+    except subprocess.TimeoutExpired:
+        return {}, "timeout", f"tlsload still running after {timeout + 30:.0f} s"
+    gen = parse_tlsload(r.stdout)
+    if "done" not in gen:
+        return gen, "client errors", "tlsload: " + (r.stderr.strip() or "no report")
+    done, errors = int(gen["done"]), int(gen.get("errors", 0))
+    if done < count:
+        why = f"{done} of {count} handshakes"
+        if errors:
+            why += f", {errors} failed: {gen.get('error', '')}"
+        return gen, ("timeout" if errors == 0 else "client errors"), why
+    return gen, "ok", ""
+
+
+def cmd_tls(a):
+    rec = new_record(a, a.mode)
+    if a.mode == "submit":
+        rec["auth"] = "PLAIN"
+        return timed(a, rec, Maildirs(a.maildir, a.clients, a.work), start_tlsload, "msg")
+    if not server_running(a, rec):
+        return 1
+    gen, status, why = handshakes(a, 5 * a.clients, min(30.0, a.timeout))
+    if status != "ok":
+        rec.update(status="warm-up " + status, why=why)
+        append(a.out, rec)
+        print(f"bench: {a.peer}: warm-up {status}: {why}", file=sys.stderr)
+        return 2 if status == "timeout" else 1
+    time.sleep(SETTLE)
+    snap0 = CpuSnap(a.pids)
+    gen, status, why = handshakes(a, a.count, a.timeout)
+    time.sleep(SETTLE)
+    snap1 = CpuSnap(a.pids)
+    n = int(gen.get("done", 0))
+    elapsed = gen.get("elapsed", 0.0)
+    rec.update(status=status, why=why, delivered=n, elapsed=elapsed, generator=gen)
+    if n > 0 and elapsed > 0:
+        rec["rate"] = n / elapsed
+        cpu_fields(rec, snap0, snap1, n, elapsed + SETTLE)
+    rec["window"] = elapsed + SETTLE
+    append(a.out, rec)
+    say_result(a, rec, "handshake")
+    if status == "timeout":
+        return 2
+    return 0 if status == "ok" else 1
 
 
 SYNC_RE = re.compile(r"^(\d+)\s+(fsync|fdatasync|syncfs|sync_file_range2?)\((\d+)<([^>]*)>")
@@ -314,13 +475,14 @@ SYNC_RE = re.compile(r"^(\d+)\s+(fsync|fdatasync|syncfs|sync_file_range2?)\((\d+
 def cmd_audit(a):
     """Traces the server's sync calls while it accepts and delivers a few
     messages, and sorts them into files and directories, Maildir and queue."""
-    rec = {"kind": "audit", "peer": a.peer, "count": a.count}
+    rec = {"kind": "audit", "family": a.family, "peer": a.peer, "count": a.count}
     strace = shutil.which("strace")
     if not strace:
         rec.update(status="skipped", why="strace not found")
         append(a.out, rec)
         return 0
-    tree = sorted(descendants(proc_table(), a.pid))
+    table = proc_table()
+    tree = sorted(set().union(*(descendants(table, p) for p in a.pids)))
     trace = tempfile.NamedTemporaryFile(prefix="bench-strace.", delete=False)
     trace.close()
     cmd = [strace, "-f", "-qq", "-y", "-o", trace.name,
@@ -360,51 +522,77 @@ def cmd_audit(a):
 
 
 def cmd_skip(a):
-    append(a.out, {"kind": "run", "peer": a.peer, "clients": a.clients, "count": a.count,
-                   "size": a.size, "rep": a.rep, "status": "skipped", "why": a.why})
+    append(a.out, {"kind": "run", "family": a.family, "scenario": a.scenario, "peer": a.peer,
+                   "clients": a.clients, "count": a.count, "size": a.size, "rep": a.rep,
+                   "status": "skipped", "why": a.why})
     return 0
 
 
 def cmd_note(a):
-    rec = {"kind": "peer", "peer": a.peer, "label": a.label, "version": a.version,
-           "status": a.status, "why": a.why}
+    rec = {"kind": "peer", "family": a.family, "peer": a.peer, "label": a.label,
+           "version": a.version, "status": a.status, "why": a.why}
+    if a.extra:
+        rec.update(json.loads(a.extra))
     append(a.out, rec)
     return 0
+
+
+def pid_list(text):
+    """One server pid, or several separated by commas (Postfix and Dovecot)."""
+    return [int(x) for x in text.split(",") if x.strip()]
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("run", "audit"):
+    for name in ("run", "relay", "tls", "audit"):
         p = sub.add_parser(name)
+        p.add_argument("--family", default="deliver")
         p.add_argument("--peer", required=True)
         p.add_argument("--port", type=int, required=True)
-        p.add_argument("--pid", type=int, required=True)
+        p.add_argument("--pid", required=True, help="server pid(s), comma-separated")
         p.add_argument("--maildir", required=True, help="Maildir path, %%u for the user")
         p.add_argument("--work", required=True, help="bench directory; nothing outside is emptied")
         p.add_argument("--source", required=True, help="smtp-source binary")
         p.add_argument("--libdir", required=True, help="LD_LIBRARY_PATH for smtp-source")
         p.add_argument("--size", type=int, default=4096)
         p.add_argument("--count", type=int, required=True)
+        p.add_argument("--domain", default="bench.test", help="the recipients' domain")
         p.add_argument("--out", required=True)
-        if name == "run":
+        if name != "audit":
             p.add_argument("--clients", type=int, required=True)
             p.add_argument("--rep", type=int, default=1)
             p.add_argument("--timeout", type=float, default=60.0)
+        if name == "relay":
+            p.add_argument("--sink", required=True, help="smtp-sink's counter output file")
+            p.add_argument("--sink-pid", type=int, default=0,
+                           help="smtp-sink's pid: its CPU time counts as the load's")
+        if name == "tls":
+            p.add_argument("--mode", choices=("handshake", "submit"), required=True)
+            p.add_argument("--tlsload", required=True, help="bench/tlsload.c, compiled")
+            p.add_argument("--user", required=True)
+            p.add_argument("--password", required=True)
     p = sub.add_parser("skip")
-    for opt in ("--peer", "--out", "--why"):
+    for opt in ("--peer", "--out", "--why", "--family", "--scenario"):
         p.add_argument(opt, required=True)
     for opt in ("--size", "--clients", "--count", "--rep"):
         p.add_argument(opt, type=int, required=True)
     p = sub.add_parser("note")
+    p.add_argument("--family", default="deliver")
     p.add_argument("--peer", required=True)
     p.add_argument("--label", required=True)
     p.add_argument("--version", default="")
     p.add_argument("--status", required=True)
     p.add_argument("--why", default="")
+    p.add_argument("--extra", default="", help="more fields, as a JSON object")
     p.add_argument("--out", required=True)
     a = ap.parse_args()
-    return {"run": cmd_run, "audit": cmd_audit, "skip": cmd_skip, "note": cmd_note}[a.cmd](a)
+    if hasattr(a, "pid"):
+        a.pids = pid_list(a.pid)
+    if getattr(a, "sink_pid", 0) > 0:
+        LOAD_PIDS.append(a.sink_pid)
+    return {"run": cmd_run, "relay": cmd_relay, "tls": cmd_tls, "audit": cmd_audit,
+            "skip": cmd_skip, "note": cmd_note}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ import argparse
 import datetime
 import json
 import os
+import ssl
 import statistics
 import sys
 
@@ -86,6 +87,8 @@ class Results:
         self.audit = {}
         for r in recs:
             p = r["peer"]
+            if r.get("status") == "info":
+                continue
             if p not in self.peers:
                 self.peers.append(p)
             if r["kind"] == "peer":
@@ -136,11 +139,11 @@ class Results:
         return "–"
 
 
-def table_rates(res, size, out):
+def table_rates(res, size, out, unit="msg/s", what="messages"):
     peers = res.peers
     base = "tegami" if "tegami" in peers else None
     others = [p for p in peers if p != base]
-    head = ["clients", "messages"] + [f"{res.name(p)} msg/s" for p in peers]
+    head = ["clients", what] + [f"{res.name(p)} {unit}" for p in peers]
     if base:
         head += [f"tegami / {res.name(p)}" for p in others]
     out.append("| " + " | ".join(head) + " |")
@@ -157,10 +160,24 @@ def table_rates(res, size, out):
         out.append("| " + " | ".join(row) + " |")
 
 
-def table_cpu(res, size, out):
-    out.append("| server | clients | server user | server sys | kernel threads"
-               " | smtp-source | everything else | machine user | machine sys | accepted msg/s |")
-    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+def gen_ms(r):
+    """tlsload's own CPU milliseconds (user + system) per operation."""
+    g = r.get("generator") or {}
+    n = r.get("delivered") or g.get("done")
+    if not n or "user" not in g:
+        return None
+    return (g["user"] + g.get("sys", 0.0)) * 1000.0 / n
+
+
+def table_cpu(res, size, out, load="smtp-source", accepted=True, tlsload=False):
+    head = ["server", "clients", "server user", "server sys", "kernel threads", load]
+    if tlsload:
+        head.append("of which tlsload")
+    head += ["everything else", "machine user", "machine sys"]
+    if accepted:
+        head.append("accepted msg/s")
+    out.append("| " + " | ".join(head) + " |")
+    out.append("|---|" + "---:|" * (len(head) - 1))
     for p in res.peers:
         for c in res.clients:
             if not res.ok(p, size, c):
@@ -168,11 +185,16 @@ def table_cpu(res, size, out):
 
             def m(k):
                 return fmt_ms(res.median(p, size, c, k))
-            acc = res.median(p, size, c, "accept_rate")
-            out.append(f"| {res.name(p)} | {c} | {m('server_user_ms')} | {m('server_sys_ms')}"
-                       f" | {m('kthreads_ms')} | {m('driver_ms')} | {m('other_ms')}"
-                       f" | {m('machine_user_ms')} | {m('machine_system_ms')}"
-                       f" | {fmt_rate(acc) if acc else '–'} |")
+            row = [res.name(p), str(c), m("server_user_ms"), m("server_sys_ms"),
+                   m("kthreads_ms"), m("driver_ms")]
+            if tlsload:
+                vals = [v for v in (gen_ms(r) for r in res.ok(p, size, c)) if v is not None]
+                row.append(fmt_ms(statistics.median(vals)) if vals else "–")
+            row += [m("other_ms"), m("machine_user_ms"), m("machine_system_ms")]
+            if accepted:
+                acc = res.median(p, size, c, "accept_rate")
+                row.append(fmt_rate(acc) if acc else "–")
+            out.append("| " + " | ".join(row) + " |")
 
 
 def table_audit(res, out):
@@ -196,35 +218,82 @@ def table_audit(res, out):
         out.append(f"| {res.name(p)} | {a['delivered']} | " + " | ".join(cells) + f" | {rest} |")
 
 
-def table_rounds(res, out):
-    out.append("| server | size | clients | msg/s in each round | CPUs used by other processes"
-               " | busiest other processes, ms/msg | status |")
-    out.append("|---|---:|---:|---|---|---|---|")
+def table_rounds(sections, out):
+    out.append("| server | scenario | size | clients | per second in each round"
+               " | CPUs used by other processes | busiest other processes, ms per operation"
+               " | status |")
+    out.append("|---|---|---:|---:|---|---|---|---|")
+    for title, res in sections:
+        for p in res.peers:
+            for size in res.sizes:
+                for c in res.clients:
+                    rs = res.runs.get((p, size, c), [])
+                    if not rs:
+                        continue
+                    rates = ", ".join(fmt_rate(r["rate"]) if "rate" in r else "–" for r in rs)
+                    other = ", ".join(f"{r['other_cpus']:.2f}" if r.get("other_cpus") is not None
+                                      else "–" for r in rs)
+                    top = {}
+                    for r in rs:
+                        for comm, ms in r.get("other_top", []):
+                            top[comm] = top.get(comm, 0.0) + ms / len(rs)
+                    tops = ", ".join(f"{comm} {ms:.2f}" for comm, ms in
+                                     sorted(top.items(), key=lambda kv: -kv[1])[:3]) or "–"
+                    st = "; ".join(sorted({r["status"] + (": " + r["why"] if r.get("why") else "")
+                                           for r in rs}))
+                    sz = f"{size // 1024} KiB" if size else "–"
+                    out.append(f"| {res.name(p)} | {title} | {sz} | {c} | {rates} | {other}"
+                               f" | {tops} | {st} |")
+
+
+def busy_note(res, size, info, out):
+    """A warning when other processes took a good part of the machine."""
+    busy = [r["other_cpus"] for p in res.peers for c in res.clients
+            for r in res.ok(p, size, c) if r.get("other_cpus") is not None]
+    if busy and statistics.mean(busy) > 0.25:
+        out.append(f"The machine was not quiet: during these rounds other processes kept"
+                   f" {statistics.mean(busy):.2f} of its {info.get('nproc', '?')} CPUs"
+                   f" busy on average ({min(busy):.2f} to {max(busy):.2f}; see"
+                   " [Every round](#every-round)). Absolute rates are lower than on an"
+                   " idle machine, for every server; the ratios are the result.")
+        out.append("")
+
+
+def family_of(r):
+    return r.get("family", "deliver")
+
+
+def split(recs):
+    """Results per section: accept-and-deliver, handshakes, submissions, relay."""
+    def pick(fam, scen):
+        return Results([r for r in recs if family_of(r) == fam and
+                        (r["kind"] != "run" or r.get("scenario", "deliver") == scen)])
+    return {"deliver": pick("deliver", "deliver"), "handshake": pick("tls", "handshake"),
+            "submit": pick("tls", "submit"), "relay": pick("relay", "relay")}
+
+
+def ran(res):
+    return bool(res.runs) or any(s[0] != "ok" for s in res.status.values())
+
+
+def not_runnable(res, family, out):
+    lines = []
     for p in res.peers:
-        for size in res.sizes:
-            for c in res.clients:
-                rs = res.runs.get((p, size, c), [])
-                if not rs:
-                    continue
-                rates = ", ".join(fmt_rate(r["rate"]) if "rate" in r else "–" for r in rs)
-                other = ", ".join(f"{r['other_cpus']:.2f}" if r.get("other_cpus") is not None
-                                  else "–" for r in rs)
-                top = {}
-                for r in rs:
-                    for comm, ms in r.get("other_top", []):
-                        top[comm] = top.get(comm, 0.0) + ms / len(rs)
-                tops = ", ".join(f"{comm} {ms:.2f}" for comm, ms in
-                                 sorted(top.items(), key=lambda kv: -kv[1])[:3]) or "–"
-                st = "; ".join(sorted({r["status"] + (": " + r["why"] if r.get("why") else "")
-                                       for r in rs}))
-                out.append(f"| {res.name(p)} | {size // 1024} KiB | {c} | {rates} | {other}"
-                           f" | {tops} | {st} |")
+        st, why = res.status.get(p, ("", ""))
+        if st and st != "ok":
+            lines.append(f"- **{res.name(p)}: {st}**: {why}")
+    if lines:
+        out.extend(lines)
+        out.append("")
 
 
-def generate(res, info, args):
+def generate(recs, info, args):
+    sec = split(recs)
+    tls_info = next((r for r in recs if r.get("status") == "info" and
+                     family_of(r) == "tls"), {})
     out = []
     now = datetime.datetime.now(datetime.timezone.utc)
-    rounds = max((r.get("rep", 1) for rs in res.runs.values() for r in rs), default=1)
+    rounds = max((r.get("rep", 1) for r in recs if r["kind"] == "run"), default=1)
     out.append("# Benchmarks")
     out.append("")
     out.append(f"Written by `make bench` (bench/run.sh, bench/report.py) on "
@@ -242,18 +311,26 @@ def generate(res, info, args):
     out.append(f"| kernel | {info.get('kernel', '?')} |")
     out.append(f"| system | {info.get('os', '?')} |")
     out.append(f"| filesystem of the bench directory | {info.get('fs', '?')} |")
-    for p in res.peers:
-        out.append(f"| {res.name(p)} | {res.version.get(p, '?')} |")
-    out.append(f"| load generator | smtp-source from Debian's postfix "
-               f"{res.version.get('postfix', '')} |")
+    seen = set()
+    for res in sec.values():
+        for p in res.peers:
+            row = (res.name(p), res.version.get(p, "?"))
+            if row not in seen:
+                seen.add(row)
+                out.append(f"| {row[0]} | {row[1]} |")
+    pf = sec["deliver"].version.get("postfix") or sec["relay"].version.get("postfix", "")
+    out.append(f"| load generators | smtp-source from Debian's postfix {pf}; bench/tlsload.c"
+               f" (threads, {ssl.OPENSSL_VERSION}) |")
+    if tls_info:
+        out.append(f"| TLS and AUTH | {tls_info.get('cert', '')} certificate; one bcrypt hash,"
+                   f" cost {tls_info.get('hash_cost', '?')}, made by"
+                   f" {tls_info.get('hash_by', '?')}, for every server |")
     out.append(f"| scale | BENCH_SCALE={args.scale}; {rounds} round(s) |")
     out.append("")
-    for p in res.peers:
-        st, why = res.status.get(p, ("", ""))
-        if st and st != "ok":
-            out.append(f"- **{res.name(p)}: {st}**: {why}")
-    if any(res.status.get(p, ("ok",))[0] != "ok" for p in res.peers):
-        out.append("")
+
+    res = sec["deliver"]
+    if ran(res):
+        not_runnable(res, "deliver", out)
     for size in res.sizes:
         out.append(f"## Durable SMTP accept-and-deliver, {size // 1024} KiB messages")
         out.append("")
@@ -263,15 +340,7 @@ def generate(res, info, args):
         out.append("")
         table_rates(res, size, out)
         out.append("")
-        busy = [r["other_cpus"] for p in res.peers for c in res.clients
-                for r in res.ok(p, size, c) if r.get("other_cpus") is not None]
-        if busy and statistics.mean(busy) > 0.25:
-            out.append(f"The machine was not quiet: during these rounds other processes kept"
-                       f" {statistics.mean(busy):.2f} of its {info.get('nproc', '?')} CPUs"
-                       f" busy on average ({min(busy):.2f} to {max(busy):.2f}; see"
-                       " [Every round](#every-round)). Absolute rates are lower than on an"
-                       " idle machine, for every server; the ratios are the result.")
-            out.append("")
+        busy_note(res, size, info, out)
         out.append(f"CPU milliseconds per message, {size // 1024} KiB (medians). Server: its"
                    " processes, user and system; kernel threads: jbd2, kworkers and the"
                    " like; smtp-source: the load generator and the driver; everything else:"
@@ -288,9 +357,65 @@ def generate(res, info, args):
         out.append("")
         table_audit(res, out)
         out.append("")
+
+    hs, sub = sec["handshake"], sec["submit"]
+    if ran(hs) or ran(sub):
+        out.append("## TLS handshakes and authenticated submissions")
+        out.append("")
+        out.append("STARTTLS on a listener that requires it, TLS 1.3 full handshakes"
+                   " (the client never resumes a session), RSA 2048 certificate;"
+                   " bench/tlsload.c with one thread per client. Postfix checks passwords"
+                   " through Dovecot's auth service (smtpd_sasl_type = dovecot).")
+        out.append("")
+        not_runnable(hs if hs.status else sub, "tls", out)
+        for title, r, unit, what, text in (
+                ("STARTTLS handshakes", hs, "handshakes/s", "handshakes",
+                 "Connect, banner, EHLO, STARTTLS, handshake, QUIT over TLS: per second,"
+                 " from the start of the generator until the last QUIT's reply."),
+                ("Authenticated submissions", sub, "msg/s", "messages",
+                 "A fresh connection per message: STARTTLS, EHLO, AUTH PLAIN (bcrypt"
+                 " cost 10), MAIL, RCPT, DATA of 4 KiB, QUIT; per second from the first"
+                 " connection until the last message is in its Maildir's new/.")):
+            if not r.sizes:
+                continue
+            out.append(f"### {title}")
+            out.append("")
+            out.append(text)
+            out.append("")
+            for size in r.sizes:
+                table_rates(r, size, out, unit, what)
+                out.append("")
+                busy_note(r, size, info, out)
+                out.append(f"CPU milliseconds per {what[:-1]} (medians); the load column is"
+                           " tlsload and the driver, and tlsload's own share of it.")
+                out.append("")
+                table_cpu(r, size, out, "load", accepted=(r is sub), tlsload=True)
+                out.append("")
+
+    res = sec["relay"]
+    if ran(res):
+        out.append("## Relay to a smarthost")
+        out.append("")
+        out.append("smtp-source sends 4 KiB messages for relay.test; the server queues"
+                   " them (durably, as for delivery) and relays every one to Postfix's"
+                   " smtp-sink on loopback. Messages per second from the first"
+                   " connection until smtp-sink has received the last one.")
+        out.append("")
+        not_runnable(res, "relay", out)
+        for size in res.sizes:
+            table_rates(res, size, out)
+            out.append("")
+            busy_note(res, size, info, out)
+            out.append("CPU milliseconds per message (medians), as for delivery; the load"
+                       " is smtp-source, smtp-sink and the driver.")
+            out.append("")
+            table_cpu(res, size, out, "load")
+            out.append("")
+
     out.append("## Every round")
     out.append("")
-    table_rounds(res, out)
+    table_rounds([("deliver", sec["deliver"]), ("handshake", hs), ("submit", sub),
+                  ("relay", sec["relay"])], out)
     out.append("")
     return "\n".join(out)
 
@@ -303,8 +428,7 @@ def main():
     ap.add_argument("--scale", default="1")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
-    res = Results(load(args.results))
-    body = generate(res, machine(args.work), args)
+    body = generate(load(args.results), machine(args.work), args)
     method = DEFAULT_METHOD
     try:
         with open(args.out) as f:

@@ -1,39 +1,57 @@
 #!/bin/sh
-# make bench: durable SMTP accept-and-deliver, tegami beside its peers; writes docs/BENCHMARKS.md.
+# make bench: tegami beside its peers (delivery, TLS and AUTH, relay); writes docs/BENCHMARKS.md.
 #
 # Environment:
-#   BENCH_PEERS    peers to run, files in bench/peers/ (default: tegami postfix postfix-dirsync)
-#   BENCH_SCALE    multiplies the message counts 300/1000/2000 at 1/10/50 clients
-#                  (default 1; a fraction such as 0.1 for a quick try)
-#   BENCH_FULL=1   also 100 KiB messages
+#   BENCH_SCENARIOS  families to run, in this order (default: deliver tls relay):
+#                    deliver  durable accept-and-deliver into Maildirs, 1/10/50 clients
+#                    tls      STARTTLS handshakes/s and authenticated submissions/s
+#                             at 10 clients (bench/tlsload.c)
+#                    relay    accept and relay to a smarthost (smtp-sink), 10/50 clients
+#   BENCH_PEERS        peers of deliver, files in bench/peers/ (default: tegami postfix postfix-dirsync)
+#   BENCH_TLS_PEERS    peers of tls (default: tegami postfix; postfix is Postfix+Dovecot SASL)
+#   BENCH_RELAY_PEERS  peers of relay (default: tegami postfix)
+#   BENCH_SCALE    multiplies the counts: deliver 300/1000/2000 messages at 1/10/50
+#                  clients, tls 2000 handshakes and 150 submissions, relay 600/1200
+#                  messages at 10/50 (default 1; a fraction such as 0.1 for a quick try)
+#   BENCH_FULL=1   also 100 KiB messages (deliver)
 #   BENCH_REPEAT   rounds; the report takes the best round of each (default 3)
 #   BENCH_TIMEOUT  seconds one scenario may take before it is cut off (default 60)
-#   BENCH_BUDGET   seconds after which the remaining scenarios are skipped (default 420)
+#   BENCH_BUDGET   seconds for all families, shared out 58/20/22 among those that run;
+#                  a family's remaining scenarios are skipped past its share (default 560)
 #   BENCH_AUDIT=0  skip the strace audit of each server's sync calls
 #   BENCH_DIR      working directory (default build/bench)
 #   TEGAMI_BIN     where tegamid is (default bin)
 #
 # Postfix needs root (its master starts as root); as another user it is
-# reported as not runnable. Only 127.0.0.1 and ports 2525-2724 are used.
+# reported as not runnable. Only 127.0.0.1 and ports 2525-2774 are used.
 #
 # A peer file bench/peers/NAME.sh sets PEER_LABEL and PEER_PORT_BASE and
 # defines peer_prepare, peer_version, peer_start, peer_pid, peer_maildir and
-# peer_stop (see postfix.sh); on failure they leave the reason in PEER_WHY.
-# All peers run at once and the scenarios take turns between them, so that a
-# slow spell of the machine does not fall on one peer only.
+# peer_stop (see postfix.sh), optionally peer_pids (every process tree that
+# serves, comma-separated) and peer_tune CLIENTS (before each relay scenario);
+# on failure they leave the reason in PEER_WHY. PEER_MODE tells them the family.
+# All peers of a family run at once and the scenarios take turns between them,
+# so that a slow spell of the machine does not fall on one peer only.
 
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=$ROOT/bench
 WORK=${BENCH_DIR:-$ROOT/build/bench}
 PY=${PYTHON:-/usr/bin/python3}
-PEERS=${BENCH_PEERS:-tegami postfix postfix-dirsync}
+FAMILIES=${BENCH_SCENARIOS:-deliver tls relay}
+PEERS_deliver=${BENCH_PEERS:-tegami postfix postfix-dirsync}
+PEERS_tls=${BENCH_TLS_PEERS:-tegami postfix}
+PEERS_relay=${BENCH_RELAY_PEERS:-tegami postfix}
 SCALE=${BENCH_SCALE:-1}
 FULL=${BENCH_FULL:-0}
 TIMEOUT=${BENCH_TIMEOUT:-60}
 AUDIT=${BENCH_AUDIT:-1}
 REPEAT=${BENCH_REPEAT:-3}
-BUDGET=${BENCH_BUDGET:-420}
+BUDGET=${BENCH_BUDGET:-560}
+# The one login of the tls family, the same for every server.
+BENCH_USER=user@bench.test
+BENCH_PASSWORD=bench-password-42
+export BENCH_USER BENCH_PASSWORD
 
 . "$BENCH/lib.sh"
 
@@ -52,18 +70,49 @@ SOURCE_LIB=$WORK/peers/postfix/usr/lib/postfix
 
 SIZES=4096
 [ "$FULL" = 1 ] && SIZES="4096 102400"
-# clients:messages
-SCENARIOS=$(awk -v s="$SCALE" 'BEGIN {
-	n = split("1:300 10:1000 50:2000", sc, " ")
-	for (i = 1; i <= n; i++) {
-		split(sc[i], f, ":")
-		m = int(f[2] * s)
-		if (m < f[1]) m = f[1]
-		printf "%s%d:%d", (i > 1 ? " " : ""), f[1], m
-	}
-}')
 
-# peer NAME ACTION: ACTION (start, restart or stop) for one peer, in a
+# scaled KIND SIZE CLIENTS:COUNT...: KIND:SIZE:CLIENTS:COUNT words, the
+# counts times BENCH_SCALE and never below the number of clients.
+scaled()
+{
+	awk -v k="$1" -v z="$2" -v s="$SCALE" -v list="$3" 'BEGIN {
+		n = split(list, sc, " ")
+		for (i = 1; i <= n; i++) {
+			split(sc[i], f, ":")
+			m = int(f[2] * s)
+			if (m < f[1]) m = f[1]
+			printf "%s%s:%s:%d:%d", (i > 1 ? " " : ""), k, z, f[1], m
+		}
+	}'
+}
+
+# scenarios FAMILY: what one round of FAMILY runs, as KIND:SIZE:CLIENTS:COUNT.
+scenarios()
+{
+	case $1 in
+	deliver)
+		for size in $SIZES; do
+			scaled deliver "$size" "1:300 10:1000 50:2000"
+			echo
+		done
+		;;
+	tls)
+		scaled handshake 0 "10:2000"
+		echo
+		scaled submit 4096 "10:150"
+		echo
+		;;
+	relay)
+		scaled relay 4096 "10:600 50:1200"
+		echo
+		;;
+	esac
+}
+
+# The family being run, seen by the peer files as PEER_MODE.
+FAMILY=deliver
+
+# peer NAME ACTION: ACTION (start, restart, tune or stop) for one peer, in a
 # subshell so that peer files cannot see each other's functions. What the
 # scenarios need is kept in $WORK/NAME.state.
 peer()
@@ -71,16 +120,25 @@ peer()
 	PEER=$1
 	PEER_DIR=$WORK/$PEER
 	PEER_WHY=""
+	PEER_MODE=$FAMILY
+	SINK_PORT=""
 	. "$BENCH/peers/$PEER.sh"
 	note()
 	{
-		"$PY" "$BENCH/load.py" note --out "$RESULTS" --peer "$PEER" \
+		"$PY" "$BENCH/load.py" note --out "$RESULTS" --family "$FAMILY" --peer "$PEER" \
 		    --label "$PEER_LABEL" --version "$(peer_version)" --status "$1" --why "$2"
 	}
 	case $2 in
 	start)
 		rm -f "$WORK/$PEER.state" "$WORK/$PEER.slow"
-		if ! peer_prepare; then
+		if [ -n "$FAMILY_WHY" ]; then
+			PEER_WHY=$FAMILY_WHY
+		elif peer_prepare; then
+			PEER_WHY=""
+		elif [ -z "$PEER_WHY" ]; then
+			PEER_WHY="peer_prepare failed"
+		fi
+		if [ -n "$PEER_WHY" ]; then
 			say "$PEER: not runnable: $PEER_WHY"
 			note "not runnable" "$PEER_WHY"
 			return 1
@@ -89,14 +147,27 @@ peer()
 			note "not runnable" "no free port near $PEER_PORT_BASE"
 			return 1
 		fi
+		if [ "$FAMILY" = relay ] && ! sink_start "$PEER"; then
+			note "not runnable" "smtp-sink did not start: $(tail -n 1 "$WORK/$PEER.sink.err")"
+			sink_stop "$PEER"
+			return 1
+		fi
 		;;
 	restart)
 		. "$WORK/$PEER.state"
 		peer_stop
 		;;
+	tune)
+		. "$WORK/$PEER.state"
+		if command -v peer_tune >/dev/null 2>&1; then
+			peer_tune "$3"
+		fi
+		return 0
+		;;
 	stop)
 		. "$WORK/$PEER.state"
 		peer_stop
+		sink_stop "$PEER"
 		note "$3" "$4"
 		rm -f "$WORK/$PEER.state"
 		return 0
@@ -105,6 +176,7 @@ peer()
 	if ! peer_start; then
 		say "$PEER: $2 failed: $PEER_WHY"
 		peer_stop
+		sink_stop "$PEER"
 		if [ "$2" = start ]; then
 			note "not runnable" "$PEER_WHY"
 		else
@@ -113,8 +185,13 @@ peer()
 		rm -f "$WORK/$PEER.state"
 		return 1
 	fi
-	printf 'PORT=%s\nPID=%s\nMAILDIR=%s\n' "$PORT" "$(peer_pid)" "$(peer_maildir)" \
-	    >"$WORK/$PEER.state"
+	if command -v peer_pids >/dev/null 2>&1; then
+		_pids=$(peer_pids)
+	else
+		_pids=$(peer_pid)
+	fi
+	printf 'PORT=%s\nPID=%s\nMAILDIR=%s\nSINK_PORT=%s\n' "$PORT" "$_pids" \
+	    "$(peer_maildir)" "$SINK_PORT" >"$WORK/$PEER.state"
 	return 0
 )
 
@@ -134,63 +211,142 @@ load()
 	_act=$1 _p=$2
 	shift 2
 	. "$WORK/$_p.state"
-	"$PY" "$BENCH/load.py" "$_act" --out "$RESULTS" --peer "$_p" --port "$PORT" \
-	    --pid "$PID" --maildir "$MAILDIR" --work "$WORK" \
+	"$PY" "$BENCH/load.py" "$_act" --out "$RESULTS" --family "$FAMILY" --peer "$_p" \
+	    --port "$PORT" --pid "$PID" --maildir "$MAILDIR" --work "$WORK" \
 	    --source "$SOURCE" --libdir "$SOURCE_LIB" "$@"
 }
 
-start=$(date +%s)
-DEADLINE=$((start + BUDGET))
-for p in $PEERS; do
-	if [ ! -f "$BENCH/peers/$p.sh" ]; then
-		say "no peer file bench/peers/$p.sh"
-		continue
-	fi
-	say "starting $p"
-	peer "$p" start && RUNNING="$RUNNING $p"
-done
+# one PEER KIND SIZE CLIENTS COUNT ROUND: one timed scenario; 0 when it went
+# well, 2 when it timed out or stalled, 1 otherwise.
+one()
+{
+	case $2 in
+	deliver)
+		load run "$1" --size "$3" --clients "$4" --count "$5" \
+		    --timeout "$TIMEOUT" --rep "$6"
+		;;
+	handshake|submit)
+		load tls "$1" --mode "$2" --size "$3" --clients "$4" --count "$5" \
+		    --timeout "$TIMEOUT" --rep "$6" --tlsload "$TLSLOAD" \
+		    --user "$BENCH_USER" --password "$BENCH_PASSWORD"
+		;;
+	relay)
+		peer "$1" tune "$4"
+		load relay "$1" --size "$3" --clients "$4" --count "$5" \
+		    --timeout "$TIMEOUT" --rep "$6" --domain relay.test --sink "$WORK/$1.sink" \
+		    --sink-pid "$(cat "$WORK/$1.sinkpid" 2>/dev/null || echo 0)"
+		;;
+	esac
+}
 
-if [ "$AUDIT" = 1 ]; then
-	for p in $RUNNING; do
-		say "auditing the sync calls of $p"
-		load audit "$p" --count 20
+# run_family FAMILY DEADLINE: start the family's peers, run its rounds, stop them.
+run_family()
+{
+	FAMILY=$1
+	_deadline=$2
+	eval "_peers=\$PEERS_$FAMILY"
+	for p in $_peers; do
+		if [ ! -f "$BENCH/peers/$p.sh" ]; then
+			say "no peer file bench/peers/$p.sh"
+			continue
+		fi
+		say "$FAMILY: starting $p"
+		peer "$p" start && RUNNING="$RUNNING $p"
 	done
-fi
-
-rep=1
-while [ "$rep" -le "$REPEAT" ]; do
-	say "round $rep of $REPEAT"
-	for size in $SIZES; do
-		for sc in $SCENARIOS; do
-			clients=${sc%%:*} count=${sc#*:}
+	if [ "$FAMILY" = deliver ] && [ "$AUDIT" = 1 ]; then
+		for p in $RUNNING; do
+			say "auditing the sync calls of $p"
+			load audit "$p" --count 20
+		done
+	fi
+	_rep=1
+	while [ "$_rep" -le "$REPEAT" ]; do
+		say "$FAMILY: round $_rep of $REPEAT"
+		for sc in $(scenarios "$FAMILY"); do
+			kind=${sc%%:*} _r=${sc#*:}
+			size=${_r%%:*} _r=${_r#*:}
+			clients=${_r%%:*} count=${_r#*:}
 			for p in $RUNNING; do
 				[ -f "$WORK/$p.state" ] || continue
 				why=""
-				if grep -qx "$size:$clients" "$WORK/$p.slow" 2>/dev/null; then
+				if grep -qx "$kind:$size:$clients" "$WORK/$p.slow" 2>/dev/null; then
 					why="too slow in an earlier round"
-				elif [ "$(date +%s)" -ge "$DEADLINE" ]; then
-					why="time budget of ${BUDGET} s used up"
+				elif [ "$(date +%s)" -ge "$_deadline" ]; then
+					why="time budget of the $FAMILY scenarios used up"
 				fi
 				if [ -n "$why" ]; then
-					"$PY" "$BENCH/load.py" skip --out "$RESULTS" --peer "$p" \
-					    --size "$size" --clients "$clients" --count "$count" \
-					    --rep "$rep" --why "$why"
+					"$PY" "$BENCH/load.py" skip --out "$RESULTS" --family "$FAMILY" \
+					    --scenario "$kind" --peer "$p" --size "$size" \
+					    --clients "$clients" --count "$count" --rep "$_rep" --why "$why"
 					continue
 				fi
-				load run "$p" --size "$size" --clients "$clients" \
-				    --count "$count" --timeout "$TIMEOUT" --rep "$rep"
+				one "$p" "$kind" "$size" "$clients" "$count" "$_rep"
 				rc=$?
 				# 2: timed out or stalled; later rounds skip it to stay in the budget.
-				[ "$rc" = 2 ] && echo "$size:$clients" >>"$WORK/$p.slow"
+				[ "$rc" = 2 ] && echo "$kind:$size:$clients" >>"$WORK/$p.slow"
 				# A failed scenario may leave messages queued: start afresh.
 				[ "$rc" != 0 ] && peer "$p" restart
 			done
 		done
+		_rep=$((_rep + 1))
 	done
-	rep=$((rep + 1))
+	stop_all ok ""
+}
+
+# What the tls family needs beside the servers: the generator and the
+# certificate and hash that every server gets. Without them its peers are
+# reported as not runnable, with the reason.
+tls_setup()
+{
+	TLSLOAD=$WORK/tlsload
+	if ! ${CC:-cc} -O2 -std=c17 -D_GNU_SOURCE -Wall -Wextra -pthread \
+	    -o "$TLSLOAD" "$BENCH/tlsload.c" -lssl -lcrypto 2>"$WORK/tlsload.log"; then
+		FAMILY_WHY="bench/tlsload.c did not compile: $(head -n 1 "$WORK/tlsload.log")"
+		return 1
+	fi
+	if ! tls_material "$WORK/tls"; then
+		FAMILY_WHY="no test certificate or bcrypt hash (see bench/lib.sh tls_material)"
+		return 1
+	fi
+	TLS_CERT=$WORK/tls/cert.pem
+	TLS_KEY=$WORK/tls/key.pem
+	TLS_HASH=$(cat "$WORK/tls/hash")
+	export TLS_CERT TLS_KEY TLS_HASH
+	"$PY" "$BENCH/load.py" note --out "$RESULTS" --family tls --peer tlsload \
+	    --label tlsload --status info --why "" --extra "$("$PY" -c 'import json, sys
+print(json.dumps({"hash_by": sys.argv[1], "hash_cost": 10, "cert": "RSA 2048, self-signed"}))' \
+	    "$(cat "$WORK/tls/hash.by")")"
+	return 0
+}
+
+start=$(date +%s)
+_weight()
+{
+	case $1 in deliver) echo 58 ;; tls) echo 20 ;; relay) echo 22 ;; *) echo 0 ;; esac
+}
+_left=0
+for f in $FAMILIES; do
+	_left=$((_left + $(_weight "$f")))
 done
-stop_all ok ""
-say "all peers done in $(($(date +%s) - start)) s"
+for f in $FAMILIES; do
+	case $f in
+	deliver|tls|relay) ;;
+	*) say "unknown scenario family $f (deliver, tls, relay)"; continue ;;
+	esac
+	# This family's share of the time still left; what a family does not
+	# use goes to the ones after it.
+	_now=$(date +%s)
+	_w=$(_weight "$f")
+	_remaining=$((start + BUDGET - _now))
+	[ "$_remaining" -lt 0 ] && _remaining=0
+	_deadline=$((_now + _remaining * _w / _left))
+	_left=$((_left - _w))
+	FAMILY_WHY=""
+	[ "$f" = tls ] && ! tls_setup && say "tls: $FAMILY_WHY"
+	say "$f: until $((_deadline - start)) s of $BUDGET s"
+	run_family "$f" "$_deadline"
+done
+say "all done in $(($(date +%s) - start)) s"
 
 "$PY" "$BENCH/report.py" --results "$RESULTS" --work "$WORK" --root "$ROOT" \
     --scale "$SCALE" --out "$ROOT/docs/BENCHMARKS.md"

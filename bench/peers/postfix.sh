@@ -4,6 +4,11 @@
 # Needs root: master(8) starts as root and drops to mail_owner. The `postfix`
 # user and the `postdrop` group are created when missing. Mail is delivered by
 # virtual(8) as `nobody`, which owns the Maildir tree under build/bench.
+#
+# PEER_MODE tls: STARTTLS required and SMTP AUTH through Dovecot's auth
+# service (smtpd_sasl_type = dovecot), Dovecot from Debian's dovecot-core
+# extracted beside it and run with an auth-only config (bench/dovecot.sh).
+# PEER_MODE relay: everything goes to relayhost = smtp-sink.
 
 PEER_LABEL="Postfix"
 PEER_PORT_BASE=2625
@@ -11,6 +16,9 @@ POSTFIX_DIRSYNC=0
 
 PF_PKG=$WORK/peers/postfix
 PF_LIB=$PF_PKG/usr/lib/postfix
+
+. "$BENCH/dovecot.sh"
+[ "$PEER_MODE" = tls ] && PEER_LABEL="Postfix+Dovecot SASL"
 
 # pf PROGRAM ARGS...: one of the package's commands against this instance.
 pf()
@@ -44,6 +52,9 @@ peer_prepare()
 		PEER_WHY="no user nobody to own the Maildirs"
 		return 1
 	fi
+	if [ "$PEER_MODE" = tls ] && ! dv_prepare; then
+		return 1
+	fi
 	if [ "$POSTFIX_DIRSYNC" = 1 ]; then
 		mkdir -p "$WORK/dirsync-probe"
 		if ! chattr +D "$WORK/dirsync-probe" 2>/dev/null; then
@@ -58,7 +69,11 @@ peer_prepare()
 
 peer_version()
 {
-	cat "$PF_PKG/.version" 2>/dev/null
+	if [ "$PEER_MODE" = tls ]; then
+		echo "$(cat "$PF_PKG/.version" 2>/dev/null), Dovecot $(dv_version)"
+	else
+		cat "$PF_PKG/.version" 2>/dev/null
+	fi
 }
 
 # master.cf from the package's, with chroot off (nothing is copied into the
@@ -77,6 +92,8 @@ pf_master_cf()
 
 pf_main_cf()
 {
+	PF_RELAYHOST=""
+	[ "$PEER_MODE" = relay ] && PF_RELAYHOST="[127.0.0.1]:$SINK_PORT"
 	cat <<EOF
 compatibility_level = 3.6
 config_directory = $PEER_DIR/config
@@ -102,7 +119,7 @@ mydomain = bench.test
 myorigin = \$myhostname
 mydestination =
 relay_domains =
-relayhost =
+relayhost = $PF_RELAYHOST
 inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
@@ -125,6 +142,30 @@ virtual_uid_maps = static:$PF_UID
 virtual_gid_maps = static:$PF_GID
 virtual_mailbox_limit = 0
 EOF
+	case $PEER_MODE in
+	tls)
+		cat <<EOF
+
+# Submission: nothing before STARTTLS, AUTH only over TLS, through Dovecot.
+smtpd_tls_cert_file = $TLS_CERT
+smtpd_tls_key_file = $TLS_KEY
+smtpd_tls_security_level = encrypt
+smtpd_tls_auth_only = yes
+smtpd_sasl_auth_enable = yes
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = $DV_SOCKET
+smtpd_client_restrictions = permit_sasl_authenticated, reject
+EOF
+		;;
+	relay)
+		cat <<EOF
+
+# Everything to the smarthost (relayhost above), in clear as tegami's smtp+notls://.
+smtp_tls_security_level = none
+default_destination_concurrency_limit = 10
+EOF
+		;;
+	esac
 }
 
 peer_start()
@@ -151,6 +192,9 @@ peer_start()
 	[ "$POSTFIX_DIRSYNC" = 1 ] && chattr +D "$PEER_DIR/vmail"
 	chown nobody:"$(id -gn nobody)" "$PEER_DIR/vmail" &&
 	    chown postfix "$PEER_DIR/data" || return 1
+	if [ "$PEER_MODE" = tls ] && ! dv_start; then
+		return 1
+	fi
 	if ! pf postfix start >"$PEER_DIR/start.log" 2>&1; then
 		PEER_WHY="postfix start failed: $(tail -n 1 "$PEER_DIR/start.log")"
 		return 1
@@ -165,6 +209,27 @@ peer_start()
 peer_pid()
 {
 	tr -d ' ' <"$PEER_DIR/queue/pid/master.pid" 2>/dev/null
+}
+
+# With Dovecot, both process trees serve: both are counted.
+peer_pids()
+{
+	if [ "$PEER_MODE" = tls ]; then
+		echo "$(peer_pid),$(dv_pid)"
+	else
+		peer_pid
+	fi
+}
+
+# Relay: as many concurrent deliveries to the smarthost as clients.
+peer_tune()
+{
+	[ "$PEER_MODE" = relay ] || return 0
+	[ "$(pf postconf -h default_destination_concurrency_limit)" = "$1" ] && return 0
+	pf postconf -e "default_destination_concurrency_limit = $1" &&
+	    pf postfix reload >>"$PEER_DIR/start.log" 2>&1
+	# The reload restarts qmgr: let it settle before the clock starts.
+	sleep 1
 }
 
 peer_maildir()
@@ -182,4 +247,5 @@ peer_stop()
 		_n=$((_n + 1))
 	done
 	stop_pid "$_pid" 5
+	dv_stop
 }

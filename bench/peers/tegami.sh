@@ -21,19 +21,47 @@ peer_version()
 	echo "git ${_v:-unknown}"
 }
 
+# The config of each family (PEER_MODE): deliver to Maildirs; the same behind
+# a tls-require listener with AUTH; or relay everything to smtp-sink.
 tg_conf()
 {
 	cat <<EOF
-# Written by bench/peers/tegami.sh for one benchmark run.
+# Written by bench/peers/tegami.sh for one benchmark run ($PEER_MODE).
 hostname "bench.test"
 spool "$PEER_DIR/spool"
 socket "$PEER_DIR/tegami.sock"
+EOF
+	case $PEER_MODE in
+	relay)
+		cat <<EOF
+table domains { relay.test }
+listen on 127.0.0.1 port $PORT
+action "out" relay host smtp+notls://127.0.0.1:$SINK_PORT
+match from any for domain <domains> action "out"
+EOF
+		;;
+	tls)
+		cat <<EOF
+pki bench.test cert "$TLS_CERT"
+pki bench.test key "$TLS_KEY"
+table creds file:$PEER_DIR/creds
+table domains { bench.test }
+table vusers file:$PEER_DIR/vusers
+listen on 127.0.0.1 port $PORT tls-require pki bench.test auth <creds>
+action "deliver" maildir "$PEER_DIR/vmail/%{dest.domain}/%{dest.user}/Maildir" virtual <vusers>
+match auth from any for domain <domains> action "deliver"
+EOF
+		;;
+	*)
+		cat <<EOF
 table domains { bench.test }
 table vusers file:$PEER_DIR/vusers
 listen on 127.0.0.1 port $PORT
 action "deliver" maildir "$PEER_DIR/vmail/%{dest.domain}/%{dest.user}/Maildir" virtual <vusers>
 match from any for domain <domains> action "deliver"
 EOF
+		;;
+	esac
 }
 
 peer_start()
@@ -48,6 +76,10 @@ peer_start()
 		chown nobody:"$(id -gn nobody)" "$PEER_DIR/vmail" || return 1
 	fi
 	tg_conf >"$PEER_DIR/tegami.conf"
+	if [ "$PEER_MODE" = tls ]; then
+		printf '%s %s\n' "$BENCH_USER" "$TLS_HASH" >"$PEER_DIR/creds" &&
+		    chmod 600 "$PEER_DIR/creds" || return 1
+	fi
 	_i=1
 	while [ "$_i" -le 50 ]; do
 		echo "u$_i@bench.test	$_me"
