@@ -15,6 +15,7 @@
 #include "lib/log.h"
 #include "lib/msg.h"
 #include "lib/xalloc.h"
+#include "mail/header.h"
 #include "mail/received.h"
 #include "smtp/session.h"
 
@@ -29,6 +30,39 @@ smtp_wflush(struct smtp_session *s)
 	if (s->write_errno == 0)
 		s->msglen += s->wbuf.len;
 	buf_reset(&s->wbuf);
+}
+
+/* A header longer than this is passed on as it is, not rewritten. */
+#define SMTP_MASQUERADE_MAX	(256 * 1024)
+
+/*
+ * senders <t> masquerade: once the client's header section is complete in
+ * wbuf (or at the end of the data), its From address becomes the
+ * authenticated MAIL FROM, as smtpd.conf(5) describes.
+ */
+static void
+smtp_masquerade(struct smtp_session *s, int final)
+{
+	struct buf	 nb;
+	size_t		 len = s->wbuf.len - s->hdr_start, end;
+
+	end = header_end(s->wbuf.data + s->hdr_start, len);
+	if (end == 0 && !final && len <= SMTP_MASQUERADE_MAX)
+		return;
+	s->hold_header = 0;
+	if (end == 0 && len > SMTP_MASQUERADE_MAX)
+		return;
+	if (end == 0)
+		end = len;
+	buf_init(&nb, 0);
+	buf_add(&nb, s->wbuf.data, s->hdr_start);
+	if (header_masquerade_from(&nb, s->wbuf.data + s->hdr_start, end,
+	    s->env.sender) == 1)
+		log_msg(LOG_INFO, "%s smtp masquerade from=<%s> user=%s", s->qid,
+		    s->env.sender, s->auth_user);
+	buf_add(&nb, s->wbuf.data + s->hdr_start + end, len - end);
+	buf_free(&s->wbuf);
+	s->wbuf = nb;
 }
 
 /*
@@ -63,7 +97,9 @@ smtp_wadd(struct smtp_session *s, const char *p, size_t n, int data_mode)
 			buf_addc(&s->wbuf, '\r');
 		/* DATA mode: the decoder guarantees every CR precedes an LF. */
 	}
-	if (s->wbuf.len >= SMTP_WBUF_SIZE)
+	if (s->hold_header)
+		smtp_masquerade(s, 0);
+	else if (s->wbuf.len >= SMTP_WBUF_SIZE)
 		smtp_wflush(s);
 }
 
@@ -185,6 +221,9 @@ smtp_queue_created(struct smtp_session *s, const char *qid, int fd)
 	s->msglen = 0;
 	buf_reset(&s->wbuf);
 	smtp_add_received(s);
+	s->hdr_start = s->wbuf.len;
+	s->hold_header = s->listener && (s->listener->flags & LF_MASQUERADE) &&
+	    s->auth_user != NULL && s->env.sender && s->env.sender[0] != '\0';
 	if (s->state == S_BDAT) {
 		if (s->chunk_left == 0)
 			smtp_bdat_input(s);
@@ -241,6 +280,8 @@ smtp_commit(struct smtp_session *s)
 	struct buf	 text;
 	size_t		 off;
 
+	if (s->hold_header)
+		smtp_masquerade(s, 1);
 	smtp_wflush(s);
 	if (s->write_errno) {
 		smtp_storage_refused(s, s->write_errno);

@@ -174,6 +174,7 @@ smtp_tx_reset(struct smtp_session *s)
 	s->bdat_failed = 0;
 	s->cr_pending = 0;
 	s->bdat_discard = 0;
+	s->hold_header = 0;
 	buf_reset(&s->wbuf);
 	if (s->state != S_GREETING && s->state != S_QUIT)
 		s->state = S_READY;

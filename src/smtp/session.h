@@ -120,6 +120,8 @@ struct smtp_session {
 	const char		*bdat_text;
 	int			 cr_pending;	/* BDAT: a CR ended the previous chunk */
 	int			 bdat_discard;	/* BDAT out of sequence: swallow, then 503 */
+	int			 hold_header;	/* masquerade: header kept in wbuf until it ends */
+	size_t			 hdr_start;	/* where the client's header starts in wbuf */
 };
 
 /* session.c */

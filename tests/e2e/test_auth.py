@@ -254,6 +254,31 @@ def test_senders_table(make_tegami, tmp_path):
         assert s.mail("alice@example.net.evil")[0] == 553
 
 
+def test_senders_masquerade_rewrites_from(make_tegami, tmp_path):
+    ca = CertAuthority(str(tmp_path))
+    crt, key = ca.leaf("mx.example.org")
+    ports, lines = tls_listeners(ca, extra_sub="senders <senders> masquerade")
+    t = make_tegami(start=False, globals_=(
+        'pki mx.example.org cert "%s"\npki mx.example.org key "%s"\n'
+        "smtp auth-cost 4\ntable creds file:%s/creds\n"
+        'table senders { alice@example.org = "alice@example.org, @example.net" }\n'
+        % (crt, key, tmp_path)), listeners=lines)
+    (tmp_path / "creds").write_text("alice@example.org %s\n" % encrypt(t.conf_path, "pw"))
+    t.start()
+    wait_listening(t.host, ports["smtps"])
+    ctx = ssl.create_default_context(cafile=ca.crt)
+    ctx.check_hostname = False
+    body = (b"From: \"Alice Liddell\" <someone@elsewhere.example>\r\nTo: bob@example.org\r\n"
+            b"Subject: masq\r\n\r\nFrom: a body line stays\r\n")
+    with smtplib.SMTP_SSL(t.host, ports["smtps"], timeout=10, context=ctx) as s:
+        s.login("alice@example.org", "pw")
+        s.sendmail("shop@example.net", ["bob@example.org"], body)
+    msg = t.wait_messages("bob@example.org", 1)[0]
+    assert b'\nFrom: "Alice Liddell" <shop@example.net>\n' in msg
+    assert b"someone@elsewhere.example" not in msg
+    assert msg.endswith(b"\n\nFrom: a body line stays\n")
+
+
 def test_passwd_formats(make_tegami, tmp_path):
     """Dovecot passwd-file lines and scheme prefixes, vpopmail clear passwords."""
     ca = CertAuthority(str(tmp_path))
