@@ -81,9 +81,16 @@ mda_work(void *arg)
 		errstr = "delivery method not available in this agent";
 		break;
 	}
-	if (j->result != DELIVER_OK)
-		snprintf(j->text, sizeof(j->text), "%s: %s", j->path,
+	if (j->result != DELIVER_OK) {
+		/*
+		 * The text travels into bounces, to the sender: it says what
+		 * failed, not where the mail tree is. The path goes to the log.
+		 */
+		snprintf(j->text, sizeof(j->text), "local delivery failed: %s",
 		    errstr ? errstr : "failed");
+		log_msg(LOG_WARNING, "%s mda failed to=<%s> path=%s error=\"%s\"",
+		    j->qid, j->dest, j->path, errstr ? errstr : "failed");
+	}
 	buf_free(&hdr);
 }
 
