@@ -343,8 +343,20 @@ tls_start(struct mta_session *s, enum bufferevent_ssl_state how)
 		mta_session_fail(s, errstr);
 		return;
 	}
+	/*
+	 * The state first, and callbacks deferred to the loop: the handshake
+	 * starts inside the constructor and may fail at once on bytes the
+	 * server already sent, before the callbacks below are in place.
+	 */
+	s->state = s->state == ST_CONNECTING ? ST_TLS_IMPLICIT : ST_TLS_HANDSHAKE;
+	/* RFC 3207 4.2: nothing sent in clear after the 220 may count as TLS-protected. */
+	if (s->state == ST_TLS_HANDSHAKE) {
+		struct evbuffer	*in = bufferevent_get_input(s->bev);
+
+		evbuffer_drain(in, evbuffer_get_length(in));
+	}
 	tb = bufferevent_openssl_filter_new(mta.base, s->bev, ssl, how,
-	    BEV_OPT_CLOSE_ON_FREE);
+	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 	if (tb == NULL) {
 		SSL_free(ssl);
 		mta_session_fail(s, "TLS set-up failed");
@@ -355,8 +367,6 @@ tls_start(struct mta_session *s, enum bufferevent_ssl_state how)
 	bufferevent_setcb(s->bev, mta_session_on_read, NULL, mta_session_on_event, s);
 	bufferevent_set_timeouts(s->bev, &tv, &tv);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
-	s->state = how == BUFFEREVENT_SSL_CONNECTING && s->state == ST_CONNECTING ?
-	    ST_TLS_IMPLICIT : ST_TLS_HANDSHAKE;
 }
 
 static void
