@@ -266,10 +266,19 @@ def family_of(r):
 def split(recs):
     """Results per section: accept-and-deliver, handshakes, submissions, relay."""
     def pick(fam, scen):
-        return Results([r for r in recs if family_of(r) == fam and
+        return Results([r for r in recs if family_of(r) == fam and r["kind"] != "family" and
                         (r["kind"] != "run" or r.get("scenario", "deliver") == scen)])
     return {"deliver": pick("deliver", "deliver"), "handshake": pick("tls", "handshake"),
             "submit": pick("tls", "submit"), "relay": pick("relay", "relay")}
+
+
+def measured(recs, family, out):
+    """When a family was last run: a partial run keeps the others' results."""
+    t = [r["time"] for r in recs if r["kind"] == "family" and r["family"] == family]
+    if t:
+        when = datetime.datetime.fromtimestamp(max(t), datetime.timezone.utc)
+        out.append(f"Measured {when:%Y-%m-%d %H:%M} UTC.")
+        out.append("")
 
 
 def ran(res):
@@ -311,13 +320,15 @@ def generate(recs, info, args):
     out.append(f"| kernel | {info.get('kernel', '?')} |")
     out.append(f"| system | {info.get('os', '?')} |")
     out.append(f"| filesystem of the bench directory | {info.get('fs', '?')} |")
-    seen = set()
+    versions = {}
     for res in sec.values():
         for p in res.peers:
-            row = (res.name(p), res.version.get(p, "?"))
-            if row not in seen:
-                seen.add(row)
-                out.append(f"| {row[0]} | {row[1]} |")
+            vs = versions.setdefault(res.name(p), [])
+            if res.version.get(p, "?") not in vs:
+                vs.append(res.version.get(p, "?"))
+    for name, vs in versions.items():
+        # Other people commit while the benchmark runs: say so.
+        out.append(f"| {name} | {' then '.join(vs)} |")
     pf = sec["deliver"].version.get("postfix") or sec["relay"].version.get("postfix", "")
     out.append(f"| load generators | smtp-source from Debian's postfix {pf}; bench/tlsload.c"
                f" (threads, {ssl.OPENSSL_VERSION}) |")
@@ -334,6 +345,7 @@ def generate(recs, info, args):
     for size in res.sizes:
         out.append(f"## Durable SMTP accept-and-deliver, {size // 1024} KiB messages")
         out.append("")
+        measured(recs, "deliver", out)
         out.append("Messages per second from the first connection until the last message"
                    " is in its Maildir's new/: the best of the rounds (all of them are"
                    " under [Every round](#every-round)).")
@@ -362,6 +374,7 @@ def generate(recs, info, args):
     if ran(hs) or ran(sub):
         out.append("## TLS handshakes and authenticated submissions")
         out.append("")
+        measured(recs, "tls", out)
         out.append("STARTTLS on a listener that requires it, TLS 1.3 full handshakes"
                    " (the client never resumes a session), RSA 2048 certificate;"
                    " bench/tlsload.c with one thread per client. Postfix checks passwords"
@@ -396,6 +409,7 @@ def generate(recs, info, args):
     if ran(res):
         out.append("## Relay to a smarthost")
         out.append("")
+        measured(recs, "relay", out)
         out.append("smtp-source sends 4 KiB messages for relay.test; the server queues"
                    " them (durably, as for delivery) and relays every one to Postfix's"
                    " smtp-sink on loopback. Messages per second from the first"
