@@ -36,17 +36,17 @@ int
 header_masquerade_from(struct buf *out, const char *hdr, size_t len,
     const char *addr)
 {
-	size_t		 off = 0, end, vstart;
+	size_t		 off, end, vstart;
 	const char	*lt, *gt;
 
-	while (off < len && hdr[off] != '\n') {
+	/* The first From field: [off, end). */
+	for (off = 0; ; off = end) {
+		if (off >= len || hdr[off] == '\n')
+			return buf_add(out, hdr, len) == -1 ? -1 : 0;
 		end = field_end(hdr, len, off);
 		if (end - off >= 5 && strncasecmp(hdr + off, "from:", 5) == 0)
 			break;
-		off = end;
 	}
-	if (off >= len || hdr[off] == '\n')
-		return buf_add(out, hdr, len) == -1 ? -1 : 0;
 
 	vstart = off + 5;
 	lt = memchr(hdr + vstart, '<', end - vstart);
