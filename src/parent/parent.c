@@ -228,38 +228,73 @@ parent_prepare_spool(void)
 	free(s);
 }
 
+/* The server certificates' keys: only the smtp process uses them. */
+static void
+child_forget_tls(void)
+{
+	tls_server_free(P.tls);
+	P.tls = NULL;
+}
+
 /* A child that must not keep what only the parent and auth may hold. */
 static void
 child_forget_secrets(void)
 {
 	conf_drop_secrets(P.conf);
-	tls_server_free(P.tls);
-	P.tls = NULL;
+	child_forget_tls();
+}
+
+/* Forks; the child keeps only the descriptors in keep. Returns 0 in the child. */
+static pid_t
+fork_child(const int *keep, size_t nkeep)
+{
+	pid_t	 pid;
+
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid == 0)
+		child_prepare(keep, nkeep);
+	return pid;
+}
+
+/*
+ * Forks a child with one channel: *mine is the parent's end (-1 in the
+ * child), *theirs the child's (-1 in the parent). Returns 0 in the child.
+ */
+static pid_t
+fork_with_channel(int *mine, int *theirs)
+{
+	int	 sv[2];
+	pid_t	 pid;
+
+	if (ipc_pair(sv) == -1)
+		fatal("socketpair");
+	if ((pid = fork_child(&sv[1], 1)) == 0) {
+		close(sv[0]);
+		*mine = -1;
+		*theirs = sv[1];
+		return 0;
+	}
+	close(sv[1]);
+	*mine = sv[0];
+	*theirs = -1;
+	return pid;
 }
 
 /* The auth process of an smtp generation: it alone keeps the credentials. */
 static int
 spawn_auth(void)
 {
-	int	 sa[2];
+	int	 mine, theirs;
 	pid_t	 pid;
 
-	if (ipc_pair(sa) == -1)
-		fatal("socketpair");
-	switch ((pid = fork())) {
-	case -1:
-		fatal("fork");
-	case 0:
-		child_prepare(&sa[1], 1);
-		close(sa[0]);
-		tls_server_free(P.tls);
-		P.tls = NULL;
+	if ((pid = fork_with_channel(&mine, &theirs)) == 0) {
+		child_forget_tls();
 		proc_setup("auth", P.uid, P.gid, NULL);
-		auth_main(P.conf, sa[1]);
+		auth_main(P.conf, theirs);
 	}
-	close(sa[1]);
 	child_add(pid, PROC_AUTH, NULL)->current = 1;
-	return sa[0];
+	return mine;
 }
 
 static void
@@ -281,11 +316,7 @@ spawn_smtp(int queue_end)
 	keep[P.nlistens + 1] = queue_end;
 	keep[P.nlistens + 2] = auth_end;
 	fd_track(pp[1]);
-	switch ((pid = fork())) {
-	case -1:
-		fatal("fork");
-	case 0:
-		child_prepare(keep, P.nlistens + 3);
+	if ((pid = fork_child(keep, P.nlistens + 3)) == 0) {
 		free(keep);	/* the child never returns here to free it */
 		conf_drop_secrets(P.conf);
 		proc_setup("smtp", P.uid, P.gid, NULL);
@@ -309,7 +340,7 @@ spawn_mda(const char *account)
 	struct ipc_out	 o;
 	uid_t		 uid = P.uid;
 	gid_t		 gid = P.gid;
-	int		 sv[2];
+	int		 mine, theirs;
 	pid_t		 pid;
 
 	if (geteuid() == 0) {
@@ -329,23 +360,15 @@ spawn_mda(const char *account)
 			return;
 		}
 	}
-	if (ipc_pair(sv) == -1)
-		fatal("socketpair");
-	switch ((pid = fork())) {
-	case -1:
-		fatal("fork");
-	case 0:
-		child_prepare(&sv[1], 1);
-		close(sv[0]);
+	if ((pid = fork_with_channel(&mine, &theirs)) == 0) {
 		child_forget_secrets();
 		proc_setup("mda", uid, gid, NULL);
-		mda_main(P.conf, account, sv[1]);
+		mda_main(P.conf, account, theirs);
 	}
-	close(sv[1]);
 	child_add(pid, PROC_MDA, account);
 	ipc_begin(&o, MSG_MDA_READY, 0);
 	ipc_add_str(&o, account);
-	ipc_add_fd(&o, sv[0]);
+	ipc_add_fd(&o, mine);
 	ipc_send(P.queue, &o);
 }
 
@@ -361,27 +384,18 @@ static void
 spawn_mta(void)
 {
 	struct ipc_out	 o;
-	int		 sv[2];
+	int		 mine, theirs;
 	pid_t		 pid;
 
-	if (ipc_pair(sv) == -1)
-		fatal("socketpair");
-	switch ((pid = fork())) {
-	case -1:
-		fatal("fork");
-	case 0:
-		child_prepare(&sv[1], 1);
-		close(sv[0]);
-		tls_server_free(P.tls);
-		P.tls = NULL;
+	if ((pid = fork_with_channel(&mine, &theirs)) == 0) {
+		child_forget_tls();
 		mta_preload(P.conf);
 		proc_setup("mta", P.uid, P.gid, NULL);
-		mta_main(P.conf, sv[1]);
+		mta_main(P.conf, theirs);
 	}
-	close(sv[1]);
 	child_add(pid, PROC_MTA, NULL)->current = 1;
 	ipc_begin(&o, MSG_MTA_READY, 0);
-	ipc_add_fd(&o, sv[0]);
+	ipc_add_fd(&o, mine);
 	ipc_send(P.queue, &o);
 	mta_started = time(NULL);
 }
@@ -703,17 +717,14 @@ parent_run(struct conf *conf, const char *conf_path, int foreground)
 	fd_track(sq[0]);
 	fd_track(sq[1]);
 
-	switch ((pid = fork())) {
-	case -1:
-		fatal("fork");
-	case 0: {
+	{
 		int	 keep[] = { pq[1], sq[1], P.control_fd };
 
-		child_prepare(keep, 3);
-		child_forget_secrets();
-		proc_setup("queue", P.uid, P.gid, NULL);
-		queue_main(P.conf, pq[1], sq[1], P.control_fd);
-	}
+		if ((pid = fork_child(keep, 3)) == 0) {
+			child_forget_secrets();
+			proc_setup("queue", P.uid, P.gid, NULL);
+			queue_main(P.conf, pq[1], sq[1], P.control_fd);
+		}
 	}
 	child_add(pid, PROC_QUEUE, NULL);
 	close(pq[1]);
