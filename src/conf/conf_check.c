@@ -172,8 +172,13 @@ check_filters(struct parser *p)
 		f = c->filters[i];
 		if (f->kind == FILTER_PROC && f->command && conf_proc(c, f->command) == NULL)
 			perr(p, f->conf_file, f->conf_line, "unknown proc \"%s\"", f->command);
-		if (f->kind != FILTER_CHAIN)
+		if (f->kind != FILTER_CHAIN) {
+			/* Parsed and checked now; said plainly so no one trusts it yet. */
+			pwarn(p, f->conf_file, f->conf_line, "filter \"%s\" is not "
+			    "applied by this version of tegamid: mail passes it "
+			    "unfiltered", f->name);
 			continue;
+		}
 		for (j = 0; j < f->nchain; j++) {
 			if ((member = conf_filter(c, f->chain[j])) == NULL)
 				perr(p, f->conf_file, f->conf_line, "unknown filter \"%s\"",

@@ -1,6 +1,7 @@
 /* tegamid: parse flags, load and check the config, then hand over to the parent process. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "conf/conf.h"
@@ -59,7 +60,6 @@ main(int argc, char **argv)
 		return 1;
 	}
 	buf_free(&errors);
-	buf_free(&warnings);
 	if (check) {
 		struct tls_server	*tls;
 
@@ -72,10 +72,19 @@ main(int argc, char **argv)
 			fprintf(stderr, "configuration OK\n");
 		tls_server_free(tls);
 		buf_free(&errors);
+		buf_free(&warnings);
 		conf_free(conf);
 		return tls == NULL ? 1 : 0;
 	}
-	if (!foreground)
+	if (!foreground) {
+		char	*line, *save = NULL;
+
 		log_init(0, verbose);
+		/* The warnings printed above also go to the log a daemon keeps. */
+		for (line = strtok_r(warnings.data, "\n", &save); line != NULL;
+		    line = strtok_r(NULL, "\n", &save))
+			log_msg(LOG_WARNING, "%s", line);
+	}
+	buf_free(&warnings);
 	parent_run(conf, path, foreground);
 }
