@@ -1,4 +1,5 @@
 /* The parent process: binds sockets, forks and supervises the others, reloads the config. */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -674,6 +675,15 @@ parent_run(struct conf *conf, const char *conf_path, int foreground)
 
 	P.conf = conf;
 	P.conf_path = conf_path;
+	{
+		struct rlimit	 rl;
+
+		/* Sessions cost descriptors: take all the system allows us. */
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
 	P.uid = geteuid();
 	P.gid = getegid();
 	if (geteuid() == 0) {

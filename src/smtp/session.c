@@ -20,6 +20,7 @@
 #include "lib/log.h"
 #include "lib/xalloc.h"
 #include "mail/reply.h"
+#include "smtp/conn_limit.h"
 #include "smtp/session.h"
 
 /* Bytes of unprocessed input a session may hold before reading pauses. */
@@ -89,14 +90,7 @@ smtp_session_new(struct smtp_server *srv, int fd, struct listener *l,
 	} else {
 		memcpy(&s->peer, sa, salen);
 		s->local = addr_is_loopback(sa);
-		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-			    s->addr, sizeof(s->addr));
-		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
-			    s->addr, sizeof(s->addr));
-		else
-			snprintf(s->addr, sizeof(s->addr), "unknown");
+		conn_peer_addr(sa, s->addr, sizeof(s->addr));
 	}
 	if (!from_socket && l && (l->flags & LF_IMPLICIT_TLS))
 		s->bev = smtp_tls_wrap(s, fd);
@@ -111,6 +105,7 @@ smtp_session_new(struct smtp_server *srv, int fd, struct listener *l,
 	}
 	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);
 	srv->nsessions++;
+	conn_limit_add(srv, s->addr);
 	smtp_session_setup_bev(s);
 	log_msg(LOG_INFO, "%016llx smtp connect address=%s listener=%s",
 	    (unsigned long long)s->id, s->addr,
@@ -261,6 +256,7 @@ smtp_free(struct smtp_session *s)
 		smtp_data_abort(s);
 	TAILQ_REMOVE(&srv->sessions, s, entry);
 	srv->nsessions--;
+	conn_limit_del(srv, s->addr);
 	if (s->close_timer)
 		event_free(s->close_timer);
 	bufferevent_free(s->bev);

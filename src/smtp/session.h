@@ -20,6 +20,7 @@ struct conf;
 struct tls_server;
 struct ipc;
 struct listener;
+struct map;
 
 #define SMTP_ERRORS_MAX		20	/* then 421 and disconnect, like Postfix */
 #define SMTP_TIMEOUT_SECS	300	/* RFC 5321 4.5.3.2.7 server timeout */
@@ -62,6 +63,8 @@ struct smtp_server {
 	struct listener		*socket_listener;	/* for local enqueue */
 	TAILQ_HEAD(, smtp_session) sessions;
 	unsigned		 nsessions;
+	unsigned		 max_sessions;	/* conn_limit.c */
+	struct map		*per_addr;	/* address -> sessions */
 	uint64_t		 next_id;
 	int			 draining;
 };

@@ -16,6 +16,7 @@
 #include "lib/msg.h"
 #include "lib/xalloc.h"
 #include "smtp/resolve.h"
+#include "smtp/conn_limit.h"
 #include "smtp/session.h"
 #include "smtp/smtp.h"
 
@@ -29,8 +30,26 @@ static void
 smtp_on_accept(struct evconnlistener *el, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
+	const char	*why;
+
 	if (server.draining) {
 		close(fd);
+		return;
+	}
+	if ((why = conn_limit_check(&server, sa)) != NULL) {
+		char	 addr[64], line[256];
+		int	 n;
+
+		/* A best-effort word before closing; nothing is read from it. */
+		conn_peer_addr(sa, addr, sizeof(addr));
+		n = snprintf(line, sizeof(line), "421 4.7.0 %s %s\r\n",
+		    server.conf->hostname, why);
+		/* If the client is gone or not reading, closing is all there is. */
+		if (n > 0)
+			(void)!send(fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+		close(fd);
+		log_msg(LOG_WARNING, "smtp refused address=%s reason=\"%s\" "
+		    "sessions=%u", addr, why, server.nsessions);
 		return;
 	}
 	smtp_session_new(&server, fd, arg, sa, (socklen_t)salen, 0, 0);
@@ -156,6 +175,7 @@ smtp_main(struct conf *conf, struct tls_server *tls, struct smtp_listen *ls,
 	server.conf = conf;
 	server.tls = tls;
 	TAILQ_INIT(&server.sessions);
+	conn_limit_init(&server);
 	server.socket_listener = &default_socket_listener;
 	for (i = 0; i < conf->nlisteners; i++)
 		if (conf->listeners[i]->flags & LF_SOCKET)

@@ -84,6 +84,7 @@ class Tegami:
         self.env = dict(os.environ)
         self.env.update(env or {})
         self.proc = None
+        self.preexec = None     # run in the child before exec (e.g. resource limits)
         self.logf = None
         self.log_path = os.path.join(self.dir, "tegamid.log")
         self.vmail = os.path.join(self.dir, "vmail")
@@ -136,7 +137,8 @@ class Tegami:
         self.logf = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [bin_path("tegamid"), "-d", "-v", "-f", self.conf_path],
-            stdout=self.logf, stderr=subprocess.STDOUT, env=self.env)
+            stdout=self.logf, stderr=subprocess.STDOUT, env=self.env,
+            preexec_fn=self.preexec)
         if wait:
             wait_port(self.host, self.port, proc=self.proc)
             deadline = time.time() + 10
