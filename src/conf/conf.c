@@ -27,6 +27,8 @@ conf_new(void)
 	c->max_mails = 100;
 	c->sub_addr_delim = '+';
 	c->queue_ttl = 4 * 86400;
+	c->backoff_min = 60;
+	c->backoff_max = 3600;
 	c->bounce_warn[0] = 4 * 3600;
 	c->nbounce_warn = 1;
 	c->mta_max_deferred = 100;

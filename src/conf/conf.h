@@ -226,6 +226,8 @@ struct conf {
 	time_t		 auth_ban;		/* default 15m */
 	int		 auth_cost;		/* bcrypt cost of new hashes, default 10 */
 	time_t		 queue_ttl;		/* default 4d */
+	time_t		 backoff_min;		/* queue backoff: default 1m */
+	time_t		 backoff_max;		/* default 1h */
 	int		 queue_compression;
 	char		*queue_encryption;
 	time_t		 bounce_warn[4];	/* default { 4h } */

@@ -30,6 +30,7 @@ static const char *const keywords[] = {
 	"auth-cost",
 	"auth-optional",
 	"auth-throttle",
+	"backoff",
 	"backup",
 	"ban",
 	"bounce",

@@ -319,6 +319,18 @@ d_queue(struct parser *p)
 
 	if (tok_accept(p, "ttl"))
 		return p_delay(p, "queue ttl", &c->queue_ttl);
+	if (tok_accept(p, "backoff")) {
+		/* Postfix's minimal_backoff_time and maximal_backoff_time. */
+		if (p_delay(p, "queue backoff minimum", &c->backoff_min) == -1 ||
+		    p_delay(p, "queue backoff maximum", &c->backoff_max) == -1)
+			return -1;
+		if (c->backoff_min < 1 || c->backoff_max < c->backoff_min) {
+			perr(p, p->dfile, p->dline, "queue backoff: the maximum "
+			    "must be at least the minimum, both at least 1s");
+			return -1;
+		}
+		return 0;
+	}
 	if (tok_accept(p, "compression")) {
 		c->queue_compression = 1;
 		return 0;
@@ -329,7 +341,7 @@ d_queue(struct parser *p)
 		    p_string(p, "an encryption key");
 		return c->queue_encryption ? 0 : -1;
 	}
-	return perr_unexpected(p, "after queue (expected ttl, compression or encryption)");
+	return perr_unexpected(p, "after queue (expected ttl, backoff, compression or encryption)");
 }
 
 static int

@@ -20,9 +20,6 @@ struct ipc;
 struct ipc_msg;
 struct pool;
 
-/* Retry schedule for temporary failures (Postfix-like minimal/maximal backoff). */
-#define QUEUE_BACKOFF_MIN	60
-#define QUEUE_BACKOFF_MAX	3600
 /* Deliveries in flight per delivery agent. */
 #define QUEUE_MDA_INFLIGHT	128
 

@@ -438,14 +438,16 @@ sched_round(struct qmsg *q)
 		sched_round_end(q);
 }
 
+/* `queue backoff MIN MAX`: the wait doubles from MIN after each failed round, up to MAX. */
 static time_t
 sched_backoff(unsigned attempts)
 {
-	time_t	 t = QUEUE_BACKOFF_MIN;
+	time_t	 t = queue_server.conf->backoff_min;
+	time_t	 max = queue_server.conf->backoff_max;
 
-	while (attempts-- > 1 && t < QUEUE_BACKOFF_MAX)
+	while (attempts-- > 1 && t < max)
 		t *= 2;
-	return t < QUEUE_BACKOFF_MAX ? t : QUEUE_BACKOFF_MAX;
+	return t < max ? t : max;
 }
 
 time_t

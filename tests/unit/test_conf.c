@@ -343,6 +343,8 @@ test_defaults(void)
 	T_EQ_INT(c->sub_addr_delim, '+');
 	T_EQ_STR(c->smtp_ciphers, "HIGH:!aNULL:!MD5");
 	T_EQ_INT(c->queue_ttl, 4 * 86400);
+	T_EQ_INT(c->backoff_min, 60);
+	T_EQ_INT(c->backoff_max, 3600);
 	T_EQ_INT(c->nbounce_warn, 1);
 	T_EQ_INT(c->bounce_warn[0], 4 * 3600);
 	T_EQ_INT(c->mta_max_deferred, 100);
@@ -368,6 +370,7 @@ test_globals(void)
 	    "smtp sub-addr-delim \"-\"\n"
 	    "smtp ciphers \"HIGH\"\n"
 	    "queue ttl 2d\n"
+	    "queue backoff 30s 2h\n"
 	    "queue compression\n"
 	    "queue encryption \"key\"\n"
 	    "bounce warn-interval 1h, 6h,2d\n"
@@ -394,6 +397,8 @@ test_globals(void)
 	T_EQ_INT(c->sub_addr_delim, '-');
 	T_EQ_STR(c->smtp_ciphers, "HIGH");
 	T_EQ_INT(c->queue_ttl, 2 * 86400);
+	T_EQ_INT(c->backoff_min, 30);
+	T_EQ_INT(c->backoff_max, 2 * 3600);
 	T_EQ_INT(c->queue_compression, 1);
 	T_EQ_STR(c->queue_encryption, "key");
 	T_EQ_INT(c->nbounce_warn, 3);
