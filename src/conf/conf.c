@@ -358,18 +358,8 @@ conf_free(struct conf *c)
 		free(c->cas[i]);
 	}
 	free(c->cas);
-	for (i = 0; i < c->nlisteners; i++) {
-		struct listener *l = c->listeners[i];
-
-		free(l->on);
-		free(l->pki);
-		free(l->ca);
-		free(l->hostname);
-		free(l->tag);
-		free(l->filter);
-		free(l->maildir);
-		free(l);
-	}
+	for (i = 0; i < c->nlisteners; i++)
+		listener_free(c->listeners[i]);
 	free(c->listeners);
 	for (i = 0; i < c->nactions; i++)
 		action_free(c->actions[i]);

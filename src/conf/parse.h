@@ -98,6 +98,8 @@ int	 p_inline_table(struct parser *, struct table *);
 int	 p_number(struct parser *, const char *what, long long min, long long max,
 	    long long *out);
 int	 p_delay(struct parser *, const char *what, time_t *out);
+/* Frees a listener and the strings it owns (its tables belong to the config). */
+void	 listener_free(struct listener *);
 /* Relative paths are relative to the directory of the file naming them. */
 char	*p_path(const char *path, const char *file);
 struct table *p_anon_table(struct parser *, enum table_backend);

@@ -263,7 +263,7 @@ listen_check(struct parser *p, struct listener *l, int smtps)
 	return bad ? -1 : 0;
 }
 
-static void
+void
 listener_free(struct listener *l)
 {
 	free(l->on);
