@@ -418,3 +418,26 @@ fail:
 	errno = saved;
 	return -1;
 }
+
+int
+dio_pread(int fd, void *p, size_t len, off_t off)
+{
+	char	*dst = p;
+	ssize_t	 n;
+
+	while (len > 0) {
+		if ((n = pread(fd, dst, len, off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			errno = ENODATA;
+			return -1;
+		}
+		dst += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}

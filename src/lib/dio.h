@@ -30,6 +30,11 @@ int	dio_linkat(int fromdir, const char *from, int todir, const char *to);
 /* Opens the directory read-only, fsyncs it and closes it. */
 int	dio_fsync_dir(const char *path);
 int	dio_fsync_dirfd(int dirfd);
+/*
+ * Reads exactly len bytes at off (EINTR retried). A file that ends before
+ * them is -1 with errno ENODATA. Not a crash point: reads change nothing.
+ */
+int	dio_pread(int fd, void *, size_t len, off_t off);
 /* close() that reports the deferred write errors of NFS and the like. */
 int	dio_close(int fd);
 /*

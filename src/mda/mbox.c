@@ -264,23 +264,16 @@ static int
 copy_message(struct mbox_out *o, const char *header, size_t headerlen,
     int msgfd, off_t offset, size_t len, char *in)
 {
-	ssize_t	 n;
+	size_t	 n;
 
 	feed(o, header, headerlen);
 	while (len > 0 && o->err == 0) {
-		n = pread(msgfd, in, len < MBOX_BUFSZ ? len : MBOX_BUFSZ, offset);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
+		n = len < MBOX_BUFSZ ? len : MBOX_BUFSZ;
+		if (dio_pread(msgfd, in, n, offset) == -1)
 			return -1;
-		}
-		if (n == 0) {
-			errno = ENODATA;
-			return -1;
-		}
-		feed(o, in, (size_t)n);
-		offset += n;
-		len -= (size_t)n;
+		feed(o, in, n);
+		offset += (off_t)n;
+		len -= n;
 	}
 	if (o->err == 0)
 		feed_end(o);

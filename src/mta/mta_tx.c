@@ -11,6 +11,7 @@
 
 #include "conf/conf.h"
 #include "lib/buf.h"
+#include "lib/dio.h"
 #include "lib/xalloc.h"
 #include "mta/mta.h"
 #include "mta/mta_data.h"
@@ -343,15 +344,16 @@ body_pump_work(struct mta_session *s, struct bufferevent *bev)
 		if (want > sizeof(chunk))
 			want = sizeof(chunk);
 		/* pread: the queue file's offset is shared with every dup of it. */
-		n = pread(s->task->fd, chunk, want, s->body_off);
-		if (n <= 0) {
+		if (dio_pread(s->task->fd, chunk, want, s->body_off) == -1) {
 			char	 why[200];
 
 			snprintf(why, sizeof(why), "451 4.3.0 reading the queue "
-			    "file: %s", n == 0 ? "unexpected end" : strerror(errno));
+			    "file: %s", errno == ENODATA ? "unexpected end" :
+			    strerror(errno));
 			mta_session_fail(s, why);
 			return;
 		}
+		n = (ssize_t)want;
 		s->body_off += n;
 		buf_reset(&s->out);
 		if (mta_data_encode(&s->enc, chunk, (size_t)n, &s->out) == -1) {

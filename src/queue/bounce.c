@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "lib/buf.h"
+#include "lib/dio.h"
 #include "lib/xalloc.h"
 #include "mail/smtp_cmd.h"
 #include "queue/bounce.h"
@@ -364,20 +365,18 @@ read_original(int fd, size_t len, struct buf *b, const char **errstr)
 
 	while (off < len) {
 		size_t	 want = len - off < sizeof(chunk) ? len - off : sizeof(chunk);
-		ssize_t	 n = pread(fd, chunk, want, (off_t)off);
 
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			*errstr = n == 0 ? "queue file shorter than its message" :
+		if (dio_pread(fd, chunk, want, (off_t)off) == -1) {
+			*errstr = errno == ENODATA ?
+			    "queue file shorter than its message" :
 			    "cannot read the queue file";
 			return -1;
 		}
-		if (buf_add(b, chunk, (size_t)n) == -1) {
+		if (buf_add(b, chunk, want) == -1) {
 			*errstr = "original message too large";
 			return -1;
 		}
-		off += (size_t)n;
+		off += want;
 	}
 	return 0;
 }

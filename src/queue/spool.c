@@ -264,29 +264,6 @@ fail:
 	return -1;
 }
 
-static int
-pread_all(int fd, char *dst, size_t len, off_t off)
-{
-	ssize_t	 n;
-
-	while (len > 0) {
-		n = pread(fd, dst, len, off);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (n == 0) {
-			errno = ENODATA;
-			return -1;
-		}
-		dst += n;
-		len -= (size_t)n;
-		off += n;
-	}
-	return 0;
-}
-
 static void
 quarantine(struct spool *s, const char *id, const char *why)
 {
@@ -333,7 +310,7 @@ spool_load(struct spool *s, const char *id, struct envelope *e,
 		*errstr = "queue file shorter than its trailer";
 		goto fail;
 	}
-	if (pread_all(fd, trailer, sizeof(trailer),
+	if (dio_pread(fd, trailer, sizeof(trailer),
 	    (off_t)(size - SPOOL_TRAILER_LEN)) == -1) {
 		*errstr = "cannot read queue file";
 		bad = 0;
@@ -353,7 +330,7 @@ spool_load(struct spool *s, const char *id, struct envelope *e,
 		goto fail;
 	}
 	text = xmalloc(elen + 1);
-	if (pread_all(fd, text, elen, (off_t)mlen) == -1) {
+	if (dio_pread(fd, text, elen, (off_t)mlen) == -1) {
 		*errstr = "cannot read queue file";
 		bad = 0;
 		goto fail;
