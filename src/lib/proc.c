@@ -14,8 +14,10 @@
 #include "lib/xalloc.h"
 
 void
-proc_setup(const char *name, uid_t uid, gid_t gid, const char *chrootdir)
+proc_setup(const char *name, uid_t uid, gid_t gid, gid_t extra_gid,
+    const char *chrootdir)
 {
+	gid_t	 groups[2] = { gid, extra_gid };
 	char	 title[16];
 
 	log_procname(name);
@@ -31,7 +33,8 @@ proc_setup(const char *name, uid_t uid, gid_t gid, const char *chrootdir)
 	}
 	if (uid == 0)
 		return;
-	if (setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1 ||
+	if (setgroups(extra_gid == PROC_NO_GROUP || extra_gid == gid ? 1 : 2,
+	    groups) == -1 || setresgid(gid, gid, gid) == -1 ||
 	    setresuid(uid, uid, uid) == -1)
 		fatal("%s: cannot drop privileges to uid %u", name, (unsigned)uid);
 	if (setuid(0) != -1 || seteuid(0) != -1)

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -291,7 +292,7 @@ spawn_auth(void)
 
 	if ((pid = fork_with_channel(&mine, &theirs)) == 0) {
 		child_forget_tls();
-		proc_setup("auth", P.uid, P.gid, NULL);
+		proc_setup("auth", P.uid, P.gid, PROC_NO_GROUP, NULL);
 		auth_main(P.conf, theirs);
 	}
 	child_add(pid, PROC_AUTH, NULL)->current = 1;
@@ -320,7 +321,7 @@ spawn_smtp(int queue_end)
 	if ((pid = fork_child(keep, P.nlistens + 3)) == 0) {
 		free(keep);	/* the child never returns here to free it */
 		conf_drop_secrets(P.conf);
-		proc_setup("smtp", P.uid, P.gid, NULL);
+		proc_setup("smtp", P.uid, P.gid, PROC_NO_GROUP, NULL);
 		smtp_main(P.conf, P.tls, P.listens, P.nlistens, queue_end, pp[1],
 		    auth_end);
 	}
@@ -333,6 +334,21 @@ spawn_smtp(int queue_end)
 	close(auth_end);
 	child_add(pid, PROC_SMTP, NULL)->current = 1;
 	P.smtp = ipc_new(P.base, pp[0], "smtp", parent_on_smtp, NULL);
+}
+
+/*
+ * Delivery agents also get the group "mail", as mail.local(8) is setgid
+ * mail: /var/mail is root:mail 2775 on Debian, and mbox delivery must be
+ * able to create a user's mailbox and its dot-lock there.
+ */
+static gid_t
+mail_group(void)
+{
+	struct group	*gr;
+
+	if (geteuid() != 0 || (gr = getgrnam("mail")) == NULL)
+		return PROC_NO_GROUP;
+	return gr->gr_gid;
 }
 
 static void
@@ -363,7 +379,7 @@ spawn_mda(const char *account)
 	}
 	if ((pid = fork_with_channel(&mine, &theirs)) == 0) {
 		child_forget_secrets();
-		proc_setup("mda", uid, gid, NULL);
+		proc_setup("mda", uid, gid, mail_group(), NULL);
 		mda_main(P.conf, account, theirs);
 	}
 	child_add(pid, PROC_MDA, account);
@@ -391,7 +407,7 @@ spawn_mta(void)
 	if ((pid = fork_with_channel(&mine, &theirs)) == 0) {
 		child_forget_tls();
 		mta_preload(P.conf);
-		proc_setup("mta", P.uid, P.gid, NULL);
+		proc_setup("mta", P.uid, P.gid, PROC_NO_GROUP, NULL);
 		mta_main(P.conf, theirs);
 	}
 	child_add(pid, PROC_MTA, NULL)->current = 1;
@@ -732,7 +748,7 @@ parent_run(struct conf *conf, const char *conf_path, int foreground)
 
 		if ((pid = fork_child(keep, 3)) == 0) {
 			child_forget_secrets();
-			proc_setup("queue", P.uid, P.gid, NULL);
+			proc_setup("queue", P.uid, P.gid, PROC_NO_GROUP, NULL);
 			queue_main(P.conf, pq[1], sq[1], P.control_fd);
 		}
 	}

@@ -43,3 +43,41 @@ def test_alias_to_an_mbox_file_via_sendmail(make_tegami):
     assert b"\r\n" not in data
     if IS_ROOT:
         assert os.stat(box).st_uid == pw.pw_uid
+
+
+def test_system_account_mbox_in_var_mail(make_tegami):
+    """root: vmail in aliases(5) lands in /var/mail/vmail, written as vmail (group mail, like mail.local)."""
+    import pwd
+
+    import pytest
+    if not IS_ROOT or not os.path.isdir("/var/mail"):
+        pytest.skip("needs a root start and /var/mail")
+    box = "/var/mail/%s" % "vmail"
+    saved = None
+    if os.path.exists(box):
+        with open(box, "rb") as f:
+            saved = f.read()
+        os.unlink(box)
+    try:
+        t = make_tegami(start=False, conf=CONF)
+        t.write_table("aliases", "root: vmail\n")
+        t.start()
+        env = dict(os.environ, TEGAMI_CONF=t.conf_path)
+        r = subprocess.run([bin_path("sendmail"), "-f", "cron@mx.example.org", "root"],
+                           input=b"Subject: daily report\n\nall well\n",
+                           capture_output=True, env=env, timeout=30)
+        assert r.returncode == 0, r.stderr
+        assert t.wait_queue_empty(), t.ctl("show", "queue").stdout
+        with open(box, "rb") as f:
+            data = f.read()
+        assert data.startswith(b"From cron@mx.example.org ")
+        assert b"Subject: daily report\n" in data and b"\nall well\n\n" in data
+        st = os.stat(box)
+        assert st.st_uid == pwd.getpwnam("vmail").pw_uid
+        assert not os.path.exists(box + ".lock")
+    finally:
+        if os.path.exists(box):
+            os.unlink(box)
+        if saved is not None:
+            with open(box, "wb") as f:
+                f.write(saved)
