@@ -13,6 +13,7 @@
 #include "conf/conf.h"
 #include "conf/ruleset.h"
 #include "conf/table.h"
+#include "lib/sockaddr.h"
 #include "lib/xalloc.h"
 
 /* The host's own names, looked up once: gethostname() and its canonical form. */
@@ -108,25 +109,9 @@ addr_bytes(const struct sockaddr *sa, uint8_t out[16])
 }
 
 static int
-is_loopback(const struct sockaddr *sa)
-{
-	static const uint8_t	 lo6[16] = { [15] = 1 };
-	uint8_t			 a[16];
-
-	switch (addr_bytes(sa, a)) {
-	case AF_INET:
-		return a[0] == 127;
-	case AF_INET6:
-		return memcmp(a, lo6, sizeof(lo6)) == 0;
-	default:
-		return 0;
-	}
-}
-
-static int
 source_is_local(const struct match_ctx *ctx)
 {
-	return ctx->from_socket || ctx->src == NULL || is_loopback(ctx->src);
+	return ctx->from_socket || ctx->src == NULL || sa_is_loopback(ctx->src);
 }
 
 static const char *

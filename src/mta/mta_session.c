@@ -21,6 +21,7 @@
 #include "conf/conf.h"
 #include "lib/buf.h"
 #include "lib/log.h"
+#include "lib/sockaddr.h"
 #include "lib/xalloc.h"
 #include "mta/mta.h"
 #include "mta/mta_data.h"
@@ -89,12 +90,7 @@ session_connect(struct mta_session *s)
 	struct timeval		 tv = { T_CONNECT, 0 };
 	int			 fd;
 
-	if (m->ss.ss_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&m->ss)->sin6_addr,
-		    addr, sizeof(addr));
-	else
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)&m->ss)->sin_addr,
-		    addr, sizeof(addr));
+	sa_ntop((const struct sockaddr *)&m->ss, addr, sizeof(addr));
 	snprintf(s->label, sizeof(s->label), "%s[%s]", m->host, addr);
 	s->tls = 0;
 	memset(&s->caps, 0, sizeof(s->caps));

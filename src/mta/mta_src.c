@@ -10,6 +10,7 @@
 
 #include "conf/conf.h"
 #include "lib/map.h"
+#include "lib/sockaddr.h"
 #include "mta/mta_priv.h"
 
 /* Parses addr as an address of family into ss; its length, or 0. */
@@ -76,12 +77,7 @@ mta_helo(const struct action *a, int fd)
 
 	if (a->helo_src != NULL && fd != -1 &&
 	    getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
-		if (ss.ss_family == AF_INET6)
-			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr,
-			    addr, sizeof(addr));
-		else
-			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr,
-			    addr, sizeof(addr));
+		sa_ntop((struct sockaddr *)&ss, addr, sizeof(addr));
 		if ((name = table_get(a->helo_src, addr)) != NULL)
 			return name;
 	}

@@ -2,14 +2,12 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <stdint.h>
 #include <stdio.h>
 
 #include "lib/log.h"
 #include "lib/map.h"
+#include "lib/sockaddr.h"
 #include "smtp/conn_limit.h"
 #include "smtp/session.h"
 
@@ -34,34 +32,6 @@ conn_limit_init(struct smtp_server *srv)
 	    srv->max_sessions, CONN_PER_ADDR_MAX);
 }
 
-void
-conn_peer_addr(const struct sockaddr *sa, char *dst, size_t dstlen)
-{
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-		    dst, (socklen_t)dstlen);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
-		    dst, (socklen_t)dstlen);
-	else
-		snprintf(dst, dstlen, "unknown");
-}
-
-static int
-is_loopback(const struct sockaddr *sa)
-{
-	if (sa->sa_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24)
-		    == 127;
-	if (sa->sa_family == AF_INET6) {
-		const struct in6_addr	*a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-
-		return IN6_IS_ADDR_LOOPBACK(a) ||
-		    (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
-	}
-	return 0;
-}
-
 const char *
 conn_limit_check(struct smtp_server *srv, const struct sockaddr *sa)
 {
@@ -70,9 +40,9 @@ conn_limit_check(struct smtp_server *srv, const struct sockaddr *sa)
 
 	if (srv->nsessions >= srv->max_sessions)
 		return "Too many connections, try again later";
-	if (is_loopback(sa))
+	if (sa_is_loopback(sa))
 		return NULL;
-	conn_peer_addr(sa, addr, sizeof(addr));
+	sa_ntop(sa, addr, sizeof(addr));
 	n = (uintptr_t)map_get(srv->per_addr, addr);
 	if (n >= CONN_PER_ADDR_MAX)
 		return "Too many connections from your address, try again later";

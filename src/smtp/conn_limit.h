@@ -15,8 +15,6 @@ struct smtp_server;
 
 /* Sets the total from the descriptors the process may open. */
 void	 conn_limit_init(struct smtp_server *);
-/* The printable form of a client address, as sessions log it. */
-void	 conn_peer_addr(const struct sockaddr *, char *dst, size_t dstlen);
 /*
  * NULL when a connection from sa may start a session, else the reason to
  * give in a 421 before closing. Loopback clients have no per-address limit.

@@ -18,6 +18,7 @@
 
 #include "conf/conf.h"
 #include "lib/log.h"
+#include "lib/sockaddr.h"
 #include "lib/xalloc.h"
 #include "mail/reply.h"
 #include "smtp/conn_limit.h"
@@ -31,25 +32,6 @@ static void	smtp_on_write(struct bufferevent *, void *);
 static void	smtp_on_event(struct bufferevent *, short, void *);
 static void	smtp_free(struct smtp_session *);
 static void	smtp_dispatch(struct smtp_session *, const char *, size_t);
-
-static int
-addr_is_loopback(const struct sockaddr *sa)
-{
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
-
-		return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
-	}
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
-		const uint8_t *a = sin6->sin6_addr.s6_addr;
-
-		if (IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr))
-			return 1;
-		return IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) && a[12] == 127;
-	}
-	return 0;
-}
 
 const char *
 smtp_hostname(const struct smtp_session *s)
@@ -89,8 +71,8 @@ smtp_session_new(struct smtp_server *srv, int fd, struct listener *l,
 		s->local = 1;
 	} else {
 		memcpy(&s->peer, sa, salen);
-		s->local = addr_is_loopback(sa);
-		conn_peer_addr(sa, s->addr, sizeof(s->addr));
+		s->local = sa_is_loopback(sa);
+		sa_ntop(sa, s->addr, sizeof(s->addr));
 	}
 	if (!from_socket && l && (l->flags & LF_IMPLICIT_TLS))
 		s->bev = smtp_tls_wrap(s, fd);

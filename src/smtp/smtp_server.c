@@ -14,6 +14,7 @@
 #include "lib/ipc.h"
 #include "lib/log.h"
 #include "lib/msg.h"
+#include "lib/sockaddr.h"
 #include "lib/xalloc.h"
 #include "smtp/resolve.h"
 #include "smtp/conn_limit.h"
@@ -41,7 +42,7 @@ smtp_on_accept(struct evconnlistener *el, evutil_socket_t fd,
 		int	 n;
 
 		/* A best-effort word before closing; nothing is read from it. */
-		conn_peer_addr(sa, addr, sizeof(addr));
+		sa_ntop(sa, addr, sizeof(addr));
 		n = snprintf(line, sizeof(line), "421 4.7.0 %s %s\r\n",
 		    server.conf->hostname, why);
 		/* If the client is gone or not reading, closing is all there is. */
