@@ -18,6 +18,7 @@
 
 #include "conf/conf.h"
 #include "lib/log.h"
+#include "lib/map.h"
 #include "lib/sockaddr.h"
 #include "lib/xalloc.h"
 #include "mail/reply.h"
@@ -44,12 +45,11 @@ smtp_hostname(const struct smtp_session *s)
 struct smtp_session *
 smtp_find(struct smtp_server *srv, uint64_t id)
 {
-	struct smtp_session	*s;
+	char	 key[17];
 
-	TAILQ_FOREACH(s, &srv->sessions, entry)
-		if (s->id == id)
-			return s;
-	return NULL;
+	/* Every queue and auth reply looks its session up: no walk of them all. */
+	snprintf(key, sizeof(key), "%016llx", (unsigned long long)id);
+	return map_get(srv->by_id, key);
 }
 
 void
@@ -87,6 +87,12 @@ smtp_session_new(struct smtp_server *srv, int fd, struct listener *l,
 	}
 	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);
 	srv->nsessions++;
+	{
+		char	 key[17];
+
+		snprintf(key, sizeof(key), "%016llx", (unsigned long long)s->id);
+		map_set(srv->by_id, key, s);
+	}
 	conn_limit_add(srv, s->addr);
 	smtp_session_setup_bev(s);
 	log_msg(LOG_INFO, "%016llx smtp connect address=%s listener=%s",
@@ -238,6 +244,12 @@ smtp_free(struct smtp_session *s)
 		smtp_data_abort(s);
 	TAILQ_REMOVE(&srv->sessions, s, entry);
 	srv->nsessions--;
+	{
+		char	 key[17];
+
+		snprintf(key, sizeof(key), "%016llx", (unsigned long long)s->id);
+		map_del(srv->by_id, key);
+	}
 	conn_limit_del(srv, s->addr);
 	if (s->close_timer)
 		event_free(s->close_timer);

@@ -65,6 +65,7 @@ struct smtp_server {
 	unsigned		 nsessions;
 	unsigned		 max_sessions;	/* conn_limit.c */
 	struct map		*per_addr;	/* address -> sessions */
+	struct map		*by_id;		/* "%016llx" id -> session */
 	uint64_t		 next_id;
 	int			 draining;
 };

@@ -13,6 +13,7 @@
 #include "conf/conf.h"
 #include "lib/ipc.h"
 #include "lib/log.h"
+#include "lib/map.h"
 #include "lib/msg.h"
 #include "lib/sockaddr.h"
 #include "lib/xalloc.h"
@@ -176,6 +177,7 @@ smtp_main(struct conf *conf, struct tls_server *tls, struct smtp_listen *ls,
 	server.conf = conf;
 	server.tls = tls;
 	TAILQ_INIT(&server.sessions);
+	server.by_id = map_new();
 	conn_limit_init(&server);
 	server.socket_listener = &default_socket_listener;
 	for (i = 0; i < conf->nlisteners; i++)
