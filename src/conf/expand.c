@@ -175,9 +175,10 @@ add_delivery(struct xstate *st, struct delivery *d)
 	return EXPAND_OK;
 }
 
+/* A relay delivery; sender, when not NULL, is its own reverse-path (SRS). */
 static enum expand_status
 add_relay(struct xstate *st, const struct action *a, const char *addr,
-    const char *domain)
+    const char *domain, const char *sender)
 {
 	struct delivery	 d;
 
@@ -187,6 +188,8 @@ add_relay(struct xstate *st, const struct action *a, const char *addr,
 	d.dest = xstrdup(addr);
 	d.action = xstrdup(a->name);
 	d.path = xstrdup(domain);
+	if (sender != NULL)
+		d.sender = xstrdup(sender);
 	return add_delivery(st, &d);
 }
 
@@ -530,28 +533,20 @@ static enum expand_status
 add_forward(struct xstate *st, const struct xnode *node, const struct action *a,
     const char *addr, const char *domain)
 {
-	struct delivery	 d;
 	const char	*from = st->mctx.mail_from, *fwd, *at, *errstr;
 	char		 srs[ADDR_PATH_MAX + 1];
 
-	memset(&d, 0, sizeof(d));
-	d.state = DSTATE_PENDING;
-	d.method = DELIVER_RELAY;
-	d.dest = xstrdup(addr);
-	d.action = xstrdup(a->name);
-	d.path = xstrdup(domain);
 	fwd = node->addr != NULL ? strrchr(node->addr, '@') : NULL;
 	at = from != NULL ? strrchr(from, '@') : NULL;
 	if (a->srs && st->conf->srs_key != NULL && fwd != NULL && at != NULL &&
 	    strcasecmp(at + 1, fwd + 1) != 0) {
 		if (srs_forward(st->conf->srs_key, from, fwd + 1, time(NULL), srs,
 		    sizeof(srs), &errstr) == 0)
-			d.sender = xstrdup(srs);
-		else
-			log_msg(LOG_INFO, "expand rcpt=%s srs=none from=<%s> "
-			    "reason=\"%s\"", st->orig, from, errstr);
+			return add_relay(st, a, addr, domain, srs);
+		log_msg(LOG_INFO, "expand rcpt=%s srs=none from=<%s> "
+		    "reason=\"%s\"", st->orig, from, errstr);
 	}
-	return add_delivery(st, &d);
+	return add_relay(st, a, addr, domain, NULL);
 }
 
 static enum expand_status
@@ -884,7 +879,7 @@ expand_rcpt(const struct conf *conf, const struct match_ctx *ctx,
 		r = xfail(&st, EXPAND_PERMFAIL, 550, "5.7.1",
 		    "<%s>: Recipient address rejected", st.orig);
 	else if (action->method == ACTION_RELAY)
-		r = add_relay(&st, action, st.orig, rcpt->domain);
+		r = add_relay(&st, action, st.orig, rcpt->domain, NULL);
 	else
 		r = expand_address(&st, action, rcpt, 0);
 	if (r == EXPAND_OK && st.nout == 0)
