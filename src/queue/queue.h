@@ -42,6 +42,8 @@ struct qdsn {
 /* A message in the queue, as the scheduler sees it. */
 struct qmsg {
 	TAILQ_ENTRY(qmsg)	 entry;
+	TAILQ_ENTRY(qmsg)	 wait_entry;	/* waiting for a round slot */
+	int			 waiting;
 	char			 id[17];
 	time_t			 ctime;
 	char			*sender;

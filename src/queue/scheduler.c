@@ -43,6 +43,8 @@ struct mda_chan {
 
 static struct map	*jobs_inflight;	/* "req" -> struct job */
 static unsigned		 active;
+/* Messages due for a round while SCHED_ACTIVE_MAX rounds run, oldest first. */
+static TAILQ_HEAD(, qmsg) waiting = TAILQ_HEAD_INITIALIZER(waiting);
 
 static void	sched_round(struct qmsg *);
 static void	sched_round_end(struct qmsg *);
@@ -75,6 +77,8 @@ sched_find(const char *id)
 void
 qmsg_free(struct qmsg *q)
 {
+	if (q->waiting)
+		TAILQ_REMOVE(&waiting, q, wait_entry);
 	if (q->timer)
 		event_free(q->timer);
 	if (q->fd != -1)
@@ -156,7 +160,12 @@ sched_now(struct qmsg *q)
 	evtimer_del(q->timer);
 	if (active >= SCHED_ACTIVE_MAX) {
 		q->next_try = time(NULL);
-		return;		/* picked up when a round ends (see sched_round_end) */
+		if (!q->waiting) {
+			/* Started when a round ends (see sched_round_end). */
+			TAILQ_INSERT_TAIL(&waiting, q, wait_entry);
+			q->waiting = 1;
+		}
+		return;
 	}
 	sched_round(q);
 }
@@ -579,11 +588,10 @@ sched_round_finish(struct qmsg *q)
 		evtimer_add(q->timer, &tv);
 	}
 	/* Messages that waited for a free slot. */
-	TAILQ_FOREACH(next, &queue_server.msgs, entry) {
-		if (active >= SCHED_ACTIVE_MAX)
-			break;
-		if (next->loaded == 0 && next->next_try != 0 &&
-		    next->next_try <= now && !evtimer_pending(next->timer, NULL))
+	while (active < SCHED_ACTIVE_MAX && (next = TAILQ_FIRST(&waiting)) != NULL) {
+		TAILQ_REMOVE(&waiting, next, wait_entry);
+		next->waiting = 0;
+		if (next->loaded == 0 && next->inflight == 0)
 			sched_round(next);
 	}
 }
