@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
-#include "queue/envelope.h"
+#include "mail/envelope.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

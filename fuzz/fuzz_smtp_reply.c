@@ -4,21 +4,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mta/mta_reply.h"
+#include "mail/reply_parse.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct mta_reply	 r;
-	struct mta_caps		 caps;
+	struct reply_parse	 r;
+	struct ehlo_caps		 caps;
 	const char		*p = (const char *)data, *end = p + size, *nl;
 	const char		*lt, *errstr;
 	size_t			 ltlen, len;
 	int			 res, ehlo = size > 0 && data[0] & 1;
 
-	mta_reply_init(&r);
+	reply_parse_init(&r);
 	memset(&caps, 0, sizeof(caps));
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
@@ -26,12 +26,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (len > 0 && p[len - 1] == '\r')
 			len--;
 		if (r.done)
-			mta_reply_init(&r);
-		res = mta_reply_feed(&r, p, len, &lt, &ltlen, &errstr);
+			reply_parse_init(&r);
+		res = reply_parse_feed(&r, p, len, &lt, &ltlen, &errstr);
 		if (res == -1) {
 			if (errstr == NULL)
 				abort();
-			mta_reply_init(&r);
+			reply_parse_init(&r);
 		} else {
 			/* The kept text is bounded and free of control bytes. */
 			if (r.len >= sizeof(r.text) || strlen(r.text) != r.len)
@@ -44,7 +44,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (lt < p || lt + ltlen > p + len)
 				abort();
 			if (ehlo)
-				mta_caps_line(&caps, lt, ltlen);
+				ehlo_caps_line(&caps, lt, ltlen);
 		}
 		p += nl ? (size_t)(nl - p) + 1 : len;
 		if (nl == NULL)

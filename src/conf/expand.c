@@ -23,7 +23,7 @@
 #include "lib/xalloc.h"
 #include "mail/addr.h"
 #include "mail/srs.h"
-#include "queue/envelope.h"
+#include "mail/envelope.h"
 
 #define INCLUDE_MAX	(64 * 1024)		/* a :include: file */
 #define WORK_MAX	(EXPAND_FANOUT_MAX * 8)	/* targets visited, duplicates too */

@@ -19,7 +19,7 @@
 #include "mda/maildir.h"
 #include "mda/mbox.h"
 #include "mda/mda.h"
-#include "queue/envelope.h"
+#include "mail/envelope.h"
 
 #define MDA_THREADS	32
 

@@ -24,9 +24,9 @@
 #include "lib/sockaddr.h"
 #include "lib/xalloc.h"
 #include "mta/mta.h"
-#include "mta/mta_data.h"
+#include "mail/dotstuff.h"
 #include "mta/mta_priv.h"
-#include "mta/mta_reply.h"
+#include "mail/reply_parse.h"
 #include "mta/mta_session.h"
 
 static void	session_free(struct mta_session *);
@@ -94,7 +94,7 @@ session_connect(struct mta_session *s)
 	snprintf(s->label, sizeof(s->label), "%s[%s]", m->host, addr);
 	s->tls = 0;
 	memset(&s->caps, 0, sizeof(s->caps));
-	mta_reply_init(&s->reply);
+	reply_parse_init(&s->reply);
 	if ((fd = socket(m->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0)) == -1) {
 		mta_session_fail(s, strerror(errno));
@@ -433,8 +433,8 @@ auth_start(struct mta_session *s)
 		mta_session_fail(s, "refusing to authenticate without TLS");
 		return;
 	}
-	if (!(s->caps.ext & MTA_EXT_AUTH) ||
-	    !(s->caps.auth & (MTA_AUTH_PLAIN | MTA_AUTH_LOGIN))) {
+	if (!(s->caps.ext & EHLO_EXT_AUTH) ||
+	    !(s->caps.auth & (EHLO_AUTH_PLAIN | EHLO_AUTH_LOGIN))) {
 		mta_session_fail(s, "server offers no AUTH PLAIN or LOGIN");
 		return;
 	}
@@ -444,7 +444,7 @@ auth_start(struct mta_session *s)
 	}
 	ul = strlen(user);
 	pl = strlen(pass);
-	if (s->caps.auth & MTA_AUTH_PLAIN) {
+	if (s->caps.auth & EHLO_AUTH_PLAIN) {
 		n = ul + pl + 2;
 		plain = xmalloc(n);
 		plain[0] = '\0';
@@ -499,7 +499,7 @@ after_hello(struct mta_session *s)
 	const struct action	*a = s->action;
 
 	if (!s->tls && !s->notls && want_tls(a) && !s->lmtp &&
-	    (s->caps.ext & MTA_EXT_STARTTLS)) {
+	    (s->caps.ext & EHLO_EXT_STARTTLS)) {
 		s->state = ST_STARTTLS;
 		mta_session_send(s, T_COMMAND, "STARTTLS");
 		return;
@@ -522,7 +522,7 @@ after_hello(struct mta_session *s)
 static void
 fail_reply(struct mta_session *s, const char *what)
 {
-	char	 why[MTA_REPLY_TEXT_MAX + 400];
+	char	 why[REPLY_PARSE_TEXT_MAX + 400];
 
 	snprintf(why, sizeof(why), "%s: %s (in reply to %s)", s->label,
 	    s->reply.text, what);
@@ -623,7 +623,7 @@ session_read_work(struct mta_session *s, struct bufferevent *bev)
 	while (!s->dead && s->bev == bev) {
 		eol = evbuffer_search_eol(in, NULL, &n, EVBUFFER_EOL_CRLF);
 		if (eol.pos == -1) {
-			if (evbuffer_get_length(in) > MTA_REPLY_LINE_MAX)
+			if (evbuffer_get_length(in) > REPLY_PARSE_LINE_MAX)
 				mta_session_fail(s, "reply line too long");
 			return;
 		}
@@ -639,8 +639,8 @@ session_read_work(struct mta_session *s, struct bufferevent *bev)
 			return;
 		}
 		if (s->reply.done)
-			mta_reply_init(&s->reply);
-		r = mta_reply_feed(&s->reply, line, n, &lt, &ltlen, &errstr);
+			reply_parse_init(&s->reply);
+		r = reply_parse_feed(&s->reply, line, n, &lt, &ltlen, &errstr);
 		if (r == -1) {
 			char	 why[500];
 
@@ -651,13 +651,13 @@ session_read_work(struct mta_session *s, struct bufferevent *bev)
 			return;
 		}
 		if ((s->state == ST_EHLO) && s->reply.nlines > 1)
-			mta_caps_line(&s->caps, lt, ltlen);
+			ehlo_caps_line(&s->caps, lt, ltlen);
 		free(line);
 		if (r == 0)
 			continue;
 		log_msg(LOG_DEBUG, "mta: %s reply \"%s\"", s->label, s->reply.text);
 		if (s->reply.code == 421 && s->state != ST_QUIT) {
-			char	 why[MTA_REPLY_TEXT_MAX + 340];
+			char	 why[REPLY_PARSE_TEXT_MAX + 340];
 
 			snprintf(why, sizeof(why), "%s: %s", s->label, s->reply.text);
 			mta_session_fail(s, why);

@@ -9,9 +9,9 @@
 #include <event2/bufferevent.h>
 
 #include "lib/buf.h"
-#include "mta/mta_data.h"
+#include "mail/dotstuff.h"
 #include "mta/mta_priv.h"
-#include "mta/mta_reply.h"
+#include "mail/reply_parse.h"
 
 /* RFC 5321 4.5.3.2 timeouts, in seconds; connecting gets less than the RFC's minutes. */
 #define T_CONNECT	30
@@ -56,8 +56,8 @@ struct mta_session {
 	enum st			 state;
 	struct bufferevent	*bev;
 	struct event		*idle_timer;
-	struct mta_reply	 reply;
-	struct mta_caps		 caps;
+	struct reply_parse	 reply;
+	struct ehlo_caps		 caps;
 	/* the transaction */
 	struct mta_task		*task;
 	struct pending		*cmds;
@@ -66,7 +66,7 @@ struct mta_session {
 	size_t			 naccepted;
 	int			 mail_failed;
 	off_t			 body_off;
-	struct mta_data		 enc;
+	struct dotstuff		 enc;
 	struct buf		 out;
 	size_t			 lmtp_next;	/* next accepted recipient awaiting its LMTP reply */
 };

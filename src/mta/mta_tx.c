@@ -14,9 +14,9 @@
 #include "lib/dio.h"
 #include "lib/xalloc.h"
 #include "mta/mta.h"
-#include "mta/mta_data.h"
+#include "mail/dotstuff.h"
 #include "mta/mta_priv.h"
-#include "mta/mta_reply.h"
+#include "mail/reply_parse.h"
 #include "mta/mta_session.h"
 
 static void	tx_send_next(struct mta_session *);
@@ -56,14 +56,14 @@ tx_precheck(struct mta_session *s)
 	const char	*text = NULL;
 	char		 buf[300];
 
-	if ((t->flags & MTA_F_SMTPUTF8) && !(s->caps.ext & MTA_EXT_SMTPUTF8))
+	if ((t->flags & MTA_F_SMTPUTF8) && !(s->caps.ext & EHLO_EXT_SMTPUTF8))
 		text = "553 5.6.7 the message needs SMTPUTF8, which the "
 		    "receiving server does not offer";
-	else if ((t->flags & MTA_F_8BIT) && !(s->caps.ext & MTA_EXT_8BITMIME)) {
+	else if ((t->flags & MTA_F_8BIT) && !(s->caps.ext & EHLO_EXT_8BITMIME)) {
 		/* RFC 6152 3: an 8-bit body must not go to a server without 8BITMIME. */
 		text = "554 5.6.3 the message has an 8-bit body and the receiving "
 		    "server does not offer 8BITMIME";
-	} else if ((s->caps.ext & MTA_EXT_SIZE) && s->caps.size > 0 &&
+	} else if ((s->caps.ext & EHLO_EXT_SIZE) && s->caps.size > 0 &&
 	    t->msglen > s->caps.size) {
 		snprintf(buf, sizeof(buf), "552 5.3.4 message size %zu exceeds "
 		    "the receiving server's limit of %llu", t->msglen,
@@ -120,13 +120,13 @@ send_cmd(struct mta_session *s, const struct pending *p)
 		if (from[0] != '\0' && s->action->mail_from != NULL)
 			from = s->action->mail_from;
 		buf_addf(&b, "MAIL FROM:<%s>", from);
-		if (s->caps.ext & MTA_EXT_SIZE)
+		if (s->caps.ext & EHLO_EXT_SIZE)
 			buf_addf(&b, " SIZE=%zu", t->msglen);
-		if ((t->flags & MTA_F_8BIT) && (s->caps.ext & MTA_EXT_8BITMIME))
+		if ((t->flags & MTA_F_8BIT) && (s->caps.ext & EHLO_EXT_8BITMIME))
 			buf_adds(&b, " BODY=8BITMIME");
-		if ((t->flags & MTA_F_SMTPUTF8) && (s->caps.ext & MTA_EXT_SMTPUTF8))
+		if ((t->flags & MTA_F_SMTPUTF8) && (s->caps.ext & EHLO_EXT_SMTPUTF8))
 			buf_adds(&b, " SMTPUTF8");
-		if (s->caps.ext & MTA_EXT_DSN) {
+		if (s->caps.ext & EHLO_EXT_DSN) {
 			if (t->flags & MTA_F_RET_FULL)
 				buf_adds(&b, " RET=FULL");
 			if (t->envid != NULL) {
@@ -139,7 +139,7 @@ send_cmd(struct mta_session *s, const struct pending *p)
 		struct mta_rcpt	*r = &t->rcpts[p->rcpt];
 
 		buf_addf(&b, "RCPT TO:<%s>", r->dest);
-		if (s->caps.ext & MTA_EXT_DSN) {
+		if (s->caps.ext & EHLO_EXT_DSN) {
 			if (r->notify != NULL)
 				buf_addf(&b, " NOTIFY=%s", r->notify);
 			if (r->orcpt != NULL)
@@ -160,7 +160,7 @@ send_cmd(struct mta_session *s, const struct pending *p)
 static void
 tx_send_next(struct mta_session *s)
 {
-	int	 pipe = (s->caps.ext & MTA_EXT_PIPELINING) != 0;
+	int	 pipe = (s->caps.ext & EHLO_EXT_PIPELINING) != 0;
 
 	while (s->nsent < s->ncmds) {
 		const struct pending	*p = &s->cmds[s->nsent];
@@ -240,7 +240,7 @@ mta_tx_reply(struct mta_session *s)
 		if (code == 354) {
 			s->state = ST_BODY;
 			s->body_off = 0;
-			mta_data_init(&s->enc);
+			dotstuff_init(&s->enc);
 			mta_session_timeout(s, T_DATA_END);
 			bufferevent_setwatermark(s->bev, EV_WRITE, BODY_CHUNK, 0);
 			bufferevent_setcb(s->bev, mta_session_on_read, body_pump,
@@ -329,7 +329,7 @@ body_pump_work(struct mta_session *s, struct bufferevent *bev)
 	while (evbuffer_get_length(out) < BODY_QUEUED) {
 		if ((size_t)s->body_off >= s->task->msglen) {
 			buf_reset(&s->out);
-			mta_data_end(&s->enc, &s->out);
+			dotstuff_end(&s->enc, &s->out);
 			evbuffer_add(out, s->out.data, s->out.len);
 			bufferevent_setcb(bev, mta_session_on_read, NULL,
 			    mta_session_on_event, s);
@@ -356,7 +356,7 @@ body_pump_work(struct mta_session *s, struct bufferevent *bev)
 		n = (ssize_t)want;
 		s->body_off += n;
 		buf_reset(&s->out);
-		if (mta_data_encode(&s->enc, chunk, (size_t)n, &s->out) == -1) {
+		if (dotstuff_encode(&s->enc, chunk, (size_t)n, &s->out) == -1) {
 			mta_session_fail(s, "451 4.3.0 out of memory");
 			return;
 		}

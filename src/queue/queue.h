@@ -10,7 +10,7 @@
 
 #include "lib/buf.h"
 #include "mda/maildir.h"
-#include "queue/envelope.h"
+#include "mail/envelope.h"
 #include "queue/spool.h"
 
 struct conf;

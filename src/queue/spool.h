@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "queue/envelope.h"
+#include "mail/envelope.h"
 
 /*
  * Layout under the spool root (see docs/queue.md):

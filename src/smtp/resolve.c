@@ -11,7 +11,7 @@
 #include "lib/msg.h"
 #include "lib/xalloc.h"
 #include "mail/addr.h"
-#include "queue/envelope.h"
+#include "mail/envelope.h"
 #include "smtp/resolve.h"
 #include "smtp/session.h"
 

@@ -12,7 +12,7 @@
 #include "mail/addr.h"
 #include "mail/dot.h"
 #include "mail/smtp_cmd.h"
-#include "queue/envelope.h"
+#include "mail/envelope.h"
 
 struct bufferevent;
 struct event;

@@ -6,7 +6,7 @@
 
 #include "harness.h"
 #include "lib/buf.h"
-#include "queue/envelope.h"
+#include "mail/envelope.h"
 
 static void
 sample(struct envelope *e)

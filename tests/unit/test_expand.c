@@ -20,7 +20,7 @@
 #include "lib/buf.h"
 #include "lib/xalloc.h"
 #include "mail/addr.h"
-#include "queue/envelope.h"
+#include "mail/envelope.h"
 
 /* ---- fixtures: the .in files of tests/data/routing rendered into a temporary directory ---- */
 

@@ -2,16 +2,16 @@
 #include <string.h>
 
 #include "lib/buf.h"
-#include "mta/mta_data.h"
+#include "mail/dotstuff.h"
 
 void
-mta_data_init(struct mta_data *d)
+dotstuff_init(struct dotstuff *d)
 {
 	d->bol = 1;
 }
 
 int
-mta_data_encode(struct mta_data *d, const char *in, size_t len, struct buf *out)
+dotstuff_encode(struct dotstuff *d, const char *in, size_t len, struct buf *out)
 {
 	size_t	 i, start = 0;
 
@@ -35,7 +35,7 @@ mta_data_encode(struct mta_data *d, const char *in, size_t len, struct buf *out)
 }
 
 int
-mta_data_end(struct mta_data *d, struct buf *out)
+dotstuff_end(struct dotstuff *d, struct buf *out)
 {
 	if (!d->bol && buf_add(out, "\r\n", 2) == -1)
 		return -1;

@@ -1,22 +1,22 @@
 /* The SMTP client's view of the server: replies (RFC 5321 4.2) and EHLO keywords. */
-#ifndef TEGAMI_MTA_REPLY_H
-#define TEGAMI_MTA_REPLY_H
+#ifndef TEGAMI_REPLY_PARSE_H
+#define TEGAMI_REPLY_PARSE_H
 
 #include <stddef.h>
 
-#define MTA_REPLY_LINE_MAX	2048	/* longer lines are a protocol error (RFC: 512) */
-#define MTA_REPLY_LINES_MAX	100	/* lines in one reply */
-#define MTA_REPLY_TEXT_MAX	1024	/* kept text, lines joined by spaces */
+#define REPLY_PARSE_LINE_MAX	2048	/* longer lines are a protocol error (RFC: 512) */
+#define REPLY_PARSE_LINES_MAX	100	/* lines in one reply */
+#define REPLY_PARSE_TEXT_MAX	1024	/* kept text, lines joined by spaces */
 
-struct mta_reply {
+struct reply_parse {
 	int	 code;		/* 200..599 once a line was read */
 	size_t	 nlines;
 	int	 done;
 	size_t	 len;
-	char	 text[MTA_REPLY_TEXT_MAX];	/* "550 5.1.1 user unknown more" */
+	char	 text[REPLY_PARSE_TEXT_MAX];	/* "550 5.1.1 user unknown more" */
 };
 
-void	 mta_reply_init(struct mta_reply *);
+void	 reply_parse_init(struct reply_parse *);
 /*
  * Feeds one line (without CRLF). Returns 1 when it was the last line of
  * the reply, 0 when more follow, -1 with errstr (static) on a malformed
@@ -25,30 +25,30 @@ void	 mta_reply_init(struct mta_reply *);
  * *linetext (may be NULL) points into line after the separator, for EHLO.
  * Control bytes in the text are kept out of r->text.
  */
-int	 mta_reply_feed(struct mta_reply *, const char *line, size_t len,
+int	 reply_parse_feed(struct reply_parse *, const char *line, size_t len,
 	    const char **linetext, size_t *linetextlen, const char **errstr);
 
 /* Server capabilities from the EHLO reply. */
-#define MTA_EXT_STARTTLS	0x0001
-#define MTA_EXT_PIPELINING	0x0002
-#define MTA_EXT_SIZE		0x0004
-#define MTA_EXT_8BITMIME	0x0008
-#define MTA_EXT_SMTPUTF8	0x0010
-#define MTA_EXT_DSN		0x0020
-#define MTA_EXT_AUTH		0x0040
-#define MTA_EXT_CHUNKING	0x0080
-#define MTA_EXT_ENHANCED	0x0100
+#define EHLO_EXT_STARTTLS	0x0001
+#define EHLO_EXT_PIPELINING	0x0002
+#define EHLO_EXT_SIZE		0x0004
+#define EHLO_EXT_8BITMIME	0x0008
+#define EHLO_EXT_SMTPUTF8	0x0010
+#define EHLO_EXT_DSN		0x0020
+#define EHLO_EXT_AUTH		0x0040
+#define EHLO_EXT_CHUNKING	0x0080
+#define EHLO_EXT_ENHANCED	0x0100
 
-#define MTA_AUTH_PLAIN		0x01
-#define MTA_AUTH_LOGIN		0x02
+#define EHLO_AUTH_PLAIN		0x01
+#define EHLO_AUTH_LOGIN		0x02
 
-struct mta_caps {
+struct ehlo_caps {
 	unsigned	 ext;
 	unsigned long long size;	/* SIZE limit; 0 = none announced */
 	unsigned	 auth;		/* MTA_AUTH_* offered */
 };
 
 /* One EHLO line after the first (the greeting name): "SIZE 1000", "AUTH PLAIN LOGIN". */
-void	 mta_caps_line(struct mta_caps *, const char *text, size_t len);
+void	 ehlo_caps_line(struct ehlo_caps *, const char *text, size_t len);
 
 #endif

@@ -5,7 +5,7 @@
 
 #include "lib/buf.h"
 #include "lib/xalloc.h"
-#include "queue/envelope.h"
+#include "mail/envelope.h"
 
 /*
  * Limits shared by writer and parser: the writer refuses what the parser

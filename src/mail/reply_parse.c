@@ -4,16 +4,16 @@
 #include <string.h>
 #include <strings.h>
 
-#include "mta/mta_reply.h"
+#include "mail/reply_parse.h"
 
 void
-mta_reply_init(struct mta_reply *r)
+reply_parse_init(struct reply_parse *r)
 {
 	memset(r, 0, sizeof(*r));
 }
 
 static void
-reply_append(struct mta_reply *r, const char *s, size_t n)
+reply_append(struct reply_parse *r, const char *s, size_t n)
 {
 	size_t	 i;
 
@@ -27,7 +27,7 @@ reply_append(struct mta_reply *r, const char *s, size_t n)
 }
 
 int
-mta_reply_feed(struct mta_reply *r, const char *line, size_t len,
+reply_parse_feed(struct reply_parse *r, const char *line, size_t len,
     const char **linetext, size_t *linetextlen, const char **errstr)
 {
 	int	 code;
@@ -36,7 +36,7 @@ mta_reply_feed(struct mta_reply *r, const char *line, size_t len,
 		*errstr = "reply already complete";
 		return -1;
 	}
-	if (len < 3 || len > MTA_REPLY_LINE_MAX) {
+	if (len < 3 || len > REPLY_PARSE_LINE_MAX) {
 		*errstr = len < 3 ? "reply line too short" : "reply line too long";
 		return -1;
 	}
@@ -54,7 +54,7 @@ mta_reply_feed(struct mta_reply *r, const char *line, size_t len,
 		*errstr = "reply lines with different codes";
 		return -1;
 	}
-	if (r->nlines >= MTA_REPLY_LINES_MAX) {
+	if (r->nlines >= REPLY_PARSE_LINES_MAX) {
 		*errstr = "reply has too many lines";
 		return -1;
 	}
@@ -103,16 +103,16 @@ keyword(const char *text, size_t len, const char *kw)
 }
 
 void
-mta_caps_line(struct mta_caps *c, const char *text, size_t len)
+ehlo_caps_line(struct ehlo_caps *c, const char *text, size_t len)
 {
 	static const struct {
 		const char	*kw;
 		unsigned	 flag;
 	} simple[] = {
-		{ "STARTTLS", MTA_EXT_STARTTLS }, { "PIPELINING", MTA_EXT_PIPELINING },
-		{ "8BITMIME", MTA_EXT_8BITMIME }, { "SMTPUTF8", MTA_EXT_SMTPUTF8 },
-		{ "DSN", MTA_EXT_DSN }, { "CHUNKING", MTA_EXT_CHUNKING },
-		{ "ENHANCEDSTATUSCODES", MTA_EXT_ENHANCED },
+		{ "STARTTLS", EHLO_EXT_STARTTLS }, { "PIPELINING", EHLO_EXT_PIPELINING },
+		{ "8BITMIME", EHLO_EXT_8BITMIME }, { "SMTPUTF8", EHLO_EXT_SMTPUTF8 },
+		{ "DSN", EHLO_EXT_DSN }, { "CHUNKING", EHLO_EXT_CHUNKING },
+		{ "ENHANCEDSTATUSCODES", EHLO_EXT_ENHANCED },
 	};
 	size_t	 i, j;
 
@@ -124,7 +124,7 @@ mta_caps_line(struct mta_caps *c, const char *text, size_t len)
 	if (keyword(text, len, "SIZE")) {
 		unsigned long long	 v = 0;
 
-		c->ext |= MTA_EXT_SIZE;
+		c->ext |= EHLO_EXT_SIZE;
 		for (i = 5; i < len && isdigit((unsigned char)text[i]); i++) {
 			if (v > (~0ULL - 9) / 10) {
 				v = 0;		/* absurd: treat as no limit */
@@ -137,14 +137,14 @@ mta_caps_line(struct mta_caps *c, const char *text, size_t len)
 	}
 	/* "AUTH PLAIN LOGIN", and the pre-RFC 4954 "AUTH=LOGIN" some servers still send. */
 	if (keyword(text, len, "AUTH")) {
-		c->ext |= MTA_EXT_AUTH;
+		c->ext |= EHLO_EXT_AUTH;
 		for (i = 5; i < len; i = j + 1) {
 			for (j = i; j < len && text[j] != ' '; j++)
 				;
 			if (j - i == 5 && strncasecmp(text + i, "PLAIN", 5) == 0)
-				c->auth |= MTA_AUTH_PLAIN;
+				c->auth |= EHLO_AUTH_PLAIN;
 			else if (j - i == 5 && strncasecmp(text + i, "LOGIN", 5) == 0)
-				c->auth |= MTA_AUTH_LOGIN;
+				c->auth |= EHLO_AUTH_LOGIN;
 		}
 	}
 }

@@ -3,29 +3,29 @@
 
 #include "harness.h"
 #include "lib/buf.h"
-#include "mta/mta_data.h"
-#include "mta/mta_reply.h"
+#include "mail/dotstuff.h"
+#include "mail/reply_parse.h"
 
 static int
-feed(struct mta_reply *r, const char *line, const char **errstr)
+feed(struct reply_parse *r, const char *line, const char **errstr)
 {
 	const char	*lt;
 	size_t		 ltlen;
 
-	return mta_reply_feed(r, line, strlen(line), &lt, &ltlen, errstr);
+	return reply_parse_feed(r, line, strlen(line), &lt, &ltlen, errstr);
 }
 
 static void
 test_single_line(void)
 {
-	struct mta_reply	 r;
+	struct reply_parse	 r;
 	const char		*e;
 
-	mta_reply_init(&r);
+	reply_parse_init(&r);
 	T_EQ_INT(feed(&r, "250 2.1.0 Ok", &e), 1);
 	T_EQ_INT(r.code, 250);
 	T_EQ_STR(r.text, "250 2.1.0 Ok");
-	mta_reply_init(&r);
+	reply_parse_init(&r);
 	T_EQ_INT(feed(&r, "354", &e), 1);	/* a bare code is a complete reply */
 	T_EQ_STR(r.text, "354");
 }
@@ -33,10 +33,10 @@ test_single_line(void)
 static void
 test_multi_line(void)
 {
-	struct mta_reply	 r;
+	struct reply_parse	 r;
 	const char		*e;
 
-	mta_reply_init(&r);
+	reply_parse_init(&r);
 	T_EQ_INT(feed(&r, "550-5.1.1 The email account that you tried", &e), 0);
 	T_EQ_INT(feed(&r, "550-5.1.1 to reach does not exist.", &e), 0);
 	T_EQ_INT(feed(&r, "550 5.1.1 Please check", &e), 1);
@@ -52,20 +52,20 @@ test_multi_line(void)
 static void
 test_malformed(void)
 {
-	struct mta_reply	 r;
+	struct reply_parse	 r;
 	const char		*e;
 
-	mta_reply_init(&r);
+	reply_parse_init(&r);
 	T_EQ_INT(feed(&r, "25", &e), -1);
-	mta_reply_init(&r);
+	reply_parse_init(&r);
 	T_EQ_INT(feed(&r, "abc hello", &e), -1);
-	mta_reply_init(&r);
+	reply_parse_init(&r);
 	T_EQ_INT(feed(&r, "650 no such class", &e), -1);
-	mta_reply_init(&r);
+	reply_parse_init(&r);
 	T_EQ_INT(feed(&r, "199 too low", &e), -1);
-	mta_reply_init(&r);
+	reply_parse_init(&r);
 	T_EQ_INT(feed(&r, "250_x", &e), -1);
-	mta_reply_init(&r);
+	reply_parse_init(&r);
 	T_EQ_INT(feed(&r, "250-first", &e), 0);
 	T_EQ_INT(feed(&r, "251 other code", &e), -1);
 	T_EQ_STR(e, "reply lines with different codes");
@@ -74,26 +74,26 @@ test_malformed(void)
 static void
 test_limits_and_control_bytes(void)
 {
-	struct mta_reply	 r;
+	struct reply_parse	 r;
 	const char		*e;
-	char			 line[MTA_REPLY_LINE_MAX + 2];
+	char			 line[REPLY_PARSE_LINE_MAX + 2];
 	int			 i;
 
-	mta_reply_init(&r);
+	reply_parse_init(&r);
 	T_EQ_INT(feed(&r, "421 bad\x01\x7f" "byte", &e), 1);
 	T_EQ_STR(r.text, "421 bad??byte");
-	mta_reply_init(&r);
-	for (i = 0; i < MTA_REPLY_LINES_MAX; i++)
+	reply_parse_init(&r);
+	for (i = 0; i < REPLY_PARSE_LINES_MAX; i++)
 		T_EQ_INT(feed(&r, "250-x", &e), 0);
 	T_EQ_INT(feed(&r, "250 x", &e), -1);
 	memset(line, 'a', sizeof(line) - 1);
 	line[sizeof(line) - 1] = '\0';
 	memcpy(line, "250 ", 4);
-	mta_reply_init(&r);
+	reply_parse_init(&r);
 	T_EQ_INT(feed(&r, line, &e), -1);
-	/* Text beyond MTA_REPLY_TEXT_MAX is cut, NUL-terminated. */
-	mta_reply_init(&r);
-	line[MTA_REPLY_LINE_MAX - 1] = '\0';
+	/* Text beyond REPLY_PARSE_TEXT_MAX is cut, NUL-terminated. */
+	reply_parse_init(&r);
+	line[REPLY_PARSE_LINE_MAX - 1] = '\0';
 	memcpy(line, "250-", 4);
 	T_EQ_INT(feed(&r, line, &e), 0);
 	T_EQ_INT(r.len, sizeof(r.text) - 1);
@@ -103,52 +103,52 @@ test_limits_and_control_bytes(void)
 static void
 test_ehlo_caps(void)
 {
-	struct mta_caps	 c;
+	struct ehlo_caps	 c;
 
 	memset(&c, 0, sizeof(c));
-	mta_caps_line(&c, "PIPELINING", 10);
-	mta_caps_line(&c, "SIZE 35882577", 13);
-	mta_caps_line(&c, "8bitmime", 8);
-	mta_caps_line(&c, "AUTH LOGIN PLAIN XOAUTH2", 24);
-	mta_caps_line(&c, "STARTTLS", 8);
-	mta_caps_line(&c, "DSN", 3);
-	mta_caps_line(&c, "SMTPUTF8", 8);
-	mta_caps_line(&c, "CHUNKING", 8);
-	T_EQ_INT(c.ext, MTA_EXT_PIPELINING | MTA_EXT_SIZE | MTA_EXT_8BITMIME |
-	    MTA_EXT_AUTH | MTA_EXT_STARTTLS | MTA_EXT_DSN | MTA_EXT_SMTPUTF8 |
-	    MTA_EXT_CHUNKING);
+	ehlo_caps_line(&c, "PIPELINING", 10);
+	ehlo_caps_line(&c, "SIZE 35882577", 13);
+	ehlo_caps_line(&c, "8bitmime", 8);
+	ehlo_caps_line(&c, "AUTH LOGIN PLAIN XOAUTH2", 24);
+	ehlo_caps_line(&c, "STARTTLS", 8);
+	ehlo_caps_line(&c, "DSN", 3);
+	ehlo_caps_line(&c, "SMTPUTF8", 8);
+	ehlo_caps_line(&c, "CHUNKING", 8);
+	T_EQ_INT(c.ext, EHLO_EXT_PIPELINING | EHLO_EXT_SIZE | EHLO_EXT_8BITMIME |
+	    EHLO_EXT_AUTH | EHLO_EXT_STARTTLS | EHLO_EXT_DSN | EHLO_EXT_SMTPUTF8 |
+	    EHLO_EXT_CHUNKING);
 	T_EQ_INT(c.size, 35882577);
-	T_EQ_INT(c.auth, MTA_AUTH_PLAIN | MTA_AUTH_LOGIN);
+	T_EQ_INT(c.auth, EHLO_AUTH_PLAIN | EHLO_AUTH_LOGIN);
 
 	/* Prefixes are not keywords; the old "AUTH=LOGIN" form is understood. */
 	memset(&c, 0, sizeof(c));
-	mta_caps_line(&c, "STARTTLSX", 9);
-	mta_caps_line(&c, "DSNX", 4);
-	mta_caps_line(&c, "AUTH=LOGIN", 10);
-	T_EQ_INT(c.ext, MTA_EXT_AUTH);
-	T_EQ_INT(c.auth, MTA_AUTH_LOGIN);
+	ehlo_caps_line(&c, "STARTTLSX", 9);
+	ehlo_caps_line(&c, "DSNX", 4);
+	ehlo_caps_line(&c, "AUTH=LOGIN", 10);
+	T_EQ_INT(c.ext, EHLO_EXT_AUTH);
+	T_EQ_INT(c.auth, EHLO_AUTH_LOGIN);
 	memset(&c, 0, sizeof(c));
-	mta_caps_line(&c, "SIZE", 4);
-	T_EQ_INT(c.ext, MTA_EXT_SIZE);
+	ehlo_caps_line(&c, "SIZE", 4);
+	T_EQ_INT(c.ext, EHLO_EXT_SIZE);
 	T_EQ_INT(c.size, 0);	/* no limit given */
-	mta_caps_line(&c, "SIZE 99999999999999999999999", 27);
+	ehlo_caps_line(&c, "SIZE 99999999999999999999999", 27);
 	T_EQ_INT(c.size, 0);	/* absurd: no limit */
 }
 
 static void
 encode_all(const char *in, const size_t *cuts, size_t ncuts, struct buf *out)
 {
-	struct mta_data	 d;
+	struct dotstuff	 d;
 	size_t		 i, prev = 0;
 
-	mta_data_init(&d);
+	dotstuff_init(&d);
 	for (i = 0; i <= ncuts; i++) {
 		size_t	 end = i < ncuts ? cuts[i] : strlen(in);
 
-		mta_data_encode(&d, in + prev, end - prev, out);
+		dotstuff_encode(&d, in + prev, end - prev, out);
 		prev = end;
 	}
-	mta_data_end(&d, out);
+	dotstuff_end(&d, out);
 }
 
 static void
