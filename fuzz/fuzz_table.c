@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "conf/table.h"
+#include "route/lookup.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

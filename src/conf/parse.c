@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "conf/conf.h"
-#include "conf/format.h"
+#include "route/format.h"
 #include "conf/parse.h"
 #include "lib/buf.h"
 #include "lib/xalloc.h"

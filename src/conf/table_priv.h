@@ -24,7 +24,7 @@ struct table_cache {
 	size_t		 nkeys, capkeys;
 	struct netaddr	*nets;		/* entries that parse as addresses or CIDR */
 	size_t		 nnets, capnets;
-	/* Compiled on first use; lookups run in one thread per process. */
+	/* Compiled on first use, under a lock: lookups run on worker threads too. */
 	regex_t		*re;
 	enum re_state	*re_state;
 	size_t		 nre;
@@ -39,5 +39,7 @@ void	 table_cache_free(struct table_cache *);
  * would take memory exponential in their length.
  */
 int	 table_regcomp(regex_t *, const char *);
+/* Compiles entry i of the cache if it is not yet; 0 when usable, else -1 with *err. */
+int	 table_regex_ready(struct table_cache *, size_t i, int *err);
 
 #endif

@@ -4,8 +4,8 @@
 #include <time.h>
 
 #include "conf/conf.h"
-#include "conf/expand.h"
-#include "conf/ruleset.h"
+#include "route/expand.h"
+#include "route/ruleset.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
 #include "smtp/rcpt_srs.h"

@@ -4,7 +4,7 @@
 #include <time.h>
 
 #include "conf/conf.h"
-#include "conf/ruleset.h"
+#include "route/ruleset.h"
 #include "lib/log.h"
 #include "mail/addr.h"
 #include "mail/srs.h"

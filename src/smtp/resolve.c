@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "conf/conf.h"
-#include "conf/expand.h"
-#include "conf/ruleset.h"
+#include "route/expand.h"
+#include "route/ruleset.h"
 #include "lib/buf.h"
 #include "lib/ipc.h"
 #include "lib/log.h"

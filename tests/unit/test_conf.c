@@ -12,6 +12,7 @@
 #include "harness.h"
 #include "conf/conf.h"
 #include "lib/buf.h"
+#include "route/lookup.h"
 #include "lib/xalloc.h"
 
 /* Run from the top of the tree (make unit does), where tests/data is. */

@@ -14,8 +14,8 @@
 
 #include "harness.h"
 #include "conf/conf.h"
-#include "conf/expand.h"
-#include "conf/ruleset.h"
+#include "route/expand.h"
+#include "route/ruleset.h"
 #include "conf/table.h"
 #include "lib/buf.h"
 #include "lib/xalloc.h"

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "conf/format.h"
+#include "route/format.h"
 #include "lib/buf.h"
 
 static char	 result[1024];

@@ -10,7 +10,7 @@
 
 #include "harness.h"
 #include "conf/conf.h"
-#include "conf/ruleset.h"
+#include "route/ruleset.h"
 #include "conf/table.h"
 #include "lib/buf.h"
 #include "lib/xalloc.h"

@@ -10,6 +10,7 @@
 
 #include "harness.h"
 #include "conf/table.h"
+#include "route/lookup.h"
 #include "lib/xalloc.h"
 
 static char	 tmpdir[] = "/tmp/test_table.XXXXXX";

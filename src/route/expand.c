@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
-#include "conf/expand.h"
-#include "conf/format.h"
-#include "conf/ruleset.h"
+#include "route/expand.h"
+#include "route/format.h"
+#include "route/ruleset.h"
 #include "conf/table.h"
 #include "lib/buf.h"
 #include "lib/log.h"

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "conf/format.h"
+#include "route/format.h"
 #include "lib/buf.h"
 #include "lib/xalloc.h"
 

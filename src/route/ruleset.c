@@ -11,8 +11,9 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
-#include "conf/ruleset.h"
+#include "route/ruleset.h"
 #include "conf/table.h"
+#include "route/lookup.h"
 #include "lib/sockaddr.h"
 #include "lib/xalloc.h"
 

@@ -1,4 +1,4 @@
-/* Table lookups by role: domains, mail addresses, network addresses, regexes. */
+/* Table lookups by role: domains, mail addresses, network addresses, regexes (route/lookup.h). */
 #include <sys/socket.h>
 
 #include <netinet/in.h>
@@ -13,114 +13,7 @@
 #include "conf/table_priv.h"
 #include "lib/map.h"
 #include "lib/xalloc.h"
-
-#define RE_FLAGS	(REG_EXTENDED | REG_ICASE | REG_NOSUB)
-
-static _Thread_local char match_err[512];
-
-#define RE_LEN_MAX	1024
-#define RE_COST_MAX	5000	/* estimated tree nodes of one compiled pattern */
-#define RE_DEPTH_MAX	32
-
-/*
- * glibc's regcomp copies a subtree for each repetition, so "a++++..." or
- * "((a{99}){99}){99}" take memory exponential in the pattern. The size of
- * the compiled tree is estimated here and such patterns are refused before
- * they reach it.
- */
-static int
-regex_sane(const char *re)
-{
-	unsigned long	 cost[RE_DEPTH_MAX + 1], last = 0, n, m;
-	const char	*p;
-	char		*end;
-	int		 depth = 0, quant = 0, was_quant;
-
-	if (strlen(re) > RE_LEN_MAX)
-		return 0;
-	cost[0] = 0;
-	for (p = re; *p; p++) {
-		/* "a+*": adjacent repetitions are undefined in POSIX and slow in glibc. */
-		was_quant = quant;
-		quant = *p == '*' || *p == '+' || *p == '?' ||
-		    (*p == '{' && isdigit((unsigned char)p[1]));
-		if (quant && was_quant)
-			return 0;
-		switch (*p) {
-		case '(':
-			if (++depth > RE_DEPTH_MAX)
-				return 0;
-			cost[depth] = 0;
-			last = 0;
-			continue;
-		case ')':
-			if (depth == 0) {
-				last = 1;
-				break;
-			}
-			last = cost[depth--] + 1;
-			cost[depth] += last;
-			continue;
-		case '*':
-		case '+':
-		case '?':
-			cost[depth] += last;
-			last *= 2;
-			break;
-		case '{':
-			if (!isdigit((unsigned char)p[1])) {
-				last = 1;
-				cost[depth]++;
-				break;
-			}
-			n = strtoul(p + 1, &end, 10);
-			m = n;
-			if (*end == ',' && isdigit((unsigned char)end[1]))
-				m = strtoul(end + 1, &end, 10);
-			else if (*end == ',')
-				end++;
-			if (n > 1000 || m > 1000)
-				return 0;
-			p = *end == '}' ? end : end - 1;
-			cost[depth] += last * (m > n ? m : n);
-			last += last * (m > n ? m : n);
-			break;
-		case '[':
-			/* A bracket expression is one node: skip to its ']'. */
-			p++;
-			if (*p == '^')
-				p++;
-			if (*p == ']')
-				p++;
-			while (*p && *p != ']')
-				p++;
-			if (*p == '\0')
-				return 1;	/* unbalanced: regcomp says why */
-			last = 1;
-			cost[depth]++;
-			break;
-		case '\\':
-			if (p[1])
-				p++;
-			/* FALLTHROUGH */
-		default:
-			last = 1;
-			cost[depth]++;
-			break;
-		}
-		if (cost[depth] > RE_COST_MAX || last > RE_COST_MAX)
-			return 0;
-	}
-	return 1;
-}
-
-int
-table_regcomp(regex_t *re, const char *pattern)
-{
-	if (!regex_sane(pattern))
-		return REG_ESPACE;
-	return regcomp(re, pattern, RE_FLAGS);
-}
+#include "route/lookup.h"
 
 int
 table_pattern_domain(const char *pattern, const char *domain)
@@ -296,27 +189,6 @@ table_match_netaddr(const struct table *t, const struct sockaddr *sa)
 	return 0;
 }
 
-/* Compiles entry i if needed; 0 when usable. */
-static int
-regex_ready(struct table_cache *c, size_t i, int *err)
-{
-	size_t	 j;
-
-	if (c->nre < c->nkeys) {
-		c->re = xreallocarray(c->re, c->nkeys, sizeof(*c->re));
-		c->re_state = xreallocarray(c->re_state, c->nkeys, sizeof(*c->re_state));
-		for (j = c->nre; j < c->nkeys; j++)
-			c->re_state[j] = RE_UNCOMPILED;
-		c->nre = c->nkeys;
-	}
-	if (c->re_state[i] == RE_UNCOMPILED) {
-		*err = table_regcomp(&c->re[i], c->keys[i]);
-		c->re_state[i] = *err == 0 ? RE_OK : RE_BAD;
-	} else
-		*err = c->re_state[i] == RE_OK ? 0 : REG_BADPAT;
-	return c->re_state[i] == RE_OK ? 0 : -1;
-}
-
 int
 table_match_regex(const struct table *t, const char *s)
 {
@@ -324,35 +196,9 @@ table_match_regex(const struct table *t, const char *s)
 	int	 err;
 
 	for (i = 0; i < t->cache->nkeys; i++)
-		if (regex_ready(t->cache, i, &err) == 0 &&
+		if (table_regex_ready(t->cache, i, &err) == 0 &&
 		    regexec(&t->cache->re[i], s, 0, NULL, 0) == 0)
 			return 1;
-	return 0;
-}
-
-int
-table_check_regex(const struct table *t, const char **errstr)
-{
-	regex_t	 re;
-	char	 msg[128];
-	size_t	 i;
-	int	 err;
-
-	for (i = 0; i < t->cache->nkeys; i++) {
-		if (regex_ready(t->cache, i, &err) == 0)
-			continue;
-		/* Compile again for the message: the cached state keeps no text. */
-		if ((err = table_regcomp(&re, t->cache->keys[i])) == REG_ESPACE)
-			snprintf(msg, sizeof(msg), "too long or too many repetitions");
-		else
-			regerror(err, &re, msg, sizeof(msg));
-		if (err == 0)
-			regfree(&re);
-		snprintf(match_err, sizeof(match_err), "table %s: bad regex \"%s\": %s",
-		    t->name, t->cache->keys[i], msg);
-		*errstr = match_err;
-		return -1;
-	}
 	return 0;
 }
 

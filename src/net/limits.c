@@ -1,0 +1,212 @@
+/* Connection limits and the accept loop that applies them before a session costs anything. */
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "lib/log.h"
+#include "lib/map.h"
+#include "lib/sockaddr.h"
+#include "lib/xalloc.h"
+#include "net/limits.h"
+
+struct conn_limits {
+	unsigned	 max;
+	unsigned	 per_addr;
+	unsigned	 count;
+	struct map	*by_addr;	/* printable address -> count */
+};
+
+struct net_listener {
+	struct evconnlistener	*el;
+	struct conn_limits	*limits;
+	net_accept_cb		 accept_cb;
+	net_refuse_cb		 refuse_cb;
+	void			*arg;
+};
+
+static unsigned
+derived_max(unsigned fds_per_session)
+{
+	struct rlimit	 rl;
+	rlim_t		 n = 1024;
+
+	if (fds_per_session == 0)
+		fds_per_session = 1;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		n = rl.rlim_cur;
+	if (n <= 2 * (rlim_t)CONN_FD_RESERVE)
+		return 16;
+	n = (n - CONN_FD_RESERVE) / fds_per_session;
+	return n > CONN_SESSIONS_MAX ? CONN_SESSIONS_MAX : (unsigned)n;
+}
+
+void
+conn_limits_set(struct conn_limits *l, unsigned max, unsigned per_addr,
+    unsigned fds_per_session)
+{
+	unsigned	 cap = derived_max(fds_per_session);
+
+	/* More than the descriptors allow would only turn into accept errors. */
+	l->max = max == 0 || max > cap ? cap : max;
+	l->per_addr = per_addr;
+}
+
+struct conn_limits *
+conn_limits_new(unsigned max, unsigned per_addr, unsigned fds_per_session)
+{
+	struct conn_limits	*l = xcalloc(1, sizeof(*l));
+
+	l->by_addr = map_new();
+	conn_limits_set(l, max, per_addr, fds_per_session);
+	return l;
+}
+
+void
+conn_limits_free(struct conn_limits *l)
+{
+	if (l == NULL)
+		return;
+	map_free(l->by_addr, NULL);
+	free(l);
+}
+
+unsigned
+conn_limits_max(const struct conn_limits *l)
+{
+	return l->max;
+}
+
+unsigned
+conn_limits_per_addr(const struct conn_limits *l)
+{
+	return l->per_addr;
+}
+
+unsigned
+conn_limits_count(const struct conn_limits *l)
+{
+	return l->count;
+}
+
+const char *
+conn_limits_check(const struct conn_limits *l, const struct sockaddr *sa)
+{
+	char		 addr[64];
+	uintptr_t	 n;
+
+	if (l->count >= l->max)
+		return "Too many connections, try again later";
+	/* Loopback is the admin's own machine (Postfix exempts mynetworks alike). */
+	if (l->per_addr == 0 || sa == NULL || sa_is_loopback(sa))
+		return NULL;
+	sa_ntop(sa, addr, sizeof(addr));
+	n = (uintptr_t)map_get(l->by_addr, addr);
+	if (n >= l->per_addr)
+		return "Too many connections from your address, try again later";
+	return NULL;
+}
+
+void
+conn_limits_add(struct conn_limits *l, const char *addr)
+{
+	uintptr_t	 n = (uintptr_t)map_get(l->by_addr, addr);
+
+	l->count++;
+	map_set(l->by_addr, addr, (void *)(n + 1));
+}
+
+void
+conn_limits_del(struct conn_limits *l, const char *addr)
+{
+	uintptr_t	 n = (uintptr_t)map_get(l->by_addr, addr);
+
+	if (l->count > 0)
+		l->count--;
+	if (n <= 1)
+		map_del(l->by_addr, addr);
+	else
+		map_set(l->by_addr, addr, (void *)(n - 1));
+}
+
+void
+net_send_line(int fd, const char *line)
+{
+	/* A best-effort word before closing: a client that does not read gets nothing. */
+	(void)!send(fd, line, strlen(line), MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+static void
+on_accept(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	struct net_listener	*nl = arg;
+	const char		*why;
+
+	if (nl->limits && (why = conn_limits_check(nl->limits, sa)) != NULL) {
+		char	 addr[64];
+
+		sa_ntop(sa, addr, sizeof(addr));
+		if (nl->refuse_cb)
+			nl->refuse_cb(fd, sa, why, nl->arg);
+		close(fd);
+		log_msg(LOG_WARNING, "refused address=%s reason=\"%s\" sessions=%u",
+		    addr, why, conn_limits_count(nl->limits));
+		return;
+	}
+	nl->accept_cb(fd, sa, (socklen_t)salen, nl->arg);
+}
+
+static void
+on_accept_error(struct evconnlistener *el, void *arg)
+{
+	/* EMFILE and friends: say so and keep going; the listener retries. */
+	log_msg(LOG_ERR, "accept: %s", strerror(errno));
+}
+
+struct net_listener *
+net_listener_new(struct event_base *base, int fd, struct conn_limits *limits,
+    net_accept_cb accept_cb, net_refuse_cb refuse_cb, void *arg)
+{
+	struct net_listener	*nl = xcalloc(1, sizeof(*nl));
+
+	nl->limits = limits;
+	nl->accept_cb = accept_cb;
+	nl->refuse_cb = refuse_cb;
+	nl->arg = arg;
+	evutil_make_socket_nonblocking(fd);
+	nl->el = evconnlistener_new(base, on_accept, nl,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	if (nl->el == NULL)
+		fatalx("evconnlistener_new");
+	evconnlistener_set_error_cb(nl->el, on_accept_error);
+	return nl;
+}
+
+void
+net_listener_set_arg(struct net_listener *nl, void *arg)
+{
+	nl->arg = arg;
+}
+
+void
+net_listener_disable(struct net_listener *nl)
+{
+	evconnlistener_disable(nl->el);
+}
+
+void
+net_listener_free(struct net_listener *nl)
+{
+	if (nl == NULL)
+		return;
+	evconnlistener_free(nl->el);
+	free(nl);
+}
