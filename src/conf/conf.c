@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +22,12 @@ conf_new(void)
 {
 	struct conf	*c = xcalloc(1, sizeof(*c));
 
+	atomic_init(&c->refs, 1);
 	/* Numbers get their defaults now: a directive may then override them. */
 	c->max_message_size = 35 * 1024 * 1024;
 	c->max_rcpt = 1000;
 	c->max_mails = 100;
+	c->max_sessions_per_addr = 50;
 	c->sub_addr_delim = '+';
 	c->queue_ttl = 4 * 86400;
 	c->backoff_min = 60;
@@ -331,12 +334,19 @@ filter_free(struct filter *f)
 	free(f);
 }
 
+struct conf *
+conf_ref(struct conf *c)
+{
+	atomic_fetch_add(&c->refs, 1);
+	return c;
+}
+
 void
 conf_free(struct conf *c)
 {
 	size_t	 i;
 
-	if (c == NULL)
+	if (c == NULL || atomic_fetch_sub(&c->refs, 1) > 1)
 		return;
 	for (i = 0; i < c->ntables; i++)
 		table_free(c->tables[i]);

@@ -206,6 +206,7 @@ struct mda_wrapper {
 };
 
 struct conf {
+	_Atomic int	 refs;		/* conf_ref(); conf_free() drops one */
 	char		*file;		/* top-level config path */
 	char		*hostname;	/* hostname "..." or /etc/mailname or gethostname */
 	char		*spool;		/* default /var/spool/tegami */
@@ -218,6 +219,8 @@ struct conf {
 	size_t		 max_message_size;	/* default 35M */
 	unsigned	 max_rcpt;		/* default 1000 */
 	unsigned	 max_mails;		/* default 100 */
+	unsigned	 max_sessions;		/* 0 (default): from the descriptor limit */
+	unsigned	 max_sessions_per_addr;	/* default 50; 0: none */
 	char		 sub_addr_delim;	/* default '+' */
 	char		*smtp_ciphers;		/* default "HIGH:!aNULL:!MD5" */
 	/* smtp auth-throttle FAILS [within DELAY] [ban DELAY]; smtp auth-cost N */
@@ -263,6 +266,13 @@ struct conf	*conf_load(const char *path, struct buf *errors, struct buf *warning
  */
 struct conf	*conf_load_buffer(const char *name, const char *data, size_t len,
 		    struct buf *errors, struct buf *warnings);
+/*
+ * A configuration is never changed once loaded: a reload makes a new one.
+ * Whoever keeps using one across the event loop (a session, a job on a
+ * worker thread) holds a reference; conf_free() drops one and frees the
+ * configuration with the last.
+ */
+struct conf	*conf_ref(struct conf *);
 void		 conf_free(struct conf *);
 
 /*

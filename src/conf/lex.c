@@ -86,6 +86,8 @@ static const char *const keywords[] = {
 	"max-mails",
 	"max-message-size",
 	"max-rcpt",
+	"max-sessions",
+	"max-sessions-per-address",
 	"mbox",
 	"mda",
 	"mta",

@@ -426,11 +426,22 @@ d_smtp(struct parser *p)
 				if (p_number(p, "max-rcpt", 1, 1000000, &n) == -1)
 					return -1;
 				c->max_rcpt = (unsigned)n;
+			} else if (tok_accept(p, "max-sessions")) {
+				if (p_number(p, "max-sessions", 1, 1000000, &n) == -1)
+					return -1;
+				c->max_sessions = (unsigned)n;
+			} else if (tok_accept(p, "max-sessions-per-address")) {
+				/* 0: no limit per address. */
+				if (p_number(p, "max-sessions-per-address", 0, 1000000,
+				    &n) == -1)
+					return -1;
+				c->max_sessions_per_addr = (unsigned)n;
 			} else if (any && tok_at_eol(p))
 				return 0;
 			else
-				return perr_unexpected(p,
-				    "after smtp limit (expected max-mails or max-rcpt)");
+				return perr_unexpected(p, "after smtp limit (expected "
+				    "max-mails, max-rcpt, max-sessions or "
+				    "max-sessions-per-address)");
 			any = 1;
 		}
 	}

@@ -25,16 +25,11 @@ enum msg_type {
 	/* smtp -> queue: str qid; the transaction was abandoned */
 	MSG_QUEUE_ABORT,
 
-	/* queue -> smtp: a local enqueuer connected to the control socket.  fd, u32 uid */
+	/* queue -> smtp: a local enqueuer connected to the control socket.
+	 * fd, u32 uid, data the bytes read after its ENQUEUE line */
 	MSG_SMTP_LOCAL_SESSION,
 	/* parent -> smtp: stop accepting, finish the sessions, exit (after a reload) */
 	MSG_SMTP_DRAIN,
-	/* queue -> smtp: route an address as the local enqueuer would (a bounce's
-	 * recipient: the queue has no tables).  str address
-	 * reply MSG_SMTP_RESOLVED: u32 0 ok / 1 tempfail / 2 permfail, str error
-	 * text, data envelope text holding the deliveries (empty unless ok) */
-	MSG_SMTP_RESOLVE,
-	MSG_SMTP_RESOLVED,
 
 	/* queue -> parent: a delivery agent for an account.  str account
 	 * reply MSG_MDA_READY: str account + fd (channel), or MSG_MDA_UNAVAILABLE: str account, str why */

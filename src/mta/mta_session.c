@@ -10,9 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -28,8 +25,10 @@
 #include "mta/mta_priv.h"
 #include "mail/reply_parse.h"
 #include "mta/mta_session.h"
+#include "net/conn.h"
 
 static void	session_free(struct mta_session *);
+static void	session_on_conn(struct conn *, enum conn_event, void *);
 static void	session_release(struct mta_session *);
 
 static int
@@ -57,9 +56,7 @@ must_verify(const struct action *a)
 void
 mta_session_timeout(struct mta_session *s, int rsec)
 {
-	struct timeval	 r = { rsec, 0 }, w = { T_DATA_BLOCK, 0 };
-
-	bufferevent_set_timeouts(s->bev, &r, &w);
+	conn_set_timeouts(s->conn, rsec, T_DATA_BLOCK);
 }
 
 void
@@ -71,10 +68,14 @@ mta_session_send(struct mta_session *s, int timeout, const char *fmt, ...)
 {
 	va_list	 ap;
 
+	buf_reset(&s->out);
 	va_start(ap, fmt);
-	evbuffer_add_vprintf(bufferevent_get_output(s->bev), fmt, ap);
+	buf_vaddf(&s->out, fmt, ap);
 	va_end(ap);
-	evbuffer_add(bufferevent_get_output(s->bev), "\r\n", 2);
+	buf_add(&s->out, "\r\n", 2);
+	conn_write(s->conn, s->out.data, s->out.len);
+	explicit_bzero(s->out.data, s->out.len);	/* AUTH lines */
+	buf_reset(&s->out);
 	if (timeout > 0)
 		mta_session_timeout(s, timeout);
 }
@@ -87,7 +88,6 @@ session_connect(struct mta_session *s)
 	const struct mx_addr	*m = &s->addrs[s->ai];
 	const struct action	*a = s->action;
 	char			 addr[INET6_ADDRSTRLEN];
-	struct timeval		 tv = { T_CONNECT, 0 };
 	int			 fd;
 
 	sa_ntop((const struct sockaddr *)&m->ss, addr, sizeof(addr));
@@ -109,28 +109,25 @@ session_connect(struct mta_session *s)
 			return;
 		}
 	}
-	s->bev = bufferevent_socket_new(mta.base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (s->bev == NULL) {
-		close(fd);
-		mta_session_fail(s, "bufferevent_socket_new failed");
-		return;
-	}
-	bufferevent_setcb(s->bev, mta_session_on_read, NULL, mta_session_on_event, s);
-	bufferevent_set_timeouts(s->bev, NULL, &tv);
 	s->state = ST_CONNECTING;
-	if (bufferevent_socket_connect(s->bev, (struct sockaddr *)&m->ss,
-	    (int)m->sslen) == -1) {
-		/* libevent reports an immediate failure through the event callback too. */
+	s->conn = conn_connect(mta.base, fd, (struct sockaddr *)&m->ss, m->sslen,
+	    session_on_conn, s);
+	if (s->conn == NULL) {
+		mta_session_fail(s, "cannot set up the connection");
 		return;
 	}
+	/* A client reads every reply as it comes: no back-pressure, a reply-line bound. */
+	conn_set_output_max(s->conn, 0, 0);
+	conn_set_line_max(s->conn, REPLY_PARSE_LINE_MAX);
+	conn_set_timeouts(s->conn, 0, T_CONNECT);
 }
 
 static void
-session_close_bev(struct mta_session *s)
+session_close_conn(struct mta_session *s)
 {
-	if (s->bev != NULL) {
-		bufferevent_free(s->bev);
-		s->bev = NULL;
+	if (s->conn != NULL) {
+		conn_abort(s->conn);
+		s->conn = NULL;
 	}
 }
 
@@ -141,7 +138,7 @@ session_close_bev(struct mta_session *s)
 void
 mta_session_fail(struct mta_session *s, const char *why)
 {
-	session_close_bev(s);
+	session_close_conn(s);
 	/* Every reason names the host it concerns. */
 	if (s->label[0] != '\0' && strncmp(why, s->label, strlen(s->label)) != 0)
 		snprintf(s->lasterr, sizeof(s->lasterr), "%s: %s", s->label, why);
@@ -180,7 +177,7 @@ session_free(struct mta_session *s)
 	if (s->dead)
 		return;
 	s->dead = 1;
-	session_close_bev(s);
+	session_close_conn(s);
 	if (s->idle_timer)
 		event_free(s->idle_timer);
 	s->idle_timer = NULL;
@@ -282,7 +279,7 @@ session_go_idle(struct mta_session *s)
 	s->dest->idle = s;
 	evtimer_add(s->idle_timer, &tv);
 	/* Idle: a server that closes now is no error. */
-	bufferevent_set_timeouts(s->bev, NULL, NULL);
+	conn_set_timeouts(s->conn, 0, 0);
 }
 
 void
@@ -326,12 +323,10 @@ send_ehlo(struct mta_session *s)
 }
 
 static void
-tls_start(struct mta_session *s, enum bufferevent_ssl_state how)
+tls_start(struct mta_session *s)
 {
-	struct bufferevent	*tb;
 	const char		*errstr = "TLS set-up failed";
 	SSL			*ssl;
-	struct timeval		 tv = { T_COMMAND, 0 };
 
 	ssl = mta_tls_new(s->action, s->action->host ? s->action->host->host :
 	    s->addrs[s->ai].host, must_verify(s->action), &errstr);
@@ -339,36 +334,19 @@ tls_start(struct mta_session *s, enum bufferevent_ssl_state how)
 		mta_session_fail(s, errstr);
 		return;
 	}
-	/*
-	 * The state first, and callbacks deferred to the loop: the handshake
-	 * starts inside the constructor and may fail at once on bytes the
-	 * server already sent, before the callbacks below are in place.
-	 */
 	s->state = s->state == ST_CONNECTING ? ST_TLS_IMPLICIT : ST_TLS_HANDSHAKE;
 	/* RFC 3207 4.2: nothing sent in clear after the 220 may count as TLS-protected. */
-	if (s->state == ST_TLS_HANDSHAKE) {
-		struct evbuffer	*in = bufferevent_get_input(s->bev);
-
-		evbuffer_drain(in, evbuffer_get_length(in));
-	}
-	tb = bufferevent_openssl_filter_new(mta.base, s->bev, ssl, how,
-	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
-	if (tb == NULL) {
-		SSL_free(ssl);
+	if (conn_starttls(s->conn, ssl, CONN_TLS_CLIENT) == -1) {
 		mta_session_fail(s, "TLS set-up failed");
 		return;
 	}
-	bufferevent_openssl_set_allow_dirty_shutdown(tb, 1);
-	s->bev = tb;
-	bufferevent_setcb(s->bev, mta_session_on_read, NULL, mta_session_on_event, s);
-	bufferevent_set_timeouts(s->bev, &tv, &tv);
-	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	conn_set_timeouts(s->conn, T_COMMAND, T_COMMAND);
 }
 
 static void
 tls_done(struct mta_session *s)
 {
-	SSL	*ssl = bufferevent_openssl_get_ssl(s->bev);
+	SSL	*ssl = conn_ssl(s->conn);
 	char	 why[300];
 
 	if (mta_tls_check(ssl, must_verify(s->action), why, sizeof(why)) == -1) {
@@ -561,7 +539,7 @@ on_setup_reply(struct mta_session *s)
 		break;
 	case ST_STARTTLS:
 		if (code == 220)
-			tls_start(s, BUFFEREVENT_SSL_CONNECTING);
+			tls_start(s);
 		else if (must_tls(s->action))
 			fail_reply(s, "STARTTLS");
 		else {
@@ -587,51 +565,45 @@ on_setup_reply(struct mta_session *s)
 	}
 }
 
-static void	session_read_work(struct mta_session *, struct bufferevent *);
-static void	session_event_work(struct mta_session *, struct bufferevent *, short);
+static void	session_read_work(struct mta_session *);
+static void	session_event_work(struct mta_session *, enum conn_event);
 
-void
-mta_session_on_read(struct bufferevent *bev, void *arg)
+static void
+session_on_conn(struct conn *c, enum conn_event ev, void *arg)
 {
 	struct mta_session	*s = arg;
 
 	mta_session_hold(s);
-	session_read_work(s, bev);
-	mta_session_unhold(s);
-}
-
-void
-mta_session_on_event(struct bufferevent *bev, short what, void *arg)
-{
-	struct mta_session	*s = arg;
-
-	mta_session_hold(s);
-	session_event_work(s, bev, what);
+	if (ev == CONN_EV_INPUT)
+		session_read_work(s);
+	else if (ev == CONN_EV_OUTPUT)
+		mta_tx_body_room(s);
+	else
+		session_event_work(s, ev);
 	mta_session_unhold(s);
 }
 
 static void
-session_read_work(struct mta_session *s, struct bufferevent *bev)
+session_read_work(struct mta_session *s)
 {
-	struct evbuffer		*in = bufferevent_get_input(bev);
-	struct evbuffer_ptr	 eol;
-	const char		*errstr, *lt;
-	size_t			 n, ltlen;
-	char			*line;
-	int			 r;
+	struct conn	*c = s->conn;
+	const char	*errstr, *lt;
+	size_t		 n, ltlen;
+	char		*line;
+	int		 r;
 
-	while (!s->dead && s->bev == bev) {
-		eol = evbuffer_search_eol(in, NULL, &n, EVBUFFER_EOL_CRLF);
-		if (eol.pos == -1) {
-			if (evbuffer_get_length(in) > REPLY_PARSE_LINE_MAX)
-				mta_session_fail(s, "reply line too long");
+	while (!s->dead && s->conn == c) {
+		switch (conn_getline(c, &line, &n)) {
+		case CONN_LINE_MORE:
 			return;
+		case CONN_LINE_TOO_LONG:
+			mta_session_fail(s, "reply line too long");
+			return;
+		case CONN_LINE_OK:
+			break;
 		}
-		if ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF)) == NULL)
-			return;
 		if (s->state == ST_READY || s->state == ST_CONNECTING ||
 		    s->state == ST_BODY) {
-			free(line);
 			if (s->state == ST_BODY)
 				continue;	/* early replies are read after the dot */
 			/* Nothing asked: the server closes (421) or talks nonsense. */
@@ -646,13 +618,11 @@ session_read_work(struct mta_session *s, struct bufferevent *bev)
 
 			snprintf(why, sizeof(why), "%s: bad reply: %s", s->label,
 			    errstr);
-			free(line);
 			mta_session_fail(s, why);
 			return;
 		}
 		if ((s->state == ST_EHLO) && s->reply.nlines > 1)
 			ehlo_caps_line(&s->caps, lt, ltlen);
-		free(line);
 		if (r == 0)
 			continue;
 		log_msg(LOG_DEBUG, "mta: %s reply \"%s\"", s->label, s->reply.text);
@@ -675,26 +645,26 @@ session_read_work(struct mta_session *s, struct bufferevent *bev)
 }
 
 static void
-session_event_work(struct mta_session *s, struct bufferevent *bev, short what)
+session_event_work(struct mta_session *s, enum conn_event ev)
 {
-	char			 why[600];
-	unsigned long		 e;
+	char			 why[600], tlserr[256];
 
-	if (what & BEV_EVENT_CONNECTED) {
-		if (s->state == ST_CONNECTING) {
-			const struct action	*a = s->action;
+	if (ev == CONN_EV_CONNECTED) {
+		const struct action	*a = s->action;
 
-			log_msg(LOG_INFO, "mta: %s connected", s->label);
-			snprintf(s->helo, sizeof(s->helo), "%s", mta_helo(a,
-			    bufferevent_getfd(s->bev)));
-			bufferevent_enable(s->bev, EV_READ | EV_WRITE);
-			if (a->host && a->host->proto == RELAY_SMTPS) {
-				tls_start(s, BUFFEREVENT_SSL_CONNECTING);
-				return;
-			}
-			s->state = ST_GREETING;
-			mta_session_timeout(s, T_GREETING);
-		} else if (s->state == ST_TLS_IMPLICIT || s->state == ST_TLS_HANDSHAKE)
+		log_msg(LOG_INFO, "mta: %s connected", s->label);
+		snprintf(s->helo, sizeof(s->helo), "%s", mta_helo(a,
+		    conn_fd(s->conn)));
+		if (a->host && a->host->proto == RELAY_SMTPS) {
+			tls_start(s);
+			return;
+		}
+		s->state = ST_GREETING;
+		mta_session_timeout(s, T_GREETING);
+		return;
+	}
+	if (ev == CONN_EV_TLS) {
+		if (s->state == ST_TLS_IMPLICIT || s->state == ST_TLS_HANDSHAKE)
 			tls_done(s);
 		return;
 	}
@@ -702,34 +672,33 @@ session_event_work(struct mta_session *s, struct bufferevent *bev, short what)
 		session_free(s);
 		return;
 	}
-	if (s->state == ST_READY && !(what & BEV_EVENT_TIMEOUT)) {
+	if (s->state == ST_READY && ev != CONN_EV_TIMEOUT) {
 		/* An idle connection the server closed. */
 		session_free(s);
 		return;
 	}
-	if (s->state == ST_TLS_HANDSHAKE && !must_tls(s->action)) {
+	if (s->state == ST_TLS_HANDSHAKE && !must_tls(s->action) &&
+	    ev == CONN_EV_CLOSED) {
 		/* Opportunistic TLS failed: the same host again, in clear (as Postfix). */
-		e = bufferevent_get_openssl_error(bev);
 		log_msg(LOG_INFO, "mta: %s TLS handshake failed (%s), retrying "
-		    "without TLS", s->label, e ? ERR_reason_error_string(e) :
-		    "connection closed");
-		session_close_bev(s);
+		    "without TLS", s->label, conn_tls_error(s->conn, tlserr,
+		    sizeof(tlserr)));
+		session_close_conn(s);
 		s->notls = 1;
 		session_connect(s);
 		return;
 	}
-	if (what & BEV_EVENT_TIMEOUT)
+	if (ev == CONN_EV_TIMEOUT)
 		snprintf(why, sizeof(why), "%s: timeout %s", s->label,
 		    s->state == ST_CONNECTING ? "connecting" : "waiting for the server");
 	else if (s->state == ST_CONNECTING)
 		snprintf(why, sizeof(why), "%s: connect: %s", s->label,
 		    strerror(EVUTIL_SOCKET_ERROR()));
-	else if (s->state == ST_TLS_IMPLICIT || s->state == ST_TLS_HANDSHAKE) {
-		e = bufferevent_get_openssl_error(bev);
+	else if (s->state == ST_TLS_IMPLICIT || s->state == ST_TLS_HANDSHAKE)
 		snprintf(why, sizeof(why), "%s: TLS handshake failed: %s", s->label,
-		    e ? ERR_reason_error_string(e) : "connection closed");
-	} else
+		    conn_tls_error(s->conn, tlserr, sizeof(tlserr)));
+	else
 		snprintf(why, sizeof(why), "%s: connection %s", s->label,
-		    (what & BEV_EVENT_EOF) ? "closed by the server" : "lost");
+		    conn_peer_closed(s->conn) ? "closed by the server" : "lost");
 	mta_session_fail(s, why);
 }

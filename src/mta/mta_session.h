@@ -6,8 +6,6 @@
 
 #include <stddef.h>
 
-#include <event2/bufferevent.h>
-
 #include "lib/buf.h"
 #include "mail/dotstuff.h"
 #include "mta/mta_priv.h"
@@ -37,6 +35,8 @@ struct pending {
 	size_t		 rcpt;
 };
 
+struct conn;
+
 struct mta_session {
 	struct mta_session	*next_idle;
 	struct mta_dest		*dest;
@@ -54,7 +54,7 @@ struct mta_session {
 	int			 lmtp;
 	int			 need_rset;
 	enum st			 state;
-	struct bufferevent	*bev;
+	struct conn		*conn;
 	struct event		*idle_timer;
 	struct reply_parse	 reply;
 	struct ehlo_caps		 caps;
@@ -83,8 +83,6 @@ void	 mta_session_timeout(struct mta_session *, int rsec);
 void	 mta_session_fail(struct mta_session *, const char *why);
 /* Set up, or done with a task: the destination's next task, or idle. */
 void	 mta_session_ready(struct mta_session *);
-void	 mta_session_on_read(struct bufferevent *, void *);
-void	 mta_session_on_event(struct bufferevent *, short, void *);
 /* Around a callback's work: the session is freed only once no callback runs. */
 void	 mta_session_hold(struct mta_session *);
 int	 mta_session_unhold(struct mta_session *);
@@ -94,5 +92,7 @@ int	 mta_session_unhold(struct mta_session *);
 void	 mta_tx_start(struct mta_session *);
 /* A complete reply while a transaction runs. */
 void	 mta_tx_reply(struct mta_session *);
+/* The socket took most of the message queued so far: more of the body. */
+void	 mta_tx_body_room(struct mta_session *);
 
 #endif

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "conf/conf.h"
@@ -15,14 +14,14 @@
 #include "lib/xalloc.h"
 #include "mta/mta.h"
 #include "mail/dotstuff.h"
+#include "net/conn.h"
 #include "mta/mta_priv.h"
 #include "mail/reply_parse.h"
 #include "mta/mta_session.h"
 
 static void	tx_send_next(struct mta_session *);
 static void	tx_end(struct mta_session *);
-static void	body_pump(struct bufferevent *, void *);
-static void	body_pump_work(struct mta_session *, struct bufferevent *);
+static void	body_pump_work(struct mta_session *);
 
 /* ---- transactions ---- */
 
@@ -242,10 +241,7 @@ mta_tx_reply(struct mta_session *s)
 			s->body_off = 0;
 			dotstuff_init(&s->enc);
 			mta_session_timeout(s, T_DATA_END);
-			bufferevent_setwatermark(s->bev, EV_WRITE, BODY_CHUNK, 0);
-			bufferevent_setcb(s->bev, mta_session_on_read, body_pump,
-			    mta_session_on_event, s);
-			body_pump_work(s, s->bev);
+			body_pump_work(s);
 			return;
 		}
 		if (!s->mail_failed)
@@ -306,33 +302,27 @@ tx_end(struct mta_session *s)
 	mta_session_ready(s);
 }
 
-static void
-body_pump(struct bufferevent *bev, void *arg)
+void
+mta_tx_body_room(struct mta_session *s)
 {
-	struct mta_session	*s = arg;
-
-	mta_session_hold(s);
-	body_pump_work(s, bev);
-	mta_session_unhold(s);
+	body_pump_work(s);
 }
 
+/* Keeps at most BODY_QUEUED bytes of the message on the socket, read as it drains. */
 static void
-body_pump_work(struct mta_session *s, struct bufferevent *bev)
+body_pump_work(struct mta_session *s)
 {
-	struct evbuffer		*out = bufferevent_get_output(bev);
 	char			 chunk[BODY_CHUNK];
 	ssize_t			 n;
 	size_t			 want;
 
 	if (s->state != ST_BODY)
 		return;
-	while (evbuffer_get_length(out) < BODY_QUEUED) {
+	while (conn_output_len(s->conn) < BODY_QUEUED) {
 		if ((size_t)s->body_off >= s->task->msglen) {
 			buf_reset(&s->out);
 			dotstuff_end(&s->enc, &s->out);
-			evbuffer_add(out, s->out.data, s->out.len);
-			bufferevent_setcb(bev, mta_session_on_read, NULL,
-			    mta_session_on_event, s);
+			conn_write(s->conn, s->out.data, s->out.len);
 			s->state = ST_TX;
 			s->cmds[s->ncmds - 1].cmd = C_DOT;	/* DATA's slot now awaits the dot */
 			s->nrecv--;
@@ -360,8 +350,10 @@ body_pump_work(struct mta_session *s, struct bufferevent *bev)
 			mta_session_fail(s, "451 4.3.0 out of memory");
 			return;
 		}
-		evbuffer_add(out, s->out.data, s->out.len);
+		conn_write(s->conn, s->out.data, s->out.len);
 	}
+	/* Told again once the socket took most of it. */
+	conn_notify_output(s->conn, BODY_CHUNK);
 }
 
 /* ---- events ---- */

@@ -62,12 +62,16 @@ struct conn {
 
 	/* life */
 	int			 connecting;
+	int			 eof;		/* CONN_EV_CLOSED by the peer's orderly close */
 	int			 in_cb;
 	int			 closing;	/* conn_close: flushing, then freed */
 	int			 dead;		/* freed once the callback returns */
 	struct conn_limits	*limits;
 	char			*limits_addr;
 };
+
+/* Connections alive in this process, flushing ones included. */
+static unsigned	 conn_alive;
 
 static void	conn_on_read(struct bufferevent *, void *);
 static void	conn_on_write(struct bufferevent *, void *);
@@ -127,6 +131,7 @@ conn_alloc(struct event_base *base, int fd, conn_cb cb, void *arg)
 		return NULL;
 	}
 	conn_setup_bev(c);
+	conn_alive++;
 	return c;
 }
 
@@ -217,6 +222,13 @@ conn_free_now(struct conn *c)
 		conn_limits_del(c->limits, c->limits_addr);
 	free(c->limits_addr);
 	free(c);
+	conn_alive--;
+}
+
+unsigned
+conn_count(void)
+{
+	return conn_alive;
 }
 
 void
@@ -628,6 +640,12 @@ conn_tls_error(struct conn *c, char *buf, size_t len)
 }
 
 int
+conn_peer_closed(const struct conn *c)
+{
+	return c->eof;
+}
+
+int
 conn_fd(const struct conn *c)
 {
 	return c->fd;
@@ -695,6 +713,7 @@ conn_on_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED) {
 		if (c->connecting) {
 			c->connecting = 0;
+			bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 			conn_dispatch(c, CONN_EV_CONNECTED);
 		} else if (c->ssl != NULL && !c->tls_done) {
 			c->tls_done = 1;
@@ -709,6 +728,7 @@ conn_on_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	/* EOF, an error, a failed handshake: nothing more can be said. */
+	c->eof = (what & BEV_EVENT_EOF) != 0;
 	bufferevent_disable(bev, EV_READ | EV_WRITE);
 	conn_dispatch(c, CONN_EV_CLOSED);
 }

@@ -132,5 +132,9 @@ int		 conn_tls_started(const struct conn *);
 const char	*conn_tls_error(struct conn *, char *buf, size_t len);
 
 int		 conn_fd(const struct conn *);
+/* After CONN_EV_CLOSED: 1 when the peer closed in order (EOF), 0 for an error. */
+int		 conn_peer_closed(const struct conn *);
+/* Connections alive in the process, those still flushing their last words included. */
+unsigned	 conn_count(void);
 
 #endif

@@ -26,6 +26,7 @@ struct conn_limits {
 
 struct net_listener {
 	struct evconnlistener	*el;
+	const char		*name;
 	struct conn_limits	*limits;
 	net_accept_cb		 accept_cb;
 	net_refuse_cb		 refuse_cb;
@@ -157,8 +158,8 @@ on_accept(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
 		if (nl->refuse_cb)
 			nl->refuse_cb(fd, sa, why, nl->arg);
 		close(fd);
-		log_msg(LOG_WARNING, "refused address=%s reason=\"%s\" sessions=%u",
-		    addr, why, conn_limits_count(nl->limits));
+		log_msg(LOG_WARNING, "%s refused address=%s reason=\"%s\" "
+		    "sessions=%u", nl->name, addr, why, conn_limits_count(nl->limits));
 		return;
 	}
 	nl->accept_cb(fd, sa, (socklen_t)salen, nl->arg);
@@ -168,15 +169,18 @@ static void
 on_accept_error(struct evconnlistener *el, void *arg)
 {
 	/* EMFILE and friends: say so and keep going; the listener retries. */
-	log_msg(LOG_ERR, "accept: %s", strerror(errno));
+	log_msg(LOG_ERR, "%s: accept: %s", ((struct net_listener *)arg)->name,
+	    strerror(errno));
 }
 
 struct net_listener *
-net_listener_new(struct event_base *base, int fd, struct conn_limits *limits,
-    net_accept_cb accept_cb, net_refuse_cb refuse_cb, void *arg)
+net_listener_new(struct event_base *base, const char *name, int fd,
+    struct conn_limits *limits, net_accept_cb accept_cb, net_refuse_cb refuse_cb,
+    void *arg)
 {
 	struct net_listener	*nl = xcalloc(1, sizeof(*nl));
 
+	nl->name = name;
 	nl->limits = limits;
 	nl->accept_cb = accept_cb;
 	nl->refuse_cb = refuse_cb;

@@ -44,9 +44,9 @@ typedef void	(*net_accept_cb)(int fd, const struct sockaddr *, socklen_t, void *
 typedef void	(*net_refuse_cb)(int fd, const struct sockaddr *, const char *why,
 		    void *arg);
 
-/* Accepts on a bound, listening fd (taken over), checking limits (may be NULL). */
-struct net_listener *net_listener_new(struct event_base *, int fd, struct conn_limits *,
-		    net_accept_cb, net_refuse_cb, void *arg);
+/* Accepts on a bound, listening fd (taken over), checking limits (may be NULL); name prefixes log lines. */
+struct net_listener *net_listener_new(struct event_base *, const char *name, int fd,
+		    struct conn_limits *, net_accept_cb, net_refuse_cb, void *arg);
 void		 net_listener_set_arg(struct net_listener *, void *arg);
 void		 net_listener_disable(struct net_listener *);
 void		 net_listener_free(struct net_listener *);

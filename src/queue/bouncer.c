@@ -9,18 +9,13 @@
 #include "conf/conf.h"
 #include "lib/buf.h"
 #include "lib/dio.h"
-#include "lib/ipc.h"
 #include "lib/log.h"
-#include "lib/map.h"
-#include "lib/msg.h"
 #include "lib/pool.h"
 #include "lib/xalloc.h"
 #include "mail/addr.h"
 #include "queue/bounce.h"
 #include "queue/queue.h"
-
-/* Answers of MSG_SMTP_RESOLVED. */
-enum { RESOLVE_OK, RESOLVE_TEMPFAIL, RESOLVE_PERMFAIL };
+#include "route/route.h"
 
 /*
  * One report being made for a message whose round is held open (loaded == 2)
@@ -28,9 +23,7 @@ enum { RESOLVE_OK, RESOLVE_TEMPFAIL, RESOLVE_PERMFAIL };
  * the worker may read its envelope and file.
  */
 struct report {
-	uint64_t		 req;
 	struct qmsg		*q;
-	struct ipc		*smtp;		/* asked to route the sender */
 	char			 id[17];	/* the report's queue id */
 	int			 fd;		/* incoming/ID */
 	struct envelope		 env;		/* the report's envelope */
@@ -42,15 +35,6 @@ struct report {
 	int			 error;
 	const char		*errstr;
 };
-
-static struct map	*reports;	/* "req" -> struct report */
-
-static const char *
-req_key(uint64_t req, char key[17])
-{
-	snprintf(key, 17, "%016llx", (unsigned long long)req);
-	return key;
-}
 
 static void
 report_free(struct report *r)
@@ -179,7 +163,7 @@ report_done(void *arg)
 
 /* The sender's deliveries are known: write and commit the report on a worker. */
 static void
-report_commit(struct report *r, const char *envtext, size_t len)
+report_commit(struct report *r, const struct envelope *routed)
 {
 	struct qmsg		*q = r->q;
 	const struct conf	*conf = queue_server.conf;
@@ -188,12 +172,9 @@ report_commit(struct report *r, const char *envtext, size_t len)
 	time_t			 now = time(NULL);
 	size_t			 i, n;
 
-	if (envelope_parse(&r->env, envtext, len, 0, &errstr) == -1) {
-		log_msg(LOG_ERR, "%s queue bad resolve answer from smtp: %s",
-		    q->id, errstr);
-		report_deferred(q, "bad routing answer");
-		goto fail;
-	}
+	for (i = 0; i < routed->ndeliveries; i++)
+		envelope_add(&r->env, &routed->deliveries[i]);
+	r->env.sender = xstrdup("");
 	spool_new_id(&queue_server.spool, r->id);
 	if ((r->fd = spool_create(&queue_server.spool, r->id)) == -1) {
 		report_deferred(q, strerror(errno));
@@ -244,14 +225,15 @@ fail:
 	sched_round_finish(q);
 }
 
+static void	report_routed(struct route_job *, void *);
+
 void
 bouncer_round(struct qmsg *q)
 {
-	struct report	*r;
-	struct ipc_out	 o;
-	const char	*none;
-	char		 key[17];
-	size_t		 i, n = 0;
+	struct report		*r;
+	struct match_ctx	 ctx;
+	const char		*none;
+	size_t			 i, n = 0;
 
 	for (i = 0; i < q->ndsn; i++) {
 		struct qdsn	*x = &q->dsn[i];
@@ -270,54 +252,33 @@ bouncer_round(struct qmsg *q)
 		sched_round_finish(q);
 		return;
 	}
-	if (queue_server.nsmtp == 0) {
-		report_deferred(q, "no smtp process to route it");
-		sched_round_finish(q);
-		return;
-	}
-	if (reports == NULL)
-		reports = map_new();
 	r = xcalloc(1, sizeof(*r));
 	r->fd = -1;
 	r->q = q;
-	r->req = ++queue_server.next_req;
-	r->smtp = queue_server.smtp[queue_server.nsmtp - 1];
 	envelope_init(&r->env);
-	map_set(reports, req_key(r->req, key), r);
-	/* The queue has no tables: the smtp process routes the sender for us. */
-	ipc_begin(&o, MSG_SMTP_RESOLVE, r->req);
-	ipc_add_str(&o, q->sender);
-	ipc_send(r->smtp, &o);
+	/* A report is mail the server itself sends: it routes like local mail. */
+	route_local_ctx(queue_server.conf, &ctx);
+	route_rcpt_start(queue_server.pool, queue_server.conf, &ctx, q->sender,
+	    report_routed, r);
 }
 
-void
-bouncer_resolved(struct ipc *smtp, struct ipc_msg *m)
+static void
+report_routed(struct route_job *job, void *arg)
 {
-	struct report	*r;
-	struct qmsg	*q;
-	const char	*error;
-	const void	*data;
-	char		 key[17], *why;
-	uint32_t	 status;
-	size_t		 len, i;
+	struct report			*r = arg;
+	struct qmsg			*q = r->q;
+	const struct route_error	*err = route_job_error(job);
+	char				*why;
+	size_t				 i;
 
-	status = ipc_get_u32(m);
-	error = ipc_get_str(m);
-	data = ipc_get_data(m, &len);
-	ipc_get_end(m);
-	if (reports == NULL ||
-	    (r = map_del(reports, req_key(m->id, key))) == NULL ||
-	    r->smtp != smtp)
-		fatalx("queue: routing answer for no report");
-	q = r->q;
-	switch (status) {
-	case RESOLVE_OK:
-		report_commit(r, data, len);
+	switch (route_job_status(job)) {
+	case ROUTE_OK:
+		report_commit(r, route_job_envelope(job));
+		route_job_free(job);
 		return;
-	case RESOLVE_PERMFAIL:
+	case ROUTE_PERMFAIL:
 		/* A double bounce: said in the log, then dropped, never looped. */
-		why = xasprintf("none (sender unroutable: %s)",
-		    error ? error : "no destination");
+		why = xasprintf("none (sender unroutable: %s)", err->text);
 		for (i = 0; i < q->ndsn; i++)
 			if (q->dsn[i].action == BOUNCE_FAILED) {
 				queue_server.reports_none++;
@@ -326,30 +287,10 @@ bouncer_resolved(struct ipc *smtp, struct ipc_msg *m)
 		free(why);
 		break;
 	default:
-		report_deferred(q, error ? error : "sender cannot be routed now");
+		report_deferred(q, err->text);
 		break;
 	}
+	route_job_free(job);
 	report_free(r);
 	sched_round_finish(q);
-}
-
-void
-bouncer_smtp_gone(struct ipc *smtp)
-{
-	struct report	*r;
-	const char	*k;
-	void		*v;
-	size_t		 iter = 0;
-
-	if (reports == NULL)
-		return;
-	while (map_iter(reports, &iter, &k, &v)) {
-		r = v;
-		if (r->smtp != smtp)
-			continue;
-		map_del(reports, k);
-		report_deferred(r->q, "smtp process exited");
-		sched_round_finish(r->q);
-		report_free(r);
-	}
 }

@@ -9,62 +9,39 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <event2/listener.h>
 
 #include "conf/conf.h"
 #include "lib/ipc.h"
 #include "lib/log.h"
 #include "lib/msg.h"
 #include "lib/xalloc.h"
+#include "net/conn.h"
+#include "net/limits.h"
+#include "net/pending.h"
 #include "queue/queue.h"
 
 #define CONTROL_LINE_MAX	1024
 #define CONTROL_TIMEOUT_SECS	30
 
 struct control_client {
-	struct bufferevent	*bev;
+	struct conn		*conn;
 	uid_t			 uid;
 	uint64_t		 req;		/* waiting for a reload result, or 0 */
-	struct control_client	*next;
 };
 
-static struct control_client	*waiting_reload;
-static uint64_t			 next_req;
+static struct pending		*waiting_reload;	/* req -> client */
 
-static void	control_on_read(struct bufferevent *, void *);
-static void	control_on_event(struct bufferevent *, short, void *);
+static void	control_on_conn(struct conn *, enum conn_event, void *);
 
-static void
-control_finish(struct control_client *cc)
-{
-	struct control_client	**pp;
-
-	for (pp = &waiting_reload; *pp; pp = &(*pp)->next)
-		if (*pp == cc) {
-			*pp = cc->next;
-			break;
-		}
-	bufferevent_free(cc->bev);
-	free(cc);
-}
-
-/* Closes once everything written has gone out. */
-static void
-control_on_drained(struct bufferevent *bev, void *arg)
-{
-	control_finish(arg);
-}
-
+/* The client is gone, or its answer is complete and goes out before the close. */
 static void
 control_done(struct control_client *cc)
 {
-	bufferevent_disable(cc->bev, EV_READ);
-	bufferevent_setcb(cc->bev, NULL, control_on_drained, control_on_event, cc);
-	if (evbuffer_get_length(bufferevent_get_output(cc->bev)) == 0)
-		control_finish(cc);
+	if (cc->req)
+		pending_take(waiting_reload, cc->req);
+	conn_close(cc->conn);
+	free(cc);
 }
 
 static void
@@ -76,9 +53,16 @@ control_printf(struct control_client *cc, const char *fmt, ...)
 {
 	va_list	 ap;
 
+	char	*text;
+	int	 n;
+
 	va_start(ap, fmt);
-	evbuffer_add_vprintf(bufferevent_get_output(cc->bev), fmt, ap);
+	n = vasprintf(&text, fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		fatal("vasprintf");
+	conn_write(cc->conn, text, (size_t)n);
+	free(text);
 }
 
 /* A JSON string: quotes, backslashes and controls escaped; other bytes (UTF-8) as they are. */
@@ -168,14 +152,14 @@ control_show_queue(struct control_client *cc, int json)
 			show_queue_text(&b, q, now, next);
 		/* Handed over in pieces: a big queue needs no big buffer. */
 		if (b.len > 65536) {
-			evbuffer_add(bufferevent_get_output(cc->bev), b.data, b.len);
+			conn_write(cc->conn, b.data, b.len);
 			buf_reset(&b);
 		}
 	}
 	if (json)
 		buf_adds(&b, "]\n");
 	if (b.len > 0)
-		evbuffer_add(bufferevent_get_output(cc->bev), b.data, b.len);
+		conn_write(cc->conn, b.data, b.len);
 	buf_free(&b);
 }
 
@@ -216,9 +200,7 @@ control_reload(struct control_client *cc, const char *table)
 {
 	struct ipc_out	 o;
 
-	cc->req = ++next_req;
-	cc->next = waiting_reload;
-	waiting_reload = cc;
+	cc->req = pending_add(waiting_reload, cc);
 	ipc_begin(&o, MSG_RELOAD, cc->req);
 	ipc_add_str(&o, table);
 	ipc_send(queue_server.parent, &o);
@@ -229,11 +211,9 @@ control_reload_result(uint64_t id, int ok, const char *message)
 {
 	struct control_client	*cc;
 
-	for (cc = waiting_reload; cc; cc = cc->next)
-		if (cc->req == id)
-			break;
-	if (cc == NULL)
+	if ((cc = pending_take(waiting_reload, id)) == NULL)
 		return;
+	cc->req = 0;
 	control_printf(cc, "%s%s\n", ok ? "" : "error: ",
 	    message ? message : (ok ? "ok" : "failed"));
 	control_done(cc);
@@ -243,9 +223,12 @@ static void
 control_command(struct control_client *cc, char *line)
 {
 	int	 admin = cc->uid == 0 || cc->uid == geteuid();
+	uid_t	 cc_uid = cc->uid;
 
 	if (strcmp(line, "ENQUEUE") == 0) {
 		struct ipc_out	 o;
+		char		*unread;
+		size_t		 unreadlen;
 		int		 fd;
 
 		if (queue_server.nsmtp == 0) {
@@ -253,18 +236,26 @@ control_command(struct control_client *cc, char *line)
 			control_done(cc);
 			return;
 		}
-		/* The client's socket becomes an SMTP session in the smtp process. */
-		fd = dup(bufferevent_getfd(cc->bev));
-		if (fd == -1) {
-			control_printf(cc, "421 4.3.0 %s\r\n", strerror(errno));
-			control_done(cc);
+		/*
+		 * The client's socket becomes an SMTP session in the smtp
+		 * process, with whatever it already sent after ENQUEUE.
+		 */
+		fd = conn_detach(cc->conn, &unread, &unreadlen);
+		free(cc);
+		if (fd == -1)
+			return;
+		if (unreadlen > IPC_MAX_PAYLOAD - 64) {
+			/* More than one pipelined burst before the banner: not SMTP. */
+			close(fd);
+			free(unread);
 			return;
 		}
 		ipc_begin(&o, MSG_SMTP_LOCAL_SESSION, 0);
-		ipc_add_u32(&o, (uint32_t)cc->uid);
+		ipc_add_u32(&o, (uint32_t)cc_uid);
+		ipc_add_data(&o, unread ? unread : "", unreadlen);
 		ipc_add_fd(&o, fd);
 		ipc_send(queue_server.smtp[queue_server.nsmtp - 1], &o);
-		control_finish(cc);
+		free(unread);
 		return;
 	}
 	if (!admin) {
@@ -303,44 +294,43 @@ control_command(struct control_client *cc, char *line)
 }
 
 static void
-control_on_read(struct bufferevent *bev, void *arg)
+control_on_conn(struct conn *c, enum conn_event ev, void *arg)
 {
 	struct control_client	*cc = arg;
-	struct evbuffer		*in = bufferevent_get_input(bev);
 	char			*line;
 	size_t			 n;
 
-	if (cc->req)
-		return;
-	line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF);
-	if (line == NULL) {
-		if (evbuffer_get_length(in) > CONTROL_LINE_MAX) {
-			control_printf(cc, "error: line too long\n");
-			control_done(cc);
-		}
+	if (ev != CONN_EV_INPUT) {
+		/* Closed, or the 30 seconds are up. */
+		control_done(cc);
 		return;
 	}
-	if (n > CONTROL_LINE_MAX || strlen(line) != n)
-		control_printf(cc, "error: bad command line\n"), control_done(cc);
-	else
-		control_command(cc, line);
-	free(line);
+	if (cc->req)
+		return;		/* one command per connection, its answer pending */
+	switch (conn_getline(c, &line, &n)) {
+	case CONN_LINE_MORE:
+		return;
+	case CONN_LINE_TOO_LONG:
+		control_printf(cc, "error: line too long\n");
+		control_done(cc);
+		return;
+	case CONN_LINE_OK:
+		break;
+	}
+	if (strlen(line) != n) {
+		control_printf(cc, "error: bad command line\n");
+		control_done(cc);
+		return;
+	}
+	control_command(cc, line);
 }
 
 static void
-control_on_event(struct bufferevent *bev, short what, void *arg)
-{
-	control_finish(arg);
-}
-
-static void
-control_on_accept(struct evconnlistener *el, evutil_socket_t fd,
-    struct sockaddr *sa, int salen, void *arg)
+control_on_accept(int fd, const struct sockaddr *sa, socklen_t salen, void *arg)
 {
 	struct control_client	*cc;
 	struct ucred		 cred;
 	socklen_t		 len = sizeof(cred);
-	struct timeval		 tv = { CONTROL_TIMEOUT_SECS, 0 };
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
 		close(fd);
@@ -348,26 +338,21 @@ control_on_accept(struct evconnlistener *el, evutil_socket_t fd,
 	}
 	cc = xcalloc(1, sizeof(*cc));
 	cc->uid = cred.uid;
-	cc->bev = bufferevent_socket_new(queue_server.base, fd,
-	    BEV_OPT_CLOSE_ON_FREE);
-	if (cc->bev == NULL) {
-		close(fd);
+	if ((cc->conn = conn_new(queue_server.base, fd, control_on_conn, cc)) == NULL) {
 		free(cc);
 		return;
 	}
-	bufferevent_setcb(cc->bev, control_on_read, NULL, control_on_event, cc);
-	bufferevent_set_timeouts(cc->bev, &tv, &tv);
-	bufferevent_enable(cc->bev, EV_READ | EV_WRITE);
+	conn_set_line_max(cc->conn, CONTROL_LINE_MAX);
+	conn_set_timeouts(cc->conn, CONTROL_TIMEOUT_SECS, CONTROL_TIMEOUT_SECS);
+	/* A show queue of a big queue is long; a client that reads nothing is cut off. */
+	conn_set_output_max(cc->conn, 0, 0);
+	conn_set_command_deadline(cc->conn, CONTROL_TIMEOUT_SECS);
 }
 
 void
 control_init(int fd)
 {
-	struct evconnlistener	*el;
-
-	evutil_make_socket_nonblocking(fd);
-	el = evconnlistener_new(queue_server.base, control_on_accept, NULL,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
-	if (el == NULL)
-		fatalx("control: evconnlistener_new");
+	waiting_reload = pending_new();
+	net_listener_new(queue_server.base, "control", fd, NULL,
+	    control_on_accept, NULL, NULL);
 }

@@ -110,8 +110,6 @@ time_t		 sched_expiry(const struct qmsg *, const struct delivery *);
 
 /* bouncer.c: delivery status reports (bounces, delay warnings, success) */
 void		 bouncer_round(struct qmsg *);
-void		 bouncer_resolved(struct ipc *smtp, struct ipc_msg *);
-void		 bouncer_smtp_gone(struct ipc *smtp);
 
 /* qrcpt.c: per-recipient state in memory */
 void		 qrcpt_sync(struct qmsg *);

@@ -225,7 +225,6 @@ queue_on_smtp(struct ipc *c, struct ipc_msg *m, void *arg)
 				incoming_free(in);
 			}
 		}
-		bouncer_smtp_gone(c);
 		ipc_free(c);
 		return;
 	}
@@ -240,9 +239,6 @@ queue_on_smtp(struct ipc *c, struct ipc_msg *m, void *arg)
 		break;
 	case MSG_QUEUE_ABORT:
 		queue_abort(c, m);
-		break;
-	case MSG_SMTP_RESOLVED:
-		bouncer_resolved(c, m);
 		break;
 	default:
 		fatalx("queue: unexpected %s from smtp", msg_name(m->type));

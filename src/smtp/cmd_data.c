@@ -6,9 +6,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-
 #include "conf/conf.h"
 #include "lib/dio.h"
 #include "lib/ipc.h"
@@ -17,6 +14,7 @@
 #include "lib/xalloc.h"
 #include "mail/header.h"
 #include "mail/received.h"
+#include "net/conn.h"
 #include "smtp/session.h"
 
 /* Writes what wbuf holds to the queue file; a failure is remembered, not fatal. */
@@ -229,7 +227,7 @@ smtp_queue_created(struct smtp_session *s, const char *qid, int fd)
 			smtp_bdat_input(s);
 	} else {
 		s->state = S_DATA;
-		dot_init(&s->dot, s->server->conf->max_message_size);
+		dot_init(&s->dot, s->conf->max_message_size);
 		smtp_reply(s, 354, NULL, "End data with <CR><LF>.<CR><LF>");
 	}
 	smtp_process(s);
@@ -396,17 +394,14 @@ smtp_data_done(struct smtp_session *s)
 int
 smtp_data_input(struct smtp_session *s)
 {
-	struct evbuffer		*in = bufferevent_get_input(s->bev);
-	struct evbuffer_iovec	 v;
-	size_t			 consumed;
-	enum dot_status		 st;
+	const char	*p;
+	size_t		 n, consumed;
+	enum dot_status	 st;
 
-	if (evbuffer_get_length(in) == 0)
+	if ((n = conn_peek(s->conn, &p)) == 0)
 		return 0;
-	if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
-		return 0;
-	st = dot_feed(&s->dot, v.iov_base, v.iov_len, &consumed, smtp_dot_out, s);
-	evbuffer_drain(in, consumed);
+	st = dot_feed(&s->dot, p, n, &consumed, smtp_dot_out, s);
+	conn_drain(s->conn, consumed);
 	if (s->write_errno && s->dot.error == DOT_OK)
 		s->dot.error = DOT_ERR_WRITE;
 	if (st == DOT_END)
@@ -417,15 +412,14 @@ smtp_data_input(struct smtp_session *s)
 int
 smtp_bdat_input(struct smtp_session *s)
 {
-	struct evbuffer		*in = bufferevent_get_input(s->bev);
-	struct evbuffer_iovec	 v;
-	size_t			 n;
-	size_t			 max = s->server->conf->max_message_size;
+	const char	*p;
+	size_t		 n, have;
+	size_t		 max = s->conf->max_message_size;
 
 	if (s->bdat_discard) {
-		n = evbuffer_get_length(in) < s->chunk_left ?
-		    evbuffer_get_length(in) : s->chunk_left;
-		evbuffer_drain(in, n);
+		have = conn_input_len(s->conn);
+		n = have < s->chunk_left ? have : s->chunk_left;
+		conn_drain(s->conn, n);
 		s->chunk_left -= n;
 		if (s->chunk_left > 0)
 			return 0;
@@ -434,20 +428,18 @@ smtp_bdat_input(struct smtp_session *s)
 		return 1;
 	}
 	while (s->chunk_left > 0) {
-		if (evbuffer_get_length(in) == 0)
+		if ((have = conn_peek(s->conn, &p)) == 0)
 			return 0;
-		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
-			return 0;
-		n = v.iov_len < s->chunk_left ? v.iov_len : s->chunk_left;
+		n = have < s->chunk_left ? have : s->chunk_left;
 		if (s->bdat_failed == 0) {
 			if (s->msglen + s->wbuf.len + n > max) {
 				s->bdat_failed = 552;
 				s->bdat_enh = "5.3.4";
 				s->bdat_text = "Message too big for system";
 			} else
-				smtp_wadd(s, v.iov_base, n, 0);
+				smtp_wadd(s, p, n, 0);
 		}
-		evbuffer_drain(in, n);
+		conn_drain(s->conn, n);
 		s->chunk_left -= n;
 	}
 	/* The whole chunk is in. */

@@ -4,11 +4,9 @@
 #include <time.h>
 
 #include "conf/conf.h"
-#include "route/expand.h"
-#include "route/ruleset.h"
+#include "route/route.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
-#include "smtp/rcpt_srs.h"
 #include "smtp/session.h"
 
 /* DSN is offered after EHLO, except on no-dsn listeners. */
@@ -21,7 +19,7 @@ smtp_dsn_offered(const struct smtp_session *s)
 void
 smtp_cmd_mail(struct smtp_session *s, struct smtp_cmd *cmd)
 {
-	const struct conf	*conf = s->server->conf;
+	const struct conf	*conf = s->conf;
 	char			 sender[ADDR_PATH_MAX + 1];
 
 	if (s->state == S_GREETING) {
@@ -95,16 +93,13 @@ notify_string(int notify, char *dst, size_t len)
 	return dst;
 }
 
+static void	rcpt_route(struct smtp_session *);
+static void	rcpt_routed(struct route_job *, void *);
+
 void
 smtp_cmd_rcpt(struct smtp_session *s, struct smtp_cmd *cmd)
 {
-	const struct conf	*conf = s->server->conf;
-	struct mailaddr		 rcpt;
-	struct match_ctx	 ctx;
-	struct expand_error	 err;
-	const struct match	*m;
-	char			 addr[ADDR_PATH_MAX + 1], notify[40];
-	size_t			 before, i;
+	const struct conf	*conf = s->conf;
 
 	if (smtp_tls_required(s))
 		return;
@@ -124,57 +119,93 @@ smtp_cmd_rcpt(struct smtp_session *s, struct smtp_cmd *cmd)
 		smtp_reply(s, 555, "5.5.4", "DSN parameters not supported here");
 		return;
 	}
-	rcpt = cmd->addr;
 	if (cmd->postmaster) {
-		snprintf(rcpt.local, sizeof(rcpt.local), "postmaster");
-		snprintf(rcpt.domain, sizeof(rcpt.domain), "%s", conf->hostname);
-		addr_lower(rcpt.domain);
+		snprintf(cmd->addr.local, sizeof(cmd->addr.local), "postmaster");
+		snprintf(cmd->addr.domain, sizeof(cmd->addr.domain), "%s",
+		    conf->hostname);
 	}
-	addr_format(&rcpt, addr, sizeof(addr));
+	addr_lower(cmd->addr.domain);
+	x_free(&s->rcpt_orcpt);
+	s->rcpt_notify = cmd->notify;
+	if (cmd->orcpt[0] != '\0')
+		s->rcpt_orcpt = xstrdup(cmd->orcpt);
+	x_free(&s->rcpt_addr);
+	s->rcpt_addr = xmalloc(ADDR_PATH_MAX + 1);
+	addr_format(&cmd->addr, s->rcpt_addr, ADDR_PATH_MAX + 1);
+	smtp_phase(s, PH_RCPT_TO, rcpt_route);
+}
+
+/*
+ * The router reads the user database and :include: files: it runs on a
+ * worker thread, and the session reads nothing until it answers.
+ */
+static void
+rcpt_route(struct smtp_session *s)
+{
+	struct match_ctx	 ctx;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.src = s->from_socket ? NULL : (const struct sockaddr *)&s->peer;
 	ctx.from_socket = s->from_socket;
+	ctx.rdns = smtp_rdns_verified(s);
 	ctx.helo = s->helo;
 	ctx.auth_user = s->auth_user;
 	ctx.tls = s->tls;
 	ctx.tag = s->listener ? s->listener->tag : NULL;
 	ctx.mail_from = s->env.sender;
-	ctx.rcpt_to = addr;
-	/* An SRS0 address of ours stands for the sender we once forwarded for. */
-	if (smtp_srs_rcpt(s, &ctx, &rcpt, addr, sizeof(addr)) == -1)
-		return;
-	m = ruleset_match(conf, &ctx);
-	if (m == NULL || m->reject) {
-		log_msg(LOG_INFO, "%016llx smtp rcpt-refused address=%s from=<%s> "
-		    "to=<%s> reason=%s", (unsigned long long)s->id, s->addr,
-		    s->env.sender, addr, m ? "reject-rule" : "relay-denied");
-		smtp_reply(s, 550, "5.7.1", "Delivery not authorized, message "
-		    "refused: relay access denied for <%s>", addr);
+	s->wait = W_ROUTE;
+	/* The newest tables route: a table updated meanwhile counts at once. */
+	s->route = route_rcpt_start(s->server->pool, s->server->conf, &ctx,
+	    s->rcpt_addr, rcpt_routed, s);
+}
+
+static void
+rcpt_routed(struct route_job *job, void *arg)
+{
+	struct smtp_session		*s = arg;
+	const struct route_error	*err = route_job_error(job);
+	struct envelope			*found = route_job_envelope(job);
+	char				 notify[40];
+	size_t				 i;
+
+	s->wait = W_NONE;
+	s->route = NULL;
+	if (s->closing) {
+		route_job_free(job);
+		smtp_close(s);
 		return;
 	}
-
-	before = s->env.ndeliveries;
-	switch (expand_rcpt(conf, &ctx, m->action, &rcpt, &s->env, &err)) {
-	case EXPAND_OK:
-		break;
-	case EXPAND_TEMPFAIL:
-	case EXPAND_PERMFAIL:
-		log_msg(LOG_INFO, "%016llx smtp rcpt-refused address=%s from=<%s> "
-		    "to=<%s> reason=\"%s\"", (unsigned long long)s->id, s->addr,
-		    s->env.sender, addr, err.text);
-		smtp_reply(s, err.code, err.enhanced, "%s", err.text);
+	if (route_job_status(job) != ROUTE_OK) {
+		if (strcmp(err->reason, "relay-denied") == 0 ||
+		    strcmp(err->reason, "reject-rule") == 0)
+			log_msg(LOG_INFO, "%016llx smtp rcpt-refused address=%s "
+			    "from=<%s> to=<%s> reason=%s", (unsigned long long)s->id,
+			    s->addr, s->env.sender, route_job_rcpt(job), err->reason);
+		else
+			log_msg(LOG_INFO, "%016llx smtp rcpt-refused address=%s "
+			    "from=<%s> to=<%s> reason=\"%s\"",
+			    (unsigned long long)s->id, s->addr, s->env.sender,
+			    route_job_rcpt(job), err->text);
+		smtp_reply(s, err->code, err->enhanced, "%s", err->text);
+		route_job_free(job);
+		smtp_resume(s);
 		return;
 	}
-	for (i = before; i < s->env.ndeliveries; i++) {
-		struct delivery	*d = &s->env.deliveries[i];
+	if (route_job_srs_reversed(job))
+		log_msg(LOG_INFO, "%016llx smtp srs-reversed to=<%s>",
+		    (unsigned long long)s->id, route_job_rcpt(job));
+	for (i = 0; i < found->ndeliveries; i++) {
+		struct delivery	*d = &found->deliveries[i];
 
-		if (notify_string(cmd->notify, notify, sizeof(notify)))
+		if (notify_string(s->rcpt_notify, notify, sizeof(notify)))
 			d->notify = xstrdup(notify);
-		if (cmd->orcpt[0] != '\0')
-			d->orcpt = xstrdup(cmd->orcpt);
+		if (s->rcpt_orcpt != NULL)
+			d->orcpt = xstrdup(s->rcpt_orcpt);
+		envelope_add(&s->env, d);
 	}
+	route_job_free(job);
 	s->nrcpt++;
 	s->state = S_RCPT;
 	smtp_reply(s, 250, "2.1.5", "Ok");
+	smtp_resume(s);
 }

@@ -2,9 +2,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-
 #include "conf/conf.h"
 #include "lib/buf.h"
 #include "lib/log.h"
@@ -14,8 +11,7 @@
 void
 smtp_cmd_helo(struct smtp_session *s, struct smtp_cmd *cmd)
 {
-	struct evbuffer	*out = bufferevent_get_output(s->bev);
-	const struct conf *conf = s->server->conf;
+	const struct conf *conf = s->conf;
 
 	if (s->state == S_DATA || s->state == S_BDAT) {
 		smtp_reply(s, 503, "5.5.1", "Bad sequence of commands");
@@ -54,7 +50,7 @@ smtp_cmd_helo(struct smtp_session *s, struct smtp_cmd *cmd)
 		lines[n++] = "HELP";
 		buf_init(&b, 0);
 		reply_multi(&b, 250, lines, n);
-		evbuffer_add(out, b.data, b.len);
+		smtp_reply_raw(s, b.data, b.len);
 		buf_free(&b);
 	}
 }

@@ -1,8 +1,5 @@
-/* SMTP session life cycle: greeting, reading command lines, dispatch, replies, close. */
+/* SMTP session life cycle: connect phase, greeting, reading command lines, dispatch, replies, close. */
 #include <sys/socket.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -12,58 +9,54 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "conf/conf.h"
 #include "lib/log.h"
-#include "lib/map.h"
 #include "lib/sockaddr.h"
 #include "lib/xalloc.h"
 #include "mail/reply.h"
-#include "smtp/conn_limit.h"
+#include "net/conn.h"
+#include "net/limits.h"
+#include "net/pending.h"
+#include "route/route.h"
 #include "smtp/session.h"
 
-/* Bytes of unprocessed input a session may hold before reading pauses. */
-#define SMTP_INPUT_HIGHWATER	(256 * 1024)
-
-static void	smtp_on_read(struct bufferevent *, void *);
-static void	smtp_on_write(struct bufferevent *, void *);
-static void	smtp_on_event(struct bufferevent *, short, void *);
+static void	smtp_on_conn(struct conn *, enum conn_event, void *);
 static void	smtp_free(struct smtp_session *);
-static void	smtp_dispatch(struct smtp_session *, const char *, size_t);
+static void	smtp_dispatch(struct smtp_session *, char *, size_t);
+static void	smtp_greet(struct smtp_session *);
 
 const char *
 smtp_hostname(const struct smtp_session *s)
 {
 	if (s->listener && s->listener->hostname)
 		return s->listener->hostname;
-	return s->server->conf->hostname;
+	return s->conf->hostname;
 }
 
 struct smtp_session *
 smtp_find(struct smtp_server *srv, uint64_t id)
 {
-	char	 key[17];
-
 	/* Every queue and auth reply looks its session up: no walk of them all. */
-	snprintf(key, sizeof(key), "%016llx", (unsigned long long)id);
-	return map_get(srv->by_id, key);
+	return pending_get(srv->by_id, id);
 }
 
 void
 smtp_session_new(struct smtp_server *srv, int fd, struct listener *l,
-    const struct sockaddr *sa, socklen_t salen, int from_socket, unsigned uid)
+    const struct sockaddr *sa, socklen_t salen, int from_socket, unsigned uid,
+    const char *unread, size_t unreadlen)
 {
 	struct smtp_session	*s = xcalloc(1, sizeof(*s));
 
 	s->server = srv;
+	s->conf = conf_ref(srv->conf);
 	s->id = ++srv->next_id;
 	s->listener = l;
 	s->qfd = -1;
 	s->from_socket = from_socket;
 	s->uid = uid;
+	s->declared_size = -1;
 	envelope_init(&s->env);
 	buf_init(&s->wbuf, 0);
 	if (from_socket) {
@@ -74,49 +67,53 @@ smtp_session_new(struct smtp_server *srv, int fd, struct listener *l,
 		s->local = sa_is_loopback(sa);
 		sa_ntop(sa, s->addr, sizeof(s->addr));
 	}
-	if (!from_socket && l && (l->flags & LF_IMPLICIT_TLS))
-		s->bev = smtp_tls_wrap(s, fd);
-	else
-		s->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (s->bev == NULL) {
+	if ((s->conn = conn_new(srv->base, fd, smtp_on_conn, s)) == NULL) {
 		log_msg(LOG_ERR, "smtp: cannot set up the connection from %s",
 		    s->addr);
-		close(fd);
+		conf_free(s->conf);
+		buf_free(&s->wbuf);
 		free(s);
 		return;
 	}
+	conn_set_line_max(s->conn, SMTP_CMDLINE_MAX);
+	conn_set_timeouts(s->conn, SMTP_TIMEOUT_SECS, SMTP_TIMEOUT_SECS);
+	if (!from_socket)
+		conn_account(s->conn, srv->limits, s->addr);
+	/* What the control socket had read after ENQUEUE belongs to this session. */
+	if (unreadlen > 0)
+		conn_unread(s->conn, unread, unreadlen);
 	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);
 	srv->nsessions++;
-	{
-		char	 key[17];
-
-		snprintf(key, sizeof(key), "%016llx", (unsigned long long)s->id);
-		map_set(srv->by_id, key, s);
-	}
-	conn_limit_add(srv, s->addr);
-	smtp_session_setup_bev(s);
+	pending_set(srv->by_id, s->id, s);
 	log_msg(LOG_INFO, "%016llx smtp connect address=%s listener=%s",
 	    (unsigned long long)s->id, s->addr,
 	    from_socket ? "socket" : (l && l->on ? l->on : "?"));
+	s->state = S_CONNECT;
+	if (!from_socket && l && (l->flags & LF_IMPLICIT_TLS) &&
+	    smtp_tls_implicit(s) == -1) {
+		s->peer_gone = 1;
+		smtp_close(s);
+		return;
+	}
+	smtp_phase(s, PH_CONNECT, smtp_greet);
+	/* A local session may have brought pipelined commands along. */
+	if (s->wait == W_NONE)
+		smtp_process(s);
+}
+
+/* The connect phase is done: the banner, and whatever the client already said. */
+static void
+smtp_greet(struct smtp_session *s)
+{
 	s->state = S_GREETING;
 	smtp_reply(s, 220, NULL, "%s ESMTP tegami", smtp_hostname(s));
 }
 
 void
-smtp_session_setup_bev(struct smtp_session *s)
-{
-	struct timeval	 tv = { SMTP_TIMEOUT_SECS, 0 };
-
-	bufferevent_setcb(s->bev, smtp_on_read, smtp_on_write, smtp_on_event, s);
-	bufferevent_setwatermark(s->bev, EV_READ, 0, SMTP_INPUT_HIGHWATER);
-	bufferevent_set_timeouts(s->bev, &tv, &tv);
-	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
-}
-
-void
 smtp_reply_raw(struct smtp_session *s, const char *p, size_t n)
 {
-	evbuffer_add(bufferevent_get_output(s->bev), p, n);
+	if (s->conn != NULL)
+		conn_write(s->conn, p, n);
 }
 
 void
@@ -130,7 +127,7 @@ smtp_reply(struct smtp_session *s, int code, const char *enhanced,
 	va_start(ap, fmt);
 	reply_vformat(&out, code, enhanced, fmt, ap);
 	va_end(ap);
-	evbuffer_add(bufferevent_get_output(s->bev), out.data, out.len);
+	smtp_reply_raw(s, out.data, out.len);
 	if (code >= 500)
 		s->errors++;
 	if (log_verbose() > 1 && out.len >= 2)
@@ -158,8 +155,9 @@ smtp_tx_reset(struct smtp_session *s)
 	s->cr_pending = 0;
 	s->bdat_discard = 0;
 	s->hold_header = 0;
-	buf_reset(&s->wbuf);
-	if (s->state != S_GREETING && s->state != S_QUIT)
+	buf_free(&s->wbuf);
+	buf_init(&s->wbuf, 0);
+	if (s->state != S_GREETING && s->state != S_QUIT && s->state != S_CONNECT)
 		s->state = S_READY;
 }
 
@@ -178,59 +176,32 @@ smtp_free_later(struct smtp_session *s)
 	if (s->free_scheduled)
 		return;
 	s->free_scheduled = 1;
-	bufferevent_disable(s->bev, EV_READ | EV_WRITE);
 	event_base_once(s->server->base, -1, EV_TIMEOUT, smtp_free_deferred, s,
 	    &now);
 }
 
-static void
-smtp_close_recheck(evutil_socket_t fd, short ev, void *arg)
-{
-	smtp_close(arg);
-}
-
 /*
- * After STARTTLS the session writes into a TLS filter whose records sit in
- * the plain stream's output until the socket takes them; nothing tells the
- * session when that is, so it looks again shortly (the last reply, 221,
- * must not be cut off).
- */
-static int
-smtp_close_underlying_pending(struct smtp_session *s)
-{
-	struct bufferevent	*under = bufferevent_get_underlying(s->bev);
-	struct timeval		 tv = { 0, 20000 };
-
-	if (under == NULL ||
-	    evbuffer_get_length(bufferevent_get_output(under)) == 0)
-		return 0;
-	if (s->close_timer == NULL &&
-	    (s->close_timer = evtimer_new(s->server->base, smtp_close_recheck,
-	    s)) == NULL)
-		return 0;
-	evtimer_add(s->close_timer, &tv);
-	return 1;
-}
-
-/*
- * Closes once the output has drained and no queue reply is pending. The
- * session stays valid until the caller returns to the event loop.
+ * Ends the session: what was said last still goes out (the connection
+ * flushes it), and the session itself goes once no answer from another
+ * process is awaited. The session stays valid until the caller returns to
+ * the event loop.
  */
 void
 smtp_close(struct smtp_session *s)
 {
-	if (!s->closing) {
-		s->closing = 1;
-		bufferevent_disable(s->bev, EV_READ);
+	s->closing = 1;
+	smtp_phase_cancel(s);
+	if (s->peer_gone && s->conn != NULL) {
+		conn_abort(s->conn);
+		s->conn = NULL;
 	}
 	if (s->wait != W_NONE)
-		return;		/* smtp_close again when the queue answers */
-	if (s->peer_gone ||
-	    evbuffer_get_length(bufferevent_get_output(s->bev)) == 0) {
-		if (!s->peer_gone && smtp_close_underlying_pending(s))
-			return;
-		smtp_free_later(s);
+		return;		/* smtp_close again when the answer comes */
+	if (s->conn != NULL) {
+		conn_close(s->conn);
+		s->conn = NULL;
 	}
+	smtp_free_later(s);
 }
 
 static void
@@ -244,81 +215,107 @@ smtp_free(struct smtp_session *s)
 		smtp_data_abort(s);
 	TAILQ_REMOVE(&srv->sessions, s, entry);
 	srv->nsessions--;
-	{
-		char	 key[17];
-
-		snprintf(key, sizeof(key), "%016llx", (unsigned long long)s->id);
-		map_del(srv->by_id, key);
-	}
-	conn_limit_del(srv, s->addr);
-	if (s->close_timer)
-		event_free(s->close_timer);
-	bufferevent_free(s->bev);
+	pending_take(srv->by_id, s->id);
+	if (s->conn != NULL)
+		conn_abort(s->conn);
+	route_job_free(s->route);
+	free(s->rcpt_orcpt);
+	free(s->rcpt_addr);
+	free(s->rdns_name);
 	free(s->auth_user);
 	explicit_bzero(s->sasl_login, sizeof(s->sasl_login));
 	envelope_free(&s->env);
 	buf_free(&s->wbuf);
+	conf_free(s->conf);
 	free(s);
-	if (srv->draining && srv->nsessions == 0) {
-		log_msg(LOG_INFO, "smtp: drained, exiting");
-		exit(0);
+	if (srv->draining && srv->nsessions == 0)
+		smtp_drained(srv);
+}
+
+static void
+smtp_drain_check(evutil_socket_t fd, short ev, void *arg)
+{
+	smtp_drained(arg);
+}
+
+/* Exits once the last words of the last sessions (a 221) have gone out too. */
+void
+smtp_drained(struct smtp_server *srv)
+{
+	struct timeval	 tv = { 0, 50000 };
+
+	if (conn_count() > 0) {
+		event_base_once(srv->base, -1, EV_TIMEOUT, smtp_drain_check, srv, &tv);
+		return;
 	}
+	log_msg(LOG_INFO, "smtp: drained, exiting");
+	exit(0);
 }
 
-static void
-smtp_on_read(struct bufferevent *bev, void *arg)
+void
+smtp_resume(struct smtp_session *s)
 {
-	smtp_process(arg);
-}
-
-static void
-smtp_on_write(struct bufferevent *bev, void *arg)
-{
-	struct smtp_session	*s = arg;
-
 	if (s->closing)
 		smtp_close(s);
+	else
+		smtp_process(s);
 }
 
 static void
-smtp_on_event(struct bufferevent *bev, short what, void *arg)
+smtp_on_timeout(struct smtp_session *s)
 {
-	struct smtp_session	*s = arg;
-
-	if (what & BEV_EVENT_CONNECTED) {
-		smtp_tls_established(s);
-		return;
-	}
-	if ((what & BEV_EVENT_TIMEOUT) && !(what & BEV_EVENT_WRITING) &&
-	    !s->closing) {
-		log_msg(LOG_INFO, "%016llx smtp timeout address=%s",
-		    (unsigned long long)s->id, s->addr);
+	log_msg(LOG_INFO, "%016llx smtp timeout address=%s",
+	    (unsigned long long)s->id, s->addr);
+	if (conn_timeout_kind(s->conn) == CONN_TIMEOUT_WRITE) {
+		/* It reads nothing we say: there is nobody to say goodbye to. */
+		s->peer_gone = 1;
+	} else
 		smtp_reply(s, 421, "4.4.2", "%s Timeout, closing connection",
 		    smtp_hostname(s));
-		bufferevent_enable(s->bev, EV_WRITE);
-		smtp_close(s);
-		return;
-	}
-	/* EOF, an error, or nobody reading what we write: nothing more can be said. */
-	smtp_tls_log_error(s);
-	s->peer_gone = 1;
 	smtp_close(s);
 }
 
+static void
+smtp_on_conn(struct conn *c, enum conn_event ev, void *arg)
+{
+	struct smtp_session	*s = arg;
+
+	switch (ev) {
+	case CONN_EV_INPUT:
+		smtp_process(s);
+		break;
+	case CONN_EV_TLS:
+		smtp_tls_established(s);
+		smtp_process(s);
+		break;
+	case CONN_EV_TIMEOUT:
+		if (!s->closing)
+			smtp_on_timeout(s);
+		break;
+	case CONN_EV_CLOSED:
+		/* EOF, an error, a failed handshake: nothing more can be said. */
+		smtp_tls_log_error(s);
+		s->peer_gone = 1;
+		smtp_close(s);
+		break;
+	default:
+		break;
+	}
+}
+
 /*
- * Reads and dispatches as much input as the state allows. Stops while a
- * queue request is outstanding, so pipelined commands are answered in order.
+ * Reads and dispatches as much input as the state allows. Stops while an
+ * answer is awaited, so pipelined commands are answered in order, and
+ * while the client is not reading its replies.
  */
 void
 smtp_process(struct smtp_session *s)
 {
-	struct evbuffer	*in = bufferevent_get_input(s->bev);
-	char		 line[SMTP_CMDLINE_MAX + 1];
+	char	*line;
+	size_t	 n;
 
-	while (!s->closing && s->wait == W_NONE) {
-		struct evbuffer_ptr	 eol;
-		size_t			 eol_len, n;
-
+	while (!s->closing && s->wait == W_NONE && s->conn != NULL &&
+	    conn_ready(s->conn)) {
 		if (s->state == S_DATA) {
 			if (!smtp_data_input(s))
 				break;
@@ -330,42 +327,26 @@ smtp_process(struct smtp_session *s)
 				break;
 			continue;
 		}
-		eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_LF);
-		if (eol.pos == -1) {
-			if (evbuffer_get_length(in) > SMTP_CMDLINE_MAX) {
-				evbuffer_drain(in, evbuffer_get_length(in));
-				s->discard_line = 1;
-			}
-			break;
-		}
-		n = (size_t)eol.pos;
-		if (s->discard_line || n > SMTP_CMDLINE_MAX) {
-			evbuffer_drain(in, n + eol_len);
-			s->discard_line = 0;
+		switch (conn_getline(s->conn, &line, &n)) {
+		case CONN_LINE_MORE:
+			return;
+		case CONN_LINE_TOO_LONG:
 			if (s->sasl != SASL_NONE) {
 				s->sasl = SASL_NONE;
 				smtp_reply(s, 500, "5.5.6", "Authentication Exchange "
 				    "line is too long");
 			} else
 				smtp_reply(s, 500, "5.5.2", "Line too long");
-		} else {
-			evbuffer_remove(in, line, n);
-			evbuffer_drain(in, eol_len);
-			if (n > 0 && line[n - 1] == '\r')
-				n--;
-			line[n] = '\0';
+			break;
+		case CONN_LINE_OK:
 			if (s->sasl != SASL_NONE) {
 				smtp_auth_response(s, line, n);
+				/* The line lives in the input buffer until the next read. */
 				explicit_bzero(line, n);
 			} else
 				smtp_dispatch(s, line, n);
-			/* AUTH lines carry passwords, if only in base64. */
-			if (n > 4 && strncasecmp(line, "AUTH", 4) == 0)
-				explicit_bzero(line, n);
-		}
-		/* STARTTLS put a new stream in place: the old input is history. */
-		if (bufferevent_get_input(s->bev) != in)
 			break;
+		}
 		if (s->errors >= SMTP_ERRORS_MAX && !s->closing) {
 			smtp_reply(s, 421, "4.7.0", "%s Too many errors, closing",
 			    smtp_hostname(s));
@@ -375,7 +356,7 @@ smtp_process(struct smtp_session *s)
 }
 
 static void
-smtp_dispatch(struct smtp_session *s, const char *line, size_t len)
+smtp_dispatch(struct smtp_session *s, char *line, size_t len)
 {
 	struct smtp_cmd		 cmd;
 	struct smtp_cmd_error	 err;
@@ -385,12 +366,15 @@ smtp_dispatch(struct smtp_session *s, const char *line, size_t len)
 
 		log_msg(LOG_DEBUG, "%016llx smtp command=\"%s\"",
 		    (unsigned long long)s->id, log_clean(clean, sizeof(clean),
-		    line, len));
+		    line, len > 4 && strncasecmp(line, "AUTH", 4) == 0 ? 4 : len));
 	}
 	if (smtp_cmd_parse(&cmd, line, len, &err) == -1) {
 		smtp_reply(s, err.code, err.enhanced, "%s", err.text);
 		return;
 	}
+	/* AUTH lines carry passwords, if only in base64. */
+	if (cmd.verb == SMTP_AUTH)
+		explicit_bzero(line, len);
 	switch (cmd.verb) {
 	case SMTP_HELO:
 	case SMTP_EHLO:

@@ -11,23 +11,29 @@
 #include "lib/buf.h"
 #include "mail/addr.h"
 #include "mail/dot.h"
-#include "mail/smtp_cmd.h"
 #include "mail/envelope.h"
+#include "mail/smtp_cmd.h"
 
-struct bufferevent;
-struct event;
 struct conf;
-struct tls_server;
+struct conn;
+struct conn_limits;
+struct fcrdns;
 struct ipc;
 struct listener;
-struct map;
+struct pending;
+struct pool;
+struct route_job;
+struct tls_server;
 
 #define SMTP_ERRORS_MAX		20	/* then 421 and disconnect, like Postfix */
 #define SMTP_TIMEOUT_SECS	300	/* RFC 5321 4.5.3.2.7 server timeout */
 #define SMTP_DATA_TIMEOUT_SECS	600	/* 4.5.3.2.6 data termination */
 #define SMTP_WBUF_SIZE		(64 * 1024)
+/* The reverse lookup at connect waits at most this long before the banner. */
+#define SMTP_RDNS_TIMEOUT_SECS	5
 
 enum smtp_state {
+	S_CONNECT,	/* connect phase: nothing said yet */
 	S_GREETING,	/* banner sent, waiting for HELO/EHLO */
 	S_READY,	/* after HELO/EHLO, no transaction */
 	S_MAIL,		/* MAIL accepted */
@@ -40,6 +46,8 @@ enum smtp_state {
 /* What the session waits for before reading more input. */
 enum smtp_wait {
 	W_NONE,
+	W_PHASE,	/* a phase's lookups and filters */
+	W_ROUTE,	/* the router, on a worker thread */
 	W_CREATE,	/* queue file for DATA/BDAT */
 	W_COMMIT,	/* commit of the message */
 	W_AUTH,		/* the auth process's answer */
@@ -53,28 +61,47 @@ enum smtp_sasl {
 	SASL_LOGIN_PASS,	/* 334 Password: */
 };
 
+/*
+ * The phases of smtpd.conf(5) filtering: every command passes through its
+ * phase, which may wait for asynchronous work (lookups, filters) before the
+ * command proceeds (OpenSMTPD's check, filter, proceed).
+ */
+enum smtp_phase {
+	PH_CONNECT, PH_HELO, PH_EHLO, PH_MAIL_FROM, PH_RCPT_TO, PH_DATA, PH_COMMIT,
+};
+
+/* What the connect phase learnt of the client's name. */
+enum smtp_rdns {
+	RDNS_UNKNOWN,		/* not looked up (local), or the lookup failed */
+	RDNS_NONE,		/* no PTR record */
+	RDNS_UNCONFIRMED,	/* a PTR name that does not resolve back */
+	RDNS_CONFIRMED,		/* forward-confirmed (FCrDNS) */
+};
+
 struct smtp_server {
 	struct event_base	*base;
-	struct conf		*conf;
+	struct conf		*conf;		/* current; sessions hold their own reference */
 	struct tls_server	*tls;
 	struct ipc		*queue;
 	struct ipc		*parent;
 	struct ipc		*auth;
-	struct listener		*socket_listener;	/* for local enqueue */
+	struct pool		*pool;		/* routing (user database, :include: files) */
+	struct conn_limits	*limits;
 	TAILQ_HEAD(, smtp_session) sessions;
 	unsigned		 nsessions;
-	unsigned		 max_sessions;	/* conn_limit.c */
-	struct map		*per_addr;	/* address -> sessions */
-	struct map		*by_id;		/* "%016llx" id -> session */
+	struct pending		*by_id;		/* session id -> session */
 	uint64_t		 next_id;
 	int			 draining;
 };
 
+typedef void	(*smtp_proceed)(struct smtp_session *);
+
 struct smtp_session {
 	TAILQ_ENTRY(smtp_session) entry;
 	struct smtp_server	*server;
+	struct conf		*conf;		/* the configuration the session started with */
 	uint64_t		 id;
-	struct bufferevent	*bev;
+	struct conn		*conn;
 	struct listener		*listener;
 	struct sockaddr_storage	 peer;
 	char			 addr[64];	/* printable peer address, "local" */
@@ -88,10 +115,18 @@ struct smtp_session {
 	char			 helo[ADDR_PATH_MAX + 1];
 	unsigned		 errors;
 	unsigned		 nmails;
-	int			 discard_line;	/* over-long command line being skipped */
-	int			 closing;	/* freed once output drains */
-	int			 peer_gone;	/* EOF or error: do not wait for output */
+	int			 closing;	/* freed once no reply is awaited */
+	int			 peer_gone;	/* EOF or error: nothing more can be sent */
 	int			 free_scheduled;
+
+	/* connect phase */
+	enum smtp_rdns		 rdns;
+	char			*rdns_name;	/* the PTR name (confirmed or not), or NULL */
+	struct fcrdns		*fcrdns;	/* lookup in flight */
+
+	/* the phase in progress */
+	enum smtp_phase		 phase;
+	smtp_proceed		 proceed;
 
 	/* TLS and AUTH */
 	int			 tls;		/* implicit, or after STARTTLS */
@@ -102,7 +137,12 @@ struct smtp_session {
 	enum smtp_sasl		 sasl;
 	char			 sasl_login[321];	/* LOGIN: the user name given */
 	unsigned		 auth_failures;
-	struct event		*close_timer;	/* STARTTLS: waits for the socket to drain */
+
+	/* RCPT being routed */
+	struct route_job	*route;
+	char			*rcpt_addr;
+	int			 rcpt_notify;
+	char			*rcpt_orcpt;
 
 	/* transaction */
 	struct envelope		 env;
@@ -130,9 +170,8 @@ struct smtp_session {
 
 /* session.c */
 void	 smtp_session_new(struct smtp_server *, int fd, struct listener *,
-	    const struct sockaddr *, socklen_t, int from_socket, unsigned uid);
-/* Callbacks, watermark and timeouts on s->bev (new, or replaced by STARTTLS). */
-void	 smtp_session_setup_bev(struct smtp_session *);
+	    const struct sockaddr *, socklen_t, int from_socket, unsigned uid,
+	    const char *unread, size_t unreadlen);
 void	 smtp_reply(struct smtp_session *, int code, const char *enhanced,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void	 smtp_reply_raw(struct smtp_session *, const char *, size_t);
@@ -141,6 +180,21 @@ void	 smtp_process(struct smtp_session *);
 void	 smtp_tx_reset(struct smtp_session *);
 const char *smtp_hostname(const struct smtp_session *);
 struct smtp_session *smtp_find(struct smtp_server *, uint64_t id);
+/* Draining after a reload and no session left: exits once the output is sent. */
+void	 smtp_drained(struct smtp_server *);
+/* An answer the session waited for arrived: go on reading commands. */
+void	 smtp_resume(struct smtp_session *);
+
+/* phase.c */
+/*
+ * Runs the phase's asynchronous work; proceed(s) follows once it is done,
+ * now or from the event loop. The session reads no command meanwhile.
+ */
+void	 smtp_phase(struct smtp_session *, enum smtp_phase, smtp_proceed);
+/* A closing session stops waiting for lookups. */
+void	 smtp_phase_cancel(struct smtp_session *);
+/* The name the rules and the Received header may trust: the confirmed one, or NULL. */
+const char *smtp_rdns_verified(const struct smtp_session *);
 
 /* cmd_session.c: HELO EHLO RSET NOOP QUIT HELP VRFY EXPN */
 void	 smtp_cmd_helo(struct smtp_session *, struct smtp_cmd *);
@@ -162,11 +216,12 @@ void	 smtp_queue_failed(struct smtp_session *, int err);
 void	 smtp_data_abort(struct smtp_session *);
 
 /* smtp_tls.c: STARTTLS, implicit TLS, and the rules of tls-require */
-struct bufferevent *smtp_tls_wrap(struct smtp_session *, int fd);
+/* smtps: TLS from the first byte. -1 when no certificate is there. */
+int	 smtp_tls_implicit(struct smtp_session *);
 void	 smtp_cmd_starttls(struct smtp_session *, struct smtp_cmd *);
 /* 1 when a tls-require listener has no TLS yet: 530 was sent. */
 int	 smtp_tls_required(struct smtp_session *);
-/* Called on BEV_EVENT_CONNECTED: the handshake is done. */
+/* The handshake is done. */
 void	 smtp_tls_established(struct smtp_session *);
 /* Logs why a handshake failed (nothing once it succeeded). */
 void	 smtp_tls_log_error(struct smtp_session *);

@@ -1,67 +1,65 @@
-/* The SMTP process: listeners, local enqueue sessions, and the channel to the queue. */
+/* The SMTP process: listeners, local enqueue sessions, and its channels to the queue, auth and parent. */
 #include <sys/socket.h>
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <event2/listener.h>
 
 #include "conf/conf.h"
+#include "dns/dns.h"
 #include "lib/ipc.h"
 #include "lib/log.h"
-#include "lib/map.h"
 #include "lib/msg.h"
-#include "lib/sockaddr.h"
+#include "lib/pool.h"
 #include "lib/xalloc.h"
-#include "smtp/resolve.h"
-#include "smtp/conn_limit.h"
+#include "net/limits.h"
+#include "net/pending.h"
 #include "smtp/session.h"
 #include "smtp/smtp.h"
 
+/* Routing jobs at once: the user database and :include: files are slow only rarely. */
+#define SMTP_ROUTE_THREADS	4
+
 static struct smtp_server	 server;
-static struct evconnlistener	**listeners;
+static struct net_listener	**listeners;
 static size_t			 nlisteners;
 /* The listener that local enqueue sessions use when the config has no "listen on socket". */
 static struct listener		 default_socket_listener = { .flags = LF_SOCKET, .on = "socket" };
 
-static void
-smtp_on_accept(struct evconnlistener *el, evutil_socket_t fd,
-    struct sockaddr *sa, int salen, void *arg)
+static struct listener *
+socket_listener(const struct conf *conf)
 {
-	const char	*why;
+	size_t	 i;
 
+	for (i = 0; i < conf->nlisteners; i++)
+		if (conf->listeners[i]->flags & LF_SOCKET)
+			return conf->listeners[i];
+	return &default_socket_listener;
+}
+
+static void
+smtp_on_accept(int fd, const struct sockaddr *sa, socklen_t salen, void *arg)
+{
 	if (server.draining) {
 		close(fd);
 		return;
 	}
-	if ((why = conn_limit_check(&server, sa)) != NULL) {
-		char	 addr[64], line[256];
-		int	 n;
-
-		/* A best-effort word before closing; nothing is read from it. */
-		sa_ntop(sa, addr, sizeof(addr));
-		n = snprintf(line, sizeof(line), "421 4.7.0 %s %s\r\n",
-		    server.conf->hostname, why);
-		/* If the client is gone or not reading, closing is all there is. */
-		if (n > 0)
-			(void)!send(fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
-		close(fd);
-		log_msg(LOG_WARNING, "smtp refused address=%s reason=\"%s\" "
-		    "sessions=%u", addr, why, server.nsessions);
-		return;
-	}
-	smtp_session_new(&server, fd, arg, sa, (socklen_t)salen, 0, 0);
+	smtp_session_new(&server, fd, arg, sa, salen, 0, 0, NULL, 0);
 }
 
 static void
-smtp_on_accept_error(struct evconnlistener *el, void *arg)
+smtp_on_refuse(int fd, const struct sockaddr *sa, const char *why, void *arg)
 {
-	/* EMFILE and friends: say so and keep going; the listener retries. */
-	log_msg(LOG_ERR, "smtp: accept: %s", strerror(errno));
+	char	 line[512];
+
+	snprintf(line, sizeof(line), "421 4.7.0 %s %s\r\n", server.conf->hostname,
+	    why);
+	net_send_line(fd, line);
 }
 
 static void
@@ -69,6 +67,8 @@ smtp_on_queue(struct ipc *c, struct ipc_msg *m, void *arg)
 {
 	struct smtp_session	*s;
 	const char		*qid;
+	const void		*unread;
+	size_t			 unreadlen;
 	uint32_t		 err, uid;
 
 	if (m == NULL)
@@ -91,22 +91,21 @@ smtp_on_queue(struct ipc *c, struct ipc_msg *m, void *arg)
 	case MSG_QUEUE_FAILED:
 		err = ipc_get_u32(m);
 		ipc_get_end(m);
-		if ((s = smtp_find(&server, m->id)) == NULL || s->wait == W_NONE)
+		if ((s = smtp_find(&server, m->id)) == NULL ||
+		    (s->wait != W_CREATE && s->wait != W_COMMIT))
 			fatalx("smtp: unexpected QUEUE_FAILED");
 		smtp_queue_failed(s, (int)err);
 		break;
 	case MSG_SMTP_LOCAL_SESSION:
 		uid = ipc_get_u32(m);
+		unread = ipc_get_data(m, &unreadlen);
 		ipc_get_end(m);
 		if (server.draining) {
 			close(m->fd);
 			break;
 		}
-		smtp_session_new(&server, m->fd, server.socket_listener, NULL, 0,
-		    1, uid);
-		break;
-	case MSG_SMTP_RESOLVE:
-		smtp_resolve(&server, c, m);
+		smtp_session_new(&server, m->fd, socket_listener(server.conf), NULL,
+		    0, 1, uid, unread, unreadlen);
 		break;
 	default:
 		fatalx("smtp: unexpected message %s from queue", msg_name(m->type));
@@ -155,9 +154,9 @@ smtp_on_parent(struct ipc *c, struct ipc_msg *m, void *arg)
 		    server.nsessions);
 		server.draining = 1;
 		for (i = 0; i < nlisteners; i++)
-			evconnlistener_disable(listeners[i]);
+			net_listener_disable(listeners[i]);
 		if (server.nsessions == 0)
-			exit(0);
+			smtp_drained(&server);
 		break;
 	default:
 		fatalx("smtp: unexpected message %s from parent", msg_name(m->type));
@@ -168,7 +167,8 @@ void
 smtp_main(struct conf *conf, struct tls_server *tls, struct smtp_listen *ls,
     size_t nls, int queue_fd, int parent_fd, int auth_fd)
 {
-	size_t	 i;
+	const char	*errstr;
+	size_t		 i;
 
 	signal(SIGPIPE, SIG_IGN);
 	memset(&server, 0, sizeof(server));
@@ -177,26 +177,25 @@ smtp_main(struct conf *conf, struct tls_server *tls, struct smtp_listen *ls,
 	server.conf = conf;
 	server.tls = tls;
 	TAILQ_INIT(&server.sessions);
-	server.by_id = map_new();
-	conn_limit_init(&server);
-	server.socket_listener = &default_socket_listener;
-	for (i = 0; i < conf->nlisteners; i++)
-		if (conf->listeners[i]->flags & LF_SOCKET)
-			server.socket_listener = conf->listeners[i];
+	server.by_id = pending_new();
+	/* Each session holds its socket and, during DATA, a queue file. */
+	server.limits = conn_limits_new(conf->max_sessions,
+	    conf->max_sessions_per_addr, 2);
+	log_msg(LOG_INFO, "smtp: at most %u sessions, %u per client address",
+	    conn_limits_max(server.limits), conn_limits_per_addr(server.limits));
+	server.pool = pool_new(server.base, SMTP_ROUTE_THREADS);
+	if (dns_init(server.base, conf, &errstr) == -1)
+		log_msg(LOG_ERR, "smtp: %s: client names will not be looked up",
+		    errstr);
 	server.queue = ipc_new(server.base, queue_fd, "queue", smtp_on_queue, NULL);
 	server.parent = ipc_new(server.base, parent_fd, "parent", smtp_on_parent,
 	    NULL);
 	server.auth = ipc_new(server.base, auth_fd, "auth", smtp_on_auth, NULL);
 	listeners = xcalloc(nls, sizeof(*listeners));
-	for (i = 0; i < nls; i++) {
-		evutil_make_socket_nonblocking(ls[i].fd);
-		listeners[i] = evconnlistener_new(server.base, smtp_on_accept,
-		    ls[i].listener, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-		    -1, ls[i].fd);
-		if (listeners[i] == NULL)
-			fatalx("smtp: evconnlistener_new");
-		evconnlistener_set_error_cb(listeners[i], smtp_on_accept_error);
-	}
+	for (i = 0; i < nls; i++)
+		listeners[i] = net_listener_new(server.base, "smtp", ls[i].fd,
+		    server.limits,
+		    smtp_on_accept, smtp_on_refuse, ls[i].listener);
 	nlisteners = nls;
 	log_msg(LOG_INFO, "smtp: ready, %zu listeners", nls);
 	event_base_dispatch(server.base);

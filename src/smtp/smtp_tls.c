@@ -3,15 +3,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <openssl/err.h>
 
 #include "conf/conf.h"
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/tls.h"
+#include "net/conn.h"
 #include "smtp/session.h"
 #include "smtp/smtp.h"
 
@@ -67,33 +65,23 @@ session_ssl(struct smtp_session *s)
 	return ssl;
 }
 
-/* smtps: the handshake comes first; the banner waits in the output until it is done. */
-struct bufferevent *
-smtp_tls_wrap(struct smtp_session *s, int fd)
+int
+smtp_tls_implicit(struct smtp_session *s)
 {
-	struct bufferevent	*bev;
-	SSL			*ssl;
+	SSL	*ssl;
 
 	if ((ssl = session_ssl(s)) == NULL)
-		return NULL;
-	bev = bufferevent_openssl_socket_new(s->server->base, fd, ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL) {
-		SSL_free(ssl);
-		return NULL;
-	}
-	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+		return -1;
 	s->tls = 1;
-	return bev;
+	/* The banner waits in the output until the handshake is done. */
+	return conn_starttls(s->conn, ssl, CONN_TLS_SERVER) == -1 ? -1 : 0;
 }
 
 void
 smtp_cmd_starttls(struct smtp_session *s, struct smtp_cmd *cmd)
 {
-	struct bufferevent	*plain = s->bev, *bev;
-	struct evbuffer		*in = bufferevent_get_input(plain);
-	SSL			*ssl;
-	size_t			 dropped;
+	SSL	*ssl;
+	long	 dropped;
 
 	if (s->listener == NULL || !(s->listener->flags & LF_TLS) || s->from_socket) {
 		smtp_reply(s, 502, "5.5.1", "STARTTLS not available on this "
@@ -116,27 +104,20 @@ smtp_cmd_starttls(struct smtp_session *s, struct smtp_cmd *cmd)
 	smtp_reply(s, 220, "2.0.0", "Ready to start TLS");
 	/*
 	 * RFC 3207 5 and CVE-2011-0411: whatever the client sent after
-	 * STARTTLS in plain text was not protected and must not be obeyed.
+	 * STARTTLS in plain text was not protected and must not be obeyed;
+	 * the connection throws it away.
 	 */
-	dropped = evbuffer_get_length(in);
-	evbuffer_drain(in, dropped);
-	if (dropped)
-		log_msg(LOG_NOTICE, "%016llx smtp starttls-pipelined address=%s "
-		    "bytes=%zu discarded", (unsigned long long)s->id, s->addr,
-		    dropped);
-	bev = bufferevent_openssl_filter_new(s->server->base, plain, ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL) {
-		SSL_free(ssl);
-		log_msg(LOG_ERR, "%016llx smtp: bufferevent_openssl_filter_new failed",
+	if ((dropped = conn_starttls(s->conn, ssl, CONN_TLS_SERVER)) == -1) {
+		log_msg(LOG_ERR, "%016llx smtp: cannot start TLS",
 		    (unsigned long long)s->id);
 		s->peer_gone = 1;
 		smtp_close(s);
 		return;
 	}
-	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-	s->bev = bev;
-	smtp_session_setup_bev(s);
+	if (dropped > 0)
+		log_msg(LOG_NOTICE, "%016llx smtp starttls-pipelined address=%s "
+		    "bytes=%ld discarded", (unsigned long long)s->id, s->addr,
+		    dropped);
 	/* RFC 3207 4.2: forget everything learnt before; EHLO comes again. */
 	smtp_tx_reset(s);
 	s->state = S_GREETING;
@@ -148,7 +129,7 @@ smtp_cmd_starttls(struct smtp_session *s, struct smtp_cmd *cmd)
 void
 smtp_tls_established(struct smtp_session *s)
 {
-	SSL	*ssl = bufferevent_openssl_get_ssl(s->bev);
+	SSL	*ssl = conn_ssl(s->conn);
 
 	if (ssl == NULL)
 		return;
@@ -157,24 +138,17 @@ smtp_tls_established(struct smtp_session *s)
 	    (unsigned long long)s->id, s->addr, s->tls_version, s->tls_cipher);
 }
 
-/* Why a handshake failed, for the log; OpenSSL's queue is per thread. */
+/* Why a handshake failed, for the log. */
 void
 smtp_tls_log_error(struct smtp_session *s)
 {
-	unsigned long	 e;
-	char		 text[256];
+	char	 text[256];
 
-	if (!s->tls || s->tls_version != NULL)
+	if (!s->tls || s->tls_version != NULL || s->conn == NULL)
 		return;
-	e = bufferevent_get_openssl_error(s->bev);
-	if (e == 0)
-		snprintf(text, sizeof(text), "connection closed");
-	else
-		ERR_error_string_n(e, text, sizeof(text));
-	while (bufferevent_get_openssl_error(s->bev) != 0)
-		;
 	log_msg(LOG_INFO, "%016llx smtp tls-failed address=%s reason=\"%s\"",
-	    (unsigned long long)s->id, s->addr, text);
+	    (unsigned long long)s->id, s->addr,
+	    conn_tls_error(s->conn, text, sizeof(text)));
 }
 
 int
