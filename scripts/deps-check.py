@@ -411,8 +411,6 @@ def scan_shell(scan, text, path, line=1, collect_only=False):
                 state, expect = "cmd", True
             continue
         if state in ("for", "case-subject", "case-in"):
-            if state == "for" and op in (";", "\n"):
-                continue
             continue
         if cmd is not None:
             finish(cmd)
@@ -986,22 +984,27 @@ def path_chain(path):
     return [c for c in chain if not (c in seen or seen.add(c))]
 
 
+_owner_cache = {}
+
+
 def dpkg_owners(paths):
-    """{path: [packages]} for the paths some installed package owns, from one dpkg -S."""
-    if not paths:
-        return {}
-    pats = [re.sub(r"([*?\[\\])", r"\\\1", p) for p in paths]
-    r = subprocess.run(["dpkg-query", "-S"] + pats, capture_output=True, text=True)
-    owners = {}
-    for line in r.stdout.splitlines():
-        if line.startswith("diversion by"):
-            continue
-        i = line.find(": /")
-        if i < 0:
-            continue
-        pkgs = [p.strip().split(":")[0] for p in line[:i].split(",")]
-        owners.setdefault(line[i + 2:], []).extend(pkgs)
-    return owners
+    """{path: [packages]} for the paths some installed package owns, from one
+    dpkg -S (remembered, for the self-test's several runs)."""
+    todo = sorted(p for p in set(paths) if p not in _owner_cache)
+    if todo:
+        pats = [re.sub(r"([*?\[\\])", r"\\\1", p) for p in todo]
+        r = subprocess.run(["dpkg-query", "-S"] + pats, capture_output=True, text=True)
+        for p in todo:
+            _owner_cache[p] = []
+        for line in r.stdout.splitlines():
+            if line.startswith("diversion by"):
+                continue
+            i = line.find(": /")
+            if i < 0:
+                continue
+            pkgs = [p.strip().split(":")[0] for p in line[:i].split(",")]
+            _owner_cache.setdefault(line[i + 2:], []).extend(pkgs)
+    return {p: _owner_cache[p] for p in paths if _owner_cache.get(p)}
 
 
 PY_FIND = r"""
@@ -1030,32 +1033,42 @@ for my $m (@ARGV) {
 """
 
 
-def find_python(mods):
-    if not mods:
-        return {}
+_module_cache = {"python": {}, "perl": {}}
+
+
+def find_modules(py_mods, pl_mods):
+    """{module: (file or None, error)} for Python and Perl modules, from one
+    /usr/bin/python3 -I and one /usr/bin/perl run side by side."""
     import json
-    r = subprocess.run([PYTHON, "-I", "-c", PY_FIND] + sorted(mods), capture_output=True,
-                       text=True, cwd="/")
-    try:
-        return {m: tuple(v) for m, v in json.loads(r.stdout).items()}
-    except ValueError:
-        return {m: (None, "cannot run %s: %s" % (PYTHON, r.stderr.strip()[:200])) for m in mods}
-
-
-def find_perl(mods):
-    if not mods:
-        return {}
-    out = {m: (None, "cannot run " + PERL) for m in mods}
-    try:
-        r = subprocess.run([PERL, "-e", PERL_FIND] + sorted(mods), capture_output=True,
-                           text=True, cwd="/")
-    except OSError:
-        return out
-    for line in r.stdout.splitlines():
-        parts = line.split("\t")
-        if len(parts) >= 2:
-            out[parts[0]] = (parts[1] or None, parts[2] if len(parts) > 2 else "")
-    return out
+    procs = {}
+    for kind, mods, argv in (("python", py_mods, [PYTHON, "-I", "-c", PY_FIND]),
+                             ("perl", pl_mods, [PERL, "-e", PERL_FIND])):
+        todo = sorted(m for m in mods if m not in _module_cache[kind])
+        if not todo:
+            continue
+        try:
+            procs[kind] = (todo, subprocess.Popen(argv + todo, stdout=subprocess.PIPE,
+                                                  stderr=subprocess.PIPE, text=True, cwd="/"))
+        except OSError as e:
+            for m in todo:
+                _module_cache[kind][m] = (None, "cannot run %s: %s" % (argv[0], e))
+    for kind, (todo, proc) in procs.items():
+        out, err = proc.communicate()
+        cache = _module_cache[kind]
+        for m in todo:
+            cache[m] = (None, "cannot run %s: %s" % (proc.args[0], err.strip()[:200]))
+        if kind == "python":
+            try:
+                cache.update({m: tuple(v) for m, v in json.loads(out).items()})
+            except ValueError:
+                pass
+        else:
+            for line in out.splitlines():
+                parts = line.split("\t")
+                if len(parts) >= 2:
+                    cache[parts[0]] = (parts[1] or None, parts[2] if len(parts) > 2 else "")
+    return ({m: _module_cache["python"][m] for m in py_mods},
+            {m: _module_cache["perl"][m] for m in pl_mods})
 
 
 def find_program(name):
@@ -1067,9 +1080,8 @@ def find_program(name):
 # ---------------------------------------------------------------- the check
 
 class Check:
-    def __init__(self, root, status, verbose=False):
+    def __init__(self, root, status):
         self.root = root
-        self.verbose = verbose
         self.status = status
         self.failures = []
         self.passed = 0
@@ -1118,9 +1130,8 @@ class Check:
         prog_path = {p: find_program(p) for p in progs}
         stdlib = set(sys.stdlib_module_names)
         py_mods = {u.name for u in uses if u.kind == "python"} | {e.name for e in by_kind.get("python", [])}
-        py_found = find_python(py_mods)
         pl_mods = {u.name for u in uses if u.kind == "perl"} | {e.name for e in by_kind.get("perl", [])}
-        pl_found = find_perl(pl_mods)
+        py_found, pl_found = find_modules(py_mods, pl_mods)
         files = [f for f in prog_path.values() if f]
         files += [v[0] for v in py_found.values() if v[0]]
         files += [v[0] for v in pl_found.values() if v[0]]
@@ -1133,8 +1144,6 @@ class Check:
                     return owners[c]
             return []
 
-        self.owner = owner
-        self.t_lookup = time.monotonic() - t0
 
         # The manifest's entries.
         prog_entries = {}
@@ -1355,7 +1364,7 @@ def main():
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="also list every use found and the computed commands left out")
     a = ap.parse_args()
-    c = Check(os.path.abspath(a.root), a.status, a.verbose)
+    c = Check(os.path.abspath(a.root), a.status)
     c.run()
     if a.verbose and hasattr(c, "scan"):
         for u in sorted(c.scan.uses, key=lambda u: (u.path, u.line)):
