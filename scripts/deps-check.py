@@ -1185,11 +1185,10 @@ class Check:
                           % (label, " (%s)" % err if err else "", PKG_LIST, self.hint(e)))
                 continue
             pk = owner(f)
-            if not self.package_ok(where, label, f, pk):
-                continue
-            self.passed += 1
             for p in pk:
                 owners_of_entries.setdefault(p, []).append(e)
+            if self.package_ok(where, label, f, pk):
+                self.passed += 1
 
         # What the scanned files use.
         for (kind, name), us in sorted(firsts.items(), key=lambda x: (x[0][0], x[0][1])):
@@ -1266,8 +1265,8 @@ class Check:
 
         # Each Recommends of a needed package: installed, or done without on purpose.
         for p, es in sorted(owners_of_entries.items()):
-            if p in base or p not in dpkg.pkgs:
-                continue
+            if p in base or p not in closure:
+                continue        # the base system, or failed above
             e = es[0]
             for alts in dpkg.pkgs[p]["recommends"]:
                 if any(c in closure for a in alts for c in dpkg.candidates(a)):
@@ -1320,7 +1319,8 @@ class Check:
         why = self.pulled_weakly(pk[0])
         self.fail(where, "%s is %s from %s, which %s does not install%s: add %s to %s"
                   % (label, f, ", ".join(pk), PKG_LIST,
-                     " (%s)" % why if why else " (it is installed here by hand)",
+                     " (%s)" % why if why else
+                     " (nothing there depends on it: it was installed here by hand)",
                      pk[0], PKG_LIST))
         return False
 
