@@ -1144,7 +1144,6 @@ class Check:
                     return owners[c]
             return []
 
-
         # The manifest's entries.
         prog_entries = {}
         for e in by_kind.get("program", []):
