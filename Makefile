@@ -2,7 +2,8 @@
 #
 #   make            build bin/tegamid, bin/tegamictl and the compatibility links
 #   make run        build and start a demo instance on loopback
-#   make check      every test: unit, config, fuzz (brief), end-to-end, end-to-end under ASan+UBSan
+#   make check      every test: unit, config, fuzz (brief), end-to-end, end-to-end under ASan+UBSan,
+#                   after deps-check (what the tests run comes from scripts/packages.txt)
 #   make bench      benchmarks beside Postfix; writes docs/BENCHMARKS.md
 #
 # Variants: `make SAN=1` builds into build/san with ASan+UBSan and crash points
@@ -52,7 +53,7 @@ FUZZSRCS := $(sort $(wildcard fuzz/fuzz_*.c))
 
 COMPAT	:= sendmail mailq newaliases vadddomain vadduser vdeluser vpasswd vuserinfo valias
 
-.PHONY: all deps run check unit e2e e2e-san fuzz conf-check doc-check san bench install clean
+.PHONY: all deps deps-check run check unit e2e e2e-san fuzz conf-check doc-check san bench install clean
 
 all: $(BINDIR)/tegamid $(BINDIR)/tegamictl
 	@for n in $(COMPAT); do ln -sf tegamictl $(BINDIR)/$$n; done
@@ -84,6 +85,12 @@ $(BUILD)/tests/unit/%.o: tests/unit/%.c
 deps:
 	@sh scripts/install-deps.sh
 
+# Every program and module that tests, bench/ and make run use must come from a
+# package of scripts/packages.txt (scripts/test-needs.txt says what they need).
+deps-check:
+	@$(PYTHON) scripts/deps-check.py
+	@$(PYTHON) tests/deps/test_deps_check.py
+
 unit: $(UNITBINS)
 	@sh scripts/run-unit.sh $(UNITBINS)
 
@@ -106,6 +113,7 @@ e2e-san: san
 	TEGAMI_BIN=$(CURDIR)/build/san/bin $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
 
 check: deps
+	$(MAKE) deps-check
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) SAN=1 unit

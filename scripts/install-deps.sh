@@ -1,9 +1,15 @@
 #!/bin/sh
-# Installs what tegami needs to build and test, when run as root on Debian.
-# As a normal user it only says what is missing.
-PKGS="build-essential pkg-config libevent-dev libssl-dev libunbound-dev libsqlite3-dev
-libcrypt-dev libpsl-dev libidn2-dev python3-pytest python3-dkim swaks curl dnsmasq-base
-clang libclang-rt-14-dev libfuzzer-14-dev msmtp openssl"
+# Installs what tegami needs to build, test, benchmark and run, when run as
+# root on Debian: the packages of scripts/packages.txt, without their
+# Recommends (the list says everything). As a normal user it only says what
+# is missing.
+cd "$(dirname "$0")/.." || exit 1
+LIST=scripts/packages.txt
+if [ ! -r "$LIST" ]; then
+	echo "install-deps: $LIST is missing" >&2
+	exit 1
+fi
+PKGS=$(sed -e 's/#.*//' "$LIST")
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
@@ -20,4 +26,5 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+# shellcheck disable=SC2086
 apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null
