@@ -5,8 +5,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Delivery results, qmail's contract: success, try again later, never. */
-enum deliver_result { DELIVER_OK, DELIVER_TEMPFAIL, DELIVER_PERMFAIL };
+#include "mail/deliver.h"
 
 /*
  * Creates path/{cur,new,tmp} (and path itself, parents included) if missing,
