@@ -512,3 +512,20 @@ fail:
 	errno = saved;
 	return -1;
 }
+
+int
+maildir_rename_excl(int fromdir, const char *from, int todir, const char *to)
+{
+	struct stat	 st;
+
+	if (renameat2(fromdir, from, todir, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* A file system without the flag: the window is as small as it gets. */
+	if (fstatat(todir, to, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	return dio_renameat(fromdir, from, todir, to);
+}

@@ -103,4 +103,13 @@ int	 maildir_add_link(int srcdirfd, const char *srcname, const char *dir,
 	    const struct maildir_add *, char *name_out, size_t name_outlen,
 	    const char **errstr);
 
+/*
+ * renameat that never replaces an existing file (RENAME_NOREPLACE, or a
+ * check just before on file systems without it): two names for one
+ * message, or two folders in one place, are never silently made one.
+ * EEXIST when to exists.
+ */
+int	 maildir_rename_excl(int fromdir, const char *from, int todir,
+	    const char *to);
+
 #endif

@@ -15,6 +15,7 @@
 #include "lib/errstr.h"
 #include "lib/xalloc.h"
 #include "mail/maildir_name.h"
+#include "store/maildir.h"
 #include "store/scan.h"
 
 /* File names live in chunks that never move, so entries can point into them. */
@@ -330,28 +331,6 @@ scan_locate(struct scan_dir *d, const char *name, char *out, size_t outlen)
 }
 
 /*
- * Renames fromdir/from to todir/to, never over an existing file: two names
- * with one base are one message, and replacing would hide that something
- * else went wrong.
- */
-static int
-rename_noreplace(int fromdir, const char *from, int todir, const char *to)
-{
-	struct stat	 st;
-
-	if (renameat2(fromdir, from, todir, to, RENAME_NOREPLACE) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -1;
-	/* A file system without the flag: the window is as small as it gets. */
-	if (fstatat(todir, to, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		errno = EEXIST;
-		return -1;
-	}
-	return dio_renameat(fromdir, from, todir, to);
-}
-
-/*
  * Renames the message (sub/name, or wherever its base is now) into cur/
  * with its flags set to f, or kept when f is NULL. Returns 0 with the new
  * name in out.
@@ -382,7 +361,7 @@ rename_to_cur(struct scan_dir *d, enum scan_sub sub, const char *name,
 			/* Nothing to rename; but the message must still be there. */
 			if (faccessat(d->curfd, cur, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 				break;
-		} else if (rename_noreplace(subfd(d, (enum scan_sub)where), cur,
+		} else if (maildir_rename_excl(subfd(d, (enum scan_sub)where), cur,
 		    d->curfd, to) == 0)
 			break;
 		if (errno != ENOENT || attempt == 1) {
@@ -509,7 +488,7 @@ scan_move(struct scan_dir *from, enum scan_sub sub, const char *name,
 			errno = ENAMETOOLONG;
 			return -1;
 		}
-		if (rename_noreplace(subfd(from, (enum scan_sub)where), cur,
+		if (maildir_rename_excl(subfd(from, (enum scan_sub)where), cur,
 		    to->curfd, dst) == 0)
 			break;
 		if (errno != ENOENT || attempt == 1) {
