@@ -2,6 +2,7 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -528,4 +529,39 @@ maildir_rename_excl(int fromdir, const char *from, int todir, const char *to)
 		return -1;
 	}
 	return dio_renameat(fromdir, from, todir, to);
+}
+
+long
+maildir_clean_tmp(const char *dir, time_t now, const char **errstr)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*d;
+	char		*p;
+	long		 n = 0;
+	int		 saved;
+
+	p = xasprintf("%s/tmp", dir);
+	d = opendir(p);
+	saved = errno;
+	free(p);
+	if (d == NULL) {
+		*errstr = errstr_sys("cannot read tmp/", saved);
+		errno = saved;
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		/* ctime too: a file being written now may carry an old mtime (futimens). */
+		if (st.st_mtime >= now - MAILDIR_TMP_STALE ||
+		    st.st_ctime >= now - MAILDIR_TMP_STALE)
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
 }

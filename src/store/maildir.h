@@ -103,6 +103,16 @@ int	 maildir_add_link(int srcdirfd, const char *srcname, const char *dir,
 	    const struct maildir_add *, char *name_out, size_t name_outlen,
 	    const char **errstr);
 
+/* Files in tmp/ older than this are what a crash left (the Maildir spec's 36 hours). */
+#define MAILDIR_TMP_STALE	(36 * 60 * 60)
+
+/*
+ * Removes the regular files in dir/tmp/ last changed before now -
+ * MAILDIR_TMP_STALE: deliveries and APPENDs a crash interrupted before
+ * their link. Returns how many went, or -1 with errstr.
+ */
+long	 maildir_clean_tmp(const char *dir, time_t now, const char **errstr);
+
 /*
  * renameat that never replaces an existing file (RENAME_NOREPLACE, or a
  * check just before on file systems without it): two names for one

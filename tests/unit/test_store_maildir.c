@@ -625,6 +625,35 @@ t_copy(void)
 	close(curfd);
 }
 
+/* Files in tmp/ go once 36 hours old; younger ones (a delivery being written) stay. */
+static void
+t_clean_tmp(void)
+{
+	const char		*err = NULL;
+	struct maildir_tmp	 t;
+	char			 md[256], p[512];
+	int			 fd;
+
+	snprintf(md, sizeof(md), "%s/clean", tdir);
+	T_EQ_INT(maildir_create(md, &err), 0);
+	snprintf(p, sizeof(p), "%s/tmp/old", md);
+	fd = open(p, O_CREAT | O_WRONLY, 0600);
+	T_ASSERT(fd != -1);
+	close(fd);
+	T_EQ_INT(maildir_tmp_open(&t, md, &err), 0);
+	snprintf(p, sizeof(p), "%s/tmp/adir", md);
+	T_EQ_INT(mkdir(p, 0700), 0);
+	/* Now: nothing is old enough. */
+	T_EQ_INT(maildir_clean_tmp(md, time(NULL), &err), 0);
+	/* 36 hours and a minute later, both files are stale; the directory stays. */
+	T_EQ_INT(maildir_clean_tmp(md, time(NULL) + MAILDIR_TMP_STALE + 60,
+	    &err), 2);
+	snprintf(p, sizeof(p), "%s/tmp", md);
+	T_EQ_INT(count(p), 1);
+	maildir_tmp_abort(&t);
+	T_EQ_INT(maildir_clean_tmp("/nonexistent", time(NULL), &err), -1);
+}
+
 #ifdef TEGAMI_CRASHPOINTS
 /* The ops a crash log holds, space-separated. */
 static void
@@ -768,6 +797,7 @@ test_main(void)
 	t_run("tempfail_enospc", t_tempfail_enospc);
 	t_run("append", t_append);
 	t_run("copy", t_copy);
+	t_run("clean_tmp", t_clean_tmp);
 #ifdef TEGAMI_CRASHPOINTS
 	t_run("crash_points", t_crash_points);
 #else
