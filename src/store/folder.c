@@ -28,6 +28,7 @@
 #define LOCK_STALE	30	/* seconds: Dovecot's change timeout for this lock */
 #define LOCK_WAIT_MS	5000
 #define TREE_DEPTH_MAX	8	/* directories below a folder, when removing it */
+#define SWEEP_AGE	3600	/* seconds before a folder left half built is removed */
 
 static const struct {
 	const char	*name;
@@ -491,6 +492,35 @@ fail:
 	return -1;
 }
 
+/*
+ * Leftovers of what a crash interrupted under tmp/: deleted folders at
+ * once, folders being built once an hour old (a younger one may be
+ * another process's create in progress).
+ */
+static void
+sweep_tmp(int tmpfd)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*d;
+
+	if ((d = listing(tmpfd, ".")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "tegami-folder.", 14) == 0) {
+			if (fstatat(dirfd(d), de->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW) == -1 ||
+			    st.st_mtime >= time(NULL) - SWEEP_AGE)
+				continue;
+		} else if (strncmp(de->d_name, "tegami-deleted.", 15) != 0)
+			continue;
+		if (remove_tree(dirfd(d), de->d_name, 0) == -1)
+			log_msg(LOG_WARNING, "maildir tmp/%s remove error=\"%s\"",
+			    de->d_name, strerror(errno));
+	}
+	closedir(d);
+}
+
 int
 folder_create(const char *root, const char *name, const char **errstr)
 {
@@ -506,26 +536,10 @@ folder_create(const char *root, const char *name, const char **errstr)
 		    "folder names", EINVAL);
 	if (open_root(root, &rootfd, &tmpfd, errstr) == -1)
 		return -1;
+	sweep_tmp(tmpfd);
 	r = create_dir(rootfd, tmpfd, dir, errstr);
 	close_root(rootfd, tmpfd);
 	return r;
-}
-
-/* Leftovers of deletes a crash interrupted. */
-static void
-sweep_deleted(int tmpfd)
-{
-	struct dirent	*de;
-	DIR		*d;
-
-	if ((d = listing(tmpfd, ".")) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, "tegami-deleted.", 15) == 0 &&
-		    remove_tree(tmpfd, de->d_name, 0) == -1)
-			log_msg(LOG_WARNING, "maildir tmp/%s remove error=\"%s\"",
-			    de->d_name, strerror(errno));
-	closedir(d);
 }
 
 /* Moves every message of from/{new,cur} into to/{new,cur}; the count moved. */
@@ -592,7 +606,7 @@ folder_delete(const char *root, const char *name, int flags,
 		return fail_with(errstr, "INBOX cannot be deleted", EINVAL);
 	if (open_root(root, &rootfd, &tmpfd, errstr) == -1)
 		return -1;
-	sweep_deleted(tmpfd);
+	sweep_tmp(tmpfd);
 	if (fstatat(rootfd, dir, &st, AT_SYMLINK_NOFOLLOW) == -1) {
 		saved = errno;
 		*errstr = saved == ENOENT ? "no such folder" :

@@ -61,7 +61,8 @@ void	 folder_list_free(struct folder_list *);
  * directory under root/tmp/, fsync'd, then renamed into place (never over
  * an existing folder) and the root fsync'd, so other readers see no folder
  * or a whole one. The root must exist. IMAP's wildcards '*' and '%' are
- * refused in names created here.
+ * refused in names created here. One that a crash left half built under
+ * tmp/ is removed by a later create or delete once an hour old.
  */
 int	 folder_create(const char *root, const char *name, const char **errstr);
 

@@ -385,9 +385,21 @@ t_delete(void)
 	T_EQ_INT(mkd(root, "tmp/tegami-deleted.1.M1P1Q1.h/cur"), 0);
 	T_EQ_INT(touch(root, "tmp/tegami-deleted.1.M1P1Q1.h/cur/m"), 0);
 	T_EQ_INT(touch(root, "tmp/1.M2P1Q1.h"), 0);	/* a delivery's: not ours */
+	T_EQ_INT(mkd(root, "tmp/tegami-folder.young"), 0);	/* maybe in progress */
+	T_EQ_INT(mkd(root, "tmp/tegami-folder.old"), 0);
+	T_EQ_INT(mkd(root, "tmp/tegami-folder.old/cur"), 0);
+	{
+		char		 p[512];
+		struct timespec	 ts[2] = { { 1000, 0 }, { 1000, 0 } };
+
+		snprintf(p, sizeof(p), "%s/tmp/tegami-folder.old", root);
+		T_EQ_INT(utimensat(AT_FDCWD, p, ts, 0), 0);
+	}
 	T_EQ_INT(folder_delete(root, "a/b", 0, &err), 0);
-	T_EQ_INT(count(root, "tmp", "tegami-"), 0);
-	T_EQ_INT(count(root, "tmp", ""), 1);
+	T_EQ_INT(count(root, "tmp", "tegami-deleted."), 0);
+	T_EQ_INT(count(root, "tmp", "tegami-folder.old"), 0);
+	T_EQ_INT(count(root, "tmp", "tegami-folder.young"), 1);
+	T_EQ_INT(count(root, "tmp", ""), 2);
 }
 
 static void
