@@ -16,14 +16,16 @@ pair(const char *utf8, const char *mutf7)
 
 	buf_init(&b, 0);
 	ok = mutf7_encode(&b, utf8, strlen(utf8), &err) == 0 &&
-	    b.len == strlen(mutf7) && memcmp(b.data, mutf7, b.len) == 0;
+	    b.len == strlen(mutf7) &&
+	    (b.len == 0 || memcmp(b.data, mutf7, b.len) == 0);
 	if (!ok)
 		fprintf(stderr, "encode %s: got \"%s\" (%s), want \"%s\"\n",
 		    utf8, b.data ? b.data : "", err ? err : "ok", mutf7);
 	buf_reset(&b);
 	if (ok) {
 		ok = mutf7_decode(&b, mutf7, strlen(mutf7), &err) == 0 &&
-		    b.len == strlen(utf8) && memcmp(b.data, utf8, b.len) == 0;
+		    b.len == strlen(utf8) &&
+		    (b.len == 0 || memcmp(b.data, utf8, b.len) == 0);
 		if (!ok)
 			fprintf(stderr, "decode %s: got \"%s\" (%s)\n", mutf7,
 			    b.data ? b.data : "", err ? err : "ok");
