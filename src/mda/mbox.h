@@ -6,7 +6,7 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include "mda/maildir.h"	/* enum deliver_result */
+#include "mail/deliver.h"
 
 /*
  * Appends one message to the mbox at path (usually /var/mail/USER): the

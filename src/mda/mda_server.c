@@ -16,10 +16,10 @@
 #include "lib/msg.h"
 #include "lib/pool.h"
 #include "lib/xalloc.h"
-#include "mda/maildir.h"
 #include "mda/mbox.h"
 #include "mda/mda.h"
 #include "mail/envelope.h"
+#include "store/maildir.h"
 
 #define MDA_THREADS	32
 

@@ -10,7 +10,7 @@
 
 #include <openssl/ssl.h>
 
-#include "mda/maildir.h"
+#include "mail/deliver.h"
 #include "mta/mx.h"
 
 struct action;

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mda/maildir.h"
+#include "mail/deliver.h"
 
 #define MX_HOSTS_MAX	16	/* MX records used per domain */
 #define MX_ADDRS_MAX	32	/* addresses tried per delivery attempt */

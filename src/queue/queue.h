@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "lib/buf.h"
-#include "mda/maildir.h"
+#include "mail/deliver.h"
 #include "mail/envelope.h"
 #include "queue/spool.h"
 

@@ -14,7 +14,7 @@
 #include "lib/map.h"
 #include "lib/msg.h"
 #include "lib/xalloc.h"
-#include "mda/maildir.h"
+#include "mail/deliver.h"
 #include "queue/bounce.h"
 #include "queue/queue.h"
 
