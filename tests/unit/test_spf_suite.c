@@ -270,10 +270,10 @@ test_main(void)
 		current = i;
 		t_run(cases[i].name, test_case);
 	}
-	printf("rfc7208 suite: %zu cases, %zu pass, %zu known differences "
+	printf("rfc7208 suite: %zu cases, %zu pass, %zu known difference%s "
 	    "(docs/spf.md), %zu fail%s%s\n", ncases, npass, nknown,
-	    ncases - npass - nknown, ncases - npass - nknown ? ":" : "",
-	    failed_names);
+	    nknown == 1 ? "" : "s", ncases - npass - nknown,
+	    ncases - npass - nknown ? ":" : "", failed_names);
 	for (i = 0; i < nzones; i++)
 		zone_clear(&zones[i]);
 }
