@@ -477,7 +477,8 @@ MEM_KEYS = ("rss", "pss", "private", "pte")
 def tree_memory(roots):
     """KiB over every process of the trees rooted at roots: Rss, Pss and
     Private_Clean + Private_Dirty from /proc/PID/smaps_rollup, the page
-    tables (VmPTE) from /proc/PID/status; and how many processes there are."""
+    tables (VmPTE) from /proc/PID/status; how many processes there are, and
+    how many of each name."""
     table = proc_table()
     pids = set()
     for root in roots:
@@ -485,6 +486,7 @@ def tree_memory(roots):
             pids |= descendants(table, root)
     tot = dict.fromkeys(MEM_KEYS, 0)
     tot["procs"] = 0
+    tot["names"] = {}
     for pid in pids:
         try:
             with open(f"/proc/{pid}/smaps_rollup") as f:
@@ -506,6 +508,8 @@ def tree_memory(roots):
         tot["private"] += fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)
         tot["pte"] += fields.get("VmPTE", 0)
         tot["procs"] += 1
+        comm = table[pid][3]
+        tot["names"][comm] = tot["names"].get(comm, 0) + 1
     return tot
 
 
