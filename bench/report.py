@@ -428,7 +428,8 @@ def generate(recs, info, args):
     for name, vs in versions.items():
         # Other people commit while the benchmark runs: say so.
         out.append(f"| {name} | {' then '.join(vs)} |")
-    pf = sec["deliver"].version.get("postfix") or sec["relay"].version.get("postfix", "")
+    pf = next((sec[k].version["postfix"] for k in ("deliver", "relay", "idle")
+               if sec[k].version.get("postfix")), "")
     out.append(f"| load generators | smtp-source from Debian's postfix {pf}; bench/tlsload.c"
                f" (threads) and bench/idleload.c (one thread, epoll), {ssl.OPENSSL_VERSION} |")
     if tls_info:

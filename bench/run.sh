@@ -23,9 +23,9 @@
 #   BENCH_IDLE_REPEAT  rounds of the idle family, whose memory hardly varies
 #                  (default 1; the report takes the median)
 #   BENCH_TIMEOUT  seconds one scenario may take before it is cut off (default 60)
-#   BENCH_BUDGET   seconds for all families, shared out 46/16/17/21 (deliver, tls,
+#   BENCH_BUDGET   seconds for all families, shared out 44/15/17/24 (deliver, tls,
 #                  relay, idle) among those that run; a family's remaining
-#                  scenarios are skipped past its share (default 710)
+#                  scenarios are skipped past its share (default 740)
 #   BENCH_AUDIT=0  skip the strace audit of each server's sync calls
 #   BENCH_DIR      working directory (default build/bench)
 #   TEGAMI_BIN     where tegamid is (default bin)
@@ -58,7 +58,7 @@ TIMEOUT=${BENCH_TIMEOUT:-60}
 AUDIT=${BENCH_AUDIT:-1}
 REPEAT=${BENCH_REPEAT:-3}
 REPEAT_idle=${BENCH_IDLE_REPEAT:-1}
-BUDGET=${BENCH_BUDGET:-710}
+BUDGET=${BENCH_BUDGET:-740}
 # The one login of the tls family, the same for every server.
 BENCH_USER=user@bench.test
 BENCH_PASSWORD=bench-password-42
@@ -423,12 +423,12 @@ idle_setup()
 }
 
 start=$(date +%s)
-# Shares of the budget. One round of idle takes about 130 s on a quiet
-# machine, most of it Postfix starting an smtpd for each connection.
+# Shares of the budget. One round of idle takes 2 to 4.5 minutes, most
+# of it Postfix starting an smtpd for each connection, one at a time.
 _weight()
 {
 	case $1 in
-	deliver) echo 46 ;; tls) echo 16 ;; relay) echo 17 ;; idle) echo 21 ;; *) echo 0 ;;
+	deliver) echo 44 ;; tls) echo 15 ;; relay) echo 17 ;; idle) echo 24 ;; *) echo 0 ;;
 	esac
 }
 _left=0
