@@ -300,6 +300,7 @@ one()
 		    --sink-pid "$(cat "$WORK/$1.sinkpid" 2>/dev/null || echo 0)"
 		;;
 	*)
+		# The idle family: KIND is idleload's mode (smtp, smtp-tls).
 		# Postfix starts one smtpd at a time, each after the one before
 		# has taken its connection (about 30 a second here): each stage
 		# of 1,000 connections gets BENCH_TIMEOUT plus 0.1 s a connection.
