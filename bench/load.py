@@ -2,12 +2,14 @@
 """Drives one benchmark scenario against a running peer; appends the result as JSON."""
 # Scenarios: run (accept-and-deliver into Maildirs), relay (accept and relay to
 # smtp-sink), tls (STARTTLS handshakes, or authenticated submissions into
-# Maildirs, from bench/tlsload), plus audit, skip and note records.
+# Maildirs, from bench/tlsload), idle (the memory of idle connections held by
+# bench/idleload), plus audit, skip and note records.
 
 import argparse
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -469,6 +471,162 @@ def cmd_tls(a):
     return 0 if status == "ok" else 1
 
 
+MEM_KEYS = ("rss", "pss", "private", "pte")
+
+
+def tree_memory(roots):
+    """KiB over every process of the trees rooted at roots: Rss, Pss and
+    Private_Clean + Private_Dirty from /proc/PID/smaps_rollup, the page
+    tables (VmPTE) from /proc/PID/status; how many processes there are, and
+    how many of each name."""
+    table = proc_table()
+    pids = set()
+    for root in roots:
+        if root in table:
+            pids |= descendants(table, root)
+    tot = dict.fromkeys(MEM_KEYS, 0)
+    tot["procs"] = 0
+    tot["names"] = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                rollup = f.read()
+            with open(f"/proc/{pid}/status") as f:
+                status = f.read()
+        except OSError:
+            continue            # gone meanwhile
+        fields = {}
+        for line in (rollup + status).splitlines():
+            k, _, v = line.partition(":")
+            v = v.split()
+            if len(v) == 2 and v[1] == "kB":
+                fields[k] = int(v[0])
+        if "Rss" not in fields:
+            continue            # a zombie, or a kernel thread
+        tot["rss"] += fields["Rss"]
+        tot["pss"] += fields.get("Pss", 0)
+        tot["private"] += fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)
+        tot["pte"] += fields.get("VmPTE", 0)
+        tot["procs"] += 1
+        comm = table[pid][3]
+        tot["names"][comm] = tot["names"].get(comm, 0) + 1
+    return tot
+
+
+class Lines:
+    """Lines from a child's stdout, each waited for at most a given time."""
+
+    def __init__(self, f):
+        self.fd = f.fileno()
+        self.buf = b""
+
+    def get(self, timeout):
+        end = time.time() + timeout
+        while b"\n" not in self.buf:
+            left = end - time.time()
+            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+                return None
+            chunk = os.read(self.fd, 4096)
+            if not chunk:
+                return None
+            self.buf += chunk
+        line, _, self.buf = self.buf.partition(b"\n")
+        return line.decode(errors="replace")
+
+
+def parse_words(line):
+    """idleload's lines: a word, then key=value words, error= last and free text."""
+    out = {}
+    head, _, err = (line or "").partition(" error=")
+    for word in head.split()[1:]:
+        k, _, v = word.partition("=")
+        try:
+            out[k] = float(v)
+        except ValueError:
+            pass
+    out["error"] = err.strip()
+    return out
+
+
+def per_conn(m1, m0, n):
+    return {f"{k}_kib": (m1[k] - m0[k]) / n for k in MEM_KEYS}
+
+
+def cmd_idle(a):
+    """The memory of a.count idle connections: the server's tree before any
+    connection, after the first a.first (for the step) and after all of
+    them, each a.idle_wait seconds after the last became idle."""
+    rec = new_record(a, a.mode)
+    rec["first"] = a.first
+    if not server_running(a, rec):
+        return 1
+    time.sleep(a.settle)
+    m0 = tree_memory(a.pids)
+    cmd = [a.idleload, "-m", a.mode, "-p", str(a.port), "-n", str(a.count),
+           "-k", str(a.first), "-a", str(a.addrs), "-t", f"{a.timeout:.0f}"]
+    errlog = tempfile.TemporaryFile(mode="w+")
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=errlog)
+    out = Lines(p.stdout)
+    wait = a.timeout + 30
+    status, why = "ok", ""
+    m1 = s1 = s2 = None
+    m2 = m0
+    if a.first:
+        s1 = parse_words(out.get(wait))
+        if s1.get("idle") == a.first:
+            time.sleep(a.idle_wait)
+            m1 = tree_memory(a.pids)
+        p.stdin.write(b"go\n")
+        p.stdin.flush()
+    s2 = parse_words(out.get(wait))
+    if "idle" in s2:
+        time.sleep(a.idle_wait)
+        m2 = tree_memory(a.pids)
+    try:
+        p.stdin.write(b"stop\n")
+        p.stdin.close()
+    except BrokenPipeError:
+        pass
+    done = parse_words(out.get(30))
+    try:
+        p.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+    errlog.seek(0)
+    err = errlog.read().strip()
+    errlog.close()
+    n = int(s2.get("idle", 0))
+    if "idle" not in s2:
+        status, why = "timeout", "idleload: " + (err or "no report")
+    elif n < a.count:
+        status = "client errors"
+        why = f"{n} of {a.count} connections idle, {int(s2.get('failed', 0))} failed"
+    elif "closed" not in done:
+        status, why = "client errors", "idleload: " + (err or "no final report")
+    elif done["closed"] > s2.get("closed", 0):
+        status = "closed"
+        why = f"the server closed {int(done['closed'] - s2.get('closed', 0))} idle connections"
+    if status != "ok" and done.get("error"):
+        why += ": " + done["error"]
+    rec.update(status=status, why=why, connections=n, generator=done,
+               elapsed=s2.get("elapsed"), mem_before=m0, mem_after=m2)
+    if n > 0:
+        rec.update(per_conn(m2, m0, n))
+    if m1 is not None and s1 and n > s1["idle"]:
+        rec["mem_first"] = m1
+        rec["step"] = per_conn(m2, m1, n - int(s1["idle"]))
+    append(a.out, rec)
+    print(f"bench: {a.peer:16} {a.mode:9} {a.count:6} idle connections: "
+          + (f"{rec['rss_kib']:7.1f} KiB RSS, {rec['pss_kib']:7.1f} KiB PSS per connection"
+             f" ({m0['procs']} -> {m2['procs']} processes)" if n > 0 else "     -")
+          + ("" if status == "ok" else f" [{status}: {why}]"), file=sys.stderr)
+    if status == "timeout":
+        return 2
+    return 0 if status == "ok" else 1
+
+
 SYNC_RE = re.compile(r"^(\d+)\s+(fsync|fdatasync|syncfs|sync_file_range2?)\((\d+)<([^>]*)>")
 
 
@@ -545,12 +703,34 @@ def pid_list(text):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("run", "relay", "tls", "audit"):
+    for name in ("run", "relay", "tls", "audit", "idle"):
         p = sub.add_parser(name)
         p.add_argument("--family", default="deliver")
         p.add_argument("--peer", required=True)
         p.add_argument("--port", type=int, required=True)
         p.add_argument("--pid", required=True, help="server pid(s), comma-separated")
+        if name == "idle":
+            p.add_argument("--mode", required=True, help="idleload's mode (smtp, smtp-tls)")
+            p.add_argument("--idleload", required=True, help="bench/idleload.c, compiled")
+            p.add_argument("--first", type=int, default=0,
+                           help="measure also after this many connections")
+            p.add_argument("--addrs", type=int, default=1,
+                           help="source addresses 127.0.0.1 to 127.0.0.N")
+            p.add_argument("--settle", type=float, default=2.0,
+                           help="seconds before the measure without connections")
+            p.add_argument("--idle-wait", type=float, default=3.0,
+                           help="seconds idle before each measure")
+            p.add_argument("--count", type=int, required=True)
+            p.add_argument("--clients", type=int, default=0)
+            p.add_argument("--size", type=int, default=0)
+            p.add_argument("--rep", type=int, default=1)
+            p.add_argument("--timeout", type=float, default=60.0)
+            p.add_argument("--out", required=True)
+            p.add_argument("--maildir", default="")
+            p.add_argument("--work", default="")
+            p.add_argument("--source", default="")
+            p.add_argument("--libdir", default="")
+            continue
         p.add_argument("--maildir", required=True, help="Maildir path, %%u for the user")
         p.add_argument("--work", required=True, help="bench directory; nothing outside is emptied")
         p.add_argument("--source", required=True, help="smtp-source binary")
@@ -592,7 +772,7 @@ def main():
     if getattr(a, "sink_pid", 0) > 0:
         LOAD_PIDS.append(a.sink_pid)
     return {"run": cmd_run, "relay": cmd_relay, "tls": cmd_tls, "audit": cmd_audit,
-            "skip": cmd_skip, "note": cmd_note}[a.cmd](a)
+            "idle": cmd_idle, "skip": cmd_skip, "note": cmd_note}[a.cmd](a)
 
 
 if __name__ == "__main__":

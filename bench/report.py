@@ -263,13 +263,112 @@ def family_of(r):
     return r.get("family", "deliver")
 
 
+# The idle family's scenarios (bench/idleload's modes): how the table names
+# them, and the targets for tegami in KiB of PSS per connection.
+IDLE_KINDS = {"smtp": "SMTP, plain", "smtp-tls": "SMTP, TLS"}
+IDLE_TARGETS = {"smtp": 10, "smtp-tls": 16}
+
+
+def fmt_kib(x):
+    return "–" if x is None else (f"{x:,.0f}" if x >= 100 else f"{x:.1f}")
+
+
+def idle_rows(recs):
+    """(scenario, connections) -> peer -> its records, in the order they ran."""
+    rows = {}
+    for r in recs:
+        if r["kind"] == "run":
+            rows.setdefault((r["scenario"], r["clients"]), {}).setdefault(
+                r["peer"], []).append(r)
+    return rows
+
+
+def idle_median(rs, key):
+    vals = [r[key] for r in rs if r["status"] == "ok" and r.get(key) is not None]
+    return statistics.median(vals) if vals else None
+
+
+def idle_section(recs, res, out):
+    rows = idle_rows(recs)
+    out.append("| server | kind | connections | RSS KiB per connection"
+               " | PSS KiB per connection | private KiB per connection"
+               " | tegami / this, RSS | tegami / this, PSS"
+               " | processes before → after | PSS KiB per connection, last 90% |")
+    out.append("|---|---|---:|---:|---:|---:|---:|---:|---|---:|")
+    met, pte = [], {}
+    for (scen, n), peers in rows.items():
+        t_rss = idle_median(peers.get("tegami", []), "rss_kib")
+        t_pss = idle_median(peers.get("tegami", []), "pss_kib")
+        for p in res.peers:
+            rs = peers.get(p)
+            if not rs:
+                continue
+            rss, pss = idle_median(rs, "rss_kib"), idle_median(rs, "pss_kib")
+            good = [r for r in rs if r["status"] == "ok"]
+            if not good:
+                real = [r for r in rs if r["status"] != "skipped"] or rs
+                st = real[0]["status"]
+                out.append(f"| {res.name(p)} | {IDLE_KINDS.get(scen, scen)} | {n:,} | {st}"
+                           " | | | | | | |")
+                continue
+            step = [r["step"]["pss_kib"] for r in good if r.get("step")]
+            procs = statistics.median(r["mem_before"]["procs"] for r in good), \
+                statistics.median(r["mem_after"]["procs"] for r in good)
+            ratio = (p != "tegami" and t_rss and rss)
+            out.append(f"| {res.name(p)} | {IDLE_KINDS.get(scen, scen)} | {n:,}"
+                       f" | {fmt_kib(rss)} | {fmt_kib(pss)}"
+                       f" | {fmt_kib(idle_median(rs, 'private_kib'))}"
+                       f" | {f'{t_rss / rss:.2g}' if ratio else '–'}"
+                       f" | {f'{t_pss / pss:.2g}' if ratio and t_pss and pss else '–'}"
+                       f" | {procs[0]:.0f} → {procs[1]:.0f}"
+                       f" | {fmt_kib(statistics.median(step)) if step else '–'} |")
+            pt = idle_median(rs, "pte_kib")
+            if pt is not None:
+                pte.setdefault(res.name(p), []).append(
+                    f"{fmt_kib(pt)} ({IDLE_KINDS.get(scen, scen)}, {n:,})")
+        if t_pss is not None and scen in IDLE_TARGETS:
+            goal = IDLE_TARGETS[scen]
+            met.append(f"{IDLE_KINDS.get(scen, scen)}, {n:,}: {fmt_kib(t_pss)} KiB of at most"
+                       f" {goal} ({'met' if t_pss <= goal else 'not met'})")
+    out.append("")
+    if met:
+        out.append("tegami against its targets, in PSS per connection: " + "; ".join(met) + ".")
+        out.append("")
+    if pte:
+        out.append("Not in RSS or PSS: the page tables of the server's processes (VmPTE), KiB"
+                   " per connection: " + "; ".join(f"{name} " + ", ".join(v)
+                                                   for name, v in pte.items())
+                   + "; nor the kernel's own memory for each process and socket.")
+        out.append("")
+    if all(len(rs) == 1 and rs[0]["status"] == "ok"
+           for peers in rows.values() for rs in peers.values()):
+        return
+    out.append("Every round (KiB per connection, PSS / RSS):")
+    out.append("")
+    out.append("| server | kind | connections | each round | status |")
+    out.append("|---|---|---:|---|---|")
+    for (scen, n), peers in rows.items():
+        for p in res.peers:
+            rs = peers.get(p)
+            if not rs:
+                continue
+            each = ", ".join(f"{fmt_kib(r['pss_kib'])} / {fmt_kib(r['rss_kib'])}"
+                             if r.get("pss_kib") is not None else "–" for r in rs)
+            st = "; ".join(sorted({r["status"] + (": " + r["why"] if r.get("why") else "")
+                                   for r in rs}))
+            out.append(f"| {res.name(p)} | {IDLE_KINDS.get(scen, scen)} | {n:,} | {each}"
+                       f" | {st} |")
+
+
 def split(recs):
     """Results per section: accept-and-deliver, handshakes, submissions, relay."""
     def pick(fam, scen):
         return Results([r for r in recs if family_of(r) == fam and r["kind"] != "family" and
                         (r["kind"] != "run" or r.get("scenario", "deliver") == scen)])
     return {"deliver": pick("deliver", "deliver"), "handshake": pick("tls", "handshake"),
-            "submit": pick("tls", "submit"), "relay": pick("relay", "relay")}
+            "submit": pick("tls", "submit"), "relay": pick("relay", "relay"),
+            "idle": Results([r for r in recs if family_of(r) == "idle" and
+                             r["kind"] != "family"])}
 
 
 def measured(recs, family, out):
@@ -329,9 +428,10 @@ def generate(recs, info, args):
     for name, vs in versions.items():
         # Other people commit while the benchmark runs: say so.
         out.append(f"| {name} | {' then '.join(vs)} |")
-    pf = sec["deliver"].version.get("postfix") or sec["relay"].version.get("postfix", "")
+    pf = next((sec[k].version["postfix"] for k in ("deliver", "relay", "idle")
+               if sec[k].version.get("postfix")), "")
     out.append(f"| load generators | smtp-source from Debian's postfix {pf}; bench/tlsload.c"
-               f" (threads, {ssl.OPENSSL_VERSION}) |")
+               f" (threads) and bench/idleload.c (one thread, epoll), {ssl.OPENSSL_VERSION} |")
     if tls_info:
         out.append(f"| TLS and AUTH | {tls_info.get('cert', '')} certificate; one bcrypt hash,"
                    f" cost {tls_info.get('hash_cost', '?')}, made by"
@@ -424,6 +524,34 @@ def generate(recs, info, args):
                        " is smtp-source, smtp-sink and the driver.")
             out.append("")
             table_cpu(res, size, out, "load")
+            out.append("")
+
+    res = sec["idle"]
+    if ran(res):
+        rounds_idle = max((r.get("rep", 1) for r in recs
+                           if r["kind"] == "run" and family_of(r) == "idle"), default=1)
+        out.append("## Idle connections")
+        out.append("")
+        measured(recs, "idle", out)
+        out.append("Memory of idle SMTP connections held open by bench/idleload (one thread,"
+                   " epoll): plain (banner, EHLO) or TLS (banner, EHLO, STARTTLS, TLS 1.3"
+                   " handshake, EHLO over TLS), then nothing more. Per connection: the sum"
+                   " over every process of the server (tegami: tegamid and its children;"
+                   " Postfix: master and its children, an smtpd per connection) once the"
+                   " connections have been idle 3 s, less the same sum on the freshly"
+                   " started server before any connection, divided by the connections."
+                   " PSS (from /proc/PID/smaps_rollup) shares each shared page among the"
+                   " processes mapping it; RSS counts it in each; private is the pages no"
+                   " other process maps, which other work on the machine cannot shift as"
+                   " it shifts the shares of PSS. The last column is the"
+                   " same from the first 10% of the connections to all of them, without"
+                   " what the first connections start. "
+                   + ("One round" if rounds_idle == 1 else f"Medians of {rounds_idle} rounds")
+                   + "; tegami's targets are in PSS.")
+        out.append("")
+        not_runnable(res, "idle", out)
+        idle_section([r for r in recs if family_of(r) == "idle"], res, out)
+        if out[-1]:
             out.append("")
 
     out.append("## Every round")

@@ -1,23 +1,31 @@
 #!/bin/sh
-# make bench: tegami beside its peers (delivery, TLS and AUTH, relay); writes docs/BENCHMARKS.md.
+# make bench: tegami beside its peers (delivery, TLS and AUTH, relay, idle
+# connections' memory); writes docs/BENCHMARKS.md.
 #
 # Environment:
-#   BENCH_SCENARIOS  families to run, in this order (default: deliver tls relay):
+#   BENCH_SCENARIOS  families to run, in this order (default: deliver tls relay idle):
 #                    deliver  durable accept-and-deliver into Maildirs, 1/10/50 clients
 #                    tls      STARTTLS handshakes/s and authenticated submissions/s
 #                             at 10 clients (bench/tlsload.c)
 #                    relay    accept and relay to a smarthost (smtp-sink), 10/50 clients
+#                    idle     memory per idle SMTP connection, plain and after
+#                             STARTTLS, 1000 of each (bench/idleload.c)
 #   BENCH_PEERS        peers of deliver, files in bench/peers/ (default: tegami postfix postfix-dirsync)
 #   BENCH_TLS_PEERS    peers of tls (default: tegami postfix; postfix is Postfix+Dovecot SASL)
 #   BENCH_RELAY_PEERS  peers of relay (default: tegami postfix)
+#   BENCH_IDLE_PEERS   peers of idle (default: tegami postfix)
 #   BENCH_SCALE    multiplies the counts: deliver 300/1000/2000 messages at 1/10/50
 #                  clients, tls 2000 handshakes and 150 submissions, relay 600/1200
-#                  messages at 10/50 (default 1; a fraction such as 0.1 for a quick try)
+#                  messages at 10/50, idle 1000 connections (never below 10)
+#                  (default 1; a fraction such as 0.1 for a quick try)
 #   BENCH_FULL=1   also 100 KiB messages (deliver)
 #   BENCH_REPEAT   rounds; the report takes the best round of each (default 3)
+#   BENCH_IDLE_REPEAT  rounds of the idle family, whose memory hardly varies
+#                  (default 1; the report takes the median)
 #   BENCH_TIMEOUT  seconds one scenario may take before it is cut off (default 60)
-#   BENCH_BUDGET   seconds for all families, shared out 58/20/22 among those that run;
-#                  a family's remaining scenarios are skipped past its share (default 560)
+#   BENCH_BUDGET   seconds for all families, shared out 44/15/17/24 (deliver, tls,
+#                  relay, idle) among those that run; a family's remaining
+#                  scenarios are skipped past its share (default 740)
 #   BENCH_AUDIT=0  skip the strace audit of each server's sync calls
 #   BENCH_DIR      working directory (default build/bench)
 #   TEGAMI_BIN     where tegamid is (default bin)
@@ -28,7 +36,8 @@
 # A peer file bench/peers/NAME.sh sets PEER_LABEL and PEER_PORT_BASE and
 # defines peer_prepare, peer_version, peer_start, peer_pid, peer_maildir and
 # peer_stop (see postfix.sh), optionally peer_pids (every process tree that
-# serves, comma-separated) and peer_tune CLIENTS (before each relay scenario);
+# serves, comma-separated) and peer_tune CLIENTS (before each relay scenario),
+# and PEER_PROTOCOLS, what the idle family may ask of it (default smtp);
 # on failure they leave the reason in PEER_WHY. PEER_MODE tells them the family.
 # All peers of a family run at once and the scenarios take turns between them,
 # so that a slow spell of the machine does not fall on one peer only.
@@ -38,16 +47,18 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=$ROOT/bench
 WORK=${BENCH_DIR:-$ROOT/build/bench}
 PY=${PYTHON:-/usr/bin/python3}
-FAMILIES=${BENCH_SCENARIOS:-deliver tls relay}
+FAMILIES=${BENCH_SCENARIOS:-deliver tls relay idle}
 PEERS_deliver=${BENCH_PEERS:-tegami postfix postfix-dirsync}
 PEERS_tls=${BENCH_TLS_PEERS:-tegami postfix}
 PEERS_relay=${BENCH_RELAY_PEERS:-tegami postfix}
+PEERS_idle=${BENCH_IDLE_PEERS:-tegami postfix}
 SCALE=${BENCH_SCALE:-1}
 FULL=${BENCH_FULL:-0}
 TIMEOUT=${BENCH_TIMEOUT:-60}
 AUDIT=${BENCH_AUDIT:-1}
 REPEAT=${BENCH_REPEAT:-3}
-BUDGET=${BENCH_BUDGET:-560}
+REPEAT_idle=${BENCH_IDLE_REPEAT:-1}
+BUDGET=${BENCH_BUDGET:-740}
 # The one login of the tls family, the same for every server.
 BENCH_USER=user@bench.test
 BENCH_PASSWORD=bench-password-42
@@ -101,7 +112,26 @@ scaled()
 	}'
 }
 
+# idle_rows KIND N...: KIND:0:M:M words, M being N times BENCH_SCALE and
+# never below 10; CLIENTS and COUNT are both the number of connections.
+idle_rows()
+{
+	_k=$1
+	shift
+	awk -v k="$_k" -v s="$SCALE" -v list="$*" 'BEGIN {
+		n = split(list, c, " ")
+		for (i = 1; i <= n; i++) {
+			m = int(c[i] * s)
+			if (m < 10) m = 10
+			printf "%s%s:0:%d:%d", (i > 1 ? " " : ""), k, m, m
+		}
+	}'
+}
+
 # scenarios FAMILY: what one round of FAMILY runs, as KIND:SIZE:CLIENTS:COUNT.
+# The idle family's KIND is bench/idleload's mode, whose protocol (what comes
+# before a "-") a peer must have in PEER_PROTOCOLS; IMAP rows will be
+# "idle_rows imap-idle 1000 10000" with a mode of that name in idleload.
 scenarios()
 {
 	case $1 in
@@ -119,6 +149,12 @@ scenarios()
 		;;
 	relay)
 		scaled relay 4096 "10:600 50:1200"
+		echo
+		;;
+	idle)
+		idle_rows smtp 1000
+		echo
+		idle_rows smtp-tls 1000
 		echo
 		;;
 	esac
@@ -205,8 +241,9 @@ peer()
 	else
 		_pids=$(peer_pid)
 	fi
-	printf 'PORT=%s\nPID=%s\nMAILDIR=%s\nSINK_PORT=%s\n' "$PORT" "$_pids" \
-	    "$(peer_maildir)" "$SINK_PORT" >"$WORK/$PEER.state"
+	printf "PORT=%s\nPID=%s\nMAILDIR=%s\nSINK_PORT=%s\nPROTOCOLS='%s'\n" "$PORT" \
+	    "$_pids" "$(peer_maildir)" "$SINK_PORT" "${PEER_PROTOCOLS:-smtp}" \
+	    >"$WORK/$PEER.state"
 	return 0
 )
 
@@ -231,6 +268,17 @@ load()
 	    --source "$SOURCE" --libdir "$SOURCE_LIB" "$@"
 }
 
+# serves PEER KIND: whether PEER speaks the protocol of scenario KIND: the
+# part of KIND before any "-" in the idle family, SMTP in the others.
+serves()
+(
+	_proto=smtp
+	[ "$FAMILY" = idle ] && _proto=${2%%-*}
+	. "$WORK/$1.state"
+	case " $PROTOCOLS " in *" $_proto "*) return 0 ;; esac
+	return 1
+)
+
 # one PEER KIND SIZE CLIENTS COUNT ROUND: one timed scenario; 0 when it went
 # well, 2 when it timed out or stalled, 1 otherwise.
 one()
@@ -250,6 +298,23 @@ one()
 		load relay "$1" --size "$3" --clients "$4" --count "$5" \
 		    --timeout "$TIMEOUT" --rep "$6" --domain relay.test --sink "$WORK/$1.sink" \
 		    --sink-pid "$(cat "$WORK/$1.sinkpid" 2>/dev/null || echo 0)"
+		;;
+	*)
+		# The idle family: KIND is idleload's mode (smtp, smtp-tls).
+		# Postfix starts one smtpd at a time, each after the one before
+		# has taken its connection (about 30 a second here): each stage
+		# of 1,000 connections gets BENCH_TIMEOUT plus 0.1 s a connection.
+		load idle "$1" --mode "$2" --clients "$4" --count "$5" --first $(($5 / 10)) \
+		    --addrs $((1 + $5 / 20000)) --timeout $((TIMEOUT + $5 / 10)) --rep "$6" \
+		    --idleload "$IDLELOAD"
+		_rc=$?
+		# Every measure is of a fresh server, with nothing left from the
+		# scenario before (Postfix keeps its smtpd processes for
+		# max_idle, malloc the memory it freed), and no server's leftover
+		# processes change the shares (PSS) of the other's pages. After
+		# a failure run_family restarts it.
+		[ "$_rc" = 0 ] && peer "$1" restart
+		return $_rc
 		;;
 	esac
 }
@@ -274,15 +339,17 @@ run_family()
 			load audit "$p" --count 20
 		done
 	fi
+	eval "_reps=\${REPEAT_$FAMILY:-\$REPEAT}"
 	_rep=1
-	while [ "$_rep" -le "$REPEAT" ]; do
-		say "$FAMILY: round $_rep of $REPEAT"
+	while [ "$_rep" -le "$_reps" ]; do
+		say "$FAMILY: round $_rep of $_reps"
 		for sc in $(scenarios "$FAMILY"); do
 			kind=${sc%%:*} _r=${sc#*:}
 			size=${_r%%:*} _r=${_r#*:}
 			clients=${_r%%:*} count=${_r#*:}
 			for p in $RUNNING; do
 				[ -f "$WORK/$p.state" ] || continue
+				serves "$p" "$kind" || continue
 				why=""
 				if grep -qx "$kind:$size:$clients" "$WORK/$p.slow" 2>/dev/null; then
 					why="too slow in an earlier round"
@@ -334,10 +401,36 @@ print(json.dumps({"hash_by": sys.argv[1], "hash_cost": 10, "cert": "RSA 2048, se
 	return 0
 }
 
+# What the idle family needs beside the servers: the client that holds the
+# connections, a certificate for STARTTLS, and a descriptor limit the peers
+# raise to for the largest scenario (BENCH_IDLE_MAX connections).
+idle_setup()
+{
+	IDLELOAD=$WORK/idleload
+	if ! ${CC:-cc} -O2 -std=c17 -D_GNU_SOURCE -Wall -Wextra \
+	    -o "$IDLELOAD" "$BENCH/idleload.c" -lssl -lcrypto 2>"$WORK/idleload.log"; then
+		FAMILY_WHY="bench/idleload.c did not compile: $(head -n 1 "$WORK/idleload.log")"
+		return 1
+	fi
+	if ! tls_material "$WORK/tls"; then
+		FAMILY_WHY="no test certificate (see bench/lib.sh tls_material)"
+		return 1
+	fi
+	TLS_CERT=$WORK/tls/cert.pem
+	TLS_KEY=$WORK/tls/key.pem
+	BENCH_IDLE_MAX=$(scenarios idle | tr ' ' '\n' | awk -F: '$4 > m { m = $4 } END { print m + 0 }')
+	export TLS_CERT TLS_KEY BENCH_IDLE_MAX
+	return 0
+}
+
 start=$(date +%s)
+# Shares of the budget. One round of idle takes 2 to 4.5 minutes, most
+# of it Postfix starting an smtpd for each connection, one at a time.
 _weight()
 {
-	case $1 in deliver) echo 58 ;; tls) echo 20 ;; relay) echo 22 ;; *) echo 0 ;; esac
+	case $1 in
+	deliver) echo 44 ;; tls) echo 15 ;; relay) echo 17 ;; idle) echo 24 ;; *) echo 0 ;;
+	esac
 }
 _left=0
 for f in $FAMILIES; do
@@ -345,8 +438,8 @@ for f in $FAMILIES; do
 done
 for f in $FAMILIES; do
 	case $f in
-	deliver|tls|relay) ;;
-	*) say "unknown scenario family $f (deliver, tls, relay)"; continue ;;
+	deliver|tls|relay|idle) ;;
+	*) say "unknown scenario family $f (deliver, tls, relay, idle)"; continue ;;
 	esac
 	# This family's share of the time still left; what a family does not
 	# use goes to the ones after it.
@@ -358,6 +451,7 @@ for f in $FAMILIES; do
 	_left=$((_left - _w))
 	FAMILY_WHY=""
 	[ "$f" = tls ] && ! tls_setup && say "tls: $FAMILY_WHY"
+	[ "$f" = idle ] && ! idle_setup && say "idle: $FAMILY_WHY"
 	say "$f: until $((_deadline - start)) s of $BUDGET s"
 	printf '{"kind": "family", "family": "%s", "time": %s}\n' "$f" "$(date +%s)" >>"$RESULTS"
 	run_family "$f" "$_deadline"

@@ -9,6 +9,8 @@
 # service (smtpd_sasl_type = dovecot), Dovecot from Debian's dovecot-core
 # extracted beside it and run with an auth-only config (bench/dovecot.sh).
 # PEER_MODE relay: everything goes to relayhost = smtp-sink.
+# PEER_MODE idle: STARTTLS offered, not required; as many smtpd processes
+# and connections as the largest idle scenario needs.
 
 PEER_LABEL="Postfix"
 PEER_PORT_BASE=2625
@@ -165,12 +167,33 @@ smtp_tls_security_level = none
 default_destination_concurrency_limit = 10
 EOF
 		;;
+	idle)
+		cat <<EOF
+
+# Idle connections: STARTTLS offered, not required. One smtpd per connection,
+# so the default of 100 processes per service is raised past the largest
+# scenario (which also keeps Postfix out of stress mode, where smtpd_timeout
+# drops from 300 s to 10 s); no limit on connections per client (the default
+# of 50 already exempts mynetworks, 127.0.0.0/8).
+smtpd_tls_cert_file = $TLS_CERT
+smtpd_tls_key_file = $TLS_KEY
+smtpd_tls_security_level = may
+default_process_limit = $((${BENCH_IDLE_MAX:-0} + 100))
+smtpd_client_connection_count_limit = 0
+EOF
+		;;
 	esac
 }
 
 peer_start()
 {
 	PF_UID=$(id -u nobody) PF_GID=$(id -g nobody)
+	# Idle: master, anvil and the like hold a descriptor or two per connection.
+	if [ "$PEER_MODE" = idle ] && [ "$(ulimit -Hn)" != unlimited ] &&
+	    [ "$(ulimit -Hn)" -lt $((2 * ${BENCH_IDLE_MAX:-0} + 128)) ]; then
+		ulimit -n $((2 * BENCH_IDLE_MAX + 128)) 2>/dev/null ||
+		    { PEER_WHY="descriptor limit too low (ulimit -n)"; return 1; }
+	fi
 	# An instance left by an interrupted run would lose its queue under it.
 	ours "$(peer_pid)" "$PF_LIB/sbin/master" && peer_stop
 	rm -rf "$PEER_DIR" && mkdir -p "$PEER_DIR/config" "$PEER_DIR/queue" \
@@ -208,7 +231,7 @@ peer_start()
 
 peer_pid()
 {
-	tr -d ' ' <"$PEER_DIR/queue/pid/master.pid" 2>/dev/null
+	tr -d ' ' 2>/dev/null <"$PEER_DIR/queue/pid/master.pid"
 }
 
 # With Dovecot, both process trees serve: both are counted.

@@ -4,6 +4,7 @@
 
 PEER_LABEL="tegami"
 PEER_PORT_BASE=2525
+PEER_PROTOCOLS="smtp"
 TG_BIN=${TEGAMI_BIN:-$ROOT/bin}
 
 peer_prepare()
@@ -22,7 +23,8 @@ peer_version()
 }
 
 # The config of each family (PEER_MODE): deliver to Maildirs; the same behind
-# a tls-require listener with AUTH; or relay everything to smtp-sink.
+# a tls-require listener with AUTH; relay everything to smtp-sink; or, for
+# idle connections, deliver with STARTTLS offered and not required.
 tg_conf()
 {
 	cat <<EOF
@@ -38,6 +40,17 @@ table domains { relay.test }
 listen on 127.0.0.1 port $PORT
 action "out" relay host smtp+notls://127.0.0.1:$SINK_PORT
 match from any for domain <domains> action "out"
+EOF
+		;;
+	idle)
+		cat <<EOF
+pki bench.test cert "$TLS_CERT"
+pki bench.test key "$TLS_KEY"
+table domains { bench.test }
+table vusers file:$PEER_DIR/vusers
+listen on 127.0.0.1 port $PORT tls pki bench.test
+action "deliver" maildir "$PEER_DIR/vmail/%{dest.domain}/%{dest.user}/Maildir" virtual <vusers>
+match from any for domain <domains> action "deliver"
 EOF
 		;;
 	tls)
@@ -64,9 +77,27 @@ EOF
 	esac
 }
 
+# The SMTP process allows (descriptor limit - 64) / 2 sessions
+# (src/smtp/conn_limit.c), and tegamid raises its soft limit to the hard
+# one: for the idle family the hard limit must let in every connection.
+tg_nofile()
+{
+	_need=$((2 * ${BENCH_IDLE_MAX:-0} + 64 + 64))
+	[ "$PEER_MODE" = idle ] || return 0
+	_hard=$(ulimit -Hn)
+	[ "$_hard" = unlimited ] && return 0
+	[ "$_hard" -ge "$_need" ] && return 0
+	if ! ulimit -n "$_need" 2>/dev/null; then
+		PEER_WHY="descriptor limit $_hard, $_need needed for $BENCH_IDLE_MAX sessions (ulimit -n)"
+		return 1
+	fi
+	return 0
+}
+
 peer_start()
 {
 	ours "$(peer_pid)" "$PEER_DIR/tegami.conf" && peer_stop
+	tg_nofile || return 1
 	rm -rf "$PEER_DIR" && mkdir -p "$PEER_DIR/spool" "$PEER_DIR/vmail" || return 1
 	# Mail is written as the virtual table's target user. tegami, like
 	# Postfix's virtual(8), will not deliver as root: as root both write as nobody.
