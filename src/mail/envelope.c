@@ -190,6 +190,23 @@ add_delivery(struct buf *b, const struct delivery *d)
 	return buf_addc(b, '\n');
 }
 
+void
+envelope_set_offsets(struct envelope *e, const char *text, size_t len,
+    size_t base)
+{
+	size_t	 pos = 0, k = 0;
+
+	/* Each delivery's state is the third byte of its "D" line, in order. */
+	while (pos < len && k < e->ndeliveries) {
+		const char	*nl = memchr(text + pos, '\n', len - pos);
+		size_t		 end = nl ? (size_t)(nl - text) + 1 : len;
+
+		if (end - pos > 2 && text[pos] == 'D' && text[pos + 1] == ' ')
+			e->deliveries[k++].state_offset = base + pos + 2;
+		pos = end;
+	}
+}
+
 int
 envelope_serialize(const struct envelope *e, struct buf *out)
 {

@@ -71,6 +71,12 @@ void	 envelope_add(struct envelope *, const struct delivery *d);
  * base is the file offset at which the envelope text starts.
  */
 int	 envelope_serialize(const struct envelope *, struct buf *out);
+/*
+ * After serializing e into text (at file offset base), records where each
+ * delivery's state byte is, as envelope_parse() would.
+ */
+void	 envelope_set_offsets(struct envelope *, const char *text, size_t len,
+	    size_t base);
 int	 envelope_parse(struct envelope *, const char *text, size_t len,
 	    size_t base, const char **errstr);
 

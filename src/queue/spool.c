@@ -197,7 +197,7 @@ spool_trailer_parse(const char *t, size_t len, size_t *msglen, size_t *envlen)
 
 int
 spool_commit(struct spool *s, const char *id, int fd, size_t msglen,
-    const struct envelope *e)
+    struct envelope *e)
 {
 	struct buf	 b;
 	struct stat	 st;
@@ -226,6 +226,8 @@ spool_commit(struct spool *s, const char *id, int fd, size_t msglen,
 		goto fail;
 	}
 	envlen = b.len;
+	/* The caller marks deliveries done in place: it needs their offsets in this file. */
+	envelope_set_offsets(e, b.data, envlen, msglen);
 	spool_trailer_format(trailer, msglen, envlen);
 	if (buf_add(&b, trailer, sizeof(trailer)) == -1) {
 		errno = EINVAL;

@@ -44,7 +44,7 @@ int	 spool_create(struct spool *, const char *id);
  * in queue/ after a failure.
  */
 int	 spool_commit(struct spool *, const char *id, int fd, size_t msglen,
-	    const struct envelope *);
+	    struct envelope *);
 /* Removes incoming/ID (aborted transaction). */
 void	 spool_abort(struct spool *, const char *id);
 

@@ -122,6 +122,18 @@ receive(struct spool *s, char id[17], const char *body, size_t len, int nrcpt)
 	}
 	make_env(&e, id, nrcpt);
 	r = spool_commit(s, id, fd, len, &e);
+	/* The commit tells where each state byte landed in the file: a 'P' each. */
+	for (int i = 0; r == 0 && i < nrcpt; i++) {
+		char	 c = 0;
+
+		if (e.deliveries[i].state_offset <= len ||
+		    pread(fd, &c, 1, (off_t)e.deliveries[i].state_offset) != 1 ||
+		    c != 'P') {
+			t_fail(__FILE__, __LINE__, "state offset %zu of delivery %d "
+			    "does not hold 'P'", e.deliveries[i].state_offset, i);
+			r = -1;
+		}
+	}
 	close(fd);
 	envelope_free(&e);
 	return r;
