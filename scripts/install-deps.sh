@@ -3,7 +3,7 @@
 # As a normal user it only says what is missing.
 PKGS="build-essential pkg-config libevent-dev libssl-dev libunbound-dev libsqlite3-dev
 libcrypt-dev libpsl-dev libidn2-dev python3-pytest python3-dkim swaks curl dnsmasq-base
-clang libclang-rt-14-dev libfuzzer-14-dev msmtp openssl"
+clang libclang-rt-14-dev libfuzzer-14-dev msmtp openssl opendkim opendkim-tools"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
