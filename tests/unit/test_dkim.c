@@ -651,6 +651,64 @@ test_key_parse(void)
 	(void)snprintf(rec, sizeof(rec), "k=rsa; p=%sAAAA", b64s);
 	T_EQ_INT(dkim_key_parse(&k, rec, strlen(rec), &errstr), -1);
 
+	/*
+	 * SubjectPublicKeyInfo by hand around that RSAPublicKey: with the
+	 * NULL parameters (what i2d_PUBKEY writes), without them (allowed),
+	 * and broken ways that must not load.
+	 */
+	{
+		static const unsigned char alg_null[] = { 0x30, 0x0d, 0x06, 0x09,
+		    0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05,
+		    0x00 };
+		unsigned char	 spki[400], *pk1 = NULL, *ref = NULL;
+		size_t		 len, v;
+		int		 n1, nref, variant;
+
+		n1 = i2d_PublicKey(rsa, &pk1);
+		nref = i2d_PUBKEY(rsa, &ref);
+		T_ASSERT(n1 > 128 && n1 < 256 && nref > 0);
+		for (variant = 0; variant < 4; variant++) {
+			size_t	 alen = variant == 1 ? 13 : 15, body;
+
+			body = alen + 4 + (size_t)n1;	/* BIT STRING: 03 81 len 00 */
+			len = 0;
+			spki[len++] = 0x30;
+			spki[len++] = 0x81;
+			spki[len++] = (unsigned char)body;
+			memcpy(spki + len, alg_null, alen);
+			if (variant == 1)
+				spki[len + 1] = 0x0b;	/* no NULL */
+			len += alen;
+			spki[len++] = 0x03;
+			spki[len++] = 0x81;
+			spki[len++] = (unsigned char)(n1 + 1);
+			spki[len++] = 0;	/* unused bits */
+			memcpy(spki + len, pk1, (size_t)n1);
+			len += (size_t)n1;
+			if (variant == 2)
+				spki[2]++;	/* a length that is off */
+			if (variant == 3)
+				spki[14] = 0x02;	/* another OID */
+			if (variant == 0)
+				T_ASSERT(len == (size_t)nref &&
+				    memcmp(spki, ref, len) == 0);
+			T_EQ_INT(dkim_b64_encode(spki, len, b64s, sizeof(b64s)),
+			    0);
+			(void)snprintf(rec, sizeof(rec), "p=%s", b64s);
+			v = (size_t)dkim_key_parse(&k, rec, strlen(rec), &errstr);
+			if (variant <= 1) {
+				T_EQ_INT(v, 0);
+				T_EQ_INT(k.bits, 1024);
+				T_ASSERT(EVP_PKEY_eq(k.pkey, rsa) == 1);
+			} else if (v == 0)
+				t_fail(__FILE__, __LINE__, "SPKI variant %d "
+				    "loaded", variant);
+			dkim_key_clear(&k);
+		}
+		OPENSSL_free(pk1);
+		OPENSSL_free(ref);
+	}
+
 	/* Flags, hash and service lists, revocation, unknown types. */
 	r = "v=DKIM1; h=sha1:sha256; s=email:other; t=y:s:x; n=notes; p=";
 	T_EQ_INT(dkim_key_parse(&k, r, strlen(r), &errstr), 0);
