@@ -110,6 +110,54 @@ check_form(const struct result *r, enum dkim_canon c, uint64_t limit)
 	}
 }
 
+/*
+ * The body canonicalization of RFC 6376 3.4.3 and 3.4.4 done the plain way,
+ * on the whole body at once, to compare with the streaming one: lines end
+ * at LF (a CR before it belongs to the line end); relaxed turns runs of
+ * SP/HTAB into one SP and drops it at line ends; empty lines at the end go;
+ * a last line without its line end gets one; simple makes nothing a CRLF.
+ */
+static void
+reference(struct buf *out, enum dkim_canon c, const uint8_t *body, size_t len)
+{
+	size_t	 i = 0, end, j, empty = 0;
+	int	 wsp;
+
+	buf_init(out, 0);
+	while (i < len) {
+		const uint8_t	*nl = memchr(body + i, '\n', len - i);
+		struct buf	 line;
+
+		end = nl ? (size_t)(nl - body) : len;
+		j = nl && end > i && body[end - 1] == '\r' ? end - 1 : end;
+		buf_init(&line, 0);
+		for (wsp = 0; i < j; i++) {
+			if (c == DKIM_CANON_RELAXED && (body[i] == ' ' ||
+			    body[i] == '\t')) {
+				wsp = 1;
+				continue;
+			}
+			if (wsp)
+				(void)buf_addc(&line, ' ');
+			wsp = 0;
+			(void)buf_addc(&line, (char)body[i]);
+		}
+		i = nl ? end + 1 : len;
+		if (line.len == 0 && !(c == DKIM_CANON_SIMPLE && wsp)) {
+			empty++;
+			buf_free(&line);
+			continue;
+		}
+		for (; empty > 0; empty--)
+			(void)buf_add(out, "\r\n", 2);
+		(void)buf_add(out, line.data, line.len);
+		(void)buf_add(out, "\r\n", 2);
+		buf_free(&line);
+	}
+	if (c == DKIM_CANON_SIMPLE && out->len == 0)
+		(void)buf_add(out, "\r\n", 2);
+}
+
 /* Relaxed header canonicalization is idempotent and lowercases the name. */
 static void
 check_header(const uint8_t *data, size_t size)
@@ -175,6 +223,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!same(&whole, &split))
 		abort();
 	check_form(&whole, c, limit);
+	{
+		struct buf	 ref;
+		size_t		 n;
+
+		reference(&ref, c, body, len);
+		n = limit < ref.len ? (size_t)limit : ref.len;
+		if (whole.len != ref.len || whole.out.len != n ||
+		    (n > 0 && memcmp(whole.out.data, ref.data, n) != 0))
+			abort();
+		buf_free(&ref);
+	}
 
 	/* LF line ends canonicalize as CRLF ones. */
 	if ((crlf = malloc(len * 2 + 1)) == NULL)

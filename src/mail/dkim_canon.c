@@ -188,10 +188,18 @@ dkim_body_update(struct dkim_body *b, const void *data, size_t len)
 			p++;
 			continue;
 		}
-		/* A run of line content up to the next CR, LF (or WSP, relaxed). */
-		for (q = p + 1; q < end && *q != '\r' && *q != '\n' &&
-		    !(relaxed && is_wsp(*q)); q++)
-			;
+		/*
+		 * A run of line content up to the next CR or LF; relaxed stops
+		 * at white space too, but not at a lone SP between two words,
+		 * which canonicalizes to itself (most of a text body).
+		 */
+		for (q = p + 1; q < end && *q != '\r' && *q != '\n'; q++) {
+			if (!relaxed || !is_wsp(*q))
+				continue;
+			if (*q == '\t' || q + 1 == end || is_wsp(q[1]) ||
+			    q[1] == '\r' || q[1] == '\n')
+				break;
+		}
 		rc = content(b, p, (size_t)(q - p));
 		p = q;
 	}
