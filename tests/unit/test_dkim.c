@@ -1298,6 +1298,72 @@ test_verify_outcomes(void)
 	EVP_PKEY_free(ed);
 }
 
+/*
+ * RFC 6376 5.4.2: a name in h= takes the last unused field of that name,
+ * from the bottom up; the signature being checked never counts as one of
+ * the DKIM-Signature fields it may sign.
+ */
+static void
+test_bottom_up(void)
+{
+	static const char	 msg[] =
+	    "Received: from top\n"
+	    "Received: from bottom\n"
+	    "DKIM-Signature: v=1; a=rsa-sha256; d=old.example; s=x; h=from; "
+	    "bh=AAAA; b=AAAA\n"
+	    "From: joe@example.org\n"
+	    "\n"
+	    "hi\n";
+	struct dkim_verdict	 v[DKIM_VERIFY_MAX + 2];
+	struct keymap		 km[2] = { { "sel._domainkey.example.org", NULL },
+	    { NULL, NULL } };
+	struct buf		 many;
+	EVP_PKEY		*ed = t_key("ed25519.pem");
+	unsigned char		 md[32];
+	struct buf		 canon;
+	char			 rec[200], tags[300], bh[64], *m, *t;
+	int			 i;
+
+	T_ASSERT(ed != NULL);
+	buf_init(&canon, 0);
+	(void)snprintf(rec, sizeof(rec), "%s", t_record(ed));
+	km[0].rec = rec;
+	T_EQ_INT(canon_body(&canon, DKIM_CANON_SIMPLE, "hi\n", 3, 0,
+	    UINT64_MAX, md), 0);
+	b64(md, bh);
+	/* One "received" and two "dkim-signature" (there is only one other). */
+	(void)snprintf(tags, sizeof(tags), "v=1; a=ed25519-sha256; "
+	    "d=example.org; s=sel; h=from:received:dkim-signature:"
+	    "dkim-signature; bh=%s;", bh);
+	T_ASSERT((m = hand_sign(tags, ed, msg)) != NULL);
+	T_EQ_INT(t_verify(m, strlen(m), km, T0, 0, v, 4), 2);
+	T_EQ_INT(v[0].result, DKIM_PASS);
+	T_EQ_INT(v[1].result, DKIM_PERMERROR);	/* the old one: bad bh= */
+	/* The top Received is not signed; the bottom one is. */
+	T_ASSERT((t = strstr(m, "from top")) != NULL);
+	t[5] = 'T';
+	T_EQ_INT(t_verify(m, strlen(m), km, T0, 0, v, 4), 2);
+	T_EQ_INT(v[0].result, DKIM_PASS);
+	T_ASSERT((t = strstr(m, "from bottom")) != NULL);
+	t[5] = 'B';
+	T_EQ_INT(t_verify(m, strlen(m), km, T0, 0, v, 4), 2);
+	T_EQ_INT(v[0].reason, DKIM_R_SIGNATURE);
+	free(m);
+
+	/* Only the first DKIM_VERIFY_MAX signatures from the top are looked at. */
+	buf_init(&many, 0);
+	for (i = 0; i < DKIM_VERIFY_MAX + 2; i++)
+		(void)buf_adds(&many, "DKIM-Signature: v=1\n");
+	(void)buf_adds(&many, msg);
+	T_EQ_INT(t_verify(many.data, many.len, km, T0, 0, v,
+	    DKIM_VERIFY_MAX + 2), DKIM_VERIFY_MAX);
+	for (i = 0; i < DKIM_VERIFY_MAX; i++)
+		T_EQ_INT(v[i].reason, DKIM_R_SIG_SYNTAX);
+	buf_free(&many);
+	buf_free(&canon);
+	EVP_PKEY_free(ed);
+}
+
 /* t= and x= against the clock, with the slack. */
 static void
 test_clock(void)
@@ -1406,6 +1472,7 @@ test_main(void)
 	t_run("tamper", test_tamper);
 	t_run("multi", test_multi);
 	t_run("verify_outcomes", test_verify_outcomes);
+	t_run("bottom_up", test_bottom_up);
 	t_run("clock", test_clock);
 	t_run("authres", test_authres);
 }
