@@ -308,10 +308,14 @@ dkim_sig_parse(struct dkim_sig *sig, const char *value, size_t len,
 	if ((tag = dkim_tags_get(&tags, "i")) != NULL) {
 		if (dkim_qp_decode(tag->value, tag->valuelen, sig->i,
 		    sizeof(sig->i)) == -1 || (at = strrchr(sig->i, '@')) == NULL ||
-		    !dkim_domain_valid(at + 1, strlen(at + 1)))
+		    !dkim_domain_valid(at + 1, strlen(at + 1))) {
+			sig->i[0] = '\0';
 			FAIL("bad identity in i=");
-		else if (sig->d[0] != '\0' && !within(at + 1, sig->d))
+		}
+		else if (sig->d[0] != '\0' && !within(at + 1, sig->d)) {
+			sig->i[0] = '\0';
 			FAIL("i= is not within d=");
+		}
 		else
 			sig->has_i = 1;
 	}

@@ -168,7 +168,6 @@ t_sign(const struct dkim_signer *s, size_t n, time_t now, const char *msg,
 	buf_init(&out, 0);
 	if (dkim_sign_message(s, n, now, msg, len, &out, flags, &errstr) ==
 	    -1) {
-		fprintf(stderr, "sign: %s\n", errstr);
 		buf_free(&out);
 		return NULL;
 	}
