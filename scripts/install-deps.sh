@@ -28,3 +28,12 @@ echo "installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
 # shellcheck disable=SC2086
 apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# opendkim is here for its test mode (tests/unit/test_dkim_interop.c), not as
+# a milter: its service has no business running on a test machine.
+case " $missing " in
+*" opendkim "*)
+	if command -v systemctl >/dev/null 2>&1; then
+		systemctl disable --now opendkim >/dev/null 2>&1 || true
+	fi
+	;;
+esac
