@@ -387,7 +387,9 @@ int	 imap_parse(struct imap_request *, const struct imap_rd_cmd *,
  * Checks a command that ends in an announced literal (IMAP_RD_LITERAL):
  * 0 when everything up to the literal is valid and a literal may stand
  * there, so the continuation request can be sent; -1 with req->err
- * otherwise. req is filled only with tag and def; free it all the same.
+ * otherwise. req holds tag and def and what was parsed before the
+ * literal: for an APPEND message, u.append.mbox (to answer [TRYCREATE]
+ * before any data is sent); free it all the same.
  */
 int	 imap_parse_prefix(struct imap_request *, const struct imap_rd_cmd *,
 	    const struct imap_parse_opts *);

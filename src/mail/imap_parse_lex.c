@@ -1,6 +1,7 @@
 /* The terminals of the IMAP grammar: atoms, strings and literals, numbers, sequence sets, dates, flags, mailbox names. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -144,12 +145,15 @@ ip_is(struct span sp, const char *word)
 int
 ip_keyword(struct pctx *c, struct span *sp, const char *what)
 {
+	char	 prefix[64];
+
 	ip_word(c, sp);
 	if (sp->n > 0)
 		return 0;
 	if (ip_at_end(c))
 		return ip_fail(c, "Missing %s", what);
-	return ip_fail_tok(c, what);
+	snprintf(prefix, sizeof(prefix), "Invalid %s:", what);
+	return ip_fail_tok(c, prefix);
 }
 
 static int

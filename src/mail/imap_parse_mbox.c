@@ -128,9 +128,11 @@ return_opts(struct pctx *c, struct imap_list *l)
 
 	if (ip_keyword(c, &sp, "RETURN") == -1)
 		return -1;
-	if (!ip_is(sp, "RETURN") || !ip_cap(c, IMAP_CAP_LIST_EXTENDED))
+	if (!ip_is(sp, "RETURN"))
 		return ip_fail(c, "Expected RETURN, not %.*s",
 		    (int)(sp.n > 30 ? 30 : sp.n), sp.p);
+	if (!ip_cap(c, IMAP_CAP_LIST_EXTENDED))
+		return ip_fail(c, "RETURN options need LIST-EXTENDED");
 	if (ip_sp(c) == -1 || ip_expect(c, '(', "RETURN option list") == -1)
 		return -1;
 	while (!ip_accept(c, ')')) {

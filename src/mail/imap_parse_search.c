@@ -102,7 +102,8 @@ modseq(struct pctx *c, struct imap_search_key *k)
 				return ip_fail(c, "MODSEQ of \\Recent");
 		}
 		for (size_t i = 0; i < n; i++)
-			if (f[i] <= 0x20 || f[i] >= 0x7f ||
+			if ((unsigned char)f[i] <= 0x20 ||
+			    (unsigned char)f[i] >= 0x7f ||
 			    strchr("(){%*\"\\]", f[i]) != NULL)
 				return ip_fail(c, "Invalid flag in a MODSEQ "
 				    "entry name");

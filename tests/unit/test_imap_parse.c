@@ -499,6 +499,7 @@ test_status(void)
 	BAD("A1 STATUS INBOX");
 	BAD("A1 STATUS INBOX ()");
 	BAD("A1 STATUS INBOX (FOO)");
+	T_EQ_STR(req.err, "Unknown status item FOO");
 	BAD("A1 STATUS INBOX MESSAGES");
 	BAD("A1 STATUS INBOX (MESSAGES");
 	BAD("A1 STATUS INBOX (MESSAGES) x");
@@ -660,6 +661,7 @@ test_seqsets(void)
 	T_EQ_INT(req.u.fetch.set.r[0].last, 4294967295U);
 	BAD("A1 FETCH 0 FLAGS");
 	BAD("A1 UID FETCH 4294967296 FLAGS");
+	T_EQ_STR(req.err, "Number out of range: 4294967296");
 	BAD("A2 UID FETCH 1:9999999999 FLAGS");
 	BAD("A3 UID STORE 1,4294967296 +FLAGS (\\Seen)");
 	BAD("a FETCH 1, FLAGS");
@@ -754,6 +756,7 @@ test_fetch(void)
 	BAD("A1 FETCH 1");
 	BAD("A1 FETCH 1 ()");
 	BAD("A1 FETCH 1 (FOO)");
+	T_EQ_STR(req.err, "Unknown FETCH attribute FOO");
 	BAD("A1 FETCH 1 FOO");
 	BAD("a FETCH 1 (ALL)");
 	BAD("a FETCH 1 (FLAGS ALL)");
@@ -849,6 +852,7 @@ test_store(void)
 	BAD("A1 STORE 1 +FLAGS");
 	BAD("A1 STORE 1 +FLAGS ");
 	BAD("A1 STORE 1 +FLAGS (\\Recent)");
+	T_EQ_STR(req.err, "\\Recent cannot be set by a client");
 	BAD("A1 STORE 1 +FLAGS \\Recent");
 	BAD("A1 STORE 1 +FLAGS (\\*)");
 	BAD("A1 STORE 1 +FLAGS (\\Foo)");
@@ -943,6 +947,9 @@ test_search(void)
 	OK("a search all");
 	/* Invalid forms. */
 	BAD("A1 SEARCH FOO");
+	T_EQ_STR(req.err, "Unknown search key FOO");
+	BAD("A1 SEARCH \"x\"");
+	T_EQ_STR(req.err, "Invalid search key: \"x\"");
 	BAD("A1 SEARCH");
 	BAD("A1 SEARCH ");
 	BAD("A1 SEARCH ()");
@@ -1135,6 +1142,10 @@ test_prefix(void)
 	T_EQ_INT(prefix("A1 LOGIN {8}\r\n", &all), 0);
 	T_EQ_INT(prefix("A1 LOGIN user {8}\r\n", &all), 0);
 	T_EQ_INT(prefix("A1 APPEND INBOX {3}\r\n", &all), 0);
+	T_EQ_INT(prefix("A1 APPEND Drafts (\\Draft) {3}\r\n", &all), 0);
+	T_EQ_STR(req.tag, "A1");
+	T_EQ_INT(req.id, IMAP_CMD_APPEND);
+	T_EQ_STR(req.u.append.mbox.name.p, "Drafts");
 	T_EQ_INT(prefix("A1 APPEND {5}\r\n", &all), 0);
 	T_EQ_INT(prefix("A1 APPEND INBOX (\\Seen) \"01-Jan-2020 00:00:00 "
 	    "+0000\" {3}\r\n", &all), 0);
