@@ -340,6 +340,9 @@ test_mailboxes(void)
 	BAD("A1 CREATE {3}\r\na\rb");
 	BAD("A1 CREATE \"a\tb\"");
 	OK("a GETQUOTAROOT INBOX");
+	BAD("a GETQUOTAROOT");
+	BAD("a GETQUOTAROOT INBOX x");
+	BAD("a GETQUOTA a b");
 	OK("G0001 GETQUOTA \"!partition/sda4\"");
 	T_EQ_STR(req.u.quota.root.p, "!partition/sda4");
 	OK("S0000 SETQUOTA \"#user/alice\" (STORAGE 510)");
