@@ -173,7 +173,8 @@ const struct imap_lit *imap_reader_literal(const struct imap_reader *);
  * the continuation request (RFC 3501 4.3): the command is dropped
  * (IMAP_ACC_EARLY, imap_reader_error() says why) and that input is read
  * as the next command. STREAM is for message literals; for others it
- * means BUFFER. On IMAP_ACC_NOROOM nothing changed: stream it or refuse.
+ * means BUFFER. On IMAP_ACC_NOROOM nothing changed: stream it or refuse
+ * (also the answer when no literal is waiting for a decision).
  */
 enum imap_rd_accept imap_reader_accept(struct imap_reader *,
 	    enum imap_lit_mode, int data_waiting);

@@ -56,7 +56,12 @@ int	 imap_write_datetime(struct buf *, time_t, int zone);
 /* The name of a FETCH body item as answered: BODY[1.HEADER.FIELDS (A B)]<0>. */
 int	 imap_write_section(struct buf *, const struct imap_fetch_body *);
 
-/* Capability names of the bits (IMAP4rev1 first), space separated. */
+/*
+ * Capability names of the bits (IMAP4rev1 first), space separated. The
+ * APPENDLIMIT bit writes "APPENDLIMIT" (limits per mailbox); a server with
+ * one limit clears the bit here and adds "APPENDLIMIT=n" itself, as it
+ * adds AUTH=, LOGINDISABLED and the like.
+ */
 int	 imap_write_caps(struct buf *, uint64_t caps);
 
 enum imap_resp { IMAP_OK, IMAP_NO, IMAP_BAD, IMAP_BYE, IMAP_PREAUTH };
