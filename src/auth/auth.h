@@ -13,9 +13,10 @@ enum auth_result {
 };
 
 /*
- * Runs the process's event loop on the channel to one smtp generation;
- * exits when that channel closes. Privileges must already be dropped.
+ * Runs the one auth process's event loop: the parent sends it channels to
+ * the processes whose users log in (MSG_LINK) and new configurations with
+ * the credentials tables (MSG_CONF). Privileges must already be dropped.
  */
-_Noreturn void	 auth_main(struct conf *, int smtp_fd);
+_Noreturn void	 auth_main(struct conf *, int parent_fd);
 
 #endif

@@ -13,6 +13,7 @@
 #include "auth/sasl.h"
 #include "auth/throttle.h"
 #include "conf/conf.h"
+#include "conf/conf_update.h"
 #include "conf/table.h"
 #include "lib/ipc.h"
 #include "lib/log.h"
@@ -23,7 +24,18 @@
 #define AUTH_THREADS	4
 #define AUTH_PENDING_MAX 4096	/* checks in flight (hashing or held back); then 454 */
 
+/* A process whose users log in here (smtp today; imap and pop3 next). */
+struct client {
+	struct client	*next;
+	struct ipc	*ipc;
+	enum proc_id	 kind;
+	unsigned	 pending;	/* checks whose answer it is owed */
+	int		 gone;		/* channel closed: freed with its last check */
+};
+
 struct check {
+	struct client	*client;
+	struct conf	*conf;		/* stored points into its table */
 	uint64_t	 id;
 	char		 login[SASL_LOGIN_MAX + 1];
 	char		 found[SASL_LOGIN_MAX + 1];	/* the table's key, "" if none */
@@ -34,25 +46,48 @@ struct check {
 	int		 match;		/* 1, 0, or -1 unusable hash */
 	const char	*errstr;
 	enum auth_result result;
+	int		 counted;	/* in flight for the throttle */
 	struct event	*timer;
 };
 
 static struct {
 	struct event_base	*base;
 	struct conf		*conf;
-	struct ipc		*smtp;
+	struct ipc		*parent;
+	struct client		*clients;
 	struct pool		*pool;
 	struct throttle		*throttle;
 	unsigned		 pending;
 } A;
 
 static void
+client_free(struct client *cl)
+{
+	struct client	**pp;
+
+	for (pp = &A.clients; *pp; pp = &(*pp)->next)
+		if (*pp == cl) {
+			*pp = cl->next;
+			break;
+		}
+	ipc_free(cl->ipc);
+	free(cl);
+}
+
+static void
 check_free(struct check *c)
 {
+	struct client	*cl = c->client;
+
+	if (c->counted)
+		throttle_end(A.throttle, c->key, time(NULL), 0);
 	if (c->timer)
 		event_free(c->timer);
+	conf_free(c->conf);
 	explicit_bzero(c, sizeof(*c));
 	free(c);
+	if (--cl->pending == 0 && cl->gone)
+		client_free(cl);
 }
 
 static void
@@ -60,10 +95,12 @@ reply(struct check *c)
 {
 	struct ipc_out	 o;
 
-	ipc_begin(&o, MSG_AUTH_RESULT, c->id);
-	ipc_add_u32(&o, (uint32_t)c->result);
-	ipc_add_str(&o, c->result == AUTH_OK ? c->found : NULL);
-	ipc_send(A.smtp, &o);
+	if (!c->client->gone) {
+		ipc_begin(&o, MSG_AUTH_RESULT, c->id);
+		ipc_add_u32(&o, (uint32_t)c->result);
+		ipc_add_str(&o, c->result == AUTH_OK ? c->found : NULL);
+		ipc_send(c->client->ipc, &o);
+	}
 	A.pending--;
 	check_free(c);
 }
@@ -114,13 +151,16 @@ check_done(void *arg)
 	log_clean(clean, sizeof(clean), c->login, strlen(c->login));
 	if (c->match == 1) {
 		c->result = AUTH_OK;
+		throttle_end(A.throttle, c->key, now, 0);
+		c->counted = 0;
 		log_msg(LOG_INFO, "auth-ok address=%s login=%s", c->addr, clean);
 	} else {
 		if (c->match == -1)
 			log_msg(LOG_ERR, "auth: login %s: unusable password hash: %s",
 			    clean, c->errstr);
 		c->result = AUTH_FAIL;
-		n = throttle_fail(A.throttle, c->key, now);
+		n = throttle_end(A.throttle, c->key, now, 1);
+		c->counted = 0;
 		log_msg(LOG_NOTICE, "auth-failed address=%s login=%s failures=%u",
 		    c->addr, clean, n);
 		if (n == A.conf->auth_throttle_fails)
@@ -153,7 +193,7 @@ lookup(const struct table *t, const char *login, char *found, size_t foundlen)
 }
 
 static void
-auth_check(struct ipc_msg *m)
+auth_check(struct client *cl, struct ipc_msg *m)
 {
 	struct check	*c;
 	struct listener	*l;
@@ -171,20 +211,15 @@ auth_check(struct ipc_msg *m)
 	    strlen(addr) >= sizeof(c->addr))
 		fatalx("auth: malformed AUTH_CHECK");
 	A.pending++;
+	cl->pending++;
 	c = xcalloc(1, sizeof(*c));
+	c->client = cl;
+	c->conf = conf_ref(A.conf);
 	c->id = m->id;
 	memcpy(c->login, login, strlen(login) + 1);
 	memcpy(c->password, password, strlen(password) + 1);
 	memcpy(c->addr, addr, strlen(addr) + 1);
 	throttle_key(addr, c->key, sizeof(c->key));
-	/* A banned address learns nothing, and costs no hashing. */
-	if (throttle_banned(A.throttle, c->key, time(NULL), &failures)) {
-		log_msg(LOG_NOTICE, "auth-throttled address=%s failures=%u", c->addr,
-		    failures);
-		c->result = AUTH_THROTTLED;
-		reply(c);
-		return;
-	}
 	/* A flood of logins costs the flooders a 454, not the daemon its auth process. */
 	if (A.pending > AUTH_PENDING_MAX) {
 		log_msg(LOG_WARNING, "auth: %u checks in flight, refusing address=%s",
@@ -193,8 +228,17 @@ auth_check(struct ipc_msg *m)
 		reply(c);
 		return;
 	}
-	if (li >= A.conf->nlisteners ||
-	    (l = A.conf->listeners[li])->auth == NULL) {
+	/* A banned address learns nothing, and costs no hashing. */
+	if (throttle_begin(A.throttle, c->key, time(NULL), &failures) == -1) {
+		log_msg(LOG_NOTICE, "auth-throttled address=%s failures=%u", c->addr,
+		    failures);
+		c->result = AUTH_THROTTLED;
+		reply(c);
+		return;
+	}
+	c->counted = 1;
+	if (li >= c->conf->nlisteners ||
+	    (l = c->conf->listeners[li])->auth == NULL) {
 		log_msg(LOG_ERR, "auth: listener %u has no credentials table", li);
 		c->result = AUTH_TEMPFAIL;
 		reply(c);
@@ -205,24 +249,78 @@ auth_check(struct ipc_msg *m)
 }
 
 static void
-on_smtp(struct ipc *ch, struct ipc_msg *m, void *arg)
+on_client(struct ipc *ch, struct ipc_msg *m, void *arg)
 {
+	struct client	*cl = arg;
+
 	if (m == NULL) {
-		/* Our smtp generation is gone: so is our reason to be. */
-		exit(0);
+		/* Its process died or was replaced: answers to it go nowhere. */
+		cl->gone = 1;
+		if (cl->pending == 0)
+			client_free(cl);
+		return;
 	}
-	msg_check(m->type, PROC_SMTP, PROC_AUTH);
+	msg_check(m->type, cl->kind, PROC_AUTH);
 	switch (m->type) {
 	case MSG_AUTH_CHECK:
-		auth_check(m);
+		auth_check(cl, m);
 		break;
 	default:
 		fatalx("auth: unexpected message %s", msg_name(m->type));
 	}
 }
 
+/* Credentials tables and throttle limits anew, in place; checks under way finish on theirs. */
+static void
+auth_conf(struct ipc_msg *m)
+{
+	struct conf_update	 u;
+
+	conf_update_read(m, A.conf->file, &u);
+	if (u.conf == NULL) {
+		conf_update_done(A.parent, &u, 0, NULL);
+		return;
+	}
+	conf_free(A.conf);
+	A.conf = u.conf;
+	throttle_set(A.throttle, A.conf->auth_throttle_fails,
+	    A.conf->auth_throttle_within, A.conf->auth_ban);
+	conf_update_done(A.parent, &u, 1, NULL);
+}
+
+static void
+on_parent(struct ipc *ch, struct ipc_msg *m, void *arg)
+{
+	struct client	*cl;
+	uint32_t	 peer;
+
+	if (m == NULL) {
+		log_msg(LOG_ERR, "auth: lost the parent process, exiting");
+		exit(1);
+	}
+	msg_check(m->type, PROC_PARENT, PROC_AUTH);
+	switch (m->type) {
+	case MSG_LINK:
+		peer = ipc_get_u32(m);
+		ipc_get_end(m);
+		if (m->fd == -1 || peer >= PROC_COUNT || !(PROC_BIT(peer) & PROC_LOGIN))
+			fatalx("auth: LINK to process %u", peer);
+		cl = xcalloc(1, sizeof(*cl));
+		cl->kind = (enum proc_id)peer;
+		cl->ipc = ipc_new(A.base, m->fd, "login", on_client, cl);
+		cl->next = A.clients;
+		A.clients = cl;
+		break;
+	case MSG_CONF:
+		auth_conf(m);
+		break;
+	default:
+		fatalx("auth: unexpected message %s from parent", msg_name(m->type));
+	}
+}
+
 void
-auth_main(struct conf *conf, int smtp_fd)
+auth_main(struct conf *conf, int parent_fd)
 {
 	signal(SIGPIPE, SIG_IGN);
 	memset(&A, 0, sizeof(A));
@@ -232,7 +330,7 @@ auth_main(struct conf *conf, int smtp_fd)
 	A.pool = pool_new(A.base, AUTH_THREADS);
 	A.throttle = throttle_new(conf->auth_throttle_fails,
 	    conf->auth_throttle_within, conf->auth_ban);
-	A.smtp = ipc_new(A.base, smtp_fd, "smtp", on_smtp, NULL);
+	A.parent = ipc_new(A.base, parent_fd, "parent", on_parent, NULL);
 	event_base_dispatch(A.base);
 	fatalx("auth: event loop ended");
 }

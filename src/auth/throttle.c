@@ -12,6 +12,7 @@
 struct entry {
 	time_t		 first;		/* start of the window */
 	unsigned	 failures;
+	unsigned	 inflight;	/* attempts being checked now */
 	time_t		 banned_until;
 };
 
@@ -32,6 +33,14 @@ throttle_new(unsigned ban_after, time_t window, time_t ban)
 	t->window = window;
 	t->ban = ban;
 	return t;
+}
+
+void
+throttle_set(struct throttle *t, unsigned ban_after, time_t window, time_t ban)
+{
+	t->ban_after = ban_after;
+	t->window = window;
+	t->ban = ban;
 }
 
 void
@@ -74,6 +83,13 @@ lookup(struct throttle *t, const char *key, time_t now)
 	if (e->banned_until > now)
 		return e;
 	if (e->banned_until != 0 || now - e->first >= t->window) {
+		if (e->inflight > 0) {
+			/* Attempts still counted: a new window, not a new entry. */
+			e->first = now;
+			e->failures = 0;
+			e->banned_until = 0;
+			return e;
+		}
 		free(map_del(t->map, key));
 		return NULL;
 	}
@@ -91,8 +107,8 @@ prune(struct throttle *t, time_t now)
 	while (map_iter(t->map, &iter, &key, &v)) {
 		struct entry	*e = v;
 
-		if (e->banned_until <= now && (e->banned_until != 0 ||
-		    now - e->first >= t->window))
+		if (e->inflight == 0 && e->banned_until <= now &&
+		    (e->banned_until != 0 || now - e->first >= t->window))
 			free(map_del(t->map, key));
 	}
 }
@@ -107,8 +123,9 @@ throttle_banned(struct throttle *t, const char *key, time_t now,
 	return e != NULL && e->banned_until > now;
 }
 
-unsigned
-throttle_fail(struct throttle *t, const char *key, time_t now)
+/* The entry of key, made if needed; NULL when too many addresses are remembered. */
+static struct entry *
+entry_get(struct throttle *t, const char *key, time_t now)
 {
 	struct entry	*e = lookup(t, key, now);
 
@@ -116,11 +133,54 @@ throttle_fail(struct throttle *t, const char *key, time_t now)
 		if (map_count(t->map) >= THROTTLE_ENTRIES_MAX)
 			prune(t, now);
 		if (map_count(t->map) >= THROTTLE_ENTRIES_MAX)
-			return 0;	/* under a spray: count nothing new rather than grow */
+			return NULL;	/* under a spray: count nothing new rather than grow */
 		e = xcalloc(1, sizeof(*e));
 		e->first = now;
 		map_set(t->map, key, e);
 	}
+	return e;
+}
+
+int
+throttle_begin(struct throttle *t, const char *key, time_t now,
+    unsigned *failures)
+{
+	struct entry	*e;
+
+	if ((e = entry_get(t, key, now)) == NULL) {
+		*failures = 0;
+		return 0;
+	}
+	*failures = e->failures;
+	/*
+	 * Attempts being hashed count as failures to come: a burst of wrong
+	 * passwords all in flight at once gets no more tries than one by one.
+	 */
+	if (e->banned_until > now || e->failures + e->inflight >= t->ban_after)
+		return -1;
+	e->inflight++;
+	return 0;
+}
+
+unsigned
+throttle_end(struct throttle *t, const char *key, time_t now, int failed)
+{
+	struct entry	*e = map_get(t->map, key);
+
+	if (e != NULL && e->inflight > 0)
+		e->inflight--;
+	if (failed)
+		return throttle_fail(t, key, now);
+	return e != NULL ? e->failures : 0;
+}
+
+unsigned
+throttle_fail(struct throttle *t, const char *key, time_t now)
+{
+	struct entry	*e;
+
+	if ((e = entry_get(t, key, now)) == NULL)
+		return 0;
 	if (e->failures < ~0U)
 		e->failures++;
 	if (e->failures >= t->ban_after && e->banned_until <= now)

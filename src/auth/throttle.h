@@ -22,6 +22,18 @@ void		 throttle_free(struct throttle *);
  */
 void		 throttle_key(const char *addr, char *key, size_t keylen);
 
+/* New limits (a reload); what was counted stays. */
+void		 throttle_set(struct throttle *, unsigned ban_after, time_t window,
+		    time_t ban);
+/*
+ * An attempt begins: -1 when key is banned, or when its failures and the
+ * attempts in flight already reach the limit; else it counts as in flight
+ * until throttle_end(). *failures: the failures counted so far.
+ */
+int		 throttle_begin(struct throttle *, const char *key, time_t now,
+		    unsigned *failures);
+/* The attempt's outcome; returns the failures within the window. */
+unsigned	 throttle_end(struct throttle *, const char *key, time_t now, int failed);
 /* 1 when key is banned now; *failures then holds its failure count. */
 int		 throttle_banned(struct throttle *, const char *key, time_t now,
 		    unsigned *failures);

@@ -11,10 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf/bundle.h"
 #include "conf/conf.h"
 #include "conf/parse.h"
 #include "lib/buf.h"
 #include "lib/map.h"
+#include "lib/readfile.h"
 #include "lib/xalloc.h"
 
 static struct conf *
@@ -84,10 +86,17 @@ default_hostname(int allow_fs)
 }
 
 static void
-conf_defaults(struct conf *c, int allow_fs)
+conf_defaults(struct conf *c, const struct parser *p)
 {
+	const struct bundle_file	*meta;
+
+	/* A reload in a running process takes the name the parent found. */
+	if (c->hostname == NULL && p->bundle_in != NULL &&
+	    (meta = bundle_get(p->bundle_in, BUNDLE_META_HOSTNAME)) != NULL &&
+	    meta->len > 0)
+		c->hostname = xstrdup(meta->data);
 	if (c->hostname == NULL)
-		c->hostname = default_hostname(allow_fs);
+		c->hostname = default_hostname(p->allow_fs && p->bundle_in == NULL);
 	if (c->spool == NULL)
 		c->spool = xstrdup("/var/spool/tegami");
 	if (c->socket == NULL)
@@ -114,7 +123,7 @@ conf_run(struct parser *p, const char *path, const char *data, size_t len)
 	lex_free(p);
 	map_free(p->macros, free);
 	/* References are checked even after syntax errors: report everything at once. */
-	conf_defaults(c, p->allow_fs);
+	conf_defaults(c, p);
 	conf_check(p);
 	perr_flush(p);
 	if (p->nerrors) {
@@ -127,14 +136,91 @@ conf_run(struct parser *p, const char *path, const char *data, size_t len)
 struct conf *
 conf_load(const char *path, struct buf *errors, struct buf *warnings)
 {
+	return conf_load_recorded(path, NULL, errors, warnings);
+}
+
+struct conf *
+conf_load_recorded(const char *path, struct bundle *out, struct buf *errors,
+    struct buf *warnings)
+{
+	struct parser	 p;
+	struct conf	*c;
+
+	memset(&p, 0, sizeof(p));
+	p.conf = conf_new();
+	p.allow_fs = 1;
+	p.checks = 1;
+	p.bundle_out = out;
+	p.errors = errors;
+	p.warnings = warnings;
+	if ((c = conf_run(&p, path, NULL, 0)) != NULL && out != NULL) {
+		bundle_put(out, BUNDLE_META, BUNDLE_META_HOSTNAME, c->hostname,
+		    strlen(c->hostname));
+		if (conf_bundle_pems(c, out, errors) == -1) {
+			conf_free(c);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+struct conf *
+conf_load_bundle(const char *path, const struct bundle *in, struct buf *errors,
+    struct buf *warnings)
+{
 	struct parser	 p;
 
 	memset(&p, 0, sizeof(p));
 	p.conf = conf_new();
 	p.allow_fs = 1;
+	p.bundle_in = in;
 	p.errors = errors;
 	p.warnings = warnings;
 	return conf_run(&p, path, NULL, 0);
+}
+
+/* One certificate, key or CA file into the bundle; FILE:LINE when it cannot be read. */
+static int
+bundle_pem(struct bundle *out, const char *path, const char *file, int line,
+    const char *what, struct buf *errors)
+{
+	char	*data;
+	size_t	 len;
+
+	if (bundle_get(out, path) != NULL)
+		return 0;
+	if (readfile(path, CONF_PEM_MAX, &data, &len) == -1) {
+		buf_addf(errors, "%s:%d: %s %s: %s\n", file, line, what, path,
+		    errno == EFBIG ? "file too large" : strerror(errno));
+		return -1;
+	}
+	bundle_put(out, BUNDLE_PEM, path, data, len);
+	explicit_bzero(data, len);
+	free(data);
+	return 0;
+}
+
+int
+conf_bundle_pems(const struct conf *c, struct bundle *out, struct buf *errors)
+{
+	size_t	 i;
+	int	 r = 0;
+
+	for (i = 0; i < c->npkis; i++) {
+		const struct pki	*k = c->pkis[i];
+
+		if (bundle_pem(out, k->cert, k->conf_file, k->conf_line,
+		    "cannot read certificate", errors) == -1)
+			r = -1;
+		if (bundle_pem(out, k->key, k->conf_file, k->conf_line,
+		    "cannot read key", errors) == -1)
+			r = -1;
+	}
+	for (i = 0; i < c->ncas; i++)
+		if (bundle_pem(out, c->cas[i]->cert, c->cas[i]->conf_file,
+		    c->cas[i]->conf_line, "cannot read CA file", errors) == -1)
+			r = -1;
+	return r;
 }
 
 struct conf *

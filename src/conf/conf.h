@@ -260,6 +260,22 @@ struct conf {
  */
 struct conf	*conf_load(const char *path, struct buf *errors, struct buf *warnings);
 /*
+ * The same, recording every file read (the configuration, its includes,
+ * file tables, then the certificates, keys and CA files it names, and the
+ * server name found) into out, for running processes to reload from.
+ */
+struct bundle;
+struct conf	*conf_load_recorded(const char *path, struct bundle *out,
+		    struct buf *errors, struct buf *warnings);
+/*
+ * A configuration rebuilt from a bundle, reading nothing from the disk:
+ * what a running process does on reload. path names the top file in it.
+ */
+struct conf	*conf_load_bundle(const char *path, const struct bundle *,
+		    struct buf *errors, struct buf *warnings);
+/* Adds the pki certificates and keys and the ca files of c to out; FILE:LINE errors. */
+int		 conf_bundle_pems(const struct conf *, struct bundle *, struct buf *errors);
+/*
  * The same for a configuration held in memory (fuzzing, tests): include is
  * refused and file tables are declared but not read, so nothing touches the
  * filesystem. name stands for the file in messages.

@@ -57,7 +57,7 @@ check_listener_on(struct parser *p, const struct listener *l)
 {
 	unsigned char	 a[16];
 
-	if (!p->allow_fs || (l->flags & LF_SOCKET) || strcmp(l->on, "any") == 0 ||
+	if (!p->checks || (l->flags & LF_SOCKET) || strcmp(l->on, "any") == 0 ||
 	    strcmp(l->on, "localhost") == 0 || strchr(l->on, '.') != NULL ||
 	    inet_pton(AF_INET6, l->on, a) == 1)
 		return;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "conf/bundle.h"
 #include "conf/parse.h"
 #include "lib/buf.h"
 #include "lib/map.h"
@@ -221,57 +222,26 @@ int
 lex_push_file(struct parser *p, const char *path, const char *shown,
     const char *from_file, int from_line)
 {
-	struct stat	 st;
-	struct buf	 b;
-	char		 chunk[8192];
-	ssize_t		 n;
-	int		 fd;
+	char	*data;
+	size_t	 len;
+	int	 withheld;
 
-	buf_init(&b, CONF_FILE_MAX);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1 || fstat(fd, &st) == -1) {
+	if (p_read_file(p, BUNDLE_CONF, path, CONF_FILE_MAX, &data, &len,
+	    &withheld) == -1) {
+		const char	*why = errno == EFBIG ? "file too large (over 16 MiB)" :
+				    errno == EINVAL ? "not a regular file" :
+				    strerror(errno);
+
 		if (from_file)
 			perr(p, from_file, from_line, "include \"%s\": %s", shown,
-			    strerror(errno));
+			    why);
 		else
-			perr(p, path, 0, "cannot open: %s", strerror(errno));
-		goto fail;
+			perr(p, path, 0, "cannot open: %s", why);
+		return -1;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		perr(p, from_file ? from_file : path, from_file ? from_line : 0,
-		    "\"%s\" is not a regular file", shown);
-		goto fail;
-	}
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			perr(p, path, 0, "read: %s", strerror(errno));
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		if (buf_add(&b, chunk, (size_t)n) == -1) {
-			perr(p, path, 0, "file too large (over 16 MiB)");
-			goto fail;
-		}
-	}
-	close(fd);
-	if (b.data == NULL)
-		buf_adds(&b, "");
-	{
-		size_t	 len = b.len;
-
-		push_src(p, lex_intern(p, path), buf_release(&b), len);
-	}
+	push_src(p, lex_intern(p, path), data, len);
 	p->depth++;
 	return 0;
-
-fail:
-	if (fd != -1)
-		close(fd);
-	buf_free(&b);
-	return -1;
 }
 
 /* The innermost file, for token positions inside macro values. */

@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf/bundle.h"
 #include "conf/conf.h"
-#include "route/format.h"
 #include "conf/parse.h"
 #include "lib/buf.h"
+#include "lib/readfile.h"
 #include "lib/xalloc.h"
+#include "route/format.h"
 
 struct token *
 tok_peek(struct parser *p)
@@ -437,6 +439,37 @@ p_delay(struct parser *p, const char *what, time_t *out)
 	}
 	tok_advance(p);
 	*out = (time_t)d;
+	return 0;
+}
+
+int
+p_read_file(struct parser *p, int kind, const char *path, size_t max,
+    char **data, size_t *len, int *withheld)
+{
+	const struct bundle_file	*f;
+
+	*withheld = 0;
+	if (p->bundle_in != NULL) {
+		if ((f = bundle_get(p->bundle_in, path)) == NULL) {
+			errno = ENOENT;
+			return -1;
+		}
+		/* Another process's secret: the table is there, empty. */
+		*withheld = f->withheld;
+		*len = f->withheld ? 0 : f->len;
+		*data = xmalloc(*len + 1);
+		memcpy(*data, f->withheld ? "" : f->data, *len);
+		(*data)[*len] = '\0';
+		return 0;
+	}
+	if (!p->allow_fs) {
+		errno = EPERM;
+		return -1;
+	}
+	if (readfile(path, max, data, len) == -1)
+		return -1;
+	if (p->bundle_out != NULL)
+		bundle_put(p->bundle_out, (enum bundle_kind)kind, path, *data, *len);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "conf/table.h"
 
 struct buf;
+struct bundle;
 struct conf;
 struct map;
 
@@ -42,6 +43,9 @@ struct parser {
 	struct lexsrc	*src;		/* innermost file or macro being read */
 	int		 depth;		/* include depth */
 	int		 allow_fs;	/* 0: in-memory config, no include, no file tables */
+	int		 checks;	/* look at the host too: key modes, interfaces (the parent, -n) */
+	const struct bundle *bundle_in;	/* files come from here: a running process's reload */
+	struct bundle	*bundle_out;	/* files read are recorded here (the parent) */
 	struct map	*macros;	/* name -> char * */
 	struct token	 tok;		/* current token */
 	int		 have_tok;
@@ -52,6 +56,15 @@ struct parser {
 	const char	*dfile;		/* where the current directive starts */
 	int		 dline;
 };
+
+/*
+ * The bytes of a file the configuration names (itself, an include, a table):
+ * from the bundle when reloading in a running process, else from the disk
+ * (recorded in bundle_out). *data is malloc'ed. -1 with errno; EACCES for
+ * a withheld file (a secret of another process) is not an error: *withheld.
+ */
+int	 p_read_file(struct parser *, int kind, const char *path, size_t max,
+	    char **data, size_t *len, int *withheld);
 
 /* lex.c */
 /* Reads path; shown is the name given in messages about opening it. */

@@ -1,10 +1,12 @@
 /* Top-level directives: macros, include, table, pki, ca and the global settings. */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf/bundle.h"
 #include "conf/conf.h"
 #include "conf/parse.h"
 #include "lib/buf.h"
@@ -18,6 +20,29 @@
 } while (0)
 
 /* A one-string directive such as hostname "x"; the last one given wins. */
+/* A file table's content, from the disk or from the bundle of a reload. */
+static int
+p_table_file(struct parser *p, struct table *t, const char **errstr)
+{
+	static char	 err[512];
+	char		*data;
+	size_t		 len;
+	int		 withheld, r;
+
+	if (p_read_file(p, BUNDLE_TABLE, t->path, TABLE_FILE_MAX, &data, &len,
+	    &withheld) == -1) {
+		snprintf(err, sizeof(err), "%s: %s", t->path, errno == EFBIG ?
+		    "file too large (over 256 MiB)" : errno == EINVAL ?
+		    "not a regular file" : strerror(errno));
+		*errstr = err;
+		return -1;
+	}
+	r = table_load_buffer(t, data, len, errstr);
+	explicit_bzero(data, len);
+	free(data);
+	return r;
+}
+
 static int
 set_string(struct parser *p, char **dst, const char *what, int is_path)
 {
@@ -163,7 +188,7 @@ d_table(struct parser *p)
 	t->conf_line = p->dline;
 	free(name);
 	free(path);
-	if (p->allow_fs && table_load(t, &err) == -1) {
+	if (p->allow_fs && p_table_file(p, t, &err) == -1) {
 		/* A bad line names the table file; an unreadable file the directive. */
 		plen = strlen(t->path);
 		if (strncmp(err, t->path, plen) == 0 && err[plen] == ':' &&
@@ -226,7 +251,7 @@ d_pki(struct parser *p)
 	*dst = dst == &k->dhe ? xstrdup(v) : p_path(v, p->dfile);
 	free(v);
 	/* Checked here, not when the daemon loads it, so that -n says it too. */
-	if (dst == &k->key && p->allow_fs && tls_key_mode_check(k->key, &err) == -1) {
+	if (dst == &k->key && p->checks && tls_key_mode_check(k->key, &err) == -1) {
 		perr(p, p->dfile, p->dline, "%s", err);
 		return -1;
 	}

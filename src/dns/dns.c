@@ -172,6 +172,20 @@ dns_cancel(struct dns_query *q)
 }
 
 int
+dns_same_resolvers(const struct conf *a, const struct conf *b)
+{
+	size_t	 i;
+
+	if (a->nresolvers != b->nresolvers)
+		return 0;
+	for (i = 0; i < a->nresolvers; i++)
+		if (strcmp(a->resolvers[i].addr, b->resolvers[i].addr) != 0 ||
+		    a->resolvers[i].port != b->resolvers[i].port)
+			return 0;
+	return 1;
+}
+
+int
 dns_wire_name(const unsigned char *p, size_t len, size_t *off, char *out,
     size_t outlen)
 {

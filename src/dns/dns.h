@@ -49,6 +49,8 @@ int		 dns_init(struct event_base *, const struct conf *, const char **errstr);
  */
 struct dns_query *dns_lookup(const char *name, int type, dns_cb, void *arg);
 void		 dns_cancel(struct dns_query *);
+/* 1 when both configurations name the same resolvers (a reload that needs no new resolver). */
+int		 dns_same_resolvers(const struct conf *, const struct conf *);
 
 /*
  * Reads an uncompressed domain name (what resolvers hand out in rdata) at

@@ -5,7 +5,14 @@
 #include <stdint.h>
 
 enum proc_id { PROC_PARENT, PROC_SMTP, PROC_QUEUE, PROC_MDA, PROC_MTA,
-    PROC_AUTH };
+    PROC_AUTH, PROC_COUNT };
+
+/* A set of processes, for the table of who may send what to whom. */
+#define PROC_BIT(p)	(1U << (p))
+#define PROC_CHILDREN	(PROC_BIT(PROC_SMTP) | PROC_BIT(PROC_QUEUE) | \
+			 PROC_BIT(PROC_MDA) | PROC_BIT(PROC_MTA) | PROC_BIT(PROC_AUTH))
+/* The processes that log users in through the auth service. */
+#define PROC_LOGIN	PROC_BIT(PROC_SMTP)
 
 /*
  * Payloads are listed as the ipc_add_* calls that build them. The request
@@ -28,17 +35,22 @@ enum msg_type {
 	/* queue -> smtp: a local enqueuer connected to the control socket.
 	 * fd, u32 uid, data the bytes read after its ENQUEUE line */
 	MSG_SMTP_LOCAL_SESSION,
-	/* parent -> smtp: stop accepting, finish the sessions, exit (after a reload) */
-	MSG_SMTP_DRAIN,
+
+	/* parent -> any child: the channel to a peer process, new or replacing
+	 * one that died.  u32 enum proc_id of the peer, fd */
+	MSG_LINK,
+	/* parent -> any child: a new configuration (reload, update table).
+	 * fd (sealed memory file: the bundle of src/conf/bundle.h, secrets the
+	 * child may not hold withheld), u64 generation
+	 * reply MSG_CONF_APPLIED: u64 generation, u32 ok, str error */
+	MSG_CONF,
+	MSG_CONF_APPLIED,
 
 	/* queue -> parent: a delivery agent for an account.  str account
 	 * reply MSG_MDA_READY: str account + fd (channel), or MSG_MDA_UNAVAILABLE: str account, str why */
 	MSG_MDA_SPAWN,
 	MSG_MDA_READY,
 	MSG_MDA_UNAVAILABLE,
-	/* parent -> queue: a new smtp process (after a reload).  fd (channel) */
-	MSG_QUEUE_NEW_SMTP,
-
 	/* queue -> parent: reload everything, or one table.  str table name or NULL
 	 * reply MSG_RELOAD_RESULT: u32 ok, str message */
 	MSG_RELOAD,
@@ -50,8 +62,6 @@ enum msg_type {
 	MSG_MDA_DELIVER,
 	MSG_MDA_RESULT,
 
-	/* parent -> queue: the relay process (at start, after a reload or a restart).  fd (channel) */
-	MSG_MTA_READY,
 	/* queue -> mta: one transaction for one (action, recipient domain).
 	 * fd (queue file), u64 msglen, str qid, str action, str domain,
 	 * str sender, str envid, u32 MTA_F_* flags, u32 nrcpt, then per
@@ -61,7 +71,7 @@ enum msg_type {
 	MSG_MTA_DELIVER,
 	MSG_MTA_RESULT,
 
-	/* smtp -> auth: check a login.  u32 listener index (in conf->listeners),
+	/* smtp (any login process) -> auth: check a login.  u32 listener index (in conf->listeners),
 	 * str login, str password, str client address ("local" for the socket)
 	 * reply MSG_AUTH_RESULT: u32 enum auth_result, str login as found */
 	MSG_AUTH_CHECK,
@@ -70,7 +80,7 @@ enum msg_type {
 	MSG_TYPE_MAX
 };
 
-/* 0 when from may send type to to; a broken invariant otherwise (fatalx). */
+/* Returns when from may send type to to; a broken invariant otherwise (fatalx). */
 void		 msg_check(uint32_t type, enum proc_id from, enum proc_id to);
 const char	*msg_name(uint32_t type);
 

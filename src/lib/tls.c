@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
@@ -132,9 +133,61 @@ tls_on_servername(SSL *ssl, int *alert, void *arg)
 	return SSL_TLSEXT_ERR_OK;
 }
 
+/* The leaf certificate, then the chain, from PEM text. */
+static int
+use_chain_pem(SSL_CTX *ctx, const char *pem, size_t len)
+{
+	BIO	*bio;
+	X509	*x, *ca;
+	int	 ok = 0;
+
+	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
+		return 0;
+	if ((x = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL)) == NULL)
+		goto done;
+	if (SSL_CTX_use_certificate(ctx, x) != 1) {
+		X509_free(x);
+		goto done;
+	}
+	X509_free(x);
+	SSL_CTX_clear_chain_certs(ctx);
+	while ((ca = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+		if (SSL_CTX_add0_chain_cert(ctx, ca) != 1) {
+			X509_free(ca);
+			goto done;
+		}
+	/* The end of the PEM text is the expected way out of the loop. */
+	if (ERR_GET_REASON(ERR_peek_last_error()) == PEM_R_NO_START_LINE)
+		ERR_clear_error();
+	ok = 1;
+done:
+	BIO_free(bio);
+	return ok;
+}
+
+static int
+use_key_pem(SSL_CTX *ctx, const char *pem, size_t len)
+{
+	BIO		*bio;
+	EVP_PKEY	*k;
+	int		 ok;
+
+	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
+		return 0;
+	/* No pass phrase prompt, ever: a daemon has no terminal. */
+	k = PEM_read_bio_PrivateKey(bio, NULL, NULL, (void *)"");
+	BIO_free(bio);
+	if (k == NULL)
+		return 0;
+	ok = SSL_CTX_use_PrivateKey(ctx, k);
+	EVP_PKEY_free(k);
+	return ok;
+}
+
 int
-tls_server_add(struct tls_server *ts, const char *name, const char *cert,
-    const char *key, const char **errstr)
+tls_server_add_pem(struct tls_server *ts, const char *name, const char *certpath,
+    const char *cert, size_t certlen, const char *keypath, const char *key,
+    size_t keylen, const char **errstr)
 {
 	SSL_CTX		*ctx;
 	static const unsigned char sid[] = "tegami";
@@ -146,22 +199,24 @@ tls_server_add(struct tls_server *ts, const char *name, const char *cert,
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
 	    SSL_OP_CIPHER_SERVER_PREFERENCE);
+	/* Idle sessions give their record buffers back (see conn_starttls). */
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_dh_auto(ctx, 1);
 	SSL_CTX_set_session_id_context(ctx, sid, sizeof(sid) - 1);
 	if (SSL_CTX_set_cipher_list(ctx, ts->ciphers) != 1) {
 		*errstr = tls_err("cipher list for pki", name);
 		goto fail;
 	}
-	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
-		*errstr = tls_err("cannot load certificate", cert);
+	if (!use_chain_pem(ctx, cert, certlen)) {
+		*errstr = tls_err("cannot load certificate", certpath);
 		goto fail;
 	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
-		*errstr = tls_err("cannot load key", key);
+	if (!use_key_pem(ctx, key, keylen)) {
+		*errstr = tls_err("cannot load key", keypath);
 		goto fail;
 	}
 	if (SSL_CTX_check_private_key(ctx) != 1) {
-		*errstr = tls_err("key does not match the certificate:", key);
+		*errstr = tls_err("key does not match the certificate:", keypath);
 		goto fail;
 	}
 	SSL_CTX_set_tlsext_servername_callback(ctx, tls_on_servername);
@@ -186,15 +241,32 @@ ca_add(struct tls_server *ts, const char *name, X509_STORE *store)
 }
 
 int
-tls_server_add_ca(struct tls_server *ts, const char *name, const char *file,
-    const char **errstr)
+tls_server_add_ca_pem(struct tls_server *ts, const char *name, const char *path,
+    const char *pem, size_t len, const char **errstr)
 {
 	X509_STORE	*store;
+	BIO		*bio;
+	X509		*x;
+	int		 n = 0;
 
 	if ((store = X509_STORE_new()) == NULL ||
-	    X509_STORE_load_file(store, file) != 1) {
-		*errstr = tls_err("cannot load CA file", file);
+	    (bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
 		X509_STORE_free(store);
+		*errstr = tls_err("cannot load CA file", path);
+		return -1;
+	}
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		X509_STORE_add_cert(store, x);
+		X509_free(x);
+		n++;
+	}
+	BIO_free(bio);
+	ERR_clear_error();
+	if (n == 0) {
+		X509_STORE_free(store);
+		snprintf(errbuf, sizeof(errbuf), "cannot load CA file %s: no "
+		    "certificate in it", path);
+		*errstr = errbuf;
 		return -1;
 	}
 	ca_add(ts, name, store);

@@ -17,16 +17,17 @@ struct tls_server *tls_server_new(const char *ciphers, const char **errstr);
 void	 tls_server_free(struct tls_server *);
 
 /*
- * Loads a certificate chain (PEM, leaf first) and its key for the name
- * (a host name or "*"). Reading needs the caller's privileges: the parent
- * does it, the children inherit the loaded keys. -1 with errstr (static
- * storage, overwritten by the next call) naming the file and the reason.
+ * Adds a certificate chain (PEM text, leaf first) and its key (PEM) for the
+ * name (a host name or "*"). The parent reads the files; running processes
+ * get their text in the configuration bundle. The paths are for messages.
+ * -1 with errstr (static storage, overwritten by the next call).
  */
-int	 tls_server_add(struct tls_server *, const char *name, const char *cert,
-	    const char *key, const char **errstr);
-/* Loads a CA bundle (PEM) under a name, for client certificate checks. */
-int	 tls_server_add_ca(struct tls_server *, const char *name, const char *file,
-	    const char **errstr);
+int	 tls_server_add_pem(struct tls_server *, const char *name,
+	    const char *certpath, const char *cert, size_t certlen,
+	    const char *keypath, const char *key, size_t keylen, const char **errstr);
+/* A CA bundle (PEM text) under a name, for client certificate checks. */
+int	 tls_server_add_ca_pem(struct tls_server *, const char *name,
+	    const char *path, const char *pem, size_t len, const char **errstr);
 
 /*
  * A new server SSL for one connection. pki names the certificate when the

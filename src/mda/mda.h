@@ -5,6 +5,11 @@
 struct conf;
 
 /* Serves delivery requests from the queue on queue_fd; never returns. */
-_Noreturn void	 mda_main(struct conf *, const char *account, int queue_fd);
+/*
+ * A delivery agent for one account: deliveries from the queue on queue_fd,
+ * new configurations from the parent on parent_fd. Never returns.
+ */
+_Noreturn void	 mda_main(struct conf *, const char *account, int queue_fd,
+		    int parent_fd);
 
 #endif

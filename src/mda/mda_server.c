@@ -10,6 +10,7 @@
 #include <event2/event.h>
 
 #include "conf/conf.h"
+#include "conf/conf_update.h"
 #include "lib/buf.h"
 #include "lib/ipc.h"
 #include "lib/log.h"
@@ -34,7 +35,9 @@ struct mda_job {
 };
 
 static struct ipc	*queue;
+static struct ipc	*parent;
 static struct pool	*pool;
+static struct conf	*conf;
 
 static void
 mda_job_free(struct mda_job *j)
@@ -142,16 +145,40 @@ mda_on_queue(struct ipc *c, struct ipc_msg *m, void *arg)
 	pool_run(pool, mda_work, mda_done, j);
 }
 
+static void
+mda_on_parent(struct ipc *c, struct ipc_msg *m, void *arg)
+{
+	struct conf_update	 u;
+
+	if (m == NULL) {
+		log_msg(LOG_ERR, "mda: lost the parent process, exiting");
+		exit(1);
+	}
+	msg_check(m->type, PROC_PARENT, PROC_MDA);
+	if (m->type != MSG_CONF)
+		fatalx("mda: unexpected %s from parent", msg_name(m->type));
+	conf_update_read(m, conf->file, &u);
+	if (u.conf == NULL) {
+		conf_update_done(parent, &u, 0, NULL);
+		return;
+	}
+	conf_free(conf);
+	conf = u.conf;
+	conf_update_done(parent, &u, 1, NULL);
+}
+
 void
-mda_main(struct conf *conf, const char *account, int queue_fd)
+mda_main(struct conf *c, const char *account, int queue_fd, int parent_fd)
 {
 	struct event_base	*base;
 
 	signal(SIGPIPE, SIG_IGN);
+	conf = c;
 	if ((base = event_base_new()) == NULL)
 		fatalx("mda: event_base_new");
 	pool = pool_new(base, MDA_THREADS);
 	queue = ipc_new(base, queue_fd, "queue", mda_on_queue, NULL);
+	parent = ipc_new(base, parent_fd, "parent", mda_on_parent, NULL);
 	log_msg(LOG_INFO, "mda: ready for account %s", account);
 	event_base_dispatch(base);
 	fatalx("mda: event loop ended");

@@ -10,8 +10,9 @@ struct conf;
 #define MTA_F_SMTPUTF8	0x04	/* needs SMTPUTF8 */
 
 /* Loads what needs the parent's privileges (CA files); call before dropping them. */
-void		 mta_preload(struct conf *);
+struct bundle;
+void		 mta_preload(struct conf *, const struct bundle *);
 /* Serves relay requests from the queue on queue_fd; never returns. */
-_Noreturn void	 mta_main(struct conf *, int queue_fd);
+_Noreturn void	 mta_main(struct conf *, int parent_fd);
 
 #endif

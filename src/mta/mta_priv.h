@@ -57,6 +57,7 @@ struct mta_dest {
 	char			*key;
 	const struct action	*action;
 	char			*domain;	/* MX domain; NULL for a smarthost */
+	struct conf		*conf;		/* action points into it */
 	struct mta_taskq	 waiting;
 	size_t			 nwaiting;
 	unsigned		 nsessions;	/* connecting or connected */
@@ -107,7 +108,13 @@ int		 mta_src_bind(const struct action *, int fd, int family, char *why,
 const char	*mta_helo(const struct action *, int fd);
 
 /* mta_tls.c */
-int		 mta_tls_init(const struct conf *, const char **errstr);
+/*
+ * The client contexts, and those of the actions' "ca" files from the text
+ * in b (at start and on reload).
+ */
+struct bundle;
+int		 mta_tls_init(const struct conf *, const struct bundle *b,
+		    const char **errstr);
 /* A new SSL for one connection to host (SNI unless an address; name check when verify). */
 SSL		*mta_tls_new(const struct action *, const char *host, int verify,
 		    const char **errstr);

@@ -10,6 +10,8 @@
 #include <event2/event.h>
 
 #include "conf/conf.h"
+#include "conf/conf_update.h"
+#include "conf/table.h"
 #include "dns/dns.h"
 #include "lib/ipc.h"
 #include "lib/log.h"
@@ -22,6 +24,7 @@
 struct mta_globals	 mta;
 
 static struct ipc	*queue;
+static struct ipc	*parent;
 static TAILQ_HEAD(, mta_dest) dests = TAILQ_HEAD_INITIALIZER(dests);
 
 static void	dest_pump(struct mta_dest *);
@@ -91,6 +94,7 @@ static void
 dest_free(struct mta_dest *d)
 {
 	TAILQ_REMOVE(&dests, d, entry);
+	conf_free(d->conf);
 	mx_cancel(d->mxq);
 	free(d->addrs);
 	free(d->key);
@@ -112,11 +116,15 @@ dest_get(const struct action *a, const char *domain)
 	struct mta_dest	*d;
 	char		*key;
 
-	/* A smarthost is one destination for every domain sent through it. */
+	/*
+	 * A smarthost is one destination for every domain sent through it.
+	 * The configuration is part of the key: after a reload new tasks go
+	 * to destinations of the new actions while the old ones drain.
+	 */
 	if (a->host != NULL)
-		key = xasprintf("%s", a->name);
+		key = xasprintf("%p %s", (void *)mta.conf, a->name);
 	else
-		key = xasprintf("%s %s", a->name, domain);
+		key = xasprintf("%p %s %s", (void *)mta.conf, a->name, domain);
 	TAILQ_FOREACH(d, &dests, entry)
 		if (strcmp(d->key, key) == 0) {
 			free(key);
@@ -124,6 +132,7 @@ dest_get(const struct action *a, const char *domain)
 		}
 	d = xcalloc(1, sizeof(*d));
 	d->key = key;
+	d->conf = conf_ref(mta.conf);
 	d->action = a;
 	d->domain = a->host ? NULL : xstrdup(domain);
 	TAILQ_INIT(&d->waiting);
@@ -291,6 +300,7 @@ static void
 mta_on_queue(struct ipc *c, struct ipc_msg *m, void *arg)
 {
 	if (m == NULL) {
+		/* Its requests died with it; a new queue comes with a new mta. */
 		log_msg(LOG_INFO, "mta: queue closed the channel, exiting");
 		exit(0);
 	}
@@ -300,21 +310,15 @@ mta_on_queue(struct ipc *c, struct ipc_msg *m, void *arg)
 	mta_deliver(m);
 }
 
-/*
- * Before privileges drop: CA files, and the relay credentials copied out of
- * the config, whose secrets are then wiped (listener password hashes
- * included: only the auth process keeps those).
- */
-void
-mta_preload(struct conf *conf)
+/* "action label" -> "user:password" of the relay actions' auth tables. */
+static struct map *
+creds_load(const struct conf *conf)
 {
-	const char	*errstr, *v;
+	struct map	*creds = map_new();
+	const char	*v;
 	size_t		 i;
 	char		*key;
 
-	if (mta_tls_init(conf, &errstr) == -1)
-		fatalx("mta: %s", errstr);
-	mta.creds = map_new();
 	for (i = 0; i < conf->nactions; i++) {
 		const struct action	*a = conf->actions[i];
 
@@ -324,10 +328,90 @@ mta_preload(struct conf *conf)
 		if ((v = table_get(a->relay_auth, a->host->label)) == NULL)
 			continue;
 		key = xasprintf("%s %s", a->name, a->host->label);
-		map_set(mta.creds, key, xstrdup(v));
+		map_set(creds, key, xstrdup(v));
 		free(key);
 	}
+	return creds;
+}
+
+static void
+creds_free(void *v)
+{
+	char	*s = v;
+
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+/*
+ * Before privileges drop: CA files, and the relay credentials copied out of
+ * the config, whose secrets are then wiped (listener password hashes
+ * included: only the auth process keeps those).
+ */
+void
+mta_preload(struct conf *conf, const struct bundle *b)
+{
+	const char	*errstr;
+
+	mta.conf = conf;
+	if (mta_tls_init(conf, b, &errstr) == -1)
+		fatalx("mta: %s", errstr);
+	mta.creds = creds_load(conf);
 	conf_drop_secrets(conf);
+}
+
+/* A reload: new actions, credentials and CA files for new tasks; running ones finish on theirs. */
+static void
+mta_conf(struct ipc_msg *m)
+{
+	struct conf_update	 u;
+	const char		*errstr;
+
+	conf_update_read(m, mta.conf->file, &u);
+	if (u.conf == NULL) {
+		conf_update_done(parent, &u, 0, NULL);
+		return;
+	}
+	if (mta_tls_init(u.conf, u.bundle, &errstr) == -1) {
+		conf_free(u.conf);
+		conf_update_done(parent, &u, 0, errstr);
+		return;
+	}
+	map_free(mta.creds, creds_free);
+	mta.creds = creds_load(u.conf);
+	conf_drop_secrets(u.conf);
+	conf_free(mta.conf);
+	mta.conf = u.conf;
+	conf_update_done(parent, &u, 1, NULL);
+}
+
+static void
+mta_on_parent(struct ipc *c, struct ipc_msg *m, void *arg)
+{
+	uint32_t	 peer;
+
+	if (m == NULL) {
+		log_msg(LOG_ERR, "mta: lost the parent process, exiting");
+		exit(1);
+	}
+	msg_check(m->type, PROC_PARENT, PROC_MTA);
+	switch (m->type) {
+	case MSG_LINK:
+		peer = ipc_get_u32(m);
+		ipc_get_end(m);
+		if (peer != PROC_QUEUE || m->fd == -1)
+			fatalx("mta: LINK to process %u", peer);
+		if (queue != NULL)
+			ipc_free(queue);
+		queue = ipc_new(mta.base, m->fd, "queue", mta_on_queue, NULL);
+		log_msg(LOG_INFO, "mta: ready");
+		break;
+	case MSG_CONF:
+		mta_conf(m);
+		break;
+	default:
+		fatalx("mta: unexpected %s from parent", msg_name(m->type));
+	}
 }
 
 const char *
@@ -345,7 +429,7 @@ mta_creds(const struct action *a)
 }
 
 void
-mta_main(struct conf *conf, int queue_fd)
+mta_main(struct conf *conf, int parent_fd)
 {
 	const char	*errstr;
 
@@ -356,10 +440,7 @@ mta_main(struct conf *conf, int queue_fd)
 	if (dns_init(mta.base, conf, &errstr) == -1)
 		fatalx("mta: %s", errstr);
 	mx_init(mta.base);
-	if (mta_tls_init(conf, &errstr) == -1)
-		fatalx("mta: %s", errstr);
-	queue = ipc_new(mta.base, queue_fd, "queue", mta_on_queue, NULL);
-	log_msg(LOG_INFO, "mta: ready");
+	parent = ipc_new(mta.base, parent_fd, "parent", mta_on_parent, NULL);
 	event_base_dispatch(mta.base);
 	fatalx("mta: event loop ended");
 }

@@ -6,15 +6,17 @@
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "conf/bundle.h"
 #include "conf/conf.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
 #include "mta/mta_priv.h"
 
-/* Contexts of actions with their own "ca": loaded on first use. */
+/* Contexts of actions with their own "ca", made from the CA files' text. */
 struct ca_ctx {
 	struct ca_ctx	*next;
 	char		*name;
@@ -34,42 +36,101 @@ ctx_new(const struct conf *conf, const char **errstr)
 	SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
 	/* The result is checked after the handshake, so the error can say why. */
 	SSL_CTX_set_verify(c, SSL_VERIFY_NONE, NULL);
+	SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS);
 	if (conf->smtp_ciphers != NULL)
 		(void)SSL_CTX_set_cipher_list(c, conf->smtp_ciphers);
 	return c;
 }
 
-static SSL_CTX	*ctx_for(const struct action *, int, const char **);
-
-/*
- * Called before privileges are dropped: CA files of "ca" directives are
- * often readable by root only, like the keys beside them.
- */
-int
-mta_tls_init(const struct conf *conf, const char **errstr)
+/* A context that trusts the certificates of one CA file's text. */
+static SSL_CTX *
+ca_ctx_new(const struct conf *conf, const struct bundle_file *f,
+    const char **errstr)
 {
-	size_t	 i;
+	SSL_CTX		*c;
+	X509_STORE	*store;
+	BIO		*bio;
+	X509		*x;
+	int		 n = 0;
 
-	if (mta.tls_verify != NULL)
-		return 0;
-	mta.conf = (struct conf *)conf;
-	if ((mta.tls_verify = ctx_new(conf, errstr)) == NULL ||
-	    (mta.tls_opportunistic = ctx_new(conf, errstr)) == NULL)
-		return -1;
-	if (SSL_CTX_set_default_verify_paths(mta.tls_verify) != 1)
-		log_msg(LOG_WARNING, "mta: no system CA store: verified relaying "
-		    "will fail");
-	/* Opportunistic TLS takes what the MX offers, even old protocol versions. */
-	SSL_CTX_set_min_proto_version(mta.tls_opportunistic, TLS1_VERSION);
-	for (i = 0; i < conf->nactions; i++) {
-		const struct action	*a = conf->actions[i];
-		const char		*e;
-
-		if (a->method == ACTION_RELAY && a->ca != NULL &&
-		    ctx_for(a, 1, &e) == NULL)
-			log_msg(LOG_WARNING, "mta: action %s: ca %s: %s", a->name,
-			    a->ca, e);
+	if ((c = ctx_new(conf, errstr)) == NULL)
+		return NULL;
+	store = SSL_CTX_get_cert_store(c);
+	if ((bio = BIO_new_mem_buf(f->data, (int)f->len)) == NULL) {
+		SSL_CTX_free(c);
+		*errstr = "out of memory";
+		return NULL;
 	}
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		X509_STORE_add_cert(store, x);
+		X509_free(x);
+		n++;
+	}
+	BIO_free(bio);
+	ERR_clear_error();
+	if (n == 0) {
+		SSL_CTX_free(c);
+		*errstr = "no certificate in the ca file";
+		return NULL;
+	}
+	return c;
+}
+
+static void
+ca_ctxs_free(struct ca_ctx *cc)
+{
+	struct ca_ctx	*next;
+
+	for (; cc != NULL; cc = next) {
+		next = cc->next;
+		SSL_CTX_free(cc->ctx);
+		free(cc->name);
+		free(cc);
+	}
+}
+
+int
+mta_tls_init(const struct conf *conf, const struct bundle *b,
+    const char **errstr)
+{
+	struct ca_ctx	*list = NULL, *cc;
+	const char	*e;
+	size_t		 i;
+
+	if (mta.tls_verify == NULL) {
+		if ((mta.tls_verify = ctx_new(conf, errstr)) == NULL ||
+		    (mta.tls_opportunistic = ctx_new(conf, errstr)) == NULL)
+			return -1;
+		if (SSL_CTX_set_default_verify_paths(mta.tls_verify) != 1)
+			log_msg(LOG_WARNING, "mta: no system CA store: verified "
+			    "relaying will fail");
+		/* Opportunistic TLS takes what the MX offers, even old protocol versions. */
+		SSL_CTX_set_min_proto_version(mta.tls_opportunistic, TLS1_VERSION);
+	}
+	/* The "ca" of relay actions, from the files' text the parent read. */
+	for (i = 0; i < conf->ncas; i++) {
+		const struct ca			*ca = conf->cas[i];
+		const struct bundle_file	*f = b ? bundle_get(b, ca->cert) : NULL;
+
+		if (f == NULL || f->withheld) {
+			log_msg(LOG_WARNING, "mta: ca %s: %s not read", ca->name,
+			    ca->cert);
+			continue;
+		}
+		cc = xcalloc(1, sizeof(*cc));
+		cc->name = xstrdup(ca->name);
+		if ((cc->ctx = ca_ctx_new(conf, f, &e)) == NULL) {
+			log_msg(LOG_WARNING, "mta: ca %s: %s", ca->name, e);
+			free(cc->name);
+			free(cc);
+			continue;
+		}
+		cc->next = list;
+		list = cc;
+	}
+	/* Connections under way keep their contexts: OpenSSL counts the references. */
+	ca_ctxs_free(ca_ctxs);
+	ca_ctxs = list;
 	return 0;
 }
 
@@ -77,7 +138,6 @@ static SSL_CTX *
 ctx_for(const struct action *a, int verify, const char **errstr)
 {
 	struct ca_ctx	*cc;
-	struct ca	*ca;
 
 	if (!verify)
 		return mta.tls_opportunistic;
@@ -86,28 +146,8 @@ ctx_for(const struct action *a, int verify, const char **errstr)
 	for (cc = ca_ctxs; cc; cc = cc->next)
 		if (strcmp(cc->name, a->ca) == 0)
 			return cc->ctx;
-	ca = NULL;
-	for (size_t i = 0; i < mta.conf->ncas; i++)
-		if (strcmp(mta.conf->cas[i]->name, a->ca) == 0)
-			ca = mta.conf->cas[i];
-	if (ca == NULL) {
-		*errstr = "unknown ca";
-		return NULL;
-	}
-	cc = xcalloc(1, sizeof(*cc));
-	cc->name = xstrdup(a->ca);
-	if ((cc->ctx = ctx_new(mta.conf, errstr)) == NULL ||
-	    SSL_CTX_load_verify_locations(cc->ctx, ca->cert, NULL) != 1) {
-		if (cc->ctx)
-			SSL_CTX_free(cc->ctx);
-		free(cc->name);
-		free(cc);
-		*errstr = "cannot load the ca certificate file";
-		return NULL;
-	}
-	cc->next = ca_ctxs;
-	ca_ctxs = cc;
-	return cc->ctx;
+	*errstr = "the action's ca could not be loaded";
+	return NULL;
 }
 
 SSL *

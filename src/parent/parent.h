@@ -2,9 +2,14 @@
 #ifndef TEGAMI_PARENT_H
 #define TEGAMI_PARENT_H
 
+struct bundle;
 struct conf;
 
-/* Binds, forks the queue and smtp processes, and supervises; never returns. */
-_Noreturn void	 parent_run(struct conf *, const char *conf_path, int foreground);
+/*
+ * Binds, starts the other processes, supervises them and reloads; never
+ * returns. bundle holds the files conf was read from (conf_load_recorded).
+ */
+_Noreturn void	 parent_run(struct conf *, struct bundle *, const char *conf_path,
+		    int foreground);
 
 #endif

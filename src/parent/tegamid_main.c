@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf/bundle.h"
 #include "conf/conf.h"
 #include "lib/buf.h"
 #include "lib/log.h"
@@ -25,6 +26,7 @@ main(int argc, char **argv)
 {
 	const char	*path = TEGAMI_DEFAULT_CONF;
 	struct buf	 errors, warnings;
+	struct bundle	*bundle;
 	struct conf	*conf;
 	int		 ch, foreground = 0, check = 0, verbose = 0;
 
@@ -52,7 +54,9 @@ main(int argc, char **argv)
 	log_init(1, verbose);
 	buf_init(&errors, 0);
 	buf_init(&warnings, 0);
-	conf = conf_load(path, &errors, &warnings);
+	/* Every file read is kept: running processes reload from these bytes. */
+	bundle = bundle_new();
+	conf = conf_load_recorded(path, bundle, &errors, &warnings);
 	if (warnings.len)
 		fprintf(stderr, "%s", warnings.data);
 	if (conf == NULL) {
@@ -65,7 +69,7 @@ main(int argc, char **argv)
 
 		/* The certificates and keys must load too, as the daemon will. */
 		buf_init(&errors, 0);
-		tls = smtp_tls_load(conf, &errors);
+		tls = smtp_tls_load(conf, bundle, &errors);
 		if (tls == NULL)
 			fprintf(stderr, "%s", errors.data ? errors.data : "TLS error\n");
 		else
@@ -74,6 +78,7 @@ main(int argc, char **argv)
 		buf_free(&errors);
 		buf_free(&warnings);
 		conf_free(conf);
+		bundle_free(bundle);
 		return tls == NULL ? 1 : 0;
 	}
 	if (!foreground) {
@@ -86,5 +91,5 @@ main(int argc, char **argv)
 			log_msg(LOG_WARNING, "%s", line);
 	}
 	buf_free(&warnings);
-	parent_run(conf, path, foreground);
+	parent_run(conf, bundle, path, foreground);
 }

@@ -24,6 +24,7 @@
  */
 struct report {
 	struct qmsg		*q;
+	struct conf		*conf;		/* its strings are used on a worker */
 	char			 id[17];	/* the report's queue id */
 	int			 fd;		/* incoming/ID */
 	struct envelope		 env;		/* the report's envelope */
@@ -44,6 +45,7 @@ report_free(struct report *r)
 	envelope_free(&r->env);
 	free(r->rcpts);
 	free(r->message_id);
+	conf_free(r->conf);
 	free(r);
 }
 
@@ -166,12 +168,14 @@ static void
 report_commit(struct report *r, const struct envelope *routed)
 {
 	struct qmsg		*q = r->q;
-	const struct conf	*conf = queue_server.conf;
+	const struct conf	*conf;
 	const char		*errstr;
 	struct mailaddr		 ma;
 	time_t			 now = time(NULL);
 	size_t			 i, n;
 
+	/* A reload meanwhile frees nothing the worker reads. */
+	conf = r->conf = conf_ref(queue_server.conf);
 	for (i = 0; i < routed->ndeliveries; i++)
 		envelope_add(&r->env, &routed->deliveries[i]);
 	r->env.sender = xstrdup("");

@@ -89,7 +89,11 @@ struct queue_server {
 
 extern struct queue_server	 queue_server;
 
-_Noreturn void	 queue_main(struct conf *, int parent_fd, int smtp_fd, int control_fd);
+/*
+ * The process's event loop; never returns. The parent sends the channels to
+ * the smtp and mta processes (MSG_LINK) and new configurations (MSG_CONF).
+ */
+_Noreturn void	 queue_main(struct conf *, int parent_fd, int control_fd);
 
 /* scheduler.c */
 void		 sched_add(struct qmsg *, int fd, struct envelope *);
@@ -102,6 +106,8 @@ struct qmsg	*sched_find(const char *id);
 void		 sched_result(struct qmsg *, size_t idx, enum deliver_result,
 		    const char *text);
 void		 sched_remove(struct qmsg *);
+/* A new configuration: every waiting message's next round is computed again. */
+void		 sched_conf_changed(void);
 void		 qmsg_free(struct qmsg *);
 /* Ends a round whose reports are settled: closes the file, removes or reschedules. */
 void		 sched_round_finish(struct qmsg *);

@@ -11,6 +11,7 @@
 #include <event2/event.h>
 
 #include "conf/conf.h"
+#include "conf/conf_update.h"
 #include "lib/dio.h"
 #include "lib/ipc.h"
 #include "lib/log.h"
@@ -254,11 +255,35 @@ queue_add_smtp(int fd)
 	    "smtp", queue_on_smtp, NULL);
 }
 
+/*
+ * A reload: new ttls, backoffs, warning delays, actions and names count at
+ * once, for the messages already queued too.
+ */
+static void
+queue_conf(struct ipc_msg *m)
+{
+	struct conf_update	 u;
+	struct conf		*old = queue_server.conf;
+
+	conf_update_read(m, old->file, &u);
+	if (u.conf == NULL) {
+		conf_update_done(queue_server.parent, &u, 0, NULL);
+		return;
+	}
+	if (strcmp(u.conf->spool, old->spool) != 0)
+		log_msg(LOG_WARNING, "queue: a new spool directory takes effect at "
+		    "the next restart");
+	queue_server.conf = u.conf;
+	conf_free(old);
+	sched_conf_changed();
+	conf_update_done(queue_server.parent, &u, 1, NULL);
+}
+
 static void
 queue_on_parent(struct ipc *c, struct ipc_msg *m, void *arg)
 {
 	const char	*account, *why, *text;
-	uint32_t	 ok;
+	uint32_t	 ok, peer;
 
 	if (m == NULL) {
 		log_msg(LOG_ERR, "queue: lost the parent process, exiting");
@@ -277,13 +302,20 @@ queue_on_parent(struct ipc *c, struct ipc_msg *m, void *arg)
 		ipc_get_end(m);
 		sched_mda_unavailable(account, why);
 		break;
-	case MSG_QUEUE_NEW_SMTP:
+	case MSG_LINK:
+		peer = ipc_get_u32(m);
 		ipc_get_end(m);
-		queue_add_smtp(m->fd);
+		if (m->fd == -1)
+			fatalx("queue: LINK without a channel");
+		if (peer == PROC_SMTP)
+			queue_add_smtp(m->fd);
+		else if (peer == PROC_MTA)
+			relay_mta_ready(m->fd);
+		else
+			fatalx("queue: LINK to process %u", peer);
 		break;
-	case MSG_MTA_READY:
-		ipc_get_end(m);
-		relay_mta_ready(m->fd);
+	case MSG_CONF:
+		queue_conf(m);
 		break;
 	case MSG_RELOAD_RESULT:
 		ok = ipc_get_u32(m);
@@ -303,7 +335,7 @@ queue_scan_one(const char *id, void *arg)
 }
 
 void
-queue_main(struct conf *conf, int parent_fd, int smtp_fd, int control_fd)
+queue_main(struct conf *conf, int parent_fd, int control_fd)
 {
 	const char	*errstr;
 
@@ -319,7 +351,6 @@ queue_main(struct conf *conf, int parent_fd, int smtp_fd, int control_fd)
 	queue_server.pool = pool_new(queue_server.base, QUEUE_POOL_THREADS);
 	queue_server.parent = ipc_new(queue_server.base, parent_fd, "parent",
 	    queue_on_parent, NULL);
-	queue_add_smtp(smtp_fd);
 	control_init(control_fd);
 	/* What was committed before a stop or a crash is delivered now. */
 	spool_scan(&queue_server.spool, queue_scan_one, NULL);

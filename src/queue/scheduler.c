@@ -562,6 +562,41 @@ sched_next_try(const struct qmsg *q, time_t now)
 }
 
 void
+sched_conf_changed(void)
+{
+	const struct conf	*conf = queue_server.conf;
+	struct qmsg		*q;
+	struct timeval		 tv;
+	time_t			 now = time(NULL), ttl = conf->queue_ttl, t;
+	size_t			 i;
+
+	/*
+	 * Between rounds a message's envelope is not in memory: it wakes at the
+	 * shortest ttl any action may now have, and its round decides what
+	 * expired; a shorter backoff brings its next try closer too.
+	 */
+	for (i = 0; i < conf->nactions; i++)
+		if (conf->actions[i]->ttl > 0 && conf->actions[i]->ttl < ttl)
+			ttl = conf->actions[i]->ttl;
+	TAILQ_FOREACH(q, &queue_server.msgs, entry) {
+		if (q->loaded || q->inflight > 0 || q->waiting || q->npending == 0)
+			continue;
+		t = now + sched_backoff(q->attempts);
+		if (q->ctime + ttl < t)
+			t = q->ctime + ttl;
+		if (q->warned < conf->nbounce_warn &&
+		    q->ctime + conf->bounce_warn[q->warned] < t)
+			t = q->ctime + conf->bounce_warn[q->warned];
+		if (t >= q->next_try)
+			continue;
+		q->next_try = t > now ? t : now;
+		tv.tv_sec = q->next_try - now;
+		tv.tv_usec = 0;
+		evtimer_add(q->timer, &tv);
+	}
+}
+
+void
 sched_round_finish(struct qmsg *q)
 {
 	struct qmsg	*next;

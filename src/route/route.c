@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "conf/conf.h"
+#include "conf/table.h"
 #include "lib/log.h"
 #include "lib/pool.h"
 #include "lib/xalloc.h"
@@ -281,14 +282,91 @@ route_login_maildir(const struct conf *conf, const struct listener *l,
 	return st;
 }
 
-/* ---- table roles ---- */
-
 static int
 delivers_here(const struct action *a)
 {
 	return a != NULL && (a->method == ACTION_MAILDIR || a->method == ACTION_MBOX ||
 	    a->method == ACTION_MDA || a->method == ACTION_LMTP);
 }
+
+/* ---- delivery accounts ---- */
+
+/* 1 when the list value v ("a, b c") holds name as one of its items. */
+static int
+value_names(const char *v, const char *name)
+{
+	size_t	 n, len = strlen(name);
+
+	for (; v != NULL && *v; v += n) {
+		v += strspn(v, ", \t");
+		n = strcspn(v, ", \t");
+		if (n == len && strncmp(v, name, n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+table_names(const struct table *t, const char *name)
+{
+	const char	*k, *v;
+	size_t		 iter = 0;
+
+	while (t != NULL && table_iter(t, &iter, &k, &v))
+		if (value_names(v, name))
+			return 1;
+	return 0;
+}
+
+/* A userbase entry "uid:gid:dir" with this uid. */
+static int
+userbase_has(const struct table *t, unsigned long uid)
+{
+	const char	*k, *v;
+	size_t		 iter = 0;
+	char		*end;
+
+	while (t != NULL && table_iter(t, &iter, &k, &v))
+		if (v != NULL && strtoul(v, &end, 10) == uid && *end == ':')
+			return 1;
+	return 0;
+}
+
+int
+route_account_allowed(const struct conf *conf, const char *account,
+    unsigned long uid)
+{
+	size_t	 i;
+	int	 system_users = 0;
+
+	if (conf->user != NULL && strcmp(account, conf->user) == 0)
+		return 1;
+	for (i = 0; i < conf->nactions; i++) {
+		const struct action	*a = conf->actions[i];
+
+		if (!delivers_here(a))
+			continue;
+		if (a->user != NULL) {
+			if (strcmp(a->user, account) == 0)
+				return 1;
+			continue;
+		}
+		if (a->userbase != NULL) {
+			if (userbase_has(a->userbase, uid))
+				return 1;
+			continue;
+		}
+		if (table_names(a->virtual, account) || table_names(a->alias, account))
+			return 1;
+		/* Without a virtual table an address's local part names a system user. */
+		if (a->virtual == NULL)
+			system_users = 1;
+	}
+	return system_users && uid >= 1000 && uid != 65534;
+}
+
+/* ---- table roles ---- */
+
 
 /* Adds t to the distinct tables found so far. */
 static void

@@ -75,6 +75,17 @@ void		 route_job_free(struct route_job *);
 enum route_status route_login_maildir(const struct conf *, const struct listener *,
 	    const char *login, char **path, char **account, struct route_error *);
 
+/* ---- delivery accounts ---- */
+/*
+ * 1 when the configuration may deliver mail as account (uid): the daemon's
+ * own account, an action's "user", a name a virtual or alias table maps an
+ * address to, an account of a userbase table, or, where an action delivers
+ * to the system's users, a regular user (uid 1000 and up, not nobody). The
+ * parent forks delivery agents for these only.
+ */
+int	 route_account_allowed(const struct conf *, const char *account,
+	    unsigned long uid);
+
 /* ---- table roles (tegamictl) ---- */
 enum table_role {
 	TABLE_ROLE_DOMAINS,	/* match ... for domain <T> action A, A delivering here */

@@ -153,6 +153,12 @@ smtp_request_create(struct smtp_session *s)
 {
 	struct ipc_out	 o;
 
+	if (s->server->queue == NULL) {
+		/* Between a queue process's death and its successor. */
+		s->wait = W_CREATE;
+		smtp_queue_failed(s, EAGAIN);
+		return;
+	}
 	ipc_begin(&o, MSG_QUEUE_CREATE, s->id);
 	ipc_send(s->server->queue, &o);
 	s->wait = W_CREATE;
@@ -234,15 +240,36 @@ smtp_queue_created(struct smtp_session *s, const char *qid, int fd)
 }
 
 void
+smtp_queue_gone(struct smtp_session *s)
+{
+	if (s->wait == W_CREATE || s->wait == W_COMMIT) {
+		/* Committed or not, nobody can say: 451, and the client sends again. */
+		smtp_queue_failed(s, EIO);
+		return;
+	}
+	if (s->qid[0] != '\0') {
+		/* The rest of the message is read and answered 451 at its end. */
+		if (s->qfd != -1)
+			close(s->qfd);
+		s->qfd = -1;
+		s->qid[0] = '\0';
+		if (s->write_errno == 0)
+			s->write_errno = EIO;
+	}
+}
+
+void
 smtp_data_abort(struct smtp_session *s)
 {
 	struct ipc_out	 o;
 
 	if (s->qid[0] == '\0')
 		return;
-	ipc_begin(&o, MSG_QUEUE_ABORT, s->id);
-	ipc_add_str(&o, s->qid);
-	ipc_send(s->server->queue, &o);
+	if (s->server->queue != NULL) {
+		ipc_begin(&o, MSG_QUEUE_ABORT, s->id);
+		ipc_add_str(&o, s->qid);
+		ipc_send(s->server->queue, &o);
+	}
 	if (s->qfd != -1)
 		close(s->qfd);
 	s->qfd = -1;
@@ -298,6 +325,11 @@ smtp_commit(struct smtp_session *s)
 		/* A field past the envelope's limits: refuse the message, not the process. */
 		buf_free(&text);
 		smtp_body_refused(s, 554, "5.3.4", "Envelope too large to queue");
+		return;
+	}
+	if (s->server->queue == NULL) {
+		buf_free(&text);
+		smtp_storage_refused(s, EAGAIN);
 		return;
 	}
 	/* Large envelopes (many recipients) go in parts; the last one commits. */

@@ -228,28 +228,6 @@ smtp_free(struct smtp_session *s)
 	buf_free(&s->wbuf);
 	conf_free(s->conf);
 	free(s);
-	if (srv->draining && srv->nsessions == 0)
-		smtp_drained(srv);
-}
-
-static void
-smtp_drain_check(evutil_socket_t fd, short ev, void *arg)
-{
-	smtp_drained(arg);
-}
-
-/* Exits once the last words of the last sessions (a 221) have gone out too. */
-void
-smtp_drained(struct smtp_server *srv)
-{
-	struct timeval	 tv = { 0, 50000 };
-
-	if (conn_count() > 0) {
-		event_base_once(srv->base, -1, EV_TIMEOUT, smtp_drain_check, srv, &tv);
-		return;
-	}
-	log_msg(LOG_INFO, "smtp: drained, exiting");
-	exit(0);
 }
 
 void

@@ -91,7 +91,6 @@ struct smtp_server {
 	unsigned		 nsessions;
 	struct pending		*by_id;		/* session id -> session */
 	uint64_t		 next_id;
-	int			 draining;
 };
 
 typedef void	(*smtp_proceed)(struct smtp_session *);
@@ -180,8 +179,6 @@ void	 smtp_process(struct smtp_session *);
 void	 smtp_tx_reset(struct smtp_session *);
 const char *smtp_hostname(const struct smtp_session *);
 struct smtp_session *smtp_find(struct smtp_server *, uint64_t id);
-/* Draining after a reload and no session left: exits once the output is sent. */
-void	 smtp_drained(struct smtp_server *);
 /* An answer the session waited for arrived: go on reading commands. */
 void	 smtp_resume(struct smtp_session *);
 
@@ -214,6 +211,8 @@ void	 smtp_queue_created(struct smtp_session *, const char *qid, int fd);
 void	 smtp_queue_committed(struct smtp_session *);
 void	 smtp_queue_failed(struct smtp_session *, int err);
 void	 smtp_data_abort(struct smtp_session *);
+/* The queue process died: a transaction in its hands fails with 451. */
+void	 smtp_queue_gone(struct smtp_session *);
 
 /* smtp_tls.c: STARTTLS, implicit TLS, and the rules of tls-require */
 /* smtps: TLS from the first byte. -1 when no certificate is there. */

@@ -16,18 +16,22 @@ struct smtp_listen {
 };
 
 /*
- * Runs the process's event loop; never returns. queue_fd, parent_fd and
- * auth_fd are ipc channels; tls holds the certificates (may be NULL when
- * no listener uses TLS). Privileges must already be dropped.
+ * Runs the process's event loop; never returns. parent_fd is its channel to
+ * the parent, which sends the channels to the queue and auth processes
+ * (MSG_LINK) and new configurations (MSG_CONF); tls holds the certificates.
+ * The listeners open once the queue is there. Privileges must already be
+ * dropped.
  */
 _Noreturn void	 smtp_main(struct conf *, struct tls_server *, struct smtp_listen *,
-		    size_t nlisten, int queue_fd, int parent_fd, int auth_fd);
+		    size_t nlisten, int parent_fd);
 
 /*
- * Loads the certificates and keys of every pki and the ca files (the
- * parent does it, with its privileges). NULL with "FILE:LINE: ..." lines
- * appended to errors.
+ * The certificates and keys of every pki and the ca files, from the text the
+ * bundle holds (the parent read the files with its privileges). NULL with
+ * "FILE:LINE: ..." lines appended to errors.
  */
-struct tls_server *smtp_tls_load(const struct conf *, struct buf *errors);
+struct bundle;
+struct tls_server *smtp_tls_load(const struct conf *, const struct bundle *,
+		    struct buf *errors);
 
 #endif

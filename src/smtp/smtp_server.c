@@ -11,14 +11,18 @@
 #include <event2/event.h>
 
 #include "conf/conf.h"
+#include "conf/conf_update.h"
 #include "dns/dns.h"
 #include "lib/ipc.h"
 #include "lib/log.h"
 #include "lib/msg.h"
 #include "lib/pool.h"
+#include "lib/tls.h"
 #include "lib/xalloc.h"
+#include "net/conn.h"
 #include "net/limits.h"
 #include "net/pending.h"
+#include "auth/auth.h"
 #include "smtp/session.h"
 #include "smtp/smtp.h"
 
@@ -26,7 +30,9 @@
 #define SMTP_ROUTE_THREADS	4
 
 static struct smtp_server	 server;
-static struct net_listener	**listeners;
+static struct smtp_listen	*listens;	/* as the parent bound them */
+static size_t			*listen_index;	/* each one's listener in conf->listeners */
+static struct net_listener	**listeners;	/* NULL until the queue is there */
 static size_t			 nlisteners;
 /* The listener that local enqueue sessions use when the config has no "listen on socket". */
 static struct listener		 default_socket_listener = { .flags = LF_SOCKET, .on = "socket" };
@@ -42,13 +48,12 @@ socket_listener(const struct conf *conf)
 	return &default_socket_listener;
 }
 
+static void	smtp_queue_lost(void);
+static void	smtp_auth_lost(void);
+
 static void
 smtp_on_accept(int fd, const struct sockaddr *sa, socklen_t salen, void *arg)
 {
-	if (server.draining) {
-		close(fd);
-		return;
-	}
 	smtp_session_new(&server, fd, arg, sa, salen, 0, 0, NULL, 0);
 }
 
@@ -71,8 +76,10 @@ smtp_on_queue(struct ipc *c, struct ipc_msg *m, void *arg)
 	size_t			 unreadlen;
 	uint32_t		 err, uid;
 
-	if (m == NULL)
-		fatalx("smtp: lost the queue process");
+	if (m == NULL) {
+		smtp_queue_lost();
+		return;
+	}
 	msg_check(m->type, PROC_QUEUE, PROC_SMTP);
 	switch (m->type) {
 	case MSG_QUEUE_CREATED:
@@ -100,10 +107,6 @@ smtp_on_queue(struct ipc *c, struct ipc_msg *m, void *arg)
 		uid = ipc_get_u32(m);
 		unread = ipc_get_data(m, &unreadlen);
 		ipc_get_end(m);
-		if (server.draining) {
-			close(m->fd);
-			break;
-		}
 		smtp_session_new(&server, m->fd, socket_listener(server.conf), NULL,
 		    0, 1, uid, unread, unreadlen);
 		break;
@@ -119,8 +122,10 @@ smtp_on_auth(struct ipc *c, struct ipc_msg *m, void *arg)
 	const char		*login;
 	uint32_t		 result;
 
-	if (m == NULL)
-		fatalx("smtp: lost the auth process");
+	if (m == NULL) {
+		smtp_auth_lost();
+		return;
+	}
 	msg_check(m->type, PROC_AUTH, PROC_SMTP);
 	switch (m->type) {
 	case MSG_AUTH_RESULT:
@@ -136,11 +141,122 @@ smtp_on_auth(struct ipc *c, struct ipc_msg *m, void *arg)
 	}
 }
 
+/* The queue died: what waited for it fails with a 4xx; the parent starts another. */
 static void
-smtp_on_parent(struct ipc *c, struct ipc_msg *m, void *arg)
+smtp_queue_lost(void)
+{
+	struct smtp_session	*s, *next;
+
+	log_msg(LOG_ERR, "smtp: lost the queue process; waiting for a new one");
+	ipc_free(server.queue);
+	server.queue = NULL;
+	for (s = TAILQ_FIRST(&server.sessions); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		smtp_queue_gone(s);
+	}
+}
+
+static void
+smtp_auth_lost(void)
+{
+	struct smtp_session	*s, *next;
+
+	log_msg(LOG_ERR, "smtp: lost the auth process; waiting for a new one");
+	ipc_free(server.auth);
+	server.auth = NULL;
+	for (s = TAILQ_FIRST(&server.sessions); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		if (s->wait == W_AUTH)
+			smtp_auth_result(s, AUTH_TEMPFAIL, NULL);
+	}
+}
+
+static void
+smtp_listen_start(void)
 {
 	size_t	 i;
 
+	if (listeners != NULL)
+		return;
+	listeners = xcalloc(nlisteners ? nlisteners : 1, sizeof(*listeners));
+	for (i = 0; i < nlisteners; i++)
+		listeners[i] = net_listener_new(server.base, "smtp", listens[i].fd,
+		    server.limits, smtp_on_accept, smtp_on_refuse,
+		    server.conf->listeners[listen_index[i]]);
+	log_msg(LOG_INFO, "smtp: ready, %zu listeners", nlisteners);
+}
+
+static void
+smtp_link(struct ipc_msg *m)
+{
+	uint32_t	 peer;
+
+	peer = ipc_get_u32(m);
+	ipc_get_end(m);
+	if (m->fd == -1)
+		fatalx("smtp: LINK without a channel");
+	switch (peer) {
+	case PROC_QUEUE:
+		if (server.queue != NULL)
+			ipc_free(server.queue);
+		server.queue = ipc_new(server.base, m->fd, "queue", smtp_on_queue,
+		    NULL);
+		/* Mail can be taken now: the listeners open with the first queue. */
+		smtp_listen_start();
+		break;
+	case PROC_AUTH:
+		if (server.auth != NULL)
+			ipc_free(server.auth);
+		server.auth = ipc_new(server.base, m->fd, "auth", smtp_on_auth, NULL);
+		break;
+	default:
+		fatalx("smtp: LINK to process %u", peer);
+	}
+}
+
+/* A reload: the new configuration and certificates for new sessions; open ones keep theirs. */
+static void
+smtp_conf(struct ipc_msg *m)
+{
+	struct conf_update	 u;
+	struct tls_server	*tls;
+	struct conf		*old = server.conf;
+	size_t			 i;
+
+	conf_update_read(m, old->file, &u);
+	if (u.conf == NULL) {
+		conf_update_done(server.parent, &u, 0, NULL);
+		return;
+	}
+	if ((tls = smtp_tls_load(u.conf, u.bundle, u.errors)) == NULL) {
+		conf_free(u.conf);
+		conf_update_done(server.parent, &u, 0, NULL);
+		return;
+	}
+	if (u.conf->nlisteners != old->nlisteners) {
+		conf_free(u.conf);
+		tls_server_free(tls);
+		conf_update_done(server.parent, &u, 0, "listeners changed");
+		return;
+	}
+	server.conf = u.conf;
+	tls_server_free(server.tls);
+	server.tls = tls;
+	for (i = 0; listeners != NULL && i < nlisteners; i++)
+		net_listener_set_arg(listeners[i],
+		    server.conf->listeners[listen_index[i]]);
+	conn_limits_set(server.limits, server.conf->max_sessions,
+	    server.conf->max_sessions_per_addr, 2);
+	if (!dns_same_resolvers(old, server.conf))
+		log_msg(LOG_WARNING, "smtp: resolver changes take effect at the "
+		    "next restart");
+	conf_free(old);
+	conf_update_done(server.parent, &u, 1, NULL);
+}
+
+static void
+smtp_on_parent(struct ipc *c, struct ipc_msg *m, void *arg)
+{
 	if (m == NULL) {
 		/* The parent is gone: nobody supervises us any more. */
 		log_msg(LOG_ERR, "smtp: lost the parent process, exiting");
@@ -148,15 +264,11 @@ smtp_on_parent(struct ipc *c, struct ipc_msg *m, void *arg)
 	}
 	msg_check(m->type, PROC_PARENT, PROC_SMTP);
 	switch (m->type) {
-	case MSG_SMTP_DRAIN:
-		ipc_get_end(m);
-		log_msg(LOG_INFO, "smtp: draining %u sessions after reload",
-		    server.nsessions);
-		server.draining = 1;
-		for (i = 0; i < nlisteners; i++)
-			net_listener_disable(listeners[i]);
-		if (server.nsessions == 0)
-			smtp_drained(&server);
+	case MSG_LINK:
+		smtp_link(m);
+		break;
+	case MSG_CONF:
+		smtp_conf(m);
 		break;
 	default:
 		fatalx("smtp: unexpected message %s from parent", msg_name(m->type));
@@ -165,10 +277,10 @@ smtp_on_parent(struct ipc *c, struct ipc_msg *m, void *arg)
 
 void
 smtp_main(struct conf *conf, struct tls_server *tls, struct smtp_listen *ls,
-    size_t nls, int queue_fd, int parent_fd, int auth_fd)
+    size_t nls, int parent_fd)
 {
 	const char	*errstr;
-	size_t		 i;
+	size_t		 i, j;
 
 	signal(SIGPIPE, SIG_IGN);
 	memset(&server, 0, sizeof(server));
@@ -187,17 +299,15 @@ smtp_main(struct conf *conf, struct tls_server *tls, struct smtp_listen *ls,
 	if (dns_init(server.base, conf, &errstr) == -1)
 		log_msg(LOG_ERR, "smtp: %s: client names will not be looked up",
 		    errstr);
-	server.queue = ipc_new(server.base, queue_fd, "queue", smtp_on_queue, NULL);
 	server.parent = ipc_new(server.base, parent_fd, "parent", smtp_on_parent,
 	    NULL);
-	server.auth = ipc_new(server.base, auth_fd, "auth", smtp_on_auth, NULL);
-	listeners = xcalloc(nls, sizeof(*listeners));
-	for (i = 0; i < nls; i++)
-		listeners[i] = net_listener_new(server.base, "smtp", ls[i].fd,
-		    server.limits,
-		    smtp_on_accept, smtp_on_refuse, ls[i].listener);
+	listens = ls;
 	nlisteners = nls;
-	log_msg(LOG_INFO, "smtp: ready, %zu listeners", nls);
+	listen_index = xcalloc(nls ? nls : 1, sizeof(*listen_index));
+	for (i = 0; i < nls; i++)
+		for (j = 0; j < conf->nlisteners; j++)
+			if (ls[i].listener == conf->listeners[j])
+				listen_index[i] = j;
 	event_base_dispatch(server.base);
 	fatalx("smtp: event loop ended");
 }

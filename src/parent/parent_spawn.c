@@ -1,0 +1,455 @@
+/* The process table: forking each kind the same way, channels between them, and restarts of the dead. */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth/auth.h"
+#include "conf/bundle.h"
+#include "conf/conf.h"
+#include "lib/ipc.h"
+#include "lib/log.h"
+#include "lib/msg.h"
+#include "lib/proc.h"
+#include "lib/tls.h"
+#include "lib/xalloc.h"
+#include "mda/mda.h"
+#include "mta/mta.h"
+#include "parent/parent_priv.h"
+#include "queue/queue.h"
+#include "route/route.h"
+#include "smtp/smtp.h"
+
+static void	parent_on_child(struct ipc *, struct ipc_msg *, void *);
+
+/* What each kind of process may keep of the parent's memory, and how it starts. */
+static _Noreturn void	run_queue(int parent_fd);
+static _Noreturn void	run_smtp(int parent_fd);
+static _Noreturn void	run_auth(int parent_fd);
+static _Noreturn void	run_mta(int parent_fd);
+
+static const struct proc_desc {
+	enum proc_id	 id;
+	const char	*name;
+	void		(*run)(int parent_fd);
+} procs[] = {
+	{ PROC_QUEUE,	"queue",	run_queue },
+	{ PROC_AUTH,	"auth",		run_auth },
+	{ PROC_MTA,	"mta",		run_mta },
+	{ PROC_SMTP,	"smtp",		run_smtp },
+};
+
+/* Which processes talk to which: the parent makes the channel and hands each an end. */
+static const struct {
+	enum proc_id	 a, b;
+} links[] = {
+	{ PROC_SMTP,	PROC_QUEUE },
+	{ PROC_SMTP,	PROC_AUTH },
+	{ PROC_QUEUE,	PROC_MTA },
+};
+
+const char *
+parent_proc_name(enum proc_id id)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(procs) / sizeof(procs[0]); i++)
+		if (procs[i].id == id)
+			return procs[i].name;
+	return id == PROC_MDA ? "mda" : "process";
+}
+
+static const struct proc_desc *
+proc_desc(enum proc_id id)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(procs) / sizeof(procs[0]); i++)
+		if (procs[i].id == id)
+			return &procs[i];
+	fatalx("no process of kind %d", id);
+}
+
+/* In a new child: default signals, none of the parent's descriptors but keep. */
+static void
+child_prepare(const int *keep, size_t nkeep)
+{
+	size_t	 i, k;
+	int	 sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGCHLD, SIGUSR1 };
+
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
+	for (i = 0; i < P.nfds; i++) {
+		for (k = 0; k < nkeep; k++)
+			if (P.fds[i] == keep[k])
+				break;
+		if (k == nkeep)
+			close(P.fds[i]);
+	}
+}
+
+/* The server certificates' keys: only the smtp process uses them. */
+static void
+child_forget_tls(void)
+{
+	tls_server_free(P.tls);
+	P.tls = NULL;
+}
+
+/* Forks with a channel to the parent; returns 0 in the child, with *fd its end. */
+static pid_t
+fork_child(const int *keep, size_t nkeep, int *fd)
+{
+	int	 sv[2], *all;
+	pid_t	 pid;
+
+	if (ipc_pair(sv) == -1)
+		fatal("socketpair");
+	all = xcalloc(nkeep + 1, sizeof(*all));
+	memcpy(all, keep, nkeep * sizeof(*keep));
+	all[nkeep] = sv[1];
+	fd_track(sv[1]);
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid == 0) {
+		child_prepare(all, nkeep + 1);
+		free(all);
+		close(sv[0]);
+		*fd = sv[1];
+		return 0;
+	}
+	free(all);
+	fd_untrack(sv[1]);
+	close(sv[1]);
+	*fd = sv[0];
+	return pid;
+}
+
+static struct child *
+child_add(pid_t pid, enum proc_id kind, const char *account, int fd)
+{
+	struct child	*c = xcalloc(1, sizeof(*c));
+
+	c->pid = pid;
+	c->kind = kind;
+	c->account = account ? xstrdup(account) : NULL;
+	c->ipc = ipc_new(P.base, fd, parent_proc_name(kind), parent_on_child, c);
+	c->next = P.children;
+	P.children = c;
+	return c;
+}
+
+struct child *
+parent_child_find(pid_t pid)
+{
+	struct child	*c;
+
+	for (c = P.children; c; c = c->next)
+		if (c->pid == pid)
+			return c;
+	return NULL;
+}
+
+static void
+send_link(struct child *to, enum proc_id peer, int fd)
+{
+	struct ipc_out	 o;
+
+	ipc_begin(&o, MSG_LINK, 0);
+	ipc_add_u32(&o, (uint32_t)peer);
+	ipc_add_fd(&o, fd);
+	ipc_send(to->ipc, &o);
+}
+
+/* A channel between the new process and each running peer of its kind. */
+static void
+link_peers(struct child *c)
+{
+	struct child	*peer;
+	enum proc_id	 other;
+	size_t		 i;
+	int		 sv[2];
+
+	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		if (links[i].a == c->kind)
+			other = links[i].b;
+		else if (links[i].b == c->kind)
+			other = links[i].a;
+		else
+			continue;
+		if ((peer = P.procs[other]) == NULL)
+			continue;	/* it gets the channel when it starts */
+		if (ipc_pair(sv) == -1)
+			fatal("socketpair");
+		send_link(c, other, sv[0]);
+		send_link(peer, c->kind, sv[1]);
+	}
+}
+
+void
+parent_spawn(enum proc_id kind)
+{
+	const struct proc_desc	*d = proc_desc(kind);
+	struct child		*c;
+	int			 keep[1], nkeep = 0, fd;
+	pid_t			 pid;
+
+	/* The queue serves the control socket; the smtp process the listeners. */
+	if (kind == PROC_QUEUE)
+		keep[nkeep++] = P.control_fd;
+	if (kind == PROC_SMTP) {
+		int	*all = xcalloc(P.nlistens + 1, sizeof(*all));
+		size_t	 i;
+
+		for (i = 0; i < P.nlistens; i++)
+			all[i] = P.listens[i].fd;
+		pid = fork_child(all, P.nlistens, &fd);
+		free(all);
+	} else
+		pid = fork_child(keep, (size_t)nkeep, &fd);
+	if (pid == 0) {
+		d->run(fd);
+		_exit(1);
+	}
+	c = child_add(pid, kind, NULL, fd);
+	c->current = 1;
+	P.procs[kind] = c;
+	link_peers(c);
+}
+
+/* Every file the configuration was made of, keys and hashes included. */
+static void
+child_forget_bundle(void)
+{
+	bundle_free(P.bundle);
+	P.bundle = NULL;
+}
+
+static _Noreturn void
+run_queue(int parent_fd)
+{
+	child_forget_bundle();
+	conf_drop_secrets(P.conf);
+	child_forget_tls();
+	proc_setup("queue", P.uid, P.gid, PROC_NO_GROUP, NULL);
+	queue_main(P.conf, parent_fd, P.control_fd);
+}
+
+static _Noreturn void
+run_smtp(int parent_fd)
+{
+	child_forget_bundle();
+	conf_drop_secrets(P.conf);
+	proc_setup("smtp", P.uid, P.gid, PROC_NO_GROUP, NULL);
+	smtp_main(P.conf, P.tls, P.listens, P.nlistens, parent_fd);
+}
+
+static _Noreturn void
+run_auth(int parent_fd)
+{
+	/* It alone keeps the password hashes of the listeners' auth tables. */
+	child_forget_bundle();
+	child_forget_tls();
+	proc_setup("auth", P.uid, P.gid, PROC_NO_GROUP, NULL);
+	auth_main(P.conf, parent_fd);
+}
+
+static _Noreturn void
+run_mta(int parent_fd)
+{
+	child_forget_tls();
+	/* CA files are often readable by root only, like the keys beside them. */
+	mta_preload(P.conf, P.bundle);
+	bundle_free(P.bundle);
+	P.bundle = NULL;
+	proc_setup("mta", P.uid, P.gid, PROC_NO_GROUP, NULL);
+	mta_main(P.conf, parent_fd);
+}
+
+/*
+ * Delivery agents also get the group "mail", as mail.local(8) is setgid
+ * mail: /var/mail is root:mail 2775 on Debian, and mbox delivery must be
+ * able to create a user's mailbox and its dot-lock there.
+ */
+static gid_t
+mail_group(void)
+{
+	struct group	*gr;
+
+	if (geteuid() != 0 || (gr = getgrnam("mail")) == NULL)
+		return PROC_NO_GROUP;
+	return gr->gr_gid;
+}
+
+static void
+mda_unavailable(const char *account, const char *why)
+{
+	struct ipc_out	 o;
+
+	log_msg(LOG_WARNING, "parent: no delivery agent for account %s: %s",
+	    account, why);
+	ipc_begin(&o, MSG_MDA_UNAVAILABLE, 0);
+	ipc_add_str(&o, account);
+	ipc_add_str(&o, why);
+	ipc_send(P.procs[PROC_QUEUE]->ipc, &o);
+}
+
+void
+parent_spawn_mda(const char *account)
+{
+	struct ipc_out	 o;
+	struct child	*c;
+	uid_t		 uid = P.uid;
+	gid_t		 gid = P.gid;
+	int		 sv[2], fd;
+	pid_t		 pid;
+
+	if (P.procs[PROC_QUEUE] == NULL)
+		return;
+	if (geteuid() == 0) {
+		if (proc_account(account, &uid, &gid, NULL) == -1) {
+			mda_unavailable(account, "no such system account");
+			return;
+		}
+		if (uid == 0) {
+			/* Mail is never written as root (qmail's rule too). */
+			mda_unavailable(account, "refusing to deliver as root");
+			return;
+		}
+	}
+	/*
+	 * Only accounts the configuration delivers as: a queue process that
+	 * was taken over cannot have mail written as anyone else.
+	 */
+	if (!route_account_allowed(P.conf, account, uid)) {
+		mda_unavailable(account, "the configuration delivers as no such "
+		    "account");
+		return;
+	}
+	/* Its channel to the queue, inherited; the one to the parent made by fork_child. */
+	if (ipc_pair(sv) == -1)
+		fatal("socketpair");
+	fd_track(sv[1]);
+	if ((pid = fork_child(&sv[1], 1, &fd)) == 0) {
+		close(sv[0]);
+		child_forget_bundle();
+		conf_drop_secrets(P.conf);
+		child_forget_tls();
+		proc_setup("mda", uid, gid, mail_group(), NULL);
+		mda_main(P.conf, account, sv[1], fd);
+	}
+	fd_untrack(sv[1]);
+	close(sv[1]);
+	c = child_add(pid, PROC_MDA, account, fd);
+	c->current = 1;
+	ipc_begin(&o, MSG_MDA_READY, 0);
+	ipc_add_str(&o, account);
+	ipc_add_fd(&o, sv[0]);
+	ipc_send(P.procs[PROC_QUEUE]->ipc, &o);
+}
+
+/* 1 when kind died PARENT_DEATHS_MAX times within PARENT_DEATHS_WINDOW seconds. */
+static int
+crash_loop(enum proc_id kind)
+{
+	time_t	*d = P.deaths[kind], now = time(NULL);
+	size_t	 i;
+
+	memmove(d, d + 1, (PARENT_DEATHS_MAX - 1) * sizeof(*d));
+	d[PARENT_DEATHS_MAX - 1] = now;
+	for (i = 0; i < PARENT_DEATHS_MAX; i++)
+		if (d[i] == 0 || now - d[i] > PARENT_DEATHS_WINDOW)
+			return 0;
+	return 1;
+}
+
+static const char *
+status_text(int status, char *buf, size_t len)
+{
+	if (WIFSIGNALED(status))
+		snprintf(buf, len, "killed by signal %d", WTERMSIG(status));
+	else
+		snprintf(buf, len, "exit status %d", WEXITSTATUS(status));
+	return buf;
+}
+
+void
+parent_child_died(struct child *c, int status)
+{
+	char	 why[64];
+	int	 restart;
+
+	status_text(status, why, sizeof(why));
+	if (c->ipc != NULL) {
+		ipc_free(c->ipc);
+		c->ipc = NULL;
+	}
+	parent_conf_child_gone(c);
+	restart = c->current && c->kind != PROC_MDA && !P.stopping;
+	if (P.procs[c->kind] == c)
+		P.procs[c->kind] = NULL;
+	if (P.stopping)
+		return;
+	if (c->kind == PROC_MDA) {
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			log_msg(LOG_WARNING, "mda process %d for %s ended (%s)",
+			    (int)c->pid, c->account ? c->account : "?", why);
+		return;
+	}
+	if (!restart)
+		return;
+	if (crash_loop(c->kind)) {
+		log_msg(LOG_CRIT, "%s process died %d times within %d seconds "
+		    "(last: %s): stopping tegamid", parent_proc_name(c->kind),
+		    PARENT_DEATHS_MAX, PARENT_DEATHS_WINDOW, why);
+		parent_shutdown(1);
+	}
+	log_msg(LOG_ERR, "%s process %d died (%s), restarting",
+	    parent_proc_name(c->kind), (int)c->pid, why);
+	parent_spawn(c->kind);
+	/* Started from the current configuration: nothing to send it. */
+}
+
+static void
+parent_on_child(struct ipc *ch, struct ipc_msg *m, void *arg)
+{
+	struct child	*c = arg;
+	const char	*account, *table;
+
+	if (m == NULL) {
+		/* Its death comes through SIGCHLD; only the channel goes here. */
+		if (c->ipc == ch) {
+			ipc_free(ch);
+			c->ipc = NULL;
+		}
+		return;
+	}
+	msg_check(m->type, c->kind, PROC_PARENT);
+	switch (m->type) {
+	case MSG_CONF_APPLIED:
+		parent_conf_applied(c, m);
+		break;
+	case MSG_MDA_SPAWN:
+		account = ipc_get_str(m);
+		ipc_get_end(m);
+		if (account == NULL || *account == '\0')
+			fatalx("parent: MDA_SPAWN without account");
+		parent_spawn_mda(account);
+		break;
+	case MSG_RELOAD:
+		table = ipc_get_str(m);
+		ipc_get_end(m);
+		parent_reload(table, m->id);
+		break;
+	default:
+		fatalx("parent: unexpected %s from %s", msg_name(m->type),
+		    parent_proc_name(c->kind));
+	}
+}
