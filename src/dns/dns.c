@@ -34,6 +34,46 @@ dns_on_fd(evutil_socket_t fd, short ev, void *arg)
 		log_msg(LOG_ERR, "dns: ub_process: %s", ub_strerror(r));
 }
 
+/*
+ * The zones libunbound answers itself (RFC 6761, 6303, 8375 names): with
+ * "resolver" lines the admin's servers answer every name, internal zones
+ * such as .test or corp.home.arpa included.
+ */
+static const char *const special_zones[] = {
+	"localhost.", "test.", "invalid.", "onion.", "home.arpa.",
+	"resolver.arpa.", "service.arpa.", "127.in-addr.arpa.", "0.in-addr.arpa.",
+	"254.169.in-addr.arpa.", "2.0.192.in-addr.arpa.", "100.51.198.in-addr.arpa.",
+	"113.0.203.in-addr.arpa.", "255.255.255.255.in-addr.arpa.",
+	"1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.",
+	"0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.",
+	"d.f.ip6.arpa.", "8.e.f.ip6.arpa.", "9.e.f.ip6.arpa.", "a.e.f.ip6.arpa.",
+	"b.e.f.ip6.arpa.", "8.b.d.0.1.0.0.2.ip6.arpa.",
+};
+
+static int
+dns_forward_everything(void)
+{
+	char	 zone[128];
+	size_t	 i;
+	int	 r;
+
+	/* The RFC 1918, RFC 6598 and AS112 reverse zones. */
+	if ((r = ub_ctx_set_option(ctx, "unblock-lan-zones:", "yes")) != 0 ||
+	    (r = ub_ctx_set_option(ctx, "insecure-lan-zones:", "yes")) != 0)
+		return r;
+	/*
+	 * "nodefault" is not honoured through ub_ctx_set_option(); a
+	 * transparent zone of the same name replaces the built-in one and
+	 * sends every name it holds no local data for (/etc/hosts) upstream.
+	 */
+	for (i = 0; i < sizeof(special_zones) / sizeof(special_zones[0]); i++) {
+		snprintf(zone, sizeof(zone), "%s transparent", special_zones[i]);
+		if ((r = ub_ctx_set_option(ctx, "local-zone:", zone)) != 0)
+			return r;
+	}
+	return 0;
+}
+
 int
 dns_init(struct event_base *base, const struct conf *conf, const char **errstr)
 {
@@ -60,6 +100,8 @@ dns_init(struct event_base *base, const struct conf *conf, const char **errstr)
 			if ((r = ub_ctx_set_fwd(ctx, fwd)) != 0)
 				goto fail;
 		}
+		if ((r = dns_forward_everything()) != 0)
+			goto fail;
 	} else if ((r = ub_ctx_resolvconf(ctx, NULL)) != 0) {
 		/* Without resolv.conf unbound recurses from the root itself. */
 		log_msg(LOG_WARNING, "dns: /etc/resolv.conf: %s", ub_strerror(r));

@@ -26,6 +26,7 @@ static atomic_ulong	 crash_count;
 static unsigned long	 crash_at;
 static char		 crash_name[32];
 static char		*crash_log;
+static char		*crash_mark;	/* CRASH_LOG.crashed: one crash per test run */
 
 /* Looks for "procname:N" in the comma-separated list s. */
 static unsigned long
@@ -67,9 +68,13 @@ dio_crash_init(const char *procname)
 	crash_at = crash_lookup(getenv("TEGAMI_CRASH_AT"), procname);
 	atomic_store(&crash_count, 0);
 	free(crash_log);
-	crash_log = NULL;
-	if ((log = getenv("TEGAMI_CRASH_LOG")) != NULL && *log != '\0')
+	free(crash_mark);
+	crash_log = crash_mark = NULL;
+	if ((log = getenv("TEGAMI_CRASH_LOG")) != NULL && *log != '\0') {
 		crash_log = strdup(log);
+		if (asprintf(&crash_mark, "%s.crashed", log) == -1)
+			crash_mark = NULL;
+	}
 }
 
 /* Counts one durable step; logs it and stops the process at the chosen one. */
@@ -79,6 +84,16 @@ crashpoint(const char *op)
 	unsigned long	 n;
 	int		 saved = errno;
 
+	/*
+	 * The parent restarts a process that died: the world of a test stops
+	 * at the first crash, as if everything had died there. Later processes
+	 * neither count nor crash (the test restarts without crash points to
+	 * see what the crash left).
+	 */
+	if (crash_mark != NULL && access(crash_mark, F_OK) == 0) {
+		errno = saved;
+		return;
+	}
 	n = atomic_fetch_add(&crash_count, 1) + 1;
 	if (crash_log != NULL) {
 		char	 line[96];
@@ -95,8 +110,16 @@ crashpoint(const char *op)
 			close(fd);
 		}
 	}
-	if (crash_at != 0 && n == crash_at)
+	if (crash_at != 0 && n == crash_at) {
+		if (crash_mark != NULL) {
+			int	 fd = open(crash_mark, O_WRONLY | O_CREAT | O_CLOEXEC,
+				    0600);
+
+			if (fd != -1)
+				close(fd);
+		}
 		_exit(86);
+	}
 	errno = saved;
 }
 

@@ -401,8 +401,14 @@ mta_on_parent(struct ipc *c, struct ipc_msg *m, void *arg)
 		ipc_get_end(m);
 		if (peer != PROC_QUEUE || m->fd == -1)
 			fatalx("mta: LINK to process %u", peer);
-		if (queue != NULL)
-			ipc_free(queue);
+		if (queue != NULL) {
+			/*
+			 * A new queue: the tasks of the dead one answer nobody.
+			 * Starting afresh is simpler than sorting them out.
+			 */
+			log_msg(LOG_INFO, "mta: a new queue process, starting afresh");
+			exit(0);
+		}
 		queue = ipc_new(mta.base, m->fd, "queue", mta_on_queue, NULL);
 		log_msg(LOG_INFO, "mta: ready");
 		break;

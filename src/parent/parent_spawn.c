@@ -405,6 +405,13 @@ parent_child_died(struct child *c, int status)
 	}
 	if (!restart)
 		return;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		/* It left in order (its queue went away): not a crash. */
+		log_msg(LOG_INFO, "%s process %d ended, restarting",
+		    parent_proc_name(c->kind), (int)c->pid);
+		parent_spawn(c->kind);
+		return;
+	}
 	if (crash_loop(c->kind)) {
 		log_msg(LOG_CRIT, "%s process died %d times within %d seconds "
 		    "(last: %s): stopping tegamid", parent_proc_name(c->kind),

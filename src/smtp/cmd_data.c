@@ -116,7 +116,8 @@ smtp_add_received(struct smtp_session *s)
 
 	memset(&ri, 0, sizeof(ri));
 	ri.helo = s->helo[0] ? s->helo : NULL;
-	ri.rdns = NULL;
+	/* Only a name that resolves back to the client is the client's name (RFC 5321 4.4). */
+	ri.rdns = smtp_rdns_verified(s);
 	ri.addr = s->from_socket ? NULL : s->addr;
 	ri.mask_src = s->from_socket ||
 	    (s->listener && (s->listener->flags & LF_MASK_SRC));
@@ -318,6 +319,9 @@ smtp_commit(struct smtp_session *s)
 	s->env.helo = xstrdup(s->helo);
 	x_free(&s->env.client_addr);
 	s->env.client_addr = xstrdup(s->addr);
+	x_free(&s->env.client_name);
+	if (smtp_rdns_verified(s) != NULL)
+		s->env.client_name = xstrdup(smtp_rdns_verified(s));
 	s->env.smtputf8 = s->smtputf8;
 	s->env.body_8bit = s->body_8bit || s->dot.eightbit;
 	buf_init(&text, 0);

@@ -25,23 +25,25 @@ class DNSServer:
     mx:    {"a.example": [(10, "mx1.a.example"), ...]}
     hosts: {"mx1.a.example": ["127.0.0.2", "::1"]}
     null_mx: domains publishing RFC 7505 "0 ."
-    (.test would be answered by libunbound itself: RFC 6761 names are local zones there.)
+    ptr:   {"3.0.0.127.in-addr.arpa": "name.example"} PTR records alone
+    zones: further zones served locally, e.g. ("127.in-addr.arpa", "home.arpa")
+    (with "resolver" lines tegami asks it every name, .test and home.arpa included.)
     """
 
-    def __init__(self, mx=None, hosts=None, null_mx=()):
+    def __init__(self, mx=None, hosts=None, null_mx=(), ptr=None, zones=()):
         self.dir = tempfile.mkdtemp(prefix="tegami-dns-")
         self.log_path = os.path.join(self.dir, "dnsmasq.log")
         # A port free for UDP may be taken for TCP (other tests run beside): try again.
         for attempt in range(5):
             self.port = _free_udp_port()
             try:
-                self._start(mx, hosts, null_mx)
+                self._start(mx, hosts, null_mx, ptr or {}, zones)
                 return
             except RuntimeError as e:
                 if "in use" not in str(e) or attempt == 4:
                     raise
 
-    def _start(self, mx, hosts, null_mx):
+    def _start(self, mx, hosts, null_mx, ptr, zones):
         args = [DNSMASQ, "--keep-in-foreground", "--no-resolv", "--no-hosts",
                 "--port=%d" % self.port, "--listen-address=127.0.0.1",
                 "--bind-interfaces", "--pid-file=", "--local=/example/",
@@ -54,6 +56,12 @@ class DNSServer:
                 args.append("--mx-host=%s,%s,%d" % (domain, host, pref))
         for name, addrs in (hosts or {}).items():
             args.append("--host-record=%s,%s" % (name, ",".join(addrs)))
+        # Zones it answers alone (NXDOMAIN for what it does not know), beside .example.
+        for zone in zones:
+            args.append("--local=/%s/" % zone)
+        # host-record makes the PTR of each address too; these are PTRs alone.
+        for name, target in ptr.items():
+            args.append("--ptr-record=%s,%s" % (name, target))
         for domain in null_mx:
             # preference 0, exchange the root: rdata 00 00 00
             args.append("--dns-rr=%s,15,000000" % domain)

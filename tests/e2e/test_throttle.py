@@ -101,3 +101,32 @@ def test_answers_are_delayed_after_failures(guarded):
     start = time.time()
     assert login(t, "bad3") == 535
     assert time.time() - start >= 0.9
+
+
+def test_attempts_being_hashed_count_toward_the_limit(guarded):
+    """100 wrong passwords at once: no more than the limit get a password check,
+    the others 454; the right password from the same address is refused after."""
+    t = guarded
+    barrier = threading.Barrier(100, timeout=60)
+    codes = []
+    lock = threading.Lock()
+
+    def attacker(n):
+        with smtplib.SMTP_SSL(t.host, t.port_smtps, timeout=60, context=t.ctx) as s:
+            s.ehlo("client.example.com")
+            ir = base64.b64encode(b"\0alice@example.org\0wrong-%d" % n).decode()
+            barrier.wait()
+            code, _ = s.docmd("AUTH", "PLAIN " + ir)
+            with lock:
+                codes.append(code)
+
+    threads = [threading.Thread(target=attacker, args=(n,)) for n in range(100)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(codes) == 100
+    # smtp auth-throttle 5: five failures at most, in flight or finished.
+    assert codes.count(535) <= 5, codes
+    assert codes.count(454) >= 95, codes
+    assert login(t, "s3cret") == 454
