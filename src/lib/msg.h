@@ -57,14 +57,16 @@ enum msg_type {
 	MSG_RELOAD_RESULT,
 
 	/* queue -> mda: deliver one.  fd (queue file), u64 msglen, u32 method,
-	 * str qid, str sender, str rcpt, str dest, str path, str account
+	 * str qid, str sender, str rcpt, str dest, str path, str account,
+	 * str header fields to put before the message (or NULL)
 	 * reply MSG_MDA_RESULT: u32 enum deliver_result, str text */
 	MSG_MDA_DELIVER,
 	MSG_MDA_RESULT,
 
 	/* queue -> mta: one transaction for one (action, recipient domain).
 	 * fd (queue file), u64 msglen, str qid, str action, str domain,
-	 * str sender, str envid, u32 MTA_F_* flags, u32 nrcpt, then per
+	 * str sender, str envid, str header fields to send before the message
+	 * (or NULL), u32 MTA_F_* flags, u32 nrcpt, then per
 	 * recipient: str dest, str notify, str orcpt
 	 * reply: one MSG_MTA_RESULT per recipient: u32 index,
 	 * u32 enum deliver_result, str text, str host (or NULL) */

@@ -64,6 +64,7 @@ envelope_free(struct envelope *e)
 	x_free(&e->helo);
 	x_free(&e->client_addr);
 	x_free(&e->client_name);
+	x_free(&e->prepend);
 	x_free(&e->auth_user);
 	x_free(&e->envid);
 	for (i = 0; i < e->ndeliveries; i++)
@@ -226,7 +227,8 @@ envelope_serialize(const struct envelope *e, struct buf *out)
 	    add_line(out, 'A', e->client_addr) == -1 ||
 	    add_line(out, 'N', e->client_name) == -1 ||
 	    add_line(out, 'U', e->auth_user) == -1 ||
-	    add_line(out, 'E', e->envid) == -1)
+	    add_line(out, 'E', e->envid) == -1 ||
+	    add_line(out, 'P', e->prepend) == -1)
 		goto fail;
 	if (buf_addf(out, "R %d\n8 %d\nX %d\n", e->dsn_ret_full ? 1 : 0,
 	    e->body_8bit ? 1 : 0, e->smtputf8 ? 1 : 0) == -1)
@@ -491,6 +493,10 @@ envelope_parse(struct envelope *e, const char *text, size_t len, size_t base,
 			break;
 		case 'E':
 			if (parse_string(&e->envid, v, n, errstr) == -1)
+				goto fail;
+			break;
+		case 'P':
+			if (parse_string(&e->prepend, v, n, errstr) == -1)
 				goto fail;
 			break;
 		case 'R':

@@ -52,6 +52,13 @@ struct envelope {
 	char			*client_name;	/* rDNS or NULL */
 	char			*auth_user;	/* or NULL */
 	char			*envid;		/* DSN ENVID= or NULL */
+	/*
+	 * Header fields made after the body was stored (Authentication-Results,
+	 * DKIM-Signature): complete fields with LF line ends, put before the
+	 * message when it is delivered or relayed, so the body is never
+	 * rewritten. NULL when none.
+	 */
+	char			*prepend;
 	int			 dsn_ret_full;	/* RET=FULL */
 	int			 smtputf8;
 	int			 body_8bit;

@@ -30,6 +30,7 @@ struct mda_job {
 	size_t			 msglen;
 	enum delivery_method	 method;
 	char			*qid, *sender, *rcpt, *dest, *path, *account;
+	char			*prepend;	/* header fields made after the body */
 	enum deliver_result	 result;
 	char			 text[512];
 };
@@ -50,6 +51,7 @@ mda_job_free(struct mda_job *j)
 	free(j->dest);
 	free(j->path);
 	free(j->account);
+	free(j->prepend);
 	free(j);
 }
 
@@ -63,7 +65,8 @@ mda_work(void *arg)
 
 	/* RFC 5321 4.4: the final delivery adds Return-Path; Delivered-To marks loops. */
 	buf_init(&hdr, 0);
-	buf_addf(&hdr, "Return-Path: <%s>\nDelivered-To: %s\n", j->sender, j->dest);
+	buf_addf(&hdr, "Return-Path: <%s>\nDelivered-To: %s\n%s", j->sender, j->dest,
+	    j->prepend);
 	switch (j->method) {
 	case DELIVER_MAILDIR:
 		j->result = maildir_deliver(j->path, NULL, hdr.data, hdr.len,
@@ -139,6 +142,7 @@ mda_on_queue(struct ipc *c, struct ipc_msg *m, void *arg)
 	j->dest = dup_or_empty(ipc_get_str(m));
 	j->path = dup_or_empty(ipc_get_str(m));
 	j->account = dup_or_empty(ipc_get_str(m));
+	j->prepend = dup_or_empty(ipc_get_str(m));
 	ipc_get_end(m);
 	if (j->fd == -1)
 		fatalx("mda: delivery without a message");

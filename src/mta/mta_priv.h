@@ -45,6 +45,7 @@ struct mta_task {
 	int			 fd;
 	size_t			 msglen;
 	char			*qid, *action, *domain, *sender, *envid;
+	char			*prepend;	/* header fields sent before the file's bytes */
 	uint32_t		 flags;		/* MTA_F_* */
 	struct mta_rcpt		*rcpts;
 	size_t			 nrcpt;

@@ -54,6 +54,7 @@ task_free(struct mta_task *t)
 	free(t->domain);
 	free(t->sender);
 	free(t->envid);
+	free(t->prepend);
 	free(t);
 }
 
@@ -264,6 +265,7 @@ mta_deliver(struct ipc_msg *m)
 	t->domain = dup_or_null(ipc_get_str(m));
 	t->sender = dup_or_null(ipc_get_str(m));
 	t->envid = dup_or_null(ipc_get_str(m));
+	t->prepend = dup_or_null(ipc_get_str(m));
 	t->flags = ipc_get_u32(m);
 	n = ipc_get_u32(m);
 	if (n == 0 || n > 100000)

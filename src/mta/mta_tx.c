@@ -19,6 +19,13 @@
 #include "mail/reply_parse.h"
 #include "mta/mta_session.h"
 
+/* The message as sent: the fields made after the body, then the stored bytes. */
+static size_t
+tx_size(const struct mta_task *t)
+{
+	return t->msglen + (t->prepend != NULL ? strlen(t->prepend) : 0);
+}
+
 static void	tx_send_next(struct mta_session *);
 static void	tx_end(struct mta_session *);
 static void	body_pump_work(struct mta_session *);
@@ -63,9 +70,9 @@ tx_precheck(struct mta_session *s)
 		text = "554 5.6.3 the message has an 8-bit body and the receiving "
 		    "server does not offer 8BITMIME";
 	} else if ((s->caps.ext & EHLO_EXT_SIZE) && s->caps.size > 0 &&
-	    t->msglen > s->caps.size) {
+	    tx_size(t) > s->caps.size) {
 		snprintf(buf, sizeof(buf), "552 5.3.4 message size %zu exceeds "
-		    "the receiving server's limit of %llu", t->msglen,
+		    "the receiving server's limit of %llu", tx_size(t),
 		    s->caps.size);
 		text = buf;
 	}
@@ -120,7 +127,7 @@ send_cmd(struct mta_session *s, const struct pending *p)
 			from = s->action->mail_from;
 		buf_addf(&b, "MAIL FROM:<%s>", from);
 		if (s->caps.ext & EHLO_EXT_SIZE)
-			buf_addf(&b, " SIZE=%zu", t->msglen);
+			buf_addf(&b, " SIZE=%zu", tx_size(t));
 		if ((t->flags & MTA_F_8BIT) && (s->caps.ext & EHLO_EXT_8BITMIME))
 			buf_adds(&b, " BODY=8BITMIME");
 		if ((t->flags & MTA_F_SMTPUTF8) && (s->caps.ext & EHLO_EXT_SMTPUTF8))
@@ -240,6 +247,13 @@ mta_tx_reply(struct mta_session *s)
 			s->state = ST_BODY;
 			s->body_off = 0;
 			dotstuff_init(&s->enc);
+			/* Fields made after the body came first, then the stored message. */
+			if (s->task->prepend != NULL) {
+				buf_reset(&s->out);
+				if (dotstuff_encode(&s->enc, s->task->prepend,
+				    strlen(s->task->prepend), &s->out) == 0)
+					conn_write(s->conn, s->out.data, s->out.len);
+			}
 			mta_session_timeout(s, T_DATA_END);
 			body_pump_work(s);
 			return;

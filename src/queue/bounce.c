@@ -416,6 +416,9 @@ has_8bit(const char *s, size_t n)
 	return 0;
 }
 
+/* Header fields made after the body that a report carries with the original. */
+#define BOUNCE_PREPEND_MAX	(64 * 1024)
+
 int
 bounce_build(const struct bounce_msg *m, int msgfd, size_t msglen,
     struct buf *out, int *eightbit, const char **errstr)
@@ -426,8 +429,11 @@ bounce_build(const struct bounce_msg *m, int msgfd, size_t msglen,
 	size_t		 start = out->len, nfailed, i;
 	int		 full, too_big, attempt;
 
-	buf_init(&orig, BOUNCE_FULL_MAX + 1);
+	buf_init(&orig, BOUNCE_FULL_MAX + 1 + BOUNCE_PREPEND_MAX);
 	buf_init(&text, 0);
+	/* The original as it would have been delivered: those fields first. */
+	if (m->prepend != NULL && strlen(m->prepend) <= BOUNCE_PREPEND_MAX)
+		buf_adds(&orig, m->prepend);
 	buf_init(&report, 0);
 	nfailed = count_action(m, BOUNCE_FAILED);
 	/* RFC 3461 4.3: RET applies to failures; other reports carry headers only. */

@@ -42,6 +42,7 @@ struct bounce_msg {
 	time_t			 arrival;	/* Arrival-Date */
 	time_t			 now;		/* Date: */
 	const char		*message_id;	/* Message-ID without brackets */
+	const char		*prepend;	/* the original's fields made after its body, or NULL */
 	const struct bounce_rcpt *rcpts;
 	size_t			 nrcpts;
 };

@@ -220,6 +220,7 @@ report_commit(struct report *r, const struct envelope *routed)
 	r->msg.arrival = q->ctime;
 	r->msg.now = now;
 	r->msg.message_id = r->message_id;
+	r->msg.prepend = q->env.prepend;
 	r->msg.rcpts = r->rcpts;
 	r->msg.nrcpts = r->nrcpts;
 	pool_run(queue_server.pool, report_work, report_done, r);

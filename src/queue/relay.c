@@ -10,6 +10,7 @@
 #include "lib/map.h"
 #include "lib/msg.h"
 #include "lib/xalloc.h"
+#include "net/pending.h"
 #include "mta/mta.h"
 #include "queue/queue.h"
 
@@ -36,15 +37,8 @@ struct relay_req {
 };
 
 static struct mta_link	*links;
-static struct map	*reqs;		/* "%016llx" id -> struct relay_req */
+static struct pending	*reqs;		/* request id -> struct relay_req */
 static struct relay_req	*waiting, **waiting_tail = &waiting;
-
-static const char *
-req_key(uint64_t id, char key[17])
-{
-	snprintf(key, 17, "%016llx", (unsigned long long)id);
-	return key;
-}
 
 static struct mta_link *
 link_current(void)
@@ -93,10 +87,8 @@ req_result(struct relay_req *r, size_t i, enum deliver_result res,
 static void
 req_free(struct relay_req *r)
 {
-	char	 key[17];
-
 	if (reqs != NULL)
-		map_del(reqs, req_key(r->id, key));
+		pending_take(reqs, r->id);
 	if (r->link != NULL) {
 		r->link->inflight--;
 		if (!r->link->current && r->link->inflight == 0)
@@ -123,7 +115,6 @@ req_send(struct relay_req *r, struct mta_link *l)
 	struct qmsg	*q = r->q;
 	struct ipc_out	 o;
 	uint32_t	 flags = 0;
-	char		 key[17];
 	size_t		 i;
 	int		 fd;
 
@@ -143,7 +134,7 @@ req_send(struct relay_req *r, struct mta_link *l)
 		flags |= MTA_F_SMTPUTF8;
 	r->link = l;
 	l->inflight++;
-	map_set(reqs, req_key(r->id, key), r);
+	pending_set(reqs, r->id, r);
 	ipc_begin(&o, MSG_MTA_DELIVER, r->id);
 	ipc_add_fd(&o, fd);
 	ipc_add_u64(&o, q->msglen);
@@ -154,6 +145,7 @@ req_send(struct relay_req *r, struct mta_link *l)
 	ipc_add_str(&o, q->env.deliveries[r->idx[0]].sender != NULL ?
 	    q->env.deliveries[r->idx[0]].sender : q->sender);
 	ipc_add_str(&o, q->env.envid);
+	ipc_add_str(&o, q->env.prepend);
 	ipc_add_u32(&o, flags);
 	ipc_add_u32(&o, (uint32_t)r->n);
 	for (i = 0; i < r->n; i++) {
@@ -203,7 +195,7 @@ relay_dispatch(struct qmsg *q)
 	size_t		 i, j, total = 0;
 
 	if (reqs == NULL)
-		reqs = map_new();
+		reqs = pending_new();
 	taken = xcalloc(q->env.ndeliveries + 1, 1);
 	for (i = 0; i < q->env.ndeliveries; i++) {
 		const struct delivery	*d = &q->env.deliveries[i];
@@ -226,7 +218,7 @@ relay_dispatch(struct qmsg *q)
 			}
 			if (r == NULL) {
 				r = xcalloc(1, sizeof(*r));
-				r->id = ++queue_server.next_req;
+				r->id = ++queue_server.next_req;	/* sent with pending_set */
 				r->q = q;
 				r->idx = xreallocarray(NULL, RELAY_REQ_RCPTS,
 				    sizeof(*r->idx));
@@ -252,21 +244,26 @@ relay_on_mta(struct ipc *c, struct ipc_msg *m, void *arg)
 {
 	struct mta_link		*l = arg;
 	struct relay_req	*r;
-	const char		*text, *host, *k;
+	const char		*text, *host;
 	uint32_t		 i, res;
-	char			 key[17];
 	size_t			 iter = 0;
 	void			*v;
 
 	if (m == NULL) {
+		uint64_t	*ids, id;
+		size_t		 n = 0, j;
+
 		log_msg(LOG_ERR, "queue: the relay process closed its channel");
 		l->current = 0;
 		l->inflight++;		/* held while its requests are failed */
-		while (map_iter(reqs, &iter, &k, &v)) {
-			r = v;
-			if (r->link == l)
+		ids = xcalloc(pending_count(reqs) + 1, sizeof(*ids));
+		while (pending_iter(reqs, &iter, &id, &v))
+			if (((struct relay_req *)v)->link == l)
+				ids[n++] = id;
+		for (j = 0; j < n; j++)
+			if ((r = pending_get(reqs, ids[j])) != NULL)
 				req_fail(r, "451 4.3.0 relay process exited");
-		}
+		free(ids);
 		l->inflight--;
 		link_free(l);
 		return;
@@ -279,7 +276,7 @@ relay_on_mta(struct ipc *c, struct ipc_msg *m, void *arg)
 	text = ipc_get_str(m);
 	host = ipc_get_str(m);
 	ipc_get_end(m);
-	if ((r = map_get(reqs, req_key(m->id, key))) == NULL || i >= r->n ||
+	if ((r = pending_get(reqs, m->id)) == NULL || i >= r->n ||
 	    r->got[i] || r->link != l || res > DELIVER_PERMFAIL)
 		fatalx("queue: relay result for an unknown recipient");
 	req_result(r, i, (enum deliver_result)res, text ? text : "", host);
@@ -294,7 +291,7 @@ relay_mta_ready(int fd)
 	struct relay_req *r;
 
 	if (reqs == NULL)
-		reqs = map_new();
+		reqs = pending_new();
 	for (old = links; old; old = old->next)
 		old->current = 0;
 	/* Old channels go once their requests are answered; idle ones now. */

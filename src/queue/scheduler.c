@@ -14,6 +14,7 @@
 #include "lib/map.h"
 #include "lib/msg.h"
 #include "lib/xalloc.h"
+#include "net/pending.h"
 #include "mail/deliver.h"
 #include "queue/bounce.h"
 #include "queue/queue.h"
@@ -41,7 +42,7 @@ struct mda_chan {
 	struct jobq		 waiting;
 };
 
-static struct map	*jobs_inflight;	/* "req" -> struct job */
+static struct pending	*jobs_inflight;	/* request id -> struct job */
 static unsigned		 active;
 /* Messages due for a round while SCHED_ACTIVE_MAX rounds run, oldest first. */
 static TAILQ_HEAD(, qmsg) waiting = TAILQ_HEAD_INITIALIZER(waiting);
@@ -49,13 +50,6 @@ static TAILQ_HEAD(, qmsg) waiting = TAILQ_HEAD_INITIALIZER(waiting);
 static void	sched_round(struct qmsg *);
 static void	sched_round_end(struct qmsg *);
 static void	chan_dispatch(struct mda_chan *);
-
-static const char *
-req_key(uint64_t req, char key[17])
-{
-	snprintf(key, 17, "%016llx", (unsigned long long)req);
-	return key;
-}
 
 static void
 sched_on_timer(evutil_socket_t fd, short ev, void *arg)
@@ -262,26 +256,27 @@ chan_on_msg(struct ipc *ipc, struct ipc_msg *m, void *arg)
 {
 	struct mda_chan	*c = arg;
 	struct job	*j;
-	char		 key[17];
 	uint32_t	 r;
 	const char	*text;
 
 	if (m == NULL) {
-		size_t		 iter = 0;
-		const char	*k;
+		uint64_t	*ids, id;
+		size_t		 iter = 0, n = 0, i;
 		void		*v;
 
 		log_msg(LOG_ERR, "queue: delivery agent for %s exited",
 		    c->account);
 		/* Its deliveries are lost in flight: they stay pending, retried later. */
-		while (map_iter(jobs_inflight, &iter, &k, &v)) {
-			j = v;
-			if (j->chan != c)
-				continue;
-			map_del(jobs_inflight, k);
+		ids = xcalloc(pending_count(jobs_inflight) + 1, sizeof(*ids));
+		while (pending_iter(jobs_inflight, &iter, &id, &v))
+			if (((struct job *)v)->chan == c)
+				ids[n++] = id;
+		for (i = 0; i < n; i++) {
+			j = pending_take(jobs_inflight, ids[i]);
 			job_result(j, DELIVER_TEMPFAIL, "delivery agent exited");
 			free(j);
 		}
+		free(ids);
 		while ((j = TAILQ_FIRST(&c->waiting)) != NULL) {
 			TAILQ_REMOVE(&c->waiting, j, entry);
 			job_result(j, DELIVER_TEMPFAIL, "delivery agent exited");
@@ -297,7 +292,7 @@ chan_on_msg(struct ipc *ipc, struct ipc_msg *m, void *arg)
 	r = ipc_get_u32(m);
 	text = ipc_get_str(m);
 	ipc_get_end(m);
-	if ((j = map_del(jobs_inflight, req_key(m->id, key))) == NULL)
+	if ((j = pending_take(jobs_inflight, m->id)) == NULL)
 		fatalx("queue: result for unknown delivery");
 	c->inflight--;
 	job_result(j, (enum deliver_result)r, text ? text : "");
@@ -310,7 +305,6 @@ chan_dispatch(struct mda_chan *c)
 {
 	struct job	*j;
 	struct ipc_out	 o;
-	char		 key[17];
 	int		 fd;
 
 	if (c->state != CHAN_READY)
@@ -326,8 +320,7 @@ chan_dispatch(struct mda_chan *c)
 			free(j);
 			continue;
 		}
-		j->req = ++queue_server.next_req;
-		map_set(jobs_inflight, req_key(j->req, key), j);
+		j->req = pending_add(jobs_inflight, j);
 		c->inflight++;
 		ipc_begin(&o, MSG_MDA_DELIVER, j->req);
 		ipc_add_fd(&o, fd);
@@ -339,6 +332,7 @@ chan_dispatch(struct mda_chan *c)
 		ipc_add_str(&o, d->dest);
 		ipc_add_str(&o, d->path);
 		ipc_add_str(&o, d->account);
+		ipc_add_str(&o, q->env.prepend);
 		ipc_send(c->ipc, &o);
 	}
 }
@@ -389,7 +383,7 @@ sched_round(struct qmsg *q)
 	size_t		 i, msglen;
 
 	if (jobs_inflight == NULL)
-		jobs_inflight = map_new();
+		jobs_inflight = pending_new();
 	if (!q->loaded) {
 		envelope_init(&q->env);
 		if ((q->fd = spool_load(&queue_server.spool, q->id, &q->env,

@@ -175,6 +175,31 @@ test_ret_full_returns_the_whole_message(void)
 	buf_free(&out);
 }
 
+/* Fields made after the body travel with the original, first, as delivery puts them. */
+static void
+test_prepended_fields_come_with_the_original(void)
+{
+	struct bounce_rcpt	 r = { .action = BOUNCE_FAILED,
+	    .rcpt = "bob@example.net", .text = "550 no" };
+	struct bounce_msg	 m = base_msg(&r, 1);
+	struct buf		 out;
+	int			 e8;
+
+	m.prepend = "Authentication-Results: mx.example.org; spf=pass\n";
+	T_EQ_INT(build(&m, original, &out, &e8), 0);
+	/* Headers only (no RET=FULL): the field is in the kept header, before Received. */
+	T_ASSERT(strstr(out.data, "Content-Type: text/rfc822-headers\n\n"
+	    "Authentication-Results: mx.example.org; spf=pass\nReceived: from client")
+	    != NULL);
+	buf_free(&out);
+	m.ret_full = 1;
+	T_EQ_INT(build(&m, original, &out, &e8), 0);
+	T_ASSERT(strstr(out.data, "Content-Type: message/rfc822\n\n"
+	    "Authentication-Results: mx.example.org; spf=pass\nReceived: from client")
+	    != NULL);
+	buf_free(&out);
+}
+
 static void
 test_hdrs_leave_the_body_out(void)
 {
@@ -516,6 +541,8 @@ test_main(void)
 	t_run("ret_full_returns_the_whole_message",
 	    test_ret_full_returns_the_whole_message);
 	t_run("hdrs_leave_the_body_out", test_hdrs_leave_the_body_out);
+	t_run("prepended_fields_come_with_the_original",
+	    test_prepended_fields_come_with_the_original);
 	t_run("full_over_the_limit_falls_back_to_headers",
 	    test_full_over_the_limit_falls_back_to_headers);
 	t_run("delay_report", test_delay_report);

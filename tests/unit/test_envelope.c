@@ -530,6 +530,34 @@ t_delivery_sender(void)
 	envelope_free(&p);
 }
 
+/* Header fields made after the body: one escaped line, back as they were, once only. */
+static void
+t_prepend(void)
+{
+	const char	*fields = "Authentication-Results: mx.example.org;\n"
+			    "\tspf=pass smtp.mailfrom=example.org\n"
+			    "DKIM-Signature: v=1; a=ed25519-sha256; d=example.org;\n";
+	struct envelope	 e, back;
+	struct buf	 b;
+	const char	*err;
+
+	sample(&e);
+	e.prepend = strdup(fields);
+	buf_init(&b, 0);
+	T_EQ_INT(envelope_serialize(&e, &b), 0);
+	T_ASSERT(strstr(b.data, "\nP Authentication-Results:%20mx.example.org;%0A%09spf") != NULL);
+	T_EQ_INT(envelope_parse(&back, b.data, b.len, 0, &err), 0);
+	T_EQ_STR(back.prepend, fields);
+	envelope_free(&back);
+	/* Twice is refused, like every single field. */
+	buf_adds(&b, "P again\n");
+	T_EQ_INT(envelope_parse(&back, b.data, b.len, 0, &err), -1);
+	T_EQ_STR(err, "duplicate field");
+	envelope_free(&back);
+	buf_free(&b);
+	envelope_free(&e);
+}
+
 void
 test_main(void)
 {
@@ -540,4 +568,5 @@ test_main(void)
 	t_run("limits", t_limits);
 	t_run("serialize_refuses", t_serialize_refuses);
 	t_run("delivery_sender", t_delivery_sender);
+	t_run("prepend", t_prepend);
 }
