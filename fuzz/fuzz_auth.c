@@ -3,8 +3,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "auth/password.h"
-#include "auth/sasl.h"
+#include "lib/password.h"
+#include "mail/sasl.h"
 #include "conf/table.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);

@@ -4,13 +4,6 @@
 
 struct conf;
 
-/* MSG_AUTH_RESULT's verdict. */
-enum auth_result {
-	AUTH_OK,
-	AUTH_FAIL,		/* unknown login or wrong password: 535 */
-	AUTH_THROTTLED,		/* too many failures from this address: 454 */
-	AUTH_TEMPFAIL,		/* no usable credentials table: 454 */
-};
 
 /*
  * Runs the one auth process's event loop: the parent sends it channels to

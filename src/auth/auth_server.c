@@ -9,8 +9,8 @@
 #include <event2/event.h>
 
 #include "auth/auth.h"
-#include "auth/password.h"
-#include "auth/sasl.h"
+#include "lib/password.h"
+#include "mail/sasl.h"
 #include "auth/throttle.h"
 #include "conf/conf.h"
 #include "conf/conf_update.h"

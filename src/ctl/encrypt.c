@@ -6,7 +6,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "auth/password.h"
+#include "lib/password.h"
 #include "ctl/ctl.h"
 
 /* "smtp auth-cost N" from the config, read without loading it (tables may be unreadable). */

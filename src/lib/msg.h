@@ -82,6 +82,19 @@ enum msg_type {
 	MSG_TYPE_MAX
 };
 
+/* MSG_AUTH_RESULT's verdict. */
+enum auth_result {
+	AUTH_OK,
+	AUTH_FAIL,		/* unknown login or wrong password: 535 */
+	AUTH_THROTTLED,		/* too many failures from this address: 454 */
+	AUTH_TEMPFAIL,		/* no usable credentials table: 454 */
+};
+
+/* MSG_MTA_DELIVER's flags. */
+#define MTA_F_RET_FULL	0x01	/* DSN RET=FULL */
+#define MTA_F_8BIT	0x02	/* the body is 8-bit: needs 8BITMIME */
+#define MTA_F_SMTPUTF8	0x04	/* needs SMTPUTF8 */
+
 /* Returns when from may send type to to; a broken invariant otherwise (fatalx). */
 void		 msg_check(uint32_t type, enum proc_id from, enum proc_id to);
 const char	*msg_name(uint32_t type);

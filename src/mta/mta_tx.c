@@ -5,19 +5,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
 #include <event2/event.h>
 
 #include "conf/conf.h"
 #include "lib/buf.h"
 #include "lib/dio.h"
+#include "lib/msg.h"
 #include "lib/xalloc.h"
-#include "mta/mta.h"
 #include "mail/dotstuff.h"
-#include "net/conn.h"
-#include "mta/mta_priv.h"
 #include "mail/reply_parse.h"
+#include "mta/mta.h"
+#include "mta/mta_priv.h"
 #include "mta/mta_session.h"
+#include "net/conn.h"
 
 /* The message as sent: the fields made after the body, then the stored bytes. */
 static size_t

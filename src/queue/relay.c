@@ -11,7 +11,6 @@
 #include "lib/msg.h"
 #include "lib/xalloc.h"
 #include "net/pending.h"
-#include "mta/mta.h"
 #include "queue/queue.h"
 
 /* Recipients per request: the mta's transaction size, and well inside IPC_MAX_PAYLOAD. */

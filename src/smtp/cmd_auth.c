@@ -5,8 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "auth/auth.h"
-#include "auth/sasl.h"
+#include "mail/sasl.h"
 #include "conf/conf.h"
 #include "conf/table.h"
 #include "lib/ipc.h"

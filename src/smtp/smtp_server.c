@@ -22,7 +22,6 @@
 #include "net/conn.h"
 #include "net/limits.h"
 #include "net/pending.h"
-#include "auth/auth.h"
 #include "smtp/session.h"
 #include "smtp/smtp.h"
 

@@ -2,8 +2,8 @@
 #include <string.h>
 
 #include "harness.h"
-#include "auth/password.h"
-#include "auth/sasl.h"
+#include "lib/password.h"
+#include "mail/sasl.h"
 
 /* Made with python3's crypt (libxcrypt) and `openssl passwd`, password "secret". */
 #define BCRYPT4	"$2b$04$XZ8DkeNXVyzd4BYgDwhox.bctlPM9FzTp32E34UzpOV9Xvtk2ylRe"

@@ -1,7 +1,7 @@
 /* SASL PLAIN and LOGIN responses: strict base64 and field checks, before anything reaches the auth process. */
 #include <string.h>
 
-#include "auth/sasl.h"
+#include "mail/sasl.h"
 
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -9,7 +9,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "auth/password.h"
+#include "lib/password.h"
 #include "lib/xalloc.h"
 
 /* Checked against when the login does not exist: the cost of a real check. */

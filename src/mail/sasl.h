@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "auth/password.h"
+#include "lib/password.h"
 
 #define SASL_LOGIN_MAX	320	/* user@domain: 64 + 1 + 255 */
 /* Longest base64 response line a client may send (RFC 4954 4: at least 12288). */
