@@ -241,28 +241,36 @@ ca_add(struct tls_server *ts, const char *name, X509_STORE *store)
 }
 
 int
+tls_store_add_pem(X509_STORE *store, const char *pem, size_t len)
+{
+	BIO	*bio;
+	X509	*x;
+	int	 n = 0;
+
+	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
+		return 0;
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		if (X509_STORE_add_cert(store, x) == 1)
+			n++;
+		X509_free(x);
+	}
+	BIO_free(bio);
+	/* The end of the text ends the loop with an error to forget. */
+	ERR_clear_error();
+	return n;
+}
+
+int
 tls_server_add_ca_pem(struct tls_server *ts, const char *name, const char *path,
     const char *pem, size_t len, const char **errstr)
 {
 	X509_STORE	*store;
-	BIO		*bio;
-	X509		*x;
-	int		 n = 0;
 
-	if ((store = X509_STORE_new()) == NULL ||
-	    (bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
-		X509_STORE_free(store);
+	if ((store = X509_STORE_new()) == NULL) {
 		*errstr = tls_err("cannot load CA file", path);
 		return -1;
 	}
-	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-		X509_STORE_add_cert(store, x);
-		X509_free(x);
-		n++;
-	}
-	BIO_free(bio);
-	ERR_clear_error();
-	if (n == 0) {
+	if (tls_store_add_pem(store, pem, len) == 0) {
 		X509_STORE_free(store);
 		snprintf(errbuf, sizeof(errbuf), "cannot load CA file %s: no "
 		    "certificate in it", path);

@@ -25,6 +25,8 @@ void	 tls_server_free(struct tls_server *);
 int	 tls_server_add_pem(struct tls_server *, const char *name,
 	    const char *certpath, const char *cert, size_t certlen,
 	    const char *keypath, const char *key, size_t keylen, const char **errstr);
+/* Adds the certificates of PEM text to a store; returns how many. */
+int	 tls_store_add_pem(X509_STORE *, const char *pem, size_t len);
 /* A CA bundle (PEM text) under a name, for client certificate checks. */
 int	 tls_server_add_ca_pem(struct tls_server *, const char *name,
 	    const char *path, const char *pem, size_t len, const char **errstr);

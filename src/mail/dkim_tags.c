@@ -1,6 +1,7 @@
 /* DKIM tag=value lists: a strict reading of RFC 6376 3.2, with LF taken for CRLF, and base64 and quoted-printable values. */
 #include <string.h>
 
+#include "lib/base64.h"
 #include "mail/dkim_tags.h"
 
 static int
@@ -186,21 +187,6 @@ dkim_tag_list_next(const char *v, size_t len, size_t *pos, const char **item,
 	return 1;
 }
 
-static int
-b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
 
 long
 dkim_b64_decode(const char *s, size_t len, unsigned char *out, size_t outmax)
@@ -218,7 +204,7 @@ dkim_b64_decode(const char *s, size_t len, unsigned char *out, size_t outmax)
 			chars++;
 			continue;
 		}
-		if (pad > 0 || (v = b64_value(s[i])) == -1)
+		if (pad > 0 || (v = base64_value((unsigned char)s[i], BASE64_STD)) == -1)
 			return -1;	/* data after padding, or not base64 */
 		acc = (acc << 6) | (unsigned long)v;
 		if (++chars % 4 == 0) {

@@ -3,27 +3,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "lib/base64.h"
 #include "lib/buf.h"
 #include "mail/mutf7.h"
 
-static const char b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
-
-static int
-b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == ',')
-		return 63;
-	return -1;
-}
 
 static int
 direct(uint32_t c)
@@ -87,7 +70,8 @@ b64_unit(struct b64w *w, uint32_t u)
 	w->nbits += 16;
 	while (w->nbits >= 6) {
 		w->nbits -= 6;
-		if (buf_addc(w->out, b64[(w->acc >> w->nbits) & 0x3f]) == -1)
+		if (buf_addc(w->out, base64_char((unsigned)(w->acc >> w->nbits),
+		    BASE64_IMAP)) == -1)
 			w->err = 1;
 	}
 	w->acc &= (1u << w->nbits) - 1;
@@ -97,7 +81,8 @@ static void
 b64_end(struct b64w *w)
 {
 	if (w->nbits > 0 &&
-	    buf_addc(w->out, b64[(w->acc << (6 - w->nbits)) & 0x3f]) == -1)
+	    buf_addc(w->out, base64_char((unsigned)(w->acc << (6 - w->nbits)),
+	    BASE64_IMAP)) == -1)
 		w->err = 1;
 	if (buf_addc(w->out, '-') == -1)
 		w->err = 1;
@@ -200,7 +185,7 @@ section(struct buf *out, const unsigned char *s, size_t len)
 	size_t		 i;
 
 	for (i = 0; i < len; i++) {
-		if ((v = b64_value(s[i])) == -1)
+		if ((v = base64_value((unsigned char)s[i], BASE64_IMAP)) == -1)
 			return "invalid character in a base64 section";
 		acc = (acc << 6 | (uint32_t)v) & 0x3fffff;
 		nbits += 6;

@@ -1,26 +1,9 @@
 /* SASL PLAIN and LOGIN responses: strict base64 and field checks, before anything reaches the auth process. */
 #include <string.h>
 
+#include "lib/base64.h"
 #include "mail/sasl.h"
 
-static const char b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static int
-b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
 
 long
 sasl_b64_decode(const char *in, size_t inlen, unsigned char *out, size_t outlen)
@@ -44,7 +27,7 @@ sasl_b64_decode(const char *in, size_t inlen, unsigned char *out, size_t outlen)
 			} else {
 				if (pad)
 					return -1;
-				if ((v[k] = b64_value(c)) < 0)
+				if ((v[k] = base64_value((unsigned char)c, BASE64_STD)) < 0)
 					return -1;
 			}
 		}
@@ -79,10 +62,11 @@ sasl_b64_encode(const unsigned char *in, size_t inlen, char *out, size_t outlen)
 			acc |= (unsigned long)in[i + 1] << 8;
 		if (i + 2 < inlen)
 			acc |= in[i + 2];
-		out[o++] = b64[(acc >> 18) & 63];
-		out[o++] = b64[(acc >> 12) & 63];
-		out[o++] = i + 1 < inlen ? b64[(acc >> 6) & 63] : '=';
-		out[o++] = i + 2 < inlen ? b64[acc & 63] : '=';
+		out[o++] = base64_char((unsigned)(acc >> 18), BASE64_STD);
+		out[o++] = base64_char((unsigned)(acc >> 12), BASE64_STD);
+		out[o++] = i + 1 < inlen ?
+		    base64_char((unsigned)(acc >> 6), BASE64_STD) : '=';
+		out[o++] = i + 2 < inlen ? base64_char((unsigned)(acc), BASE64_STD) : '=';
 	}
 	out[o] = '\0';
 	return 0;

@@ -13,6 +13,7 @@
 #include "conf/bundle.h"
 #include "conf/conf.h"
 #include "lib/log.h"
+#include "lib/tls.h"
 #include "lib/xalloc.h"
 #include "mta/mta_priv.h"
 
@@ -48,27 +49,10 @@ ca_ctx_new(const struct conf *conf, const struct bundle_file *f,
     const char **errstr)
 {
 	SSL_CTX		*c;
-	X509_STORE	*store;
-	BIO		*bio;
-	X509		*x;
-	int		 n = 0;
 
 	if ((c = ctx_new(conf, errstr)) == NULL)
 		return NULL;
-	store = SSL_CTX_get_cert_store(c);
-	if ((bio = BIO_new_mem_buf(f->data, (int)f->len)) == NULL) {
-		SSL_CTX_free(c);
-		*errstr = "out of memory";
-		return NULL;
-	}
-	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-		X509_STORE_add_cert(store, x);
-		X509_free(x);
-		n++;
-	}
-	BIO_free(bio);
-	ERR_clear_error();
-	if (n == 0) {
+	if (tls_store_add_pem(SSL_CTX_get_cert_store(c), f->data, f->len) == 0) {
 		SSL_CTX_free(c);
 		*errstr = "no certificate in the ca file";
 		return NULL;
