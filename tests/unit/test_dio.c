@@ -291,6 +291,7 @@ run_child(const char *crash_at, const char *name)
 	unlink(tpath("s3"));
 	unlink(tpath("s4"));
 	unlink(tpath("log"));
+	unlink(tpath("log.crashed"));	/* one crash per run: each child is a run */
 	if ((pid = fork()) == -1)
 		return -1;
 	if (pid == 0) {
@@ -321,6 +322,34 @@ t_crash_log_counts(void)
 	    "dtest 4 close\ndtest 5 rename\ndtest 6 link\ndtest 7 fsync_dir\n"
 	    "dtest 8 rename\n");
 	T_EQ_INT(access(tpath("s4"), F_OK), 0);
+}
+
+/* After a crash, the processes of the same run (restarted ones) neither count nor crash. */
+static void
+t_one_crash_per_run(void)
+{
+	char	 got[512];
+	pid_t	 pid;
+	int	 st;
+
+	st = run_child("dtest:3", "dtest");
+	T_ASSERT(WIFEXITED(st));
+	T_EQ_INT(WEXITSTATUS(st), 86);
+	T_EQ_INT(access(tpath("log.crashed"), F_OK), 0);
+	/* The same run again, without clearing the mark: it goes to the end, silently. */
+	unlink(tpath("log"));
+	if ((pid = fork()) == 0) {
+		setenv("TEGAMI_CRASH_AT", "dtest:3", 1);
+		setenv("TEGAMI_CRASH_LOG", tpath("log"), 1);
+		dio_crash_init("dtest");
+		do_steps();
+		_exit(0);
+	}
+	T_ASSERT(pid > 0 && waitpid(pid, &st, 0) == pid);
+	T_ASSERT(WIFEXITED(st));
+	T_EQ_INT(WEXITSTATUS(st), 0);
+	T_ASSERT(slurp(tpath("log"), got, sizeof(got)) == -1 || got[0] == '\0');
+	unlink(tpath("log.crashed"));
 }
 
 static void
@@ -406,6 +435,7 @@ test_main(void)
 #ifdef TEGAMI_CRASHPOINTS
 	t_run("crash_log_counts", t_crash_log_counts);
 	t_run("crash_at_each_point", t_crash_at_each_point);
+	t_run("one_crash_per_run", t_one_crash_per_run);
 #else
 	t_run("no_crashpoints", t_no_crashpoints);
 #endif
