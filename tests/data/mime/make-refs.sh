@@ -56,7 +56,9 @@ for line in open(sys.argv[1]):
         if cur: secs.append(cur)
 out = ['a SELECT INBOX', 'b FETCH 1 (RFC822.SIZE ENVELOPE BODYSTRUCTURE BODY)']
 for i, s in enumerate(secs):
-    if s.startswith('<'):
+    if s == '<>':
+        out.append('s%d FETCH 1 (BODY.PEEK[])' % i)
+    elif s.startswith('<'):
         out.append('s%d FETCH 1 (BODY.PEEK[]%s)' % (i, s))
     elif '<' in s:
         j = s.index('<')
