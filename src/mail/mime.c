@@ -442,6 +442,19 @@ interpret(struct parser *P, uint32_t idx, int message, int in_digest,
 
 static void parse_part(struct parser *, uint32_t, size_t, int, int, struct stop *);
 
+/* A message/rfc822 part without body still has a message: an empty one. */
+static void
+empty_message(struct parser *P, uint32_t parent, size_t pos)
+{
+	uint32_t		 idx = new_part(P, parent);
+	struct mime_part	*p = &P->t->parts[idx];
+	struct bound		 b;
+
+	p->hdr_off = p->body_off = p->body_end = pos;
+	p->flags |= MIME_F_HDR_EOF;
+	interpret(P, idx, 1, 0, &b);
+}
+
 /* The rest of a region, up to a boundary of the stack or EOF. */
 static void
 scan_to_boundary(const struct parser *P, size_t region, struct stop *s)
@@ -514,11 +527,14 @@ parse_part(struct parser *P, uint32_t idx, size_t start, int message,
 	}
 	count_to(P, body, &lf1, &bare1);
 	p->hdr_vsize = (body - start) + (bare1 - bare0);
-	if (eof) {
-		s->hit = -1;
-		s->end = P->len;
-	} else if (s->hit >= 0) {
-		/* The header ran into a boundary: no body. */
+	if (eof || s->hit >= 0) {
+		/* The header ran into EOF or a boundary: no body. */
+		if (eof) {
+			s->hit = -1;
+			s->end = P->len;
+		}
+		if (p->kind == MIME_MESSAGE)
+			empty_message(P, idx, body);
 	} else if (p->kind == MIME_MULTIPART && b.len > 0)
 		parse_multipart(P, idx, body, b, s);
 	else if (p->kind == MIME_MESSAGE)
