@@ -118,6 +118,8 @@ add_kv(struct parser *P, const struct mime_kv *kv, size_t n)
 	struct mime_tree	*t = P->t;
 	uint32_t		 first = t->nkv;
 
+	if (n == 0)
+		return first;
 	while (t->nkv + n > P->kvcap) {
 		P->kvcap = P->kvcap ? P->kvcap * 2 : 32;
 		t->kv = xreallocarray(t->kv, P->kvcap, sizeof(*t->kv));
@@ -559,7 +561,7 @@ mime_parse(const char *msg, size_t len)
 	if ((uint64_t)len >= UINT32_MAX)
 		return NULL;
 	memset(&P, 0, sizeof(P));
-	P.msg = msg;
+	P.msg = msg != NULL ? msg : "";
 	P.len = len;
 	P.t = t = xcalloc(1, sizeof(*t));
 	buf_init(&P.arena, UINT32_MAX - 1);

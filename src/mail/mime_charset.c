@@ -431,7 +431,7 @@ mime_words_decode(const char *s, size_t len, struct buf *out)
 				/* Malformed or unknown: the word stays as written. */
 				raw.len = before;
 				flush_run(&raw, cs, out);
-				(void)buf_add(out, s + i, end - i);
+				mime_8bit_to_utf8(s + i, end - i, out);
 				prev_word = 0;
 				lit = i = end;
 				continue;

@@ -110,7 +110,7 @@ zone(const struct tok *t, int *tz)
 	size_t	 i;
 
 	if (t->n == 5 && (t->p[0] == '+' || t->p[0] == '-') &&
-	    number(t->p + 1, 4, 9999, &v) == 0 && v % 100 < 60) {
+	    number(t->p + 1, 4, 2359, &v) == 0 && v % 100 < 60) {
 		*tz = (int)(v / 100 * 60 + v % 100) * (t->p[0] == '-' ? -1 : 1);
 		return 0;
 	}
