@@ -145,22 +145,30 @@ add(struct mime_addrlist *l, const struct mime_addr *a)
 	l->a[l->n++] = *a;
 }
 
-/* local-part: words (atoms or quoted strings) and dots. */
+/* local-part: words (atoms or quoted strings) joined by dots (obs-local-part allows blanks around them). */
 static void
 local_part(struct lex *x, struct buf *out)
 {
+	int	 word = 0;
+
 	for (;;) {
 		cfws(x);
 		if (x->i >= x->len)
 			return;
+		if (x->s[x->i] == '.') {
+			(void)buf_addc(out, '.');
+			x->i++;
+			word = 0;
+			continue;
+		}
+		if (word)
+			return;
 		if (x->s[x->i] == '"') {
 			if (quoted(x, out) == -1)
 				return;
-		} else if (x->s[x->i] == '.') {
-			(void)buf_addc(out, '.');
-			x->i++;
 		} else if (atom(x, 0, out) == 0)
 			return;
+		word = 1;
 	}
 }
 
@@ -179,15 +187,17 @@ domain(struct lex *x, struct buf *out)
 		(void)buf_add(out, x->s + st, x->i - st);
 		return;
 	}
-	for (;;) {
+	for (int word = 0;;) {
 		cfws(x);
 		if (x->i < x->len && x->s[x->i] == '.') {
 			(void)buf_addc(out, '.');
 			x->i++;
+			word = 0;
 			continue;
 		}
-		if (x->i >= x->len || atom(x, 0, out) == 0)
+		if (word || x->i >= x->len || atom(x, 0, out) == 0)
 			return;
+		word = 1;
 	}
 }
 

@@ -226,9 +226,11 @@ canon(const char *cs, char *tmp, size_t tmplen)
 	/* RFC 2231 section 5: charset*language in encoded words. */
 	if ((star = strchr(tmp, '*')) != NULL)
 		*star = '\0';
-	if (strcasecmp(tmp, "us-ascii") == 0 || strcasecmp(tmp, "ascii") == 0 ||
-	    strcasecmp(tmp, "utf-8") == 0 || strcasecmp(tmp, "utf8") == 0)
+	/* Declared ASCII that is not: guess, as undeclared text. */
+	if (strcasecmp(tmp, "us-ascii") == 0 || strcasecmp(tmp, "ascii") == 0)
 		return NULL;
+	if (strcasecmp(tmp, "utf-8") == 0 || strcasecmp(tmp, "utf8") == 0)
+		return "UTF-8";
 	if (strcasecmp(tmp, "shift_jis") == 0 || strcasecmp(tmp, "sjis") == 0 ||
 	    strcasecmp(tmp, "shift-jis") == 0 || strcasecmp(tmp, "x-sjis") == 0 ||
 	    strcasecmp(tmp, "windows-31j") == 0 || strcasecmp(tmp, "cp932") == 0 ||
@@ -273,6 +275,10 @@ mime_charset_to_utf8(const char *charset, const char *in, size_t len,
 	}
 	if (strncasecmp(cs, "iso-2022-jp", 11) == 0) {
 		iso2022jp(in, len, out);
+		return 0;
+	}
+	if (strcmp(cs, "UTF-8") == 0 && mime_utf8_valid(in, len)) {
+		(void)buf_add(out, in, len);
 		return 0;
 	}
 	if (strcasecmp(cs, "euc-jp") == 0 && !conv_clean("EUC-JP", in, len)) {

@@ -13,7 +13,14 @@
 #include "lib/xalloc.h"
 #include "mail/imap_bodystructure.h"
 #include "mail/imap_envelope.h"
+#include "mail/imap_string.h"
 #include "mail/mime.h"
+#include "mail/mime_addr.h"
+#include "mail/mime_charset.h"
+#include "mail/mime_date.h"
+#include "mail/mime_decode.h"
+#include "mail/mime_header.h"
+#include "mail/mime_text.h"
 
 /* Run from the top of the tree (make unit does), where tests/data is. */
 #define DATA	"tests/data/mime"
@@ -291,8 +298,342 @@ test_refs(void)
 	T_ASSERT(refs_done >= 25);
 }
 
+/* ---- pieces ---- */
+
+static char *
+words(const char *in)
+{
+	struct buf	 b;
+
+	buf_init(&b, 0);
+	mime_words_decode(in, strlen(in), &b);
+	(void)buf_addc(&b, '\0');
+	return buf_release(&b);
+}
+
+#define WORDS(in, want) do { char *_w = words(in);				\
+	int _ok = strcmp(_w, (want)) == 0;					\
+	if (!_ok) t_fail(__FILE__, __LINE__, "words(%s) == \"%s\", want \"%s\"", \
+	    (in), _w, (want));							\
+	free(_w); if (!_ok) return; } while (0)
+
+static void
+test_words(void)
+{
+	WORDS("plain text", "plain text");
+	WORDS("=?utf-8?q?caf=C3=A9?=", "caf\xc3\xa9");
+	WORDS("=?UTF-8?Q?a_b?=", "a b");
+	/* Blanks between adjacent encoded words go, others stay. */
+	WORDS("=?iso-8859-1?q?this=20is?=  =?iso-8859-1?q?_some_text?= plain",
+	    "this is some text plain");
+	WORDS("a =?utf-8?b?4pyT?= b", "a \xe2\x9c\x93 b");
+	/* A character split across two words of one charset. */
+	WORDS("=?utf-8?b?4p8=?= =?utf-8?b?kw==?=", "\xe2\x9f\x93");
+	/* Japanese charsets, CP932 extras and all. */
+	WORDS("=?ISO-2022-JP?B?GyRCRnxLXDhsJE43b0w+JEckORsoQg==?=",
+	    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe4\xbb\xb6\xe5\x90\x8d\xe3\x81\xa7\xe3\x81\x99");
+	WORDS("=?Shift_JIS?B?h0CK25CUjpqCxoFg?=",
+	    "\xe2\x91\xa0\xe4\xb8\xb8\xe6\x95\xb0\xe5\xad\x97\xe3\x81\xa8\xef\xbd\x9e");
+	WORDS("=?EUC-JP?Q?=B4=C1=BB=FA?=", "\xe6\xbc\xa2\xe5\xad\x97");
+	WORDS("=?windows-1252?q?=80?=", "\xe2\x82\xac");
+	/* charset*language (RFC 2231 section 5). */
+	WORDS("=?utf-8*en?q?hi?=", "hi");
+	/* Unknown charsets and broken words stay as written. */
+	WORDS("=?x-unknown?q?abc?=", "=?x-unknown?q?abc?=");
+	WORDS("=?utf-8?x?abc?=", "=?utf-8?x?abc?=");
+	WORDS("=?bad?=", "=?bad?=");
+	/* Folding goes. */
+	WORDS("a\r\n b", "a b");
+	/* Undeclared 8-bit: UTF-8 kept, Shift_JIS and ISO-2022-JP guessed. */
+	WORDS("Gr\xc3\xbc\xc3\x9f" "e", "Gr\xc3\xbc\xc3\x9f" "e");
+	WORDS("\x8c\x8f\x96\xbc", "\xe4\xbb\xb6\xe5\x90\x8d");
+	WORDS("\x1b$BF|K\\8l\x1b(B", "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e");
+	WORDS("caf\xe9", "caf\xc3\xa9");
+}
+
+static void
+test_charset(void)
+{
+	struct buf	 b;
+
+	buf_init(&b, 0);
+	/* Half-width katakana by ESC ( I in ISO-2022-JP (CP50221). */
+	T_EQ_INT(mime_charset_to_utf8("iso-2022-jp", "\x1b(I1\x1b(B", 7, &b), 0);
+	T_EQ_STR(b.data, "\xef\xbd\xb1");
+	b.len = 0;
+	/* NEC row 13 (circled digits) in ISO-2022-JP. */
+	T_EQ_INT(mime_charset_to_utf8("ISO-2022-JP", "\x1b$B-!\x1b(B", 8, &b), 0);
+	T_EQ_STR(b.data, "\xe2\x91\xa0");
+	b.len = 0;
+	T_EQ_INT(mime_charset_to_utf8("x-nonsense", "a\xff", 2, &b), -1);
+	T_ASSERT(b.len == 2 && memcmp(b.data, "a\xff", 2) == 0);
+	b.len = 0;
+	/* Invalid octets become U+FFFD and conversion goes on. */
+	T_EQ_INT(mime_charset_to_utf8("shift_jis", "a\x81" "b", 3, &b), 0);
+	T_ASSERT(mime_utf8_valid(b.data, b.len));
+	b.len = 0;
+	T_EQ_INT(mime_charset_to_utf8("ISO-8859-7", "\xe1", 1, &b), 0);
+	T_EQ_STR(b.data, "\xce\xb1");
+	buf_free(&b);
+}
+
+/* A Content-Type's parameters after mime_params_2231, as "k=v;" text. */
+static char *
+params_of(const char *ct, const char *utf8_of)
+{
+	struct buf		 arena, out;
+	struct mime_params	*p = xmalloc(sizeof(*p));
+	struct mime_kv		 ts;
+	size_t			 i;
+
+	buf_init(&arena, 0);
+	buf_init(&out, 0);
+	if (mime_ctype_parse(ct, strlen(ct), &arena, &ts, p) == 0 &&
+	    mime_params_2231(&arena, p) == 0) {
+		(void)buf_addf(&out, "%.*s/%.*s", (int)ts.klen, arena.data + ts.koff,
+		    (int)ts.vlen, arena.data + ts.voff);
+		for (i = 0; i < p->n; i++)
+			(void)buf_addf(&out, ";%.*s=%.*s", (int)p->kv[i].klen,
+			    arena.data + p->kv[i].koff, (int)p->kv[i].vlen,
+			    arena.data + p->kv[i].voff);
+		if (utf8_of != NULL) {
+			(void)buf_adds(&out, "|");
+			(void)mime_param_utf8(arena.data, p->kv, p->n, utf8_of, &out);
+		}
+	}
+	(void)buf_addc(&out, '\0');
+	buf_free(&arena);
+	free(p);
+	return buf_release(&out);
+}
+
+#define PARAMS(ct, name, want) do { char *_w = params_of((ct), (name));	\
+	int _ok = strcmp(_w, (want)) == 0;					\
+	if (!_ok) t_fail(__FILE__, __LINE__, "params(%s) == \"%s\", want \"%s\"", \
+	    (ct), _w, (want));							\
+	free(_w); if (!_ok) return; } while (0)
+
+static void
+test_params(void)
+{
+	PARAMS("text/plain; charset=\"us-ascii\"", NULL,
+	    "text/plain;charset=us-ascii");
+	PARAMS("text/plain (c) ; charset = \"a\\\"b\" (c2); format=flowed", NULL,
+	    "text/plain;charset=a\"b;format=flowed");
+	/* Continuations joined, starred ones after the plain ones. */
+	PARAMS("a/b; name*1*=%E8.pdf; x=1; name*0*=utf-8''%E6%97%A5", "name",
+	    "a/b;x=1;name*=utf-8''%E6%97%A5%E8.pdf|\xe6\x97\xa5\xef\xbf\xbd.pdf");
+	PARAMS("a/b; title*=us-ascii'en-us'This%20is%20%2A%2A%2Afun%2A%2A%2A",
+	    "title", "a/b;title*=us-ascii'en-us'This%20is%20%2A%2A%2Afun%2A%2A%2A"
+	    "|This is ***fun***");
+	PARAMS("a/b; name*0=\"long-\"; name*1=\"name.txt\"", "name",
+	    "a/b;name=long-name.txt|long-name.txt");
+	/* A gap: the sections stay apart, sorted; the text joins them anyway. */
+	PARAMS("a/b; f*1=two; f*0=one; f*3=gap", "f",
+	    "a/b;f*0=one;f*1=two;f*3=gap|onetwogap");
+	/* RFC 2047 in a parameter: against the rules, but everywhere. */
+	PARAMS("a/b; name=\"=?utf-8?b?5pel5pys?=.txt\"", "name",
+	    "a/b;name==?utf-8?b?5pel5pys?=.txt|\xe6\x97\xa5\xe6\x9c\xac.txt");
+	PARAMS(";charset=x", NULL, "/");
+	PARAMS("text", NULL, "text/");
+}
+
+/* The ENVELOPE address list of one field value. */
+static char *
+addrs(const char *v)
+{
+	struct mime_addrlist	 l;
+	struct buf		 b;
+	size_t			 i;
+
+	memset(&l, 0, sizeof(l));
+	buf_init(&b, 0);
+	mime_addr_parse(v, strlen(v), &l);
+	for (i = 0; i < l.n; i++)
+		(void)buf_addf(&b, "[%s|%s|%s|%s%s]", l.a[i].name ? l.a[i].name : "-",
+		    l.a[i].route ? l.a[i].route : "-",
+		    l.a[i].mailbox ? l.a[i].mailbox : "-",
+		    l.a[i].host ? l.a[i].host : "-", l.a[i].group ? "|g" : "");
+	(void)buf_addc(&b, '\0');
+	mime_addrlist_free(&l);
+	return buf_release(&b);
+}
+
+#define ADDRS(v, want) do { char *_w = addrs(v);				\
+	int _ok = strcmp(_w, (want)) == 0;					\
+	if (!_ok) t_fail(__FILE__, __LINE__, "addrs(%s) == \"%s\", want \"%s\"", \
+	    (v), _w, (want));							\
+	free(_w); if (!_ok) return; } while (0)
+
+static void
+test_addresses(void)
+{
+	ADDRS("a@b", "[-|-|a|b]");
+	ADDRS("\"Joe Q. Public\" <john.q.public@example.com>",
+	    "[Joe Q. Public|-|john.q.public|example.com]");
+	ADDRS("John Q. Public <j@x>", "[John Q. Public|-|j|x]");
+	ADDRS("jdoe@example.org (John Doe)", "[John Doe|-|jdoe|example.org]");
+	ADDRS("<@r1,@r2:u@h>", "[-|@r1,@r2|u|h]");
+	ADDRS("Pete(A nice \\) chap) <pete(his account)@silly.test(his host)>",
+	    "[Pete|-|pete|silly.test]");
+	ADDRS("\"very.unusual.@.unusual.com\"@example.com",
+	    "[-|-|very.unusual.@.unusual.com|example.com]");
+	ADDRS("G: a@b, c@d;, e@f", "[-|-|G|-|g][-|-|a|b][-|-|c|d][-|-|-|-|g][-|-|e|f]");
+	ADDRS("undisclosed-recipients:;", "[-|-|undisclosed-recipients|-|g][-|-|-|-|g]");
+	/* Empty elements count, a trailing one does not; junk ends the list. */
+	ADDRS(",a@b,,", "[-|-|-|-][-|-|a|b][-|-|-|-]");
+	ADDRS("(only a comment)", "");
+	ADDRS("localonly", "[-|-|localonly|-]");
+	ADDRS("\"Name Only\"", "[Name Only|-|-|-]");
+	ADDRS("a@b c@d", "[-|-|a|b]");
+	ADDRS("u@[10.0.0.1]", "[-|-|u|[10.0.0.1]]");
+	ADDRS("[1.2.3.4]@x, u@v", "[-|-|-|-]");
+	ADDRS("=?utf-8?q?J=C3=B6rg?= <j@x>", "[=?utf-8?q?J=C3=B6rg?=|-|j|x]");
+	ADDRS("J\xc3\xb6rg <j@x>", "[J\xc3\xb6rg|-|j|x]");
+}
+
+static void
+test_dates(void)
+{
+	time_t	 t;
+	int	 tz;
+
+#define DATE(s, want, wtz) do {							\
+	T_ASSERT(mime_date_parse((s), strlen(s), &t, &tz) == 0);		\
+	T_EQ_INT(t, (want));							\
+	T_EQ_INT(tz, (wtz)); } while (0)
+	DATE("Thu, 1 Jan 1970 00:00:00 +0000", 0, 0);
+	DATE("Mon, 7 Feb 1994 21:52:25 -0800 (PST)", 760686745, -480);
+	DATE("Thu,\n      13\n        Feb\n          1969\n      23:32\n"
+	    "               -0330 (Newfoundland Time)", -321 * 86400 + 3 * 3600 + 2 * 60, -210);
+	DATE("1 Jan 70 00:00 GMT", 0, 0);
+	DATE("1 Jan 49 00:00 GMT", 2493072000LL, 0);
+	DATE("1 Jan 100 00:00 GMT", 946684800, 0);
+	DATE("Friday, 21 November 1997 09:55:06 EST", 880124106, -300);
+	DATE("Fri Nov 21 14:55:06 1997", 880124106, 0);
+	DATE("29 Feb 2000 12:00:00 +0100", 951822000, 60);
+	DATE("21 Nov 1997 09:55:06 A", 880106106, 0);
+	T_ASSERT(mime_date_parse("30 Feb 2001 00:00 GMT", 21, &t, &tz) == -1);
+	T_ASSERT(mime_date_parse("yesterday", 9, &t, &tz) == -1);
+	T_ASSERT(mime_date_parse("", 0, &t, &tz) == -1);
+#undef DATE
+}
+
+/* Decodes in whole and byte by byte; both must agree. */
+static char *
+decode(enum mime_cte cte, const char *in, size_t len, int *malformed)
+{
+	struct mime_decoder	 a, b;
+	struct buf		 x, y;
+	size_t			 i;
+
+	buf_init(&x, 0);
+	buf_init(&y, 0);
+	mime_decoder_init(&a, cte);
+	mime_decoder_init(&b, cte);
+	(void)mime_decoder_feed(&a, in, len, &x);
+	(void)mime_decoder_end(&a, &x);
+	for (i = 0; i < len; i++)
+		(void)mime_decoder_feed(&b, in + i, 1, &y);
+	(void)mime_decoder_end(&b, &y);
+	if (x.len != y.len || (x.len && memcmp(x.data, y.data, x.len) != 0) ||
+	    a.malformed != b.malformed)
+		abort();
+	*malformed = a.malformed;
+	(void)buf_addc(&x, '\0');
+	buf_free(&y);
+	return buf_release(&x);
+}
+
+#define DEC(cte, in, want, wbad) do { int _bad; char *_w = decode((cte), (in),	\
+	sizeof(in) - 1, &_bad); int _ok = strcmp(_w, (want)) == 0 && _bad == (wbad); \
+	if (!_ok) t_fail(__FILE__, __LINE__, "decode(%s) == \"%s\" (%d)", (in), _w, _bad); \
+	free(_w); if (!_ok) return; } while (0)
+
+static void
+test_decoders(void)
+{
+	DEC(MIME_CTE_BASE64, "SGVsbG8=", "Hello", 0);
+	DEC(MIME_CTE_BASE64, "SGVs\r\nbG8g\nd29y bGQ=", "Hello world", 0);
+	DEC(MIME_CTE_BASE64, "SGVsbG8", "Hello", 1);		/* no padding */
+	DEC(MIME_CTE_BASE64, "SG!Vsb*G8=", "Hello", 1);		/* junk skipped */
+	DEC(MIME_CTE_BASE64, "SGk=SGk=", "HiHi", 1);		/* after padding */
+	DEC(MIME_CTE_BASE64, "S", "", 1);
+	DEC(MIME_CTE_QP, "a=3Db", "a=b", 0);
+	DEC(MIME_CTE_QP, "soft =\nbreak", "soft break", 0);
+	DEC(MIME_CTE_QP, "soft =\r\nbreak", "soft break", 0);
+	DEC(MIME_CTE_QP, "pad =  \nbreak", "pad break", 0);
+	DEC(MIME_CTE_QP, "trail   \nx\t\ty \t\n", "trail\r\nx\t\ty\r\n", 0);
+	DEC(MIME_CTE_QP, "=e2=9c=93", "\xe2\x9c\x93", 0);	/* lowercase: lenient */
+	DEC(MIME_CTE_QP, "a=zz", "a=zz", 1);
+	DEC(MIME_CTE_QP, "a=4", "a=4", 1);
+	DEC(MIME_CTE_QP, "end=", "end", 0);
+	DEC(MIME_CTE_QP, "8bit \xe9", "8bit \xe9", 1);
+	DEC(MIME_CTE_7BIT, "as is =3D", "as is =3D", 0);
+	T_EQ_INT(mime_cte_kind("Quoted-Printable", 16), MIME_CTE_QP);
+	T_EQ_INT(mime_cte_kind("BASE64", 6), MIME_CTE_BASE64);
+	T_EQ_INT(mime_cte_kind(NULL, 0), MIME_CTE_7BIT);
+	T_EQ_INT(mime_cte_kind("x-uuencode", 10), MIME_CTE_UNKNOWN);
+}
+
+/* The search text of a file under tests/data/mime contains want. */
+static int
+search_has(const char *name, int what, const char *want)
+{
+	char			 path[512], *msg;
+	size_t			 len;
+	struct mime_tree	*t;
+	struct buf		 b;
+	int			 ok;
+
+	snprintf(path, sizeof(path), "%s/%s.eml", DATA, name);
+	if ((msg = slurp(path, &len)) == NULL)
+		return 0;
+	t = mime_parse(msg, len);
+	buf_init(&b, 0);
+	(void)mime_text_search(&b, msg, t, what < 0 ? -what : what);
+	(void)buf_addc(&b, '\0');
+	ok = strstr(b.data, want) != NULL;
+	if (!ok && what > 0)
+		fprintf(stderr, "  %s: no \"%s\" in:\n%s\n", name, want, b.data);
+	buf_free(&b);
+	mime_free(&t);
+	free(msg);
+	return ok;
+}
+
+static void
+test_search_text(void)
+{
+	int	 both = MIME_TEXT_HEADERS | MIME_TEXT_BODIES;
+
+	/* ISO-2022-JP subject, sender name and body found by their UTF-8. */
+	T_ASSERT(search_has("07-iso2022jp", both, "Subject: \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe4\xbb\xb6\xe5\x90\x8d"));
+	T_ASSERT(search_has("07-iso2022jp", both, "From: \xe5\xb1\xb1\xe7\x94\xb0\xe5\xa4\xaa\xe9\x83\x8e <yamada@example.jp>"));
+	T_ASSERT(search_has("07-iso2022jp", MIME_TEXT_BODIES, "\xe3\x81\x93\xe3\x82\x93\xe3\x81\xab\xe3\x81\xa1\xe3\x81\xaf"));
+	T_ASSERT(search_has("08-sjis", MIME_TEXT_BODIES, "\xe8\xa1\xa8\xe7\xa4\xba"));
+	T_ASSERT(search_has("09-eucjp", both, "\xe6\x9c\xac\xe6\x96\x87"));
+	T_ASSERT(search_has("42-raw-jp-subject", both, "Subject: \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae"));
+	T_ASSERT(search_has("16-8bit-headers", both, "X-Sjis: \xe4\xbb\xb6\xe5\x90\x8d"));
+	/* Transfer encodings decoded, embedded messages searched too. */
+	T_ASSERT(search_has("22-qp", both, "with \xe2\x9c\x93 and tabs\tand"));
+	T_ASSERT(search_has("21-uppercase", MIME_TEXT_BODIES, "<html><body>Hi</body></html>"));
+	T_ASSERT(search_has("05-rfc822-attach", both, "Caf\xc3\xa9"));
+	T_ASSERT(search_has("05-rfc822-attach", both, "Subject: original"));
+	T_ASSERT(search_has("32-encoded-words", both, "J\xc3\xb6rg M\xc3\xbcller"));
+	/* Attachments are not text. */
+	T_ASSERT(search_has("03-mixed-base64", MIME_TEXT_BODIES, "caf\xc3\xa9"));
+	T_ASSERT(!search_has("03-mixed-base64", -MIME_TEXT_BODIES, "\x01\x02\x03"));
+}
 void
 test_main(void)
 {
 	t_run("dovecot_refs", test_refs);
+	t_run("words", test_words);
+	t_run("charset", test_charset);
+	t_run("params", test_params);
+	t_run("addresses", test_addresses);
+	t_run("dates", test_dates);
+	t_run("decoders", test_decoders);
+	t_run("search_text", test_search_text);
 }
