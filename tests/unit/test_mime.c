@@ -1,11 +1,13 @@
 /* Tests for src/mail/mime*.c and imap_*.c: Dovecot's answers for tests/data/mime, byte for byte, and the parts around them. */
 #include <ctype.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -625,6 +627,262 @@ test_search_text(void)
 	T_ASSERT(search_has("03-mixed-base64", MIME_TEXT_BODIES, "caf\xc3\xa9"));
 	T_ASSERT(!search_has("03-mixed-base64", -MIME_TEXT_BODIES, "\x01\x02\x03"));
 }
+/* ---- structure, limits, cache, sections ---- */
+
+static int
+structure_of(const struct mime_tree *t, struct buf *out)
+{
+	return imap_envelope(out, t, 0) | imap_bodystructure(out, t, 0, 1) |
+	    imap_bodystructure(out, t, 0, 0);
+}
+
+static void
+test_limits_depth(void)
+{
+	struct buf		 m, out;
+	struct mime_tree	*t;
+	uint32_t		 i, deepest = 0;
+
+	/* 300 message/rfc822 inside each other. */
+	buf_init(&m, 0);
+	buf_init(&out, 0);
+	for (i = 0; i < 300; i++)
+		(void)buf_addf(&m, "Subject: level %u\nContent-Type: message/rfc822\n\n", i);
+	(void)buf_adds(&m, "Subject: bottom\n\nbody\n");
+	t = mime_parse(m.data, m.len);
+	T_ASSERT(t != NULL);
+	for (i = 0; i < t->nparts; i++)
+		if (t->parts[i].depth > deepest)
+			deepest = t->parts[i].depth;
+	T_EQ_INT(deepest, MIME_MAX_DEPTH - 1);
+	T_EQ_INT(t->nparts, MIME_MAX_DEPTH);
+	/* The last one holds the rest as one opaque body, shown as octet-stream. */
+	T_ASSERT(t->parts[t->nparts - 1].flags & MIME_F_OPAQUE);
+	T_EQ_INT(t->parts[t->nparts - 1].body_end, m.len);
+	T_EQ_INT(structure_of(t, &out), 0);
+	T_ASSERT(strstr(out.data, "(\"application\" \"octet-stream\" NIL NIL NIL \"7bit\"") != NULL);
+	mime_free(&t);
+	buf_free(&m);
+	buf_free(&out);
+}
+
+static void
+test_limits_parts(void)
+{
+	struct buf		 m, out;
+	struct mime_tree	*t;
+	const struct mime_part	*last;
+	uint32_t		 i;
+
+	buf_init(&m, 0);
+	buf_init(&out, 0);
+	(void)buf_adds(&m, "Content-Type: multipart/mixed; boundary=b\n\n");
+	for (i = 0; i < MIME_MAX_PARTS + 500; i++)
+		(void)buf_addf(&m, "--b\n\npart %u\n", i);
+	(void)buf_adds(&m, "--b--\n");
+	t = mime_parse(m.data, m.len);
+	T_ASSERT(t != NULL);
+	T_EQ_INT(t->nparts, MIME_MAX_PARTS);
+	T_ASSERT(t->parts[0].flags & MIME_F_OPAQUE);
+	T_EQ_INT(t->parts[0].body_end, m.len);
+	last = &t->parts[t->nparts - 1];
+	T_EQ_INT(last->body_end - last->body_off, strlen("part 9998"));
+	T_EQ_INT(structure_of(t, &out), 0);
+	mime_free(&t);
+	buf_free(&m);
+	buf_free(&out);
+}
+
+static void
+test_limits_header(void)
+{
+	struct buf		 m, out;
+	struct mime_tree	*t;
+	uint32_t		 i;
+
+	buf_init(&m, 0);
+	buf_init(&out, 0);
+	/* Content-Type past MIME_MAX_HEADER: the header still ends at its blank line. */
+	(void)buf_adds(&m, "Subject: big\n");
+	for (i = 0; m.len < MIME_MAX_HEADER + 100; i++)
+		(void)buf_addf(&m, "X-Filler-%u: %0200u\n", i, i);
+	(void)buf_adds(&m, "Content-Type: image/png\n\nbody\n");
+	t = mime_parse(m.data, m.len);
+	T_ASSERT(t != NULL);
+	T_EQ_INT(t->parts[0].body_off, m.len - 5);
+	T_ASSERT(mime_is(t, &t->parts[0], "text", "plain"));
+	mime_free(&t);
+	/* At most MIME_MAX_PARAMS parameters are kept. */
+	m.len = 0;
+	(void)buf_adds(&m, "Content-Type: text/plain");
+	for (i = 0; i < 1000; i++)
+		(void)buf_addf(&m, "; p%u=%u", i, i);
+	(void)buf_adds(&m, "\n\nbody\n");
+	t = mime_parse(m.data, m.len);
+	T_EQ_INT(t->parts[0].nparams, MIME_MAX_PARAMS);
+	T_EQ_INT(structure_of(t, &out), 0);
+	mime_free(&t);
+	buf_free(&m);
+	buf_free(&out);
+}
+
+/*
+ * The worst a message can do to boundary matching: 99 nested boundaries
+ * with a common prefix, then megabytes of lines that almost match. The
+ * work is bounded by depth times size; this must stay well under seconds.
+ */
+static void
+test_limits_time(void)
+{
+	struct buf		 m;
+	struct mime_tree	*t;
+	struct timespec		 a, b;
+	char			 prefix[150];
+	uint32_t		 i;
+	double			 secs;
+
+	memset(prefix, 'x', sizeof(prefix) - 1);
+	prefix[sizeof(prefix) - 1] = '\0';
+	buf_init(&m, 0);
+	for (i = 0; i < 99; i++)
+		(void)buf_addf(&m, "Content-Type: multipart/mixed; boundary=\"%s%02u\"\n\n--%s%02u\n",
+		    prefix, i, prefix, i);
+	while (m.len < 8 * 1024 * 1024)
+		(void)buf_addf(&m, "--%szz\n", prefix);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	t = mime_parse(m.data, m.len);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+	T_ASSERT(t != NULL);
+	fprintf(stderr, "  test_mime: hostile 8 MiB boundary message parsed in %.3f s\n", secs);
+	T_ASSERT(secs < 20.0);
+	mime_free(&t);
+	buf_free(&m);
+}
+
+static void
+test_cache(void)
+{
+	DIR		*d;
+	struct dirent	*e;
+	int		 n = 0;
+
+	T_ASSERT((d = opendir(DATA)) != NULL);
+	while ((e = readdir(d)) != NULL) {
+		char			 path[4200], *msg;
+		size_t			 len, nl = strlen(e->d_name);
+		struct mime_tree	*t, *u;
+		struct buf		 ser, a, b;
+		const char		*err;
+
+		if (nl < 5 || strcmp(e->d_name + nl - 4, ".eml") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", DATA, e->d_name);
+		msg = slurp(path, &len);
+		T_ASSERT(msg != NULL);
+		t = mime_parse(msg, len);
+		buf_init(&ser, 0);
+		buf_init(&a, 0);
+		buf_init(&b, 0);
+		T_EQ_INT(mime_serialize(t, &ser), 0);
+		u = mime_unserialize(ser.data, ser.len, len, &err);
+		T_ASSERT(u != NULL);
+		T_EQ_INT(structure_of(t, &a), 0);
+		T_EQ_INT(structure_of(u, &b), 0);
+		T_ASSERT(a.len == b.len && memcmp(a.data, b.data, a.len) == 0);
+		mime_free(&u);
+		/* Refused: another message size, short data, a flipped octet, another version. */
+		T_ASSERT(mime_unserialize(ser.data, ser.len, len + 1, &err) == NULL);
+		T_ASSERT(mime_unserialize(ser.data, ser.len - 1, len, &err) == NULL);
+		ser.data[ser.len / 2] ^= 1;
+		T_ASSERT(mime_unserialize(ser.data, ser.len, len, &err) == NULL);
+		ser.data[ser.len / 2] ^= 1;
+		ser.data[6]++;
+		T_ASSERT(mime_unserialize(ser.data, ser.len, len, &err) == NULL);
+		mime_free(&t);
+		buf_free(&ser);
+		buf_free(&a);
+		buf_free(&b);
+		free(msg);
+		n++;
+	}
+	closedir(d);
+	T_ASSERT(n >= 25);
+}
+
+static void
+test_section_parse(void)
+{
+	struct mime_section	 sec;
+	const char		*err;
+
+#define SEC_OK(s) T_ASSERT(mime_section_parse((s), strlen(s), &sec, &err) == 0)
+#define SEC_BAD(s) T_ASSERT(mime_section_parse((s), strlen(s), &sec, &err) == -1)
+	SEC_OK("");
+	T_EQ_INT(sec.kind, MIME_SEC_ALL);
+	SEC_OK("1.2.3");
+	T_EQ_INT(sec.npath, 3);
+	T_EQ_INT(sec.path[2], 3);
+	SEC_OK("2.MIME");
+	T_EQ_INT(sec.kind, MIME_SEC_MIME);
+	SEC_OK("header");
+	T_EQ_INT(sec.kind, MIME_SEC_HEADER);
+	SEC_OK("1.HEADER.FIELDS.NOT (Subject \"From\" X-A)");
+	T_EQ_INT(sec.kind, MIME_SEC_FIELDS_NOT);
+	T_EQ_INT(sec.nnames, 3);
+	T_ASSERT(sec.namelens[1] == 4 && memcmp(sec.names[1], "From", 4) == 0);
+	SEC_BAD("0");
+	SEC_BAD("1.");
+	SEC_BAD("1..2");
+	SEC_BAD("MIME");
+	SEC_BAD("TEXT.X");
+	SEC_BAD("HEADER.FIELDS ()");
+	SEC_BAD("HEADER.FIELDS (A");
+	SEC_BAD("HEADER.FIELDS A");
+	SEC_BAD("99999999999");
+#undef SEC_OK
+#undef SEC_BAD
+}
+
+/* Every window of the CRLF view equals the slice of the whole. */
+static void
+test_crlf(void)
+{
+	static const char *const msgs[] = {
+		"a\nb\n", "a\r\nb\r\n", "\n\n", "x\ry\n\r\n\nz", "", "no newline",
+	};
+	struct buf	 whole, w;
+	size_t		 i;
+	uint64_t	 off, len;
+
+	buf_init(&whole, 0);
+	buf_init(&w, 0);
+	for (i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+		size_t	 n = strlen(msgs[i]);
+
+		whole.len = 0;
+		T_EQ_INT(mime_crlf_write(msgs[i], 0, n, 0, UINT64_MAX, appendf,
+		    &whole), 0);
+		T_EQ_INT(whole.len, mime_vsize(msgs[i], 0, n));
+		T_ASSERT(memmem(whole.data ? whole.data : "", whole.len, "\r\r", 2) == NULL);
+		for (off = 0; off <= whole.len + 1; off++)
+			for (len = 0; len <= whole.len + 1; len++) {
+				uint64_t	 want = off >= whole.len ? 0 :
+				    len < whole.len - off ? len : whole.len - off;
+
+				w.len = 0;
+				T_EQ_INT(mime_crlf_write(msgs[i], 0, n, off, len,
+				    appendf, &w), 0);
+				T_EQ_INT(w.len, want);
+				T_ASSERT(want == 0 || memcmp(w.data, whole.data + off,
+				    want) == 0);
+			}
+	}
+	T_EQ_INT(mime_vsize("a\nb\r\nc\r", 0, 7), 8);
+	buf_free(&whole);
+	buf_free(&w);
+}
+
 void
 test_main(void)
 {
@@ -636,4 +894,11 @@ test_main(void)
 	t_run("dates", test_dates);
 	t_run("decoders", test_decoders);
 	t_run("search_text", test_search_text);
+	t_run("limits_depth", test_limits_depth);
+	t_run("limits_parts", test_limits_parts);
+	t_run("limits_header", test_limits_header);
+	t_run("limits_time", test_limits_time);
+	t_run("cache", test_cache);
+	t_run("section_parse", test_section_parse);
+	t_run("crlf", test_crlf);
 }
