@@ -100,6 +100,45 @@ ext_common(struct buf *out, const struct mime_tree *t, const struct mime_part *p
 static int write_part(struct buf *, const struct mime_tree *, uint32_t, int);
 
 static int
+str_is(const struct mime_tree *t, struct mime_str s, const char *want)
+{
+	size_t	 n = strlen(want);
+
+	return s.off != MIME_NONE && s.len == n &&
+	    strncasecmp(t->strs + s.off, want, n) == 0;
+}
+
+/*
+ * A message that is plain 7-bit text and nothing more: text/plain, no
+ * parameter but charset=us-ascii, no other Content-* field but a 7bit
+ * encoding. Dovecot writes its structure in a fixed form (lower case
+ * whatever the header says), so tegami does too.
+ */
+static int
+plain_7bit(const struct mime_tree *t, const struct mime_part *p)
+{
+	const struct mime_kv	*kv;
+
+	if (p->kind != MIME_LEAF || !str_is(t, p->type, "text") ||
+	    !str_is(t, p->subtype, "plain"))
+		return 0;
+	if (p->nparams > 1)
+		return 0;
+	if (p->nparams == 1) {
+		kv = &t->kv[p->params];
+		if (kv->klen != 7 || strncasecmp(t->strs + kv->koff, "charset", 7) != 0 ||
+		    kv->vlen != 8 || strncasecmp(t->strs + kv->voff, "us-ascii", 8) != 0)
+			return 0;
+	}
+	if (p->id.off != MIME_NONE || p->desc.off != MIME_NONE ||
+	    (p->cte.off != MIME_NONE && !str_is(t, p->cte, "7bit")) ||
+	    p->md5.off != MIME_NONE || p->disp.off != MIME_NONE ||
+	    p->loc.off != MIME_NONE || (p->nlangs != MIME_NONE && p->nlangs > 0))
+		return 0;
+	return 1;
+}
+
+static int
 multipart(struct buf *out, const struct mime_tree *t, const struct mime_part *p,
     int ext)
 {
@@ -134,6 +173,10 @@ write_part(struct buf *out, const struct mime_tree *t, uint32_t idx, int ext)
 
 	if (p->kind == MIME_MULTIPART)
 		return multipart(out, t, p, ext);
+	if (idx == 0 && plain_7bit(t, p))
+		return buf_addf(out, "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL "
+		    "\"7bit\" %llu %llu%s)", (unsigned long long)p->body_vsize,
+		    (unsigned long long)p->body_lines, ext ? " NIL NIL NIL NIL" : "");
 	opaque = p->kind == MIME_LEAF && (mime_is(t, p, "multipart", NULL) ||
 	    mime_is(t, p, "message", "rfc822") || mime_is(t, p, "message", "global"));
 	text = !opaque && mime_is(t, p, "text", NULL);
@@ -141,6 +184,11 @@ write_part(struct buf *out, const struct mime_tree *t, uint32_t idx, int ext)
 		return -1;
 	if (opaque) {
 		if (buf_adds(out, "\"application\" \"octet-stream\"") == -1)
+			return -1;
+	} else if (p->kind == MIME_MESSAGE) {
+		/* Dovecot writes these two in lower case, whatever the field says. */
+		if (buf_adds(out, mime_is(t, p, "message", "rfc822") ?
+		    "\"message\" \"rfc822\"" : "\"message\" \"global\"") == -1)
 			return -1;
 	} else if (s(out, t, p->type) == -1 || buf_addc(out, ' ') == -1 ||
 	    s(out, t, p->subtype) == -1)

@@ -18,7 +18,7 @@ struct bound {
 struct fields {
 	struct mime_field	 ct, cte, id, desc, md5, loc, disp, lang;
 	int			 have_ct, have_cte, have_id, have_desc, have_md5;
-	int			 have_loc, have_disp, have_lang;
+	int			 have_loc, have_disp, have_lang, have_mimever;
 	struct mime_field	 env[MIME_ENV_N][ENV_MAX_OCC];
 	size_t			 nenv[MIME_ENV_N];
 };
@@ -44,6 +44,7 @@ struct stop {
 	int	 hit;		/* stack index of the boundary, -1 at EOF */
 	int	 close;		/* it was a close delimiter */
 	size_t	 line;		/* where the boundary line starts */
+	size_t	 outer;		/* where the enclosing parts end (see scan_header) */
 };
 
 /* Moves the counting cursor to pos and returns the counts before it. */
@@ -244,8 +245,15 @@ scan_header(const struct parser *P, size_t start, struct stop *s, int *eof)
 			return le < P->len ? le + 1 : le;
 		if (P->nbnd > 0 && P->msg[pos] == '-' &&
 		    (s->hit = boundary_line(P, pos, le, &s->close)) >= 0) {
+			/*
+			 * The header loses its last line end to the boundary,
+			 * but the parts around it end after it (Dovecot reads
+			 * that line end with the header line before it sees
+			 * the boundary; only this header's size is cut).
+			 */
 			s->line = pos;
 			s->end = strip(P, pos, start);
+			s->outer = pos;
 			return s->end;
 		}
 		pos = le < P->len ? le + 1 : le;
@@ -274,6 +282,20 @@ first(struct mime_field *dst, int *have, const struct mime_field *f)
 	}
 }
 
+static int
+disp_has_params(const struct parser *P, const struct mime_field *f)
+{
+	struct buf	 arena;
+	struct mime_kv	 type;
+	int		 has;
+
+	buf_init(&arena, 0);
+	has = mime_disp_parse(f->value, f->valuelen, &arena, &type, P->pp) == 0 &&
+	    P->pp->n > 0;
+	buf_free(&arena);
+	return has;
+}
+
 static void
 collect(const struct parser *P, size_t start, size_t end, int message,
     struct fields *F)
@@ -293,8 +315,13 @@ collect(const struct parser *P, size_t start, size_t end, int message,
 		if (f.namelen > 8 && strncasecmp(f.name, "content-", 8) == 0) {
 			if (mime_field_is(&f, "content-type"))
 				first(&F->ct, &F->have_ct, &f);
-			else if (mime_field_is(&f, "content-transfer-encoding"))
-				first(&F->cte, &F->have_cte, &f);
+			else if (mime_field_is(&f, "content-transfer-encoding")) {
+				size_t	 o, n;
+
+				/* The first valid one counts (Dovecot). */
+				if (mime_token_only(f.value, f.valuelen, &o, &n))
+					first(&F->cte, &F->have_cte, &f);
+			}
 			else if (mime_field_is(&f, "content-id"))
 				first(&F->id, &F->have_id, &f);
 			else if (mime_field_is(&f, "content-description"))
@@ -303,14 +330,22 @@ collect(const struct parser *P, size_t start, size_t end, int message,
 				first(&F->md5, &F->have_md5, &f);
 			else if (mime_field_is(&f, "content-location"))
 				first(&F->loc, &F->have_loc, &f);
-			else if (mime_field_is(&f, "content-disposition"))
+			else if (mime_field_is(&f, "content-disposition")) {
+				/* One without parameters gives way to the next (Dovecot). */
+				if (F->have_disp && !disp_has_params(P, &F->disp))
+					F->have_disp = 0;
 				first(&F->disp, &F->have_disp, &f);
+			}
 			else if (mime_field_is(&f, "content-language"))
 				first(&F->lang, &F->have_lang, &f);
 			continue;
 		}
 		if (!message || f.valuelen > MIME_MAX_FIELD)
 			continue;
+		if (mime_field_is(&f, "mime-version")) {
+			F->have_mimever = 1;
+			continue;
+		}
 		for (i = 0; i < MIME_ENV_N; i++) {
 			if (!mime_field_is(&f, env_names[i]))
 				continue;
@@ -377,6 +412,7 @@ interpret(struct parser *P, uint32_t idx, int message, int in_digest,
 	boundary->len = 0;
 	F->have_ct = F->have_cte = F->have_id = F->have_desc = 0;
 	F->have_md5 = F->have_loc = F->have_disp = F->have_lang = 0;
+	F->have_mimever = 0;
 	memset(F->nenv, 0, sizeof(F->nenv));
 	collect(P, p->hdr_off, p->body_off, message, F);
 	if (F->have_ct && mime_ctype_parse(F->ct.value, F->ct.valuelen,
@@ -416,6 +452,14 @@ interpret(struct parser *P, uint32_t idx, int message, int in_digest,
 	    (p->subtype.len == 6 && strncasecmp(a + p->subtype.off,
 	    "global", 6) == 0)))
 		p->kind = MIME_MESSAGE;
+	/*
+	 * A message header without MIME-Version or Content-Type is not MIME:
+	 * its other Content-* fields mean nothing (Dovecot ignores them).
+	 */
+	if (message && !F->have_ct && !F->have_mimever) {
+		store_env(P, idx, F);
+		return;
+	}
 	if (F->have_cte && mime_token_only(F->cte.value, F->cte.valuelen, &off, &n))
 		p->cte = add_str(P, F->cte.value + off, n, 0);
 	p = &P->t->parts[idx];
@@ -428,8 +472,7 @@ interpret(struct parser *P, uint32_t idx, int message, int in_digest,
 	if (F->have_loc)
 		p->loc = add_str(P, F->loc.value, F->loc.valuelen, 1);
 	if (F->have_disp && mime_disp_parse(F->disp.value, F->disp.valuelen,
-	    &P->arena, &ts, pp) == 0 && ts.klen > 0 &&
-	    mime_params_2231(&P->arena, pp) == 0) {
+	    &P->arena, &ts, pp) == 0 && mime_params_2231(&P->arena, pp) == 0) {
 		p->disp.off = ts.koff;
 		p->disp.len = ts.klen;
 		store_params(P, pp, &p->dparams, &p->ndparams);
@@ -440,6 +483,45 @@ interpret(struct parser *P, uint32_t idx, int message, int in_digest,
 		store_params(P, pp, &p->langs, &p->nlangs);
 	if (message)
 		store_env(P, idx, F);
+}
+
+/*
+ * A blank line right before a boundary line is that boundary's line end:
+ * the part ends before it and its header has no blank line (Dovecot looks
+ * for "\n--boundary" where the blank line starts), while the parts around
+ * it end at the boundary line, as after a header line (scan_header). The part's own
+ * boundary, known only now, wins when it matches as well (it is the
+ * innermost), and then the blank line ends the header as usual.
+ */
+static int
+blank_before_boundary(const struct parser *P, size_t start, size_t body,
+    const struct bound *own, struct stop *s)
+{
+	size_t	 e, le;
+	int	 close;
+
+	if (P->nbnd == 0 || body <= start || body >= P->len ||
+	    P->msg[body - 1] != '\n' || P->msg[body] != '-')
+		return 0;
+	e = body - 1;
+	if (e > start && P->msg[e - 1] == '\r')
+		e--;
+	if (e != start && P->msg[e - 1] != '\n')
+		return 0;	/* the header ended at EOF, not at a blank line */
+	le = line_end(P, body);
+	if ((s->hit = boundary_line(P, body, le, &s->close)) < 0)
+		return 0;
+	if (own->len > 0 && own->len >= P->bnd[s->hit].len &&
+	    le - body >= own->len + 2 &&
+	    memcmp(P->msg + body + 2, P->arena.data + own->off, own->len) == 0) {
+		s->hit = -1;
+		return 0;
+	}
+	(void)close;
+	s->line = body;
+	s->end = e;
+	s->outer = body;
+	return 1;
 }
 
 static void parse_part(struct parser *, uint32_t, size_t, int, int, struct stop *);
@@ -520,6 +602,11 @@ parse_part(struct parser *P, uint32_t idx, size_t start, int message,
 	if (eof || s->hit >= 0)
 		p->flags |= MIME_F_HDR_EOF;
 	interpret(P, idx, message, in_digest, &b);
+	if (!eof && s->hit < 0 && blank_before_boundary(P, start, body, &b, s)) {
+		body = s->end;
+		P->t->parts[idx].body_off = body;
+		P->t->parts[idx].flags |= MIME_F_HDR_EOF;
+	}
 	p = &P->t->parts[idx];
 	/* Too deep, or too many parts: the part is one opaque body. */
 	if (p->kind != MIME_LEAF && (p->depth + 1 >= MIME_MAX_DEPTH ||
@@ -533,7 +620,7 @@ parse_part(struct parser *P, uint32_t idx, size_t start, int message,
 		/* The header ran into EOF or a boundary: no body. */
 		if (eof) {
 			s->hit = -1;
-			s->end = P->len;
+			s->end = s->outer = P->len;
 		}
 		if (p->kind == MIME_MESSAGE)
 			empty_message(P, idx, body);
@@ -549,6 +636,8 @@ parse_part(struct parser *P, uint32_t idx, size_t start, int message,
 	count_to(P, end, &lf2, &bare2);
 	p->body_vsize = (end - body) + (bare2 - bare1);
 	p->body_lines = lf2 - lf1;
+	if (p->flags & MIME_F_HDR_EOF)
+		s->end = s->outer;
 }
 
 struct mime_tree *

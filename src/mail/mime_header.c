@@ -306,16 +306,22 @@ mime_ctype_parse(const char *v, size_t len, struct buf *arena,
 		return 0;
 	}
 	i = mime_skip_cfws(v, len, i + n);
-	if (i < len && v[i] == '/') {
+	ts->voff = (uint32_t)arena->len;
+	if (i >= len)
+		return 0;	/* "text": a type alone */
+	if (v[i] == '/') {
 		i = mime_skip_cfws(v, len, i + 1);
 		n = token_len(v, len, i);
 		if (arena_add(arena, v + i, n, &ts->voff) == -1)
 			return -1;
 		ts->vlen = (uint32_t)n;
-		i += n;
-	} else
-		ts->voff = (uint32_t)arena->len;
-	return params(v, len, i, arena, p);
+		i = mime_skip_cfws(v, len, i + n);
+		if (i >= len || v[i] == ';')
+			return params(v, len, i, arena, p);
+	}
+	/* "text; x=y", "text/plain junk": not a content type at all. */
+	ts->klen = ts->vlen = 0;
+	return 0;
 }
 
 int

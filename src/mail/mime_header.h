@@ -74,8 +74,10 @@ struct mime_params {
 /*
  * Content-Type: type "/" subtype *(";" parameter), comments allowed
  * anywhere. type and subtype are kept with their case; a missing subtype is
- * empty. When no type token can be read at all, type and subtype are empty
- * and no parameter is read (as Dovecot does). Parameters without "=" or
+ * empty. A type alone ("text") has an empty subtype;
+ * anything else that is not type "/" subtype followed by the end or ";"
+ * (no type, "text; x=y", "text/plain junk") gives empty type and subtype
+ * and no parameters (as Dovecot does). Parameters without "=" or
  * with an unterminated quoted string are dropped; attribute names and
  * values keep their case; quoted values are unquoted. Returns 0, or -1 when
  * the arena is full.

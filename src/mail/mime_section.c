@@ -147,7 +147,13 @@ mime_section_find(const struct mime_tree *t, const struct mime_section *sec,
 {
 	const struct mime_part	*msg = &t->parts[0], *p = NULL;
 	size_t			 i;
+	int			 self = 0;
 
+	/*
+	 * A part that is not multipart has one part, itself: "1" below it
+	 * names it again, once (so 1.1 of a text part in a multipart is that
+	 * part, as Dovecot has it, and 1.1 of a one-part message is nothing).
+	 */
 	for (i = 0; i < sec->npath; i++) {
 		uint32_t	 k = sec->path[i];
 
@@ -159,15 +165,20 @@ mime_section_find(const struct mime_tree *t, const struct mime_section *sec,
 			p = NULL;
 		}
 		if (p == NULL) {
-			/* A message that is not multipart has one part, itself. */
-			if (msg->kind == MIME_MULTIPART)
+			if (msg->kind == MIME_MULTIPART) {
 				p = mime_child(t, msg, k - 1);
-			else
-				p = k == 1 ? msg : NULL;
-		} else if (p->kind == MIME_MULTIPART)
+				self = 0;
+			} else if (k == 1) {
+				p = msg;
+				self = 1;
+			}
+		} else if (p->kind == MIME_MULTIPART) {
 			p = mime_child(t, p, k - 1);
-		else
+			self = 0;
+		} else if (self || k != 1)
 			p = NULL;
+		else
+			self = 1;
 		if (p == NULL)
 			return 0;
 	}
