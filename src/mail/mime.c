@@ -296,6 +296,19 @@ disp_has_params(const struct parser *P, const struct mime_field *f)
 	return has;
 }
 
+static int
+lang_has_tags(const struct parser *P, const struct mime_field *f)
+{
+	struct buf	 arena;
+	int		 has;
+
+	buf_init(&arena, 0);
+	has = mime_lang_parse(f->value, f->valuelen, &arena, P->pp) == 0 &&
+	    P->pp->n > 0;
+	buf_free(&arena);
+	return has;
+}
+
 static void
 collect(const struct parser *P, size_t start, size_t end, int message,
     struct fields *F)
@@ -336,8 +349,11 @@ collect(const struct parser *P, size_t start, size_t end, int message,
 					F->have_disp = 0;
 				first(&F->disp, &F->have_disp, &f);
 			}
-			else if (mime_field_is(&f, "content-language"))
-				first(&F->lang, &F->have_lang, &f);
+			else if (mime_field_is(&f, "content-language")) {
+				/* The first one with a tag counts (Dovecot). */
+				if (lang_has_tags(P, &f))
+					first(&F->lang, &F->have_lang, &f);
+			}
 			continue;
 		}
 		if (!message || f.valuelen > MIME_MAX_FIELD)

@@ -371,17 +371,17 @@ mime_lang_parse(const char *v, size_t len, struct buf *arena,
 			continue;
 		}
 		n = token_len(v, len, i);
-		if (n == 0) {
-			i++;
-			continue;
-		}
+		if (n == 0)
+			return 0;	/* junk ends the list (Dovecot) */
 		memset(&kv, 0, sizeof(kv));
 		if (arena_add(arena, v + i, n, &kv.koff) == -1)
 			return -1;
 		kv.klen = (uint32_t)n;
 		if (p->n < MIME_MAX_PARAMS)
 			p->kv[p->n++] = kv;
-		i += n;
+		i = mime_skip_cfws(v, len, i + n);
+		if (i < len && v[i] != ',')
+			return 0;	/* "en continuation": "en" */
 	}
 }
 

@@ -93,7 +93,10 @@ int	 mime_disp_parse(const char *v, size_t len, struct buf *arena,
  * blanks, 0 when it is empty or anything else follows.
  */
 int	 mime_token_only(const char *v, size_t len, size_t *off, size_t *toklen);
-/* Content-Language: the comma separated tags, as keys. Returns 0 or -1. */
+/*
+ * Content-Language: the comma separated tags, as keys; anything else ends
+ * the list ("en fr" is "en"). Returns 0 or -1.
+ */
 int	 mime_lang_parse(const char *v, size_t len, struct buf *arena,
 	    struct mime_params *);
 /*

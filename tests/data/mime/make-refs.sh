@@ -9,7 +9,8 @@
 # carry timings, so they are left out).
 #
 # Usage, as root from the top of the tree: sh tests/data/mime/make-refs.sh [NAME...]
-# Dovecot refuses to run as root, so it runs as nobody.
+# Dovecot refuses to run as root, so it runs as nobody. One run at a time:
+# every run uses build/dovecot/mail and build/dovecot/run.
 set -eu
 top=$(pwd)
 data=$top/tests/data/mime
