@@ -749,6 +749,18 @@ mime_is(const struct mime_tree *t, const struct mime_part *p, const char *type,
 	    (subtype == NULL || str_is(t, p->subtype, subtype));
 }
 
+/*
+ * A LF counts as a bare one when the octet before it in the message is not
+ * CR, whatever range is asked for: a range may then start anywhere (a
+ * resumed partial fetch) and still agree with the sizes of the tree, whose
+ * ranges never start right after a CR.
+ */
+static int
+bare_lf(const char *msg, const char *nl)
+{
+	return nl == msg || nl[-1] != '\r';
+}
+
 uint64_t
 mime_vsize(const char *msg, uint64_t start, uint64_t end)
 {
@@ -756,54 +768,79 @@ mime_vsize(const char *msg, uint64_t start, uint64_t end)
 	uint64_t	 n = end - start;
 
 	while (p < e && (nl = memchr(p, '\n', (size_t)(e - p))) != NULL) {
-		if (nl == msg + start || nl[-1] != '\r')
-			n++;
+		n += bare_lf(msg, nl);
 		p = nl + 1;
 	}
 	return n;
+}
+
+uint64_t
+mime_crlf_seek(const char *msg, uint64_t start, uint64_t end, uint64_t voff,
+    uint64_t *vat)
+{
+	const char	*p = msg + start, *e = msg + end, *nl, *run;
+	uint64_t	 v = 0, n, w;
+
+	while (p < e) {
+		nl = memchr(p, '\n', (size_t)(e - p));
+		run = nl ? nl : e;
+		n = (uint64_t)(run - p);
+		if (v + n > voff) {
+			*vat = voff;
+			return (uint64_t)(p - msg) + (voff - v);
+		}
+		v += n;
+		if (nl == NULL)
+			break;
+		w = bare_lf(msg, nl) ? 2 : 1;
+		if (v + w > voff) {
+			*vat = v;
+			return (uint64_t)(nl - msg);
+		}
+		v += w;
+		p = nl + 1;
+	}
+	*vat = v;
+	return end;
 }
 
 int
 mime_crlf_write(const char *msg, uint64_t start, uint64_t end, uint64_t voff,
     uint64_t vlen, int (*out)(void *, const char *, size_t), void *arg)
 {
-	const char	*p = msg + start, *e = msg + end, *nl, *run;
-	uint64_t	 v = 0;		/* virtual offset of p */
+	const char	*p, *e = msg + end, *nl, *run;
+	uint64_t	 vat;
 	size_t		 n;
 
+	p = msg + mime_crlf_seek(msg, start, end, voff, &vat);
+	/* voff on the LF half of a bare LF: its CR is already behind. */
+	if (vat < voff && p < e && vlen > 0) {
+		if (out(arg, "\n", 1) == -1)
+			return -1;
+		vlen--;
+		p++;
+	}
 	while (p < e && vlen > 0) {
 		nl = memchr(p, '\n', (size_t)(e - p));
 		run = nl ? nl : e;
-		/* Plain octets [p, run). */
 		n = (size_t)(run - p);
-		if (v + n > voff) {
-			size_t	 skip = voff > v ? (size_t)(voff - v) : 0;
-			size_t	 k = n - skip;
-
-			if (k > vlen)
-				k = (size_t)vlen;
-			if (k > 0 && out(arg, p + skip, k) == -1)
+		if (n > vlen)
+			n = (size_t)vlen;
+		if (n > 0 && out(arg, p, n) == -1)
+			return -1;
+		vlen -= n;
+		p += n;
+		if (p != nl || vlen == 0)
+			continue;	/* the end, or vlen ran out */
+		if (bare_lf(msg, nl)) {
+			if (out(arg, vlen >= 2 ? "\r\n" : "\r", vlen >= 2 ? 2 : 1) == -1)
 				return -1;
-			vlen -= k;
-		}
-		v += n;
-		p = run;
-		if (nl == NULL || vlen == 0)
-			break;
-		/* The line end: CR added when the file has a bare LF. */
-		if (nl == msg + start || nl[-1] != '\r') {
-			if (v >= voff && out(arg, "\r", 1) == -1)
-				return -1;
-			if (v >= voff && --vlen == 0)
-				break;
-			v++;
-		}
-		if (v >= voff) {
+			vlen -= vlen >= 2 ? 2 : 1;
+		} else {
 			if (out(arg, "\n", 1) == -1)
 				return -1;
 			vlen--;
 		}
-		v++;
 		p = nl + 1;
 	}
 	return 0;

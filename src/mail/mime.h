@@ -127,9 +127,22 @@ int	 mime_serialize(const struct mime_tree *, struct buf *out);
 struct mime_tree *mime_unserialize(const char *data, size_t len, uint64_t msglen,
 	    const char **errstr);
 
-/* CRLF ("virtual") view of raw octets. */
+/*
+ * CRLF ("virtual") view of raw octets. msg is the whole message: a LF is
+ * bare (written as CRLF) when the octet before it in msg is not CR.
+ */
 /* The CRLF size of msg[start..end). */
 uint64_t mime_vsize(const char *msg, uint64_t start, uint64_t end);
+/*
+ * The raw offset holding virtual offset voff of msg[start..end) (end when
+ * voff is past it); *vat gets the virtual offset of that raw octet, which
+ * is voff - 1 when voff falls on the LF half of a bare LF. A server may
+ * keep such a pair to resume partial fetches of a long section without
+ * counting from its start again: any virtual offset v >= vat of the section
+ * is offset v - vat of msg[raw..end).
+ */
+uint64_t mime_crlf_seek(const char *msg, uint64_t start, uint64_t end, uint64_t voff,
+	    uint64_t *vat);
 /*
  * Writes the CRLF form of msg[start..end) from virtual offset voff, at
  * most vlen octets (UINT64_MAX: all), through out (called with runs, never

@@ -879,6 +879,23 @@ test_crlf(void)
 			}
 	}
 	T_EQ_INT(mime_vsize("a\nb\r\nc\r", 0, 7), 8);
+	/* Resuming from a seek point gives the rest of the same stream. */
+	for (i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+		size_t		 n = strlen(msgs[i]);
+		uint64_t	 raw, vat;
+
+		whole.len = 0;
+		(void)mime_crlf_write(msgs[i], 0, n, 0, UINT64_MAX, appendf, &whole);
+		for (off = 0; off <= whole.len; off++) {
+			raw = mime_crlf_seek(msgs[i], 0, n, off, &vat);
+			T_ASSERT(raw <= n && vat <= off && off - vat <= 1);
+			w.len = 0;
+			T_EQ_INT(mime_crlf_write(msgs[i], raw, n, off - vat, UINT64_MAX,
+			    appendf, &w), 0);
+			T_EQ_INT(w.len, whole.len - off);
+			T_ASSERT(w.len == 0 || memcmp(w.data, whole.data + off, w.len) == 0);
+		}
+	}
 	buf_free(&whole);
 	buf_free(&w);
 }
