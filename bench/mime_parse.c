@@ -1,6 +1,7 @@
 /*
  * MIME parser speed: MiB/s on large messages and time for 100,000 typical
- * 4 KiB messages (parse, and parse + ENVELOPE + BODYSTRUCTURE).
+ * 4 KiB messages (parse; parse + ENVELOPE + BODYSTRUCTURE; parse + search
+ * text).
  *
  *   make && cc -O2 -std=c17 -D_GNU_SOURCE -Isrc bench/mime_parse.c \
  *       build/libtegami.a -o build/mime_parse && build/mime_parse
@@ -14,6 +15,7 @@
 #include "mail/imap_bodystructure.h"
 #include "mail/imap_envelope.h"
 #include "mail/mime.h"
+#include "mail/mime_text.h"
 
 static double
 now(void)
@@ -131,6 +133,17 @@ main(void)
 		mime_free(&t);
 	}
 	printf("100000 messages: parse + ENVELOPE + BODYSTRUCTURE %.3f s (%.2f us each)\n",
+	    now() - t0 - dt, (now() - t0 - dt) * 10);
+	t0 = now();
+	for (i = 0; i < 100000; i++) {
+		typical(&m, i);
+		t = mime_parse(m.data, m.len);
+		buf_reset(&out);
+		(void)mime_text_search(&out, m.data, t,
+		    MIME_TEXT_HEADERS | MIME_TEXT_BODIES);
+		mime_free(&t);
+	}
+	printf("100000 messages: parse + search text (UTF-8 headers and bodies) %.3f s (%.2f us each)\n",
 	    now() - t0 - dt, (now() - t0 - dt) * 10);
 	buf_free(&m);
 	buf_free(&out);

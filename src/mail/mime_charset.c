@@ -253,7 +253,8 @@ charset_known(const char *charset)
 	const char	*cs = canon(charset, tmp, sizeof(tmp));
 	iconv_t		 cd;
 
-	if (cs == NULL || strncasecmp(cs, "iso-2022-jp", 11) == 0)
+	if (cs == NULL || strcmp(cs, "UTF-8") == 0 ||
+	    strncasecmp(cs, "iso-2022-jp", 11) == 0)
 		return 1;
 	if ((cd = iconv_open("UTF-8", cs)) == (iconv_t)-1)
 		return 0;

@@ -217,6 +217,13 @@ qp_octet(struct mime_decoder *d, unsigned char c, struct buf *out)
 	return buf_addc(out, (char)c);
 }
 
+/* An octet quoted-printable takes as it is: printable ASCII but "=". */
+static int
+plain_qp(unsigned char c)
+{
+	return c > ' ' && c < 0x7f && c != '=';
+}
+
 int
 mime_decoder_feed(struct mime_decoder *d, const char *in, size_t len,
     struct buf *out)
@@ -227,9 +234,21 @@ mime_decoder_feed(struct mime_decoder *d, const char *in, size_t len,
 	case MIME_CTE_BASE64:
 		return b64(d, in, len, out);
 	case MIME_CTE_QP:
-		for (i = 0; i < len; i++)
-			if (qp_octet(d, (unsigned char)in[i], out) == -1)
+		for (i = 0; i < len;) {
+			size_t	 run = i;
+
+			/* Plain text goes in runs; the state machine gets the rest. */
+			if (d->state == QP_TEXT && d->ws == 0) {
+				while (run < len && plain_qp((unsigned char)in[run]))
+					run++;
+				if (run > i && buf_add(out, in + i, run - i) == -1)
+					return -1;
+				if ((i = run) == len)
+					break;
+			}
+			if (qp_octet(d, (unsigned char)in[i++], out) == -1)
 				return -1;
+		}
 		return 0;
 	default:
 		return buf_add(out, in, len);
