@@ -34,6 +34,7 @@ struct parser {
 	/* Running LF counts: lf and bare (LF without CR) octets before pos. */
 	size_t			 cpos;
 	uint64_t		 clf, cbare;
+	uint32_t		*last;	/* each part's last child, so adding one is O(1) */
 	struct fields		*F;	/* scratch of interpret(), reused */
 	struct mime_params	*pp;
 };
@@ -87,7 +88,9 @@ new_part(struct parser *P, uint32_t parent)
 	if (t->nparts == P->partcap) {
 		P->partcap = P->partcap ? P->partcap * 2 : 8;
 		t->parts = xreallocarray(t->parts, P->partcap, sizeof(*t->parts));
+		P->last = xreallocarray(P->last, P->partcap, sizeof(*P->last));
 	}
+	P->last[i] = MIME_NONE;
 	p = &t->parts[i];
 	memset(p, 0, sizeof(*p));
 	p->parent = parent;
@@ -100,14 +103,11 @@ new_part(struct parser *P, uint32_t parent)
 		struct mime_part	*pp = &t->parts[parent];
 
 		p->depth = (uint16_t)(pp->depth + 1);
-		if (pp->child == MIME_NONE)
+		if ((c = P->last[parent]) == MIME_NONE)
 			pp->child = i;
-		else {
-			for (c = pp->child; t->parts[c].next != MIME_NONE;
-			    c = t->parts[c].next)
-				;
+		else
 			t->parts[c].next = i;
-		}
+		P->last[parent] = i;
 		pp->nchildren++;
 	}
 	return i;
@@ -675,6 +675,7 @@ mime_parse(const char *msg, size_t len)
 	parse_part(&P, new_part(&P, MIME_NONE), 0, 1, 0, &s);
 	free(P.F);
 	free(P.pp);
+	free(P.last);
 	t->size = len;
 	t->vsize = t->parts[0].hdr_vsize + t->parts[0].body_vsize;
 	t->strslen = (uint32_t)P.arena.len;
