@@ -10,6 +10,7 @@ struct lex {
 	size_t		 len, i;
 	struct buf	 comment;	/* the last comment seen, unquoted */
 	int		 have_comment;
+	int		 stop;		/* an error Dovecot does not recover from */
 };
 
 static int
@@ -230,6 +231,7 @@ static void
 angle(struct lex *x, struct mime_addr *a)
 {
 	struct buf	 route;
+	size_t		 at;
 
 	x->i++;
 	cfws(x);
@@ -251,10 +253,21 @@ angle(struct lex *x, struct mime_addr *a)
 		}
 		buf_free(&route);
 	}
+	at = x->i;
 	addr_spec(x, a);
+	at = memchr(x->s + at, '@', x->i - at) != NULL;
 	cfws(x);
 	if (x->i < x->len && x->s[x->i] == '>')
 		x->i++;
+	/*
+	 * A route before an address with "@" but no local part or domain:
+	 * Dovecot writes SYNTAX_ERROR as the host and reads no further.
+	 */
+	if (a->route != NULL && at && (a->mailbox == NULL || a->host == NULL)) {
+		free(a->host);
+		a->host = xstrdup("SYNTAX_ERROR");
+		x->stop = 1;
+	}
 }
 
 /* One mailbox (name-addr or addr-spec) at x->i. */
@@ -275,8 +288,8 @@ mailbox(struct lex *x, struct mime_addrlist *l)
 		if (ph.len > 0)
 			a.name = dup_buf(&ph);
 		angle(x, &a);
-	} else if ((x->i >= x->len || x->s[x->i] != '@') && (q || words > 1)) {
-		/* A display name and no address at all: "Name Only". */
+	} else if (words > 1) {
+		/* Words and no "<": a display name without address (Dovecot). */
 		a.name = dup_buf(&ph);
 		a.missing = 1;
 	} else {
@@ -284,8 +297,14 @@ mailbox(struct lex *x, struct mime_addrlist *l)
 		x->have_comment = 0;
 		addr_spec(x, &a);
 		cfws(x);
-		if (x->have_comment && x->comment.len > 0)
+		if (x->have_comment && x->comment.len > 0) {
+			free(a.name);
 			a.name = dup_buf(&x->comment);
+		} else if (q && a.host == NULL) {
+			/* "Name Only": a quoted word alone is a name. */
+			a.name = dup_buf(&ph);
+			x_free(&a.mailbox);
+		}
 	}
 	buf_free(&ph);
 	add(l, &a);
@@ -314,7 +333,8 @@ mime_addr_parse(const char *v, size_t len, struct mime_addrlist *l)
 		ph.len = 0;
 		phrase(&x, &ph, &words, &q);
 		cfws(&x);
-		if (x.i < x.len && x.s[x.i] == ':' && words > 0) {
+		/* A group may have no name (Dovecot writes ""). */
+		if (x.i < x.len && x.s[x.i] == ':') {
 			x.i++;
 			memset(&g, 0, sizeof(g));
 			g.group = 1;
@@ -329,6 +349,8 @@ mime_addr_parse(const char *v, size_t len, struct mime_addrlist *l)
 					break;
 				}
 				mailbox(&x, l);
+				if (x.stop)
+					break;
 				cfws(&x);
 				if (x.i < x.len && x.s[x.i] == ',') {
 					x.i++;
@@ -338,6 +360,8 @@ mime_addr_parse(const char *v, size_t len, struct mime_addrlist *l)
 					x.i++;
 				break;
 			}
+			if (x.stop)
+				break;
 			memset(&g, 0, sizeof(g));
 			g.group = 1;
 			add(l, &g);
@@ -345,6 +369,8 @@ mime_addr_parse(const char *v, size_t len, struct mime_addrlist *l)
 			x.i = st;
 			mailbox(&x, l);
 		}
+		if (x.stop)
+			break;
 		cfws(&x);
 		if (x.i >= x.len || x.s[x.i] != ',')
 			break;

@@ -71,9 +71,22 @@ mime_hdr_next(struct mime_hdr *h, struct mime_field *f)
 	/* "Subject :" is the obsolete syntax of RFC 5322 4.5. */
 	while (f->namelen > 0 && IS_WSP(p[f->namelen - 1]))
 		f->namelen--;
+	/*
+	 * The blanks after the colon go; when nothing else is on that line
+	 * only the first one does (Dovecot's rule: "X:   \n\tv" is
+	 * "  \n\tv").
+	 */
 	p = colon + 1;
-	while (p < e && IS_WSP(*p))
-		p++;
+	{
+		const char	*q = p;
+
+		while (q < e && IS_WSP(*q))
+			q++;
+		if (q < e && *q != '\r' && *q != '\n')
+			p = q;
+		else if (p < e && IS_WSP(*p))
+			p++;
+	}
 	f->value = p;
 	f->valuelen = (size_t)(e - p) - eol_len(p, e);
 	if ((size_t)(e - p) < eol_len(p, e))
@@ -266,8 +279,18 @@ params(const char *s, size_t len, size_t i, struct buf *arena,
 			return -1;
 		kv.klen = (uint32_t)n;
 		i = mime_skip_cfws(s, len, i + n);
-		if (i >= len || s[i] != '=')
+		if (i >= len)
+			return 0;
+		if (s[i] != '=') {
+			/*
+			 * No "=": Dovecot goes on at the first ";" after the
+			 * octet that should have been "=", so "k; c=v; d=w"
+			 * loses c=v as well.
+			 */
+			for (i++; i < len && s[i] != ';'; i++)
+				;
 			continue;
+		}
 		i = mime_skip_cfws(s, len, i + 1);
 		if (i < len && s[i] == '"') {
 			j = quoted(s, len, i, arena, &kv.voff, &kv.vlen, &full);
@@ -456,19 +479,57 @@ star_split(const char *k, uint32_t klen, struct star *s)
 	return 1;
 }
 
+/* Appends arena[off..off+n) with "%" written "%25" (a plain section joined to an extended value). */
+static int
+arena_dup_pct(struct buf *a, uint32_t off, uint32_t n)
+{
+	uint32_t	 k, st, o;
+
+	for (k = st = 0; k < n; k++) {
+		if (a->data[off + k] != '%')
+			continue;
+		if (arena_dup(a, off + st, k - st, &o) == -1 ||
+		    buf_add(a, "%25", 3) == -1)
+			return -1;
+		st = k + 1;
+	}
+	return arena_dup(a, off + st, n - st, &o);
+}
+
+/* A starred key written back from its parts: base*N or base*N*. */
+static int
+star_key(struct buf *arena, const struct star *s, struct mime_kv *kv)
+{
+	if (arena_dup(arena, s->kv.koff, s->baselen, &kv->koff) == -1 ||
+	    buf_addf(arena, "*%ld%s", s->section, s->ext ? "*" : "") == -1)
+		return -1;
+	kv->klen = (uint32_t)(arena->len - kv->koff);
+	kv->voff = s->kv.voff;
+	kv->vlen = s->kv.vlen;
+	return 0;
+}
+
 int
 mime_params_2231(struct buf *arena, struct mime_params *p)
 {
 	struct star	 stars[MIME_MAX_PARAMS];
 	struct mime_kv	 out[MIME_MAX_PARAMS], kv;
 	size_t		 n = 0, ns = 0, i, j, k;
-	uint32_t	 off;
+	long		 last = 0;
+	int		 any_ext;
 
 	for (i = 0; i < p->n; i++) {
 		struct star	 s;
 
 		memset(&s, 0, sizeof(s));
 		if (star_split(arena->data + p->kv[i].koff, p->kv[i].klen, &s)) {
+			/*
+			 * "name*" has no number: Dovecot gives it the number of
+			 * the starred parameter before it (0 for the first).
+			 */
+			if (s.section < 0)
+				s.section = last;
+			last = s.section;
 			s.kv = p->kv[i];
 			s.order = i;
 			stars[ns++] = s;
@@ -482,29 +543,45 @@ mime_params_2231(struct buf *arena, struct mime_params *p)
 		int	 run = stars[i].section == 0;
 
 		/* The group of one base name. */
+		any_ext = stars[i].ext;
 		for (j = i + 1; j < ns && stars[j].baselen == stars[i].baselen &&
 		    strncasecmp(arena->data + stars[j].kv.koff,
-		    arena->data + stars[i].kv.koff, stars[i].baselen) == 0; j++)
+		    arena->data + stars[i].kv.koff, stars[i].baselen) == 0; j++) {
 			if (stars[j].section != (long)(j - i))
 				run = 0;
+			any_ext |= stars[j].ext;
+		}
 		if (!run) {
+			/* A gap or a repeat: apart, under keys written back. */
 			for (k = i; k < j; k++)
-				out[n++] = stars[k].kv;
+				if (star_key(arena, &stars[k], &out[n++]) == -1)
+					return -1;
 			continue;
 		}
-		/* Sections 0..n-1: one value, named after section 0's form. */
+		/*
+		 * Sections 0..n-1: one value, extended ("name*") when any
+		 * section is; then a plain section 0 gets an empty
+		 * charset'language' and plain sections their "%" escaped.
+		 */
 		memset(&kv, 0, sizeof(kv));
 		if (arena_dup(arena, stars[i].kv.koff, stars[i].baselen,
 		    &kv.koff) == -1)
 			return -1;
-		if (stars[i].ext && buf_addc(arena, '*') == -1)
+		if (any_ext && buf_addc(arena, '*') == -1)
 			return -1;
 		kv.klen = (uint32_t)(arena->len - kv.koff);
 		kv.voff = (uint32_t)arena->len;
-		for (k = i; k < j; k++)
-			if (arena_dup(arena, stars[k].kv.voff, stars[k].kv.vlen,
-			    &off) == -1)
+		if (any_ext && !stars[i].ext && buf_add(arena, "''", 2) == -1)
+			return -1;
+		for (k = i; k < j; k++) {
+			uint32_t	 off;
+
+			if ((any_ext && !stars[k].ext ? arena_dup_pct(arena,
+			    stars[k].kv.voff, stars[k].kv.vlen) :
+			    arena_dup(arena, stars[k].kv.voff, stars[k].kv.vlen,
+			    &off)) == -1)
 				return -1;
+		}
 		kv.vlen = (uint32_t)(arena->len - kv.voff);
 		out[n++] = kv;
 	}

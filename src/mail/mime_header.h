@@ -12,8 +12,8 @@ struct buf;
 
 /*
  * One field of a header section. value runs from after the colon and the
- * blanks that follow it to the end of the field's last line, its line end
- * excluded; folding (CRLF or LF plus blank) is kept as it is in the file.
+ * blanks that follow it (only the first of them when nothing else is on
+ * the line) to the end of the field's last line, its line end excluded; folding (CRLF or LF plus blank) is kept as it is in the file.
  * A line without a colon is a field whose name is the whole line and whose
  * value is empty (nocolon set); continuation lines before the first field
  * make a field with an empty name.
@@ -100,13 +100,16 @@ int	 mime_token_only(const char *v, size_t len, size_t *off, size_t *toklen);
 int	 mime_lang_parse(const char *v, size_t len, struct buf *arena,
 	    struct mime_params *);
 /*
- * RFC 2231 continuations the way IMAP servers present them in
- * BODYSTRUCTURE (Dovecot's order): plain parameters first, in their order;
- * then the starred ones sorted by name (without case) and section number.
- * The sections 0..n-1 of one name with no gap are joined into one value
- * named "name*" when section 0 has a charset (name*0*=) and "name" when
- * not; with a gap or a repeated number they stay apart. Charsets and
- * %-escapes are left encoded. Returns 0 or -1 when the arena is full.
+ * RFC 2231 continuations the way Dovecot presents them in BODYSTRUCTURE:
+ * plain parameters first, in their order; then the starred ones sorted by
+ * name (without case) and section number ("name*" alone takes the number
+ * of the starred parameter before it, 0 for the first). The sections
+ * 0..n-1 of one name with no gap are joined into one value, named "name*"
+ * when any section is extended (then a plain section 0 gets an empty ''
+ * prefix and plain sections their "%" written %25) and "name" when none
+ * is; with a gap or a repeated number they stay apart as name*N or
+ * name*N*. Charsets and %-escapes are left encoded. Returns 0 or -1 when
+ * the arena is full.
  */
 int	 mime_params_2231(struct buf *arena, struct mime_params *);
 /*
