@@ -29,18 +29,46 @@ mime_utf8_valid(const char *s, size_t len)
 }
 
 /*
+ * Valid UTF-8 (RFC 3629) as it is, every other octet U+FFFD: for
+ * declared UTF-8 and for what iconv writes, since glibc lets code points
+ * past U+10FFFF through.
+ */
+static void
+utf8_clean(const char *in, size_t len, struct buf *out)
+{
+	size_t	 i = 0, st = 0, n;
+
+	while (i < len) {
+		if ((unsigned char)in[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((n = addr_utf8_len(in + i, len - i)) > 0) {
+			i += n;
+			continue;
+		}
+		(void)buf_add(out, in + st, i - st);
+		(void)buf_adds(out, REPLACEMENT);
+		st = ++i;
+	}
+	(void)buf_add(out, in + st, len - st);
+}
+
+/*
  * iconv from cs to UTF-8 into out; an invalid or truncated sequence becomes
  * U+FFFD and conversion goes on after it. Returns -1 when cs is unknown.
  */
 static int
-conv(const char *cs, const char *in, size_t len, struct buf *out)
+conv(const char *cs, const char *in, size_t len, struct buf *final)
 {
 	iconv_t		 cd;
 	char		 tmp[1024], *ip = (char *)in, *op;
 	size_t		 il = len, ol, r;
+	struct buf	 b, *out = &b;
 
 	if ((cd = iconv_open("UTF-8", cs)) == (iconv_t)-1)
 		return -1;
+	buf_init(&b, final->max);
 	while (il > 0) {
 		op = tmp;
 		ol = sizeof(tmp);
@@ -63,6 +91,9 @@ conv(const char *cs, const char *in, size_t len, struct buf *out)
 	(void)iconv(cd, NULL, NULL, &op, &ol);
 	(void)buf_add(out, tmp, (size_t)(op - tmp));
 	iconv_close(cd);
+	/* glibc writes code points past U+10FFFF (UCS-4 input) in long forms. */
+	utf8_clean(b.data ? b.data : "", b.len, final);
+	buf_free(&b);
 	return 0;
 }
 
@@ -278,8 +309,8 @@ mime_charset_to_utf8(const char *charset, const char *in, size_t len,
 		iso2022jp(in, len, out);
 		return 0;
 	}
-	if (strcmp(cs, "UTF-8") == 0 && mime_utf8_valid(in, len)) {
-		(void)buf_add(out, in, len);
+	if (strcmp(cs, "UTF-8") == 0) {
+		utf8_clean(in, len, out);
 		return 0;
 	}
 	if (strcasecmp(cs, "euc-jp") == 0 && !conv_clean("EUC-JP", in, len)) {

@@ -376,6 +376,13 @@ test_charset(void)
 	b.len = 0;
 	T_EQ_INT(mime_charset_to_utf8("ISO-8859-7", "\xe1", 1, &b), 0);
 	T_EQ_STR(b.data, "\xce\xb1");
+	b.len = 0;
+	/* Never anything but RFC 3629 UTF-8, whatever iconv lets through. */
+	T_EQ_INT(mime_charset_to_utf8("utf-8", "\xf5\x94\x94\x94", 4, &b), 0);
+	T_ASSERT(mime_utf8_valid(b.data, b.len));
+	b.len = 0;
+	T_EQ_INT(mime_charset_to_utf8("UCS-4", "\x4a\x5c\x79\x91", 4, &b), 0);
+	T_ASSERT(mime_utf8_valid(b.data, b.len));
 	buf_free(&b);
 }
 
