@@ -514,7 +514,6 @@ blank_before_boundary(const struct parser *P, size_t start, size_t body,
     const struct bound *own, struct stop *s)
 {
 	size_t	 e, le;
-	int	 close;
 
 	if (P->nbnd == 0 || body <= start || body >= P->len ||
 	    P->msg[body - 1] != '\n' || P->msg[body] != '-')
@@ -533,7 +532,6 @@ blank_before_boundary(const struct parser *P, size_t start, size_t body,
 		s->hit = -1;
 		return 0;
 	}
-	(void)close;
 	s->line = body;
 	s->end = e;
 	s->outer = body;

@@ -102,7 +102,7 @@ struct mime_tree {
 
 /*
  * Parses msg[0..len) (LF or CRLF line ends, mixed too). Never fails on
- * content; returns NULL only when len is beyond what offsets hold.
+ * content; returns NULL only for 4 GiB or more.
  */
 struct mime_tree *mime_parse(const char *msg, size_t len);
 void	 mime_free(struct mime_tree **);
