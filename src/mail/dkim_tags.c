@@ -1,7 +1,7 @@
 /* DKIM tag=value lists: a strict reading of RFC 6376 3.2, with LF taken for CRLF, and base64 and quoted-printable values. */
 #include <string.h>
 
-#include "lib/base64.h"
+#include "lib/digits.h"
 #include "mail/dkim_tags.h"
 
 static int
@@ -267,17 +267,6 @@ dkim_b64_encode(const unsigned char *in, size_t len, char *out, size_t outmax)
 	return 0;
 }
 
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 int
 dkim_qp_decode(const char *s, size_t len, char *out, size_t outmax)

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/digits.h"
 #include "lib/buf.h"
 #include "lib/xalloc.h"
 #include "mail/envelope.h"
@@ -255,17 +256,6 @@ fail:
 	return -1;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Decodes one escaped value; only bytes the writer could have produced are accepted. */
 static char *
@@ -281,8 +271,8 @@ unescape(const char *s, size_t n, const char **errstr)
 		if (c == '%') {
 			int	 hi, lo;
 
-			if (n - i < 3 || (hi = hexval(s[i + 1])) == -1 ||
-			    (lo = hexval(s[i + 2])) == -1) {
+			if (n - i < 3 || (hi = hex_value(s[i + 1])) == -1 ||
+			    (lo = hex_value(s[i + 2])) == -1) {
 				*errstr = "bad %-escape";
 				goto fail;
 			}

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/digits.h"
 #include "lib/buf.h"
 #include "mail/addr.h"
 #include "mail/mime_charset.h"
@@ -325,33 +326,7 @@ mime_charset_to_utf8(const char *charset, const char *in, size_t len,
 	return 0;
 }
 
-static int
-b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* The encoded text of a word decoded into out; -1 when it is malformed. */
 static int
@@ -365,7 +340,7 @@ word_text(int enc, const char *t, size_t n, struct buf *out)
 		if (enc == 'B') {
 			if (t[i] == '=')
 				break;
-			if ((v = b64val((unsigned char)t[i])) < 0)
+			if ((v = base64_value((unsigned char)t[i], BASE64_STD)) < 0)
 				return -1;
 			acc = (acc << 6) | (unsigned)v;
 			if ((bits += 6) >= 8) {
@@ -374,8 +349,8 @@ word_text(int enc, const char *t, size_t n, struct buf *out)
 			}
 		} else if (t[i] == '_')
 			(void)buf_addc(out, ' ');
-		else if (t[i] == '=' && i + 2 < n && (h = hexval(t[i + 1])) >= 0 &&
-		    (l = hexval(t[i + 2])) >= 0) {
+		else if (t[i] == '=' && i + 2 < n && (h = hex_value(t[i + 1])) >= 0 &&
+		    (l = hex_value(t[i + 2])) >= 0) {
 			(void)buf_addc(out, (char)(h * 16 + l));
 			i += 2;
 		} else if (t[i] == '=')

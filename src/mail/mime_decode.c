@@ -2,6 +2,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/digits.h"
 #include "lib/buf.h"
 #include "mail/mime_decode.h"
 
@@ -36,21 +37,6 @@ mime_decoder_init(struct mime_decoder *d, enum mime_cte cte)
 	d->cte = cte;
 }
 
-static int
-b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
 
 /*
  * state counts '=' padding seen in the current quantum: data after
@@ -67,7 +53,7 @@ b64(struct mime_decoder *d, const char *in, size_t len, struct buf *out)
 	for (i = 0; i < len; i++) {
 		unsigned char	 c = (unsigned char)in[i];
 
-		if ((v = b64val(c)) < 0) {
+		if ((v = base64_value((unsigned char)(c), BASE64_STD)) < 0) {
 			if (c == '=') {
 				/* Padding: only after 2 or 3 characters of a quantum. */
 				if (d->bits == 0 && d->state == 0)

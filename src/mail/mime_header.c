@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/digits.h"
 #include "lib/buf.h"
 #include "mail/mime_charset.h"
 #include "mail/mime_header.h"
@@ -590,17 +591,6 @@ mime_params_2231(struct buf *arena, struct mime_params *p)
 	return 0;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* %XX-decodes an RFC 2231 value (after charset'lang') and converts it to UTF-8. */
 static void
@@ -624,8 +614,8 @@ ext_value(const char *v, size_t len, int has_charset, struct buf *out)
 		v = q2 + 1;
 	}
 	for (i = 0; i < len; i++) {
-		if (v[i] == '%' && i + 2 < len && (h = hexval(v[i + 1])) >= 0 &&
-		    (l = hexval(v[i + 2])) >= 0) {
+		if (v[i] == '%' && i + 2 < len && (h = hex_value(v[i + 1])) >= 0 &&
+		    (l = hex_value(v[i + 2])) >= 0) {
 			(void)buf_addc(&raw, (char)(h * 16 + l));
 			i += 2;
 		} else

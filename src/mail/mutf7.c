@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "lib/base64.h"
+#include "lib/digits.h"
 #include "lib/buf.h"
 #include "mail/mutf7.h"
 

@@ -1,7 +1,7 @@
 /* SASL PLAIN and LOGIN responses: strict base64 and field checks, before anything reaches the auth process. */
 #include <string.h>
 
-#include "lib/base64.h"
+#include "lib/digits.h"
 #include "mail/sasl.h"
 
 

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/digits.h"
 #include "mail/addr.h"
 #include "mail/smtp_cmd.h"
 
@@ -117,17 +118,6 @@ parse_number(struct span s, long long *v)
 	return 0;
 }
 
-static int
-hexval(char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 /* xtext of n octets into dst; a decoded NUL or control octet is refused. */
 static int
@@ -141,8 +131,8 @@ xtext_decode_n(char *dst, size_t dstlen, const char *src, size_t n)
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)src[i];
 		if (c == '+') {
-			if (n - i < 3 || (hi = hexval(src[i + 1])) < 0 ||
-			    (lo = hexval(src[i + 2])) < 0)
+			if (n - i < 3 || (hi = hex_value(src[i + 1])) < 0 ||
+			    (lo = hex_value(src[i + 2])) < 0)
 				return -1;
 			c = hi * 16 + lo;
 			i += 2;

@@ -1,6 +1,6 @@
-/* The one base64 alphabet table (RFC 4648), and IMAP's variant for mailbox names (RFC 3501 5.1.3). */
-#ifndef TEGAMI_BASE64_H
-#define TEGAMI_BASE64_H
+/* The digits of the encodings mail uses: base64 (RFC 4648, and IMAP's variant for mailbox names, RFC 3501 5.1.3) and hex. */
+#ifndef TEGAMI_DIGITS_H
+#define TEGAMI_DIGITS_H
 
 #include <stddef.h>
 
@@ -13,5 +13,7 @@ enum base64_alphabet {
 int	 base64_value(unsigned char c, enum base64_alphabet);
 /* The character for a 6-bit value. */
 char	 base64_char(unsigned v, enum base64_alphabet);
+/* The value of a hex digit (either case), or -1. */
+int	 hex_value(int c);
 
 #endif

@@ -1,5 +1,5 @@
-/* Base64 digits both ways; the decoders around them (strict SASL, folded DKIM, IMAP names) differ in what they allow. */
-#include "lib/base64.h"
+/* Base64 and hex digits; the decoders around them (strict SASL, folded DKIM, IMAP names, MIME bodies, %XX escapes) differ in what they allow. */
+#include "lib/digits.h"
 
 static const char digits[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -27,4 +27,16 @@ base64_char(unsigned v, enum base64_alphabet a)
 	if (v == 63 && a == BASE64_IMAP)
 		return ',';
 	return digits[v];
+}
+
+int
+hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
