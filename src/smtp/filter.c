@@ -166,6 +166,20 @@ fl_on_txt(const struct dns_answer *a, void *arg)
 	fl_query_done(q);
 }
 
+/* Whether an answer lists the name for one of the entries asking it (their codes may differ). */
+static int
+fl_lists(const struct fl_query *q, const unsigned char a[4])
+{
+	const struct filter_lookups	*fl = q->fl;
+	size_t				 i, self = (size_t)(q - fl->q);
+
+	for (i = self; i < fl->nq; i++)
+		if (fl->q[i].primary == self &&
+		    dnsbl_verdict_a(&fl->q[i].zone, a, 4) == DNSBL_LISTED)
+			return 1;
+	return 0;
+}
+
 static void
 fl_on_a(const struct dns_answer *a, void *arg)
 {
@@ -184,9 +198,9 @@ fl_on_a(const struct dns_answer *a, void *arg)
 			if (a->rdlen[i] != 4)
 				continue;
 			memcpy(q->a[q->na++], a->rdata[i], 4);
-			if (dnsbl_verdict_a(&any, a->rdata[i], 4) == DNSBL_LISTED)
+			if (fl_lists(q, a->rdata[i]))
 				listed = 1;
-			else
+			if (dnsbl_verdict_a(&any, a->rdata[i], 4) != DNSBL_LISTED)
 				log_msg(LOG_WARNING, "%016llx smtp dnsbl zone=%s "
 				    "name=%s answer=%u.%u.%u.%u: not a listing, the "
 				    "list refuses or fails", (unsigned long long)s->id,
