@@ -18,6 +18,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 MARK = "NETNS-RESULT "
 
 
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer")
+
+
+def sanitizer_reports(log):
+    """The sanitizer markers in a tegamid log (the make_tegami fixture checks the same)."""
+    return [m for m in SANITIZER_MARKERS if m in log]
+
+
 def available():
     return (os.geteuid() == 0 and shutil.which("unshare") is not None and
             shutil.which("ip") is not None)

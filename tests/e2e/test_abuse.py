@@ -77,6 +77,7 @@ def scenario_flood(_arg):
     finally:
         for s in socks:
             s.close()
+        out["sanitizer"] = netns.sanitizer_reports(t.log())
         t.cleanup()
         dns.stop()
     return out
@@ -99,6 +100,7 @@ def scenario_rate(_arg):
         s.close()
         out["log"] = t.log()
     finally:
+        out["sanitizer"] = netns.sanitizer_reports(t.log())
         t.cleanup()
         dns.stop()
     return out
@@ -114,6 +116,7 @@ def in_netns():
 
 def test_500_connections_from_one_address(in_netns):
     r = netns.run(__file__, "scenario_flood", [SERVER, FLOOD, OTHER])
+    assert r["sanitizer"] == []
     # The limit held: as many sessions as allowed, a clean 421 for every other one.
     assert r["flood_220"] == PER_ADDR, r
     assert r["flood_421"] == FLOOD_N - PER_ADDR, r
@@ -126,6 +129,7 @@ def test_500_connections_from_one_address(in_netns):
 
 def test_connection_rate_per_address(in_netns):
     r = netns.run(__file__, "scenario_rate", [SERVER, FLOOD, OTHER])
+    assert r["sanitizer"] == []
     assert r["flood"] == ["220"] * 5 + ["421"] * 3, r["flood"]
     assert r["other"] == ["220"]
     assert "reason=rate limit=5/60s" in r["log"]

@@ -128,6 +128,7 @@ def scenario_dns(_arg):
         out["queries"] = [q.split("query[", 1)[1].strip() for q in dns.queries()]
         out["log"] = t.log()
     finally:
+        out["sanitizer"] = netns.sanitizer_reports(t.log())
         t.cleanup()
         dns.stop()
     return out
@@ -145,6 +146,7 @@ def dns_results():
 
 def test_seed_001_rdns_filters_as_written(dns_results):
     r = dns_results
+    assert r["sanitizer"] == [], r["log"][-4000:]
     assert r["seed_good"][0].startswith("220 mx.example.org"), r["seed_good"]
     # No PTR: !rdns; a PTR whose name has no address: !fcrdns. Both then closed.
     assert r["seed_no_ptr"][0] == "550 5.7.1 no rDNS." and r["seed_no_ptr"][2]

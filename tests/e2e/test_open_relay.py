@@ -166,6 +166,7 @@ def scenario_relay(_arg):
             out["auth"][aim] = authenticated(aim)
         out["log"] = t.log()
     finally:
+        out["sanitizer"] = netns.sanitizer_reports(t.log())
         t.cleanup()
         dns.stop()
     return out
@@ -193,6 +194,7 @@ def test_stranger_is_refused(relay, case):
 
 
 def test_nothing_queued_for_strangers(relay):
+    assert relay["sanitizer"] == []
     assert relay["queued_after_strangers"] == []
     assert "address=198.18.0.2 from=<spammer" not in relay["log"].replace(
         "rcpt-refused address=198.18.0.2 from=<spammer", "")
