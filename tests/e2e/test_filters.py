@@ -38,11 +38,15 @@ filter rbl_codes phase connect match dnsbl "codes.example=127.0.0.[2..3]" discon
 filter rhs phase mail-from match rhsbl "dbl.example" reject "554 5.7.1 sender domain listed"
 filter dead phase connect match dnsbl "dead.example" disconnect "554 5.7.1 a dead list said listed"
 filter self phase ehlo match helo-self reject "550 5.7.1 you are not me"
+table loopback {{ 127.0.0.0/8, ::1 }}
+filter tcprules phase connect match !src <loopback> disconnect "554 5.7.1 No SMTP service here"
 listen on {host} port {port} filter {{ check_rdns, check_fcrdns }}
 listen on {host} port 2526 filter {{ rbl, rbl_codes, rhs }}
 listen on 2001:2::1 port 2526 filter {{ rbl, rbl_codes, rhs }}
 listen on {host} port 2527 filter dead
 listen on {host} port 2528 filter self
+listen on {host} port 2529 filter tcprules
+listen on 127.0.0.1 port 2529 filter tcprules
 action "deliver" maildir "{dir}/vmail/%{{dest.domain:lowercase}}/%{{dest.user:lowercase}}/Maildir" virtual <vusers>
 match from any for domain <domains> action "deliver"
 """
@@ -114,6 +118,8 @@ def scenario_dns(_arg):
         out["rhs_null"] = mail_from(SERVER4, 2526, GOOD, "")
         out["dead"] = greet(SERVER4, 2527, GOOD)
         out["seed_unknown"] = greet(SERVER4, 25, UNKNOWN)
+        out["tcprules_outside"] = greet(SERVER4, 2529, GOOD)
+        out["tcprules_loopback"] = greet("127.0.0.1", 2529, "127.0.0.1")
         with smtplib.SMTP(SERVER4, 2528, timeout=15, source_address=(GOOD, 0)) as s:
             out["self"] = [s.docmd("EHLO", h)[0] for h in (
                 "mx.example.org", "MX.Example.Org.", "[%s]" % SERVER4, "[198.18.0.99]",
@@ -199,6 +205,13 @@ def test_rhsbl_sender_domain_at_mail_from(dns_results):
     assert r["rhs_clean"][0] == 250
     assert r["rhs_null"][0] == 250      # the null sender has no domain to ask about
     assert "A] spam.example.dbl.example" in " ".join(r["queries"])
+
+
+def test_tcprules_translation(dns_results):
+    # 127.:allow and :deny (docs/filters.md), as a connect-phase filter.
+    line, _, closed = dns_results["tcprules_outside"]
+    assert line == "554 5.7.1 No SMTP service here" and closed
+    assert dns_results["tcprules_loopback"][0].startswith("220 ")
 
 
 def test_helo_naming_us_from_outside(dns_results):
@@ -380,6 +393,25 @@ def test_junk_goes_to_the_junk_folder(filtered):
     assert filtered.messages("carol@example.net") == []
     ham = filtered.wait_messages("alice@example.org", 1)
     assert len(ham) == 1 and b"X-Spam" not in ham[0]
+
+
+def test_match_from_src_reject(make_tegami):
+    """The access list of match rules: refused at RCPT, before the rule that delivers."""
+    t = make_tegami(start=False)
+    t.rewrite_conf(lambda c: c.replace(
+        'match from any for domain <domains> action "deliver"',
+        'match from src { 127.0.0.3 } for any reject\n'
+        'match from any for domain <domains> action "deliver"'))
+    t.start()
+    with client(t, "127.0.0.3") as s:
+        s.ehlo("client.example.com")
+        s.mail("a@example.com")
+        code, text = s.rcpt("alice@example.org")
+        assert code == 550 and b"5.7.1" in text, text
+    with client(t) as s:
+        s.ehlo("client.example.com")
+        s.mail("a@example.com")
+        assert s.rcpt("alice@example.org")[0] == 250
 
 
 def test_auth_after_helo(make_tegami, tmp_path):
