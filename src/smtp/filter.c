@@ -33,6 +33,7 @@ struct fl_query {
 	size_t			 cond;
 	struct dnsbl_zone	 zone;
 	char			 name[DNSBL_NAME_MAX + 1];
+	size_t			 index;		/* in the lookups of the phase */
 	size_t			 primary;	/* the entry whose query answers this name */
 	/* the primary's query and its answer */
 	struct dns_query	*q;
@@ -50,7 +51,8 @@ struct filter_lookups {
 	int			 owed;		/* done() is due when pending reaches 0 */
 	size_t			 pending;	/* queries in flight */
 	size_t			 nq;
-	struct fl_query		 q[FILTER_LOOKUPS_MAX];
+	/* Allocated one by one: a session asks one or two lists, seldom more. */
+	struct fl_query		*q[FILTER_LOOKUPS_MAX];
 };
 
 static const char *const phase_names[] = {
@@ -171,11 +173,11 @@ static int
 fl_lists(const struct fl_query *q, const unsigned char a[4])
 {
 	const struct filter_lookups	*fl = q->fl;
-	size_t				 i, self = (size_t)(q - fl->q);
+	size_t				 i, self = q->index;
 
 	for (i = self; i < fl->nq; i++)
-		if (fl->q[i].primary == self &&
-		    dnsbl_verdict_a(&fl->q[i].zone, a, 4) == DNSBL_LISTED)
+		if (fl->q[i]->primary == self &&
+		    dnsbl_verdict_a(&fl->q[i]->zone, a, 4) == DNSBL_LISTED)
 			return 1;
 	return 0;
 }
@@ -235,7 +237,7 @@ fl_on_timeout(evutil_socket_t fd, short ev, void *arg)
 	size_t			 i;
 
 	for (i = 0; i < fl->nq; i++) {
-		struct fl_query	*q = &fl->q[i];
+		struct fl_query	*q = fl->q[i];
 
 		if (q->q == NULL)
 			continue;
@@ -282,11 +284,11 @@ fl_add(struct smtp_session *s, struct filter_lookups *fl, const struct filter *f
 		    spec, FILTER_LOOKUPS_MAX);
 		return;
 	}
-	q = &fl->q[fl->nq];
-	memset(q, 0, sizeof(*q));
+	q = xcalloc(1, sizeof(*q));
 	if (dnsbl_zone_parse(&q->zone, spec, &err) == -1) {
 		log_msg(LOG_WARNING, "%016llx smtp dnsbl filter=%s zone=\"%s\": %s, "
 		    "skipped", (unsigned long long)s->id, f->name, spec, err);
+		free(q);
 		return;
 	}
 	if (c->type == FCOND_DNSBL)
@@ -296,18 +298,20 @@ fl_add(struct smtp_session *s, struct filter_lookups *fl, const struct filter *f
 		r = dnsbl_name_domain(subject, q->zone.zone, q->name, sizeof(q->name));
 	else
 		r = -1;
-	if (r == -1)
+	if (r == -1) {
+		free(q);
 		return;		/* nothing to ask: the condition does not hold */
+	}
 	q->fl = fl;
 	q->rule = f;
 	q->cond = ci;
-	q->primary = fl->nq;
+	q->index = q->primary = fl->nq;
 	for (i = 0; i < fl->nq; i++)
-		if (fl->q[i].primary == i && strcmp(fl->q[i].name, q->name) == 0) {
+		if (fl->q[i]->primary == i && strcmp(fl->q[i]->name, q->name) == 0) {
 			q->primary = i;
 			break;
 		}
-	fl->nq++;
+	fl->q[fl->nq++] = q;
 	if (q->primary != fl->nq - 1)
 		return;
 	q->state = Q_PENDING;
@@ -382,8 +386,10 @@ smtp_filter_cancel(struct smtp_session *s)
 
 	if (fl == NULL)
 		return;
-	for (i = 0; i < fl->nq; i++)
-		dns_cancel(fl->q[i].q);
+	for (i = 0; i < fl->nq; i++) {
+		dns_cancel(fl->q[i]->q);
+		free(fl->q[i]);
+	}
 	if (fl->timer != NULL)
 		event_free(fl->timer);
 	free(fl);
@@ -451,10 +457,10 @@ listing(const struct smtp_session *s, const struct filter *f, size_t ci)
 	if (fl == NULL)
 		return NULL;
 	for (i = 0; i < fl->nq; i++) {
-		q = &fl->q[i];
+		q = fl->q[i];
 		if (q->rule != f || q->cond != ci)
 			continue;
-		p = &fl->q[q->primary];
+		p = fl->q[q->primary];
 		if (p->state != Q_ANSWERED)
 			continue;
 		for (j = 0; j < p->na; j++)
@@ -593,7 +599,7 @@ log_listing(struct smtp_session *s, const struct filter *f, char *dst, size_t le
 	for (i = 0; i < f->nconds && o < len; i++) {
 		if ((q = listing(s, f, i)) == NULL || f->conds[i].negate)
 			continue;
-		p = &s->lookups->q[q->primary];
+		p = s->lookups->q[q->primary];
 		w = snprintf(dst + o, len - o, " %s=%s listed=%u.%u.%u.%u%s%s%s",
 		    f->conds[i].type == FCOND_DNSBL ? "dnsbl" : "rhsbl", q->zone.zone,
 		    p->a[0][0], p->a[0][1], p->a[0][2], p->a[0][3],
