@@ -3,29 +3,34 @@
 # connections' memory); writes docs/BENCHMARKS.md.
 #
 # Environment:
-#   BENCH_SCENARIOS  families to run, in this order (default: deliver tls relay idle):
+#   BENCH_SCENARIOS  families to run, in this order (default: deliver tls relay idle filters):
 #                    deliver  durable accept-and-deliver into Maildirs, 1/10/50 clients
 #                    tls      STARTTLS handshakes/s and authenticated submissions/s
 #                             at 10 clients (bench/tlsload.c)
 #                    relay    accept and relay to a smarthost (smtp-sink), 10/50 clients
 #                    idle     memory per idle SMTP connection, plain and after
 #                             STARTTLS, 1000 of each (bench/idleload.c)
+#                    filters  accept-and-deliver at 10 clients with seed 001's
+#                             filters and one DNS list (dnsmasq on loopback)
+#                             against the same without: the cost of filtering
 #   BENCH_PEERS        peers of deliver, files in bench/peers/ (default: tegami postfix postfix-dirsync)
 #   BENCH_TLS_PEERS    peers of tls (default: tegami postfix; postfix is Postfix+Dovecot SASL)
 #   BENCH_RELAY_PEERS  peers of relay (default: tegami postfix)
 #   BENCH_IDLE_PEERS   peers of idle (default: tegami postfix)
+#   BENCH_FILTER_PEERS peers of filters (default: tegami tegami-filters)
 #   BENCH_SCALE    multiplies the counts: deliver 300/1000/2000 messages at 1/10/50
 #                  clients, tls 2000 handshakes and 150 submissions, relay 600/1200
-#                  messages at 10/50, idle 1000 connections (never below 10)
+#                  messages at 10/50, idle 1000 connections (never below 10),
+#                  filters 1000 messages at 10
 #                  (default 1; a fraction such as 0.1 for a quick try)
 #   BENCH_FULL=1   also 100 KiB messages (deliver)
 #   BENCH_REPEAT   rounds; the report takes the best round of each (default 3)
 #   BENCH_IDLE_REPEAT  rounds of the idle family, whose memory hardly varies
 #                  (default 1; the report takes the median)
 #   BENCH_TIMEOUT  seconds one scenario may take before it is cut off (default 60)
-#   BENCH_BUDGET   seconds for all families, shared out 44/15/17/24 (deliver, tls,
-#                  relay, idle) among those that run; a family's remaining
-#                  scenarios are skipped past its share (default 740)
+#   BENCH_BUDGET   seconds for all families, shared out 44/15/17/24/10 (deliver,
+#                  tls, relay, idle, filters) among those that run; a family's
+#                  remaining scenarios are skipped past its share (default 820)
 #   BENCH_AUDIT=0  skip the strace audit of each server's sync calls
 #   BENCH_DIR      working directory (default build/bench)
 #   TEGAMI_BIN     where tegamid is (default bin)
@@ -47,18 +52,19 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=$ROOT/bench
 WORK=${BENCH_DIR:-$ROOT/build/bench}
 PY=${PYTHON:-/usr/bin/python3}
-FAMILIES=${BENCH_SCENARIOS:-deliver tls relay idle}
+FAMILIES=${BENCH_SCENARIOS:-deliver tls relay idle filters}
 PEERS_deliver=${BENCH_PEERS:-tegami postfix postfix-dirsync}
 PEERS_tls=${BENCH_TLS_PEERS:-tegami postfix}
 PEERS_relay=${BENCH_RELAY_PEERS:-tegami postfix}
 PEERS_idle=${BENCH_IDLE_PEERS:-tegami postfix}
+PEERS_filters=${BENCH_FILTER_PEERS:-tegami tegami-filters}
 SCALE=${BENCH_SCALE:-1}
 FULL=${BENCH_FULL:-0}
 TIMEOUT=${BENCH_TIMEOUT:-60}
 AUDIT=${BENCH_AUDIT:-1}
 REPEAT=${BENCH_REPEAT:-3}
 REPEAT_idle=${BENCH_IDLE_REPEAT:-1}
-BUDGET=${BENCH_BUDGET:-740}
+BUDGET=${BENCH_BUDGET:-820}
 # The one login of the tls family, the same for every server.
 BENCH_USER=user@bench.test
 BENCH_PASSWORD=bench-password-42
@@ -155,6 +161,12 @@ scenarios()
 		idle_rows smtp 1000
 		echo
 		idle_rows smtp-tls 1000
+		echo
+		;;
+	filters)
+		# The target is at 10 clients (docs/filters.md): the same scenario
+		# as deliver's, with and without the filters.
+		scaled deliver 4096 "10:1000"
 		echo
 		;;
 	esac
@@ -429,7 +441,8 @@ start=$(date +%s)
 _weight()
 {
 	case $1 in
-	deliver) echo 44 ;; tls) echo 15 ;; relay) echo 17 ;; idle) echo 24 ;; *) echo 0 ;;
+	deliver) echo 44 ;; tls) echo 15 ;; relay) echo 17 ;; idle) echo 24 ;;
+	filters) echo 10 ;; *) echo 0 ;;
 	esac
 }
 _left=0
@@ -438,8 +451,8 @@ for f in $FAMILIES; do
 done
 for f in $FAMILIES; do
 	case $f in
-	deliver|tls|relay|idle) ;;
-	*) say "unknown scenario family $f (deliver, tls, relay, idle)"; continue ;;
+	deliver|tls|relay|idle|filters) ;;
+	*) say "unknown scenario family $f (deliver, tls, relay, idle, filters)"; continue ;;
 	esac
 	# This family's share of the time still left; what a family does not
 	# use goes to the ones after it.

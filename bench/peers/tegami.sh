@@ -66,10 +66,13 @@ match auth from any for domain <domains> action "deliver"
 EOF
 		;;
 	*)
+		# TG_EXTRA_CONF and TG_LISTEN_OPTS: what a peer built on this one adds
+		# (tegami-filters.sh: filters on the listener).
 		cat <<EOF
+${TG_EXTRA_CONF:-}
 table domains { bench.test }
 table vusers file:$PEER_DIR/vusers
-listen on 127.0.0.1 port $PORT
+listen on 127.0.0.1 port $PORT${TG_LISTEN_OPTS:-}
 action "deliver" maildir "$PEER_DIR/vmail/%{dest.domain}/%{dest.user}/Maildir" virtual <vusers>
 match from any for domain <domains> action "deliver"
 EOF
@@ -96,9 +99,15 @@ tg_nofile()
 
 peer_start()
 {
-	ours "$(peer_pid)" "$PEER_DIR/tegami.conf" && peer_stop
+	tg_start
+}
+
+tg_start()
+{
+	ours "$(peer_pid)" "$PEER_DIR/tegami.conf" && tg_stop
 	tg_nofile || return 1
-	rm -rf "$PEER_DIR" && mkdir -p "$PEER_DIR/spool" "$PEER_DIR/vmail" || return 1
+	mkdir -p "$PEER_DIR" && find "$PEER_DIR" -mindepth 1 -maxdepth 1 ! -name 'dns*' \
+	    -exec rm -rf {} + && mkdir -p "$PEER_DIR/spool" "$PEER_DIR/vmail" || return 1
 	# Mail is written as the virtual table's target user. tegami, like
 	# Postfix's virtual(8), will not deliver as root: as root both write as nobody.
 	_me=$(id -un)
@@ -124,7 +133,7 @@ peer_start()
 	echo $! >"$PEER_DIR/tegamid.pid"
 	if ! wait_port "$PORT" "$!" 10; then
 		PEER_WHY="tegamid did not listen on port $PORT: $(tail -n 1 "$PEER_DIR/tegamid.log")"
-		peer_stop
+		tg_stop
 		return 1
 	fi
 	return 0
@@ -141,6 +150,11 @@ peer_maildir()
 }
 
 peer_stop()
+{
+	tg_stop
+}
+
+tg_stop()
 {
 	stop_pid "$(peer_pid)" 10
 	wait "$(peer_pid)" 2>/dev/null

@@ -161,15 +161,24 @@ enum filter_phase {
 
 enum filter_cond_type {
 	FCOND_FCRDNS, FCOND_RDNS, FCOND_SRC, FCOND_HELO, FCOND_AUTH,
-	FCOND_MAIL_FROM, FCOND_RCPT_TO, FCOND_DNSBL,
+	FCOND_MAIL_FROM, FCOND_RCPT_TO,
+	FCOND_DNSBL,		/* dnsbl "zone[=codes]" | <zones>: the client address listed */
+	FCOND_RHSBL,		/* rhsbl [sender|client|helo] "zone" | <zones> */
+	FCOND_HELO_VALID,	/* helo-valid: a domain or an address literal */
+	FCOND_HELO_FQDN,	/* helo-fqdn: a fully qualified domain or an address literal */
+	FCOND_HELO_SELF,	/* helo-self: our name or address, from a remote client */
 };
+
+/* Whose domain an rhsbl condition looks up. */
+enum rhsbl_target { RHSBL_SENDER, RHSBL_CLIENT, RHSBL_HELO };
 
 struct filter_cond {
 	enum filter_cond_type type;
 	int		 negate;
 	int		 regex;
 	struct table	*table;		/* or NULL */
-	char		*value;		/* dnsbl zone */
+	char		*value;		/* dnsbl/rhsbl zone given as a string */
+	enum rhsbl_target target;	/* rhsbl */
 };
 
 enum filter_decision {
@@ -221,6 +230,13 @@ struct conf {
 	unsigned	 max_mails;		/* default 100 */
 	unsigned	 max_sessions;		/* 0 (default): from the descriptor limit */
 	unsigned	 max_sessions_per_addr;	/* default 50; 0: none */
+	/* smtp limit max-connection-rate N/DELAY: per client address; 0: none */
+	unsigned	 conn_rate_max;
+	time_t		 conn_rate_window;
+	/* smtp timeout command|session|dnsbl DELAY; 0: the built-in default */
+	time_t		 smtp_command_timeout;	/* a command line, from its first wait (5m) */
+	time_t		 smtp_session_timeout;	/* a whole session (none) */
+	time_t		 dnsbl_timeout;		/* the DNS list lookups of a phase (5s) */
 	char		 sub_addr_delim;	/* default '+' */
 	char		*smtp_ciphers;		/* default "HIGH:!aNULL:!MD5" */
 	/* smtp auth-throttle FAILS [within DELAY] [ban DELAY]; smtp auth-cost N */

@@ -5,7 +5,10 @@
 
 #include "conf/conf.h"
 #include "conf/parse.h"
+#include "dns/dnsbl.h"
 #include "lib/xalloc.h"
+#include "mail/addr.h"
+#include "mail/helo.h"
 
 static const char *const phases[] = {
 	[PHASE_CONNECT] = "connect", [PHASE_HELO] = "helo", [PHASE_EHLO] = "ehlo",
@@ -23,6 +26,9 @@ static const struct {
 	{ "rdns", FCOND_RDNS, 1, PHASE_CONNECT },
 	{ "src", FCOND_SRC, 2, PHASE_CONNECT },
 	{ "helo", FCOND_HELO, 2, PHASE_HELO },
+	{ "helo-valid", FCOND_HELO_VALID, 0, PHASE_HELO },
+	{ "helo-fqdn", FCOND_HELO_FQDN, 0, PHASE_HELO },
+	{ "helo-self", FCOND_HELO_SELF, 0, PHASE_HELO },
 	{ "auth", FCOND_AUTH, 1, PHASE_MAIL_FROM },
 	{ "mail-from", FCOND_MAIL_FROM, 2, PHASE_MAIL_FROM },
 	{ "rcpt-to", FCOND_RCPT_TO, 2, PHASE_RCPT_TO },
@@ -64,6 +70,74 @@ is_decision(struct parser *p)
 	    tok_is(p, "reject") || tok_is(p, "rewrite");
 }
 
+/* A list zone, or every entry of an inline list, must be "zone[=codes]". */
+static int
+check_zones(struct parser *p, const struct filter_cond *fc)
+{
+	struct dnsbl_zone	 z;
+	const char		*err, *key, *value;
+	size_t			 iter = 0;
+
+	if (fc->value != NULL) {
+		if (dnsbl_zone_parse(&z, fc->value, &err) == -1)
+			goto bad;
+		return 0;
+	}
+	/* A file table is read later: its bad entries are logged and skipped then. */
+	if (fc->table->backend == TABLE_FILE)
+		return 0;
+	while (table_iter(fc->table, &iter, &key, &value))
+		if (dnsbl_zone_parse(&z, key, &err) == -1)
+			goto bad;
+	return 0;
+bad:
+	perr(p, p->dfile, p->dline, "%s", err);
+	return -1;
+}
+
+/*
+ * dnsbl "zone[=codes]" | <zones>, and rhsbl [sender|client|helo] likewise;
+ * the current token is dnsbl or rhsbl.
+ */
+static int
+parse_dnslist(struct parser *p, struct filter *f, int negate)
+{
+	struct filter_cond	*fc;
+	enum filter_phase	 from = PHASE_CONNECT;
+	struct token		*t;
+	const char		*word = tok_is(p, "dnsbl") ? "dnsbl" : "rhsbl";
+
+	tok_advance(p);
+	fc = add_fcond(f, word[0] == 'd' ? FCOND_DNSBL : FCOND_RHSBL, negate);
+	if (fc->type == FCOND_RHSBL) {
+		/* The sender's domain unless said otherwise (Postfix's reject_rhsbl_sender). */
+		fc->target = RHSBL_SENDER;
+		from = PHASE_MAIL_FROM;
+		if (tok_accept(p, "client")) {
+			fc->target = RHSBL_CLIENT;
+			from = PHASE_CONNECT;
+		} else if (tok_accept(p, "helo")) {
+			fc->target = RHSBL_HELO;
+			from = PHASE_HELO;
+		} else
+			(void)tok_accept(p, "sender");
+	}
+	if (f->phase < from) {
+		perr(p, p->dfile, p->dline, "filter condition %s%s is not available "
+		    "at phase %s", word, fc->target == RHSBL_HELO ? " helo" :
+		    fc->type == FCOND_RHSBL && fc->target == RHSBL_SENDER ?
+		    " sender" : "", phases[f->phase]);
+		return -1;
+	}
+	t = tok_peek(p);
+	if (t->type == T_LT || t->type == T_LBRACE) {
+		if ((fc->table = p_table_arg(p, 0, "in filter condition")) == NULL)
+			return -1;
+	} else if ((fc->value = p_string(p, "a DNS list zone")) == NULL)
+		return -1;
+	return check_zones(p, fc);
+}
+
 /* Builtin conditions until the decision; the current token follows "match". */
 static int
 parse_fconds(struct parser *p, struct filter *f)
@@ -80,10 +154,11 @@ parse_fconds(struct parser *p, struct filter *f)
 			tok_advance(p);
 			negate = 1;
 		}
-		if (tok_accept(p, "dnsbl")) {
-			fc = add_fcond(f, FCOND_DNSBL, negate);
-			if ((fc->value = p_string(p, "a dnsbl zone")) == NULL)
+		if (tok_is(p, "dnsbl") || tok_is(p, "rhsbl")) {
+			if (parse_dnslist(p, f, negate) == -1)
 				return -1;
+			/* A rule with list lookups: the "rbl" of "filter rbl phase ...". */
+			f->kind = FILTER_RBL;
 			continue;
 		}
 		for (i = 0; i < sizeof(fconds) / sizeof(fconds[0]); i++)
@@ -115,16 +190,6 @@ parse_fconds(struct parser *p, struct filter *f)
 	}
 	if (f->nconds == 0)
 		return perr_unexpected(p, "after match (expected a condition)");
-	/* A DNS blocklist lookup is its own kind of filter, alone in its rule. */
-	for (i = 0; i < f->nconds; i++)
-		if (f->conds[i].type == FCOND_DNSBL) {
-			if (f->nconds > 1) {
-				perr(p, p->dfile, p->dline,
-				    "dnsbl cannot be combined with other conditions");
-				return -1;
-			}
-			f->kind = FILTER_RBL;
-		}
 	return 0;
 }
 
@@ -134,6 +199,39 @@ valid_reply(const char *s)
 {
 	return (s[0] == '4' || s[0] == '5') && isdigit((unsigned char)s[1]) &&
 	    isdigit((unsigned char)s[2]) && (s[3] == ' ' || s[3] == '\0');
+}
+
+/* What a command's argument is rewritten to must be valid where it goes. */
+static int
+check_rewrite(struct parser *p, struct filter *f)
+{
+	struct mailaddr	 a;
+	const char	*v = f->message, *err = "invalid value";
+	char		 tmp[ADDR_PATH_MAX + 3];
+	size_t		 n = strlen(v);
+
+	if (f->phase == PHASE_HELO || f->phase == PHASE_EHLO) {
+		if (helo_classify(v, n, NULL, 0, NULL, &err) != HELO_INVALID)
+			return 0;
+		perr(p, p->dfile, p->dline, "rewrite \"%s\": %s", v, err);
+		return -1;
+	}
+	/* "<a@b>" or "a@b"; "<>" or "" is the null sender, at mail-from only. */
+	if (n >= 2 && v[0] == '<' && v[n - 1] == '>') {
+		v++;
+		n -= 2;
+	}
+	if (n == 0 && f->phase == PHASE_MAIL_FROM)
+		return 0;
+	if (n < sizeof(tmp)) {
+		memcpy(tmp, v, n);
+		tmp[n] = '\0';
+		if (addr_parse(&a, tmp, 0, &err) == 0)
+			return 0;
+	} else
+		err = "address too long";
+	perr(p, p->dfile, p->dline, "rewrite \"%s\": %s", f->message, err);
+	return -1;
 }
 
 static int
@@ -155,7 +253,9 @@ parse_decision(struct parser *p, struct filter *f)
 			    "helo, ehlo, mail-from and rcpt-to");
 			return -1;
 		}
-		return (f->message = p_string(p, "a rewrite value")) ? 0 : -1;
+		if ((f->message = p_string(p, "a rewrite value")) == NULL)
+			return -1;
+		return check_rewrite(p, f);
 	} else if (tok_is(p, "disconnect") || tok_is(p, "reject")) {
 		f->decision = tok_is(p, "reject") ? DECISION_REJECT : DECISION_DISCONNECT;
 		tok_advance(p);
@@ -287,7 +387,8 @@ parse_kind(struct parser *p, struct filter *f)
 		if (parse_builtin(p, f) == -1)
 			return -1;
 		if (f->kind != FILTER_RBL) {
-			perr(p, p->dfile, p->dline, "rbl filter needs match dnsbl \"zone\"");
+			perr(p, p->dfile, p->dline, "rbl filter needs match dnsbl or "
+			    "rhsbl \"zone\"");
 			return -1;
 		}
 		return 0;

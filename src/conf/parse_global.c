@@ -418,6 +418,76 @@ smtp_auth_throttle(struct parser *p)
 	}
 }
 
+/* max-connection-rate N/DELAY: connections from one client address within DELAY. */
+static int
+smtp_conn_rate(struct parser *p)
+{
+	struct conf	*c = p->conf;
+	char		*s, *slash, *end;
+	long long	 window;
+	unsigned long	 n;
+
+	if ((s = p_string(p, "a rate (N/DELAY)")) == NULL)
+		return -1;
+	if ((slash = strchr(s, '/')) == NULL)
+		goto bad;
+	*slash = '\0';
+	n = strtoul(s, &end, 10);
+	if (end == s || *end != '\0' || n > 1000000 || s[0] == '-')
+		goto bad;
+	if ((window = conf_parse_delay(slash + 1)) <= 0 || window > 86400)
+		goto bad;
+	c->conn_rate_max = (unsigned)n;
+	c->conn_rate_window = (time_t)window;
+	free(s);
+	return 0;
+bad:
+	perr(p, p->dfile, p->dline, "max-connection-rate wants N/DELAY "
+	    "(e.g. 30/60s; N up to 1000000, DELAY up to 1d; 0/60s: no limit)");
+	free(s);
+	return -1;
+}
+
+/* smtp timeout command|session|dnsbl DELAY ... */
+static int
+smtp_timeouts(struct parser *p)
+{
+	struct conf	*c = p->conf;
+	time_t		*dst;
+	long long	 d, max;
+	char		*s;
+	int		 any = 0;
+
+	for (;;) {
+		if (tok_accept(p, "command")) {
+			dst = &c->smtp_command_timeout;
+			max = 3600;
+		} else if (tok_accept(p, "session")) {
+			dst = &c->smtp_session_timeout;
+			max = 7 * 86400;
+		} else if (tok_accept(p, "dnsbl")) {
+			dst = &c->dnsbl_timeout;
+			max = 60;
+		} else if (any && tok_at_eol(p))
+			return 0;
+		else
+			return perr_unexpected(p, "after smtp timeout (expected "
+			    "command, session or dnsbl)");
+		if ((s = p_string(p, "a delay")) == NULL)
+			return -1;
+		d = conf_parse_delay(s);
+		if (d <= 0 || d > max) {
+			perr(p, p->dfile, p->dline, "invalid timeout \"%s\" (from 1s "
+			    "to %llds)", s, max);
+			free(s);
+			return -1;
+		}
+		free(s);
+		*dst = (time_t)d;
+		any = 1;
+	}
+}
+
 static int
 d_smtp(struct parser *p)
 {
@@ -461,15 +531,20 @@ d_smtp(struct parser *p)
 				    &n) == -1)
 					return -1;
 				c->max_sessions_per_addr = (unsigned)n;
+			} else if (tok_accept(p, "max-connection-rate")) {
+				if (smtp_conn_rate(p) == -1)
+					return -1;
 			} else if (any && tok_at_eol(p))
 				return 0;
 			else
 				return perr_unexpected(p, "after smtp limit (expected "
-				    "max-mails, max-rcpt, max-sessions or "
-				    "max-sessions-per-address)");
+				    "max-mails, max-rcpt, max-sessions, "
+				    "max-sessions-per-address or max-connection-rate)");
 			any = 1;
 		}
 	}
+	if (tok_accept(p, "timeout"))
+		return smtp_timeouts(p);
 	if (tok_accept(p, "max-message-size")) {
 		if ((s = p_string(p, "a size")) == NULL)
 			return -1;

@@ -58,7 +58,8 @@ enum msg_type {
 
 	/* queue -> mda: deliver one.  fd (queue file), u64 msglen, u32 method,
 	 * str qid, str sender, str rcpt, str dest, str path, str account,
-	 * str header fields to put before the message (or NULL)
+	 * str header fields to put before the message (or NULL), str folder
+	 * ("" or ".Junk")
 	 * reply MSG_MDA_RESULT: u32 enum deliver_result, str text */
 	MSG_MDA_DELIVER,
 	MSG_MDA_RESULT,

@@ -234,6 +234,9 @@ envelope_serialize(const struct envelope *e, struct buf *out)
 	if (buf_addf(out, "R %d\n8 %d\nX %d\n", e->dsn_ret_full ? 1 : 0,
 	    e->body_8bit ? 1 : 0, e->smtputf8 ? 1 : 0) == -1)
 		goto fail;
+	/* Written only when set, so that envelopes of other versions read alike. */
+	if (e->junk && buf_addf(out, "J 1\n") == -1)
+		goto fail;
 	for (i = 0; i < e->ndeliveries; i++) {
 		if (add_delivery(out, &e->deliveries[i]) == -1)
 			goto fail;
@@ -402,7 +405,7 @@ int
 envelope_parse(struct envelope *e, const char *text, size_t len, size_t base,
     const char **errstr)
 {
-	enum { SEEN_I = 1, SEEN_T = 2, SEEN_R = 4, SEEN_8 = 8, SEEN_X = 16 };
+	enum { SEEN_I = 1, SEEN_T = 2, SEEN_R = 4, SEEN_8 = 8, SEEN_X = 16, SEEN_J = 32 };
 	size_t	 pos = 0;
 	int	 seen = 0, bit;
 
@@ -495,6 +498,13 @@ envelope_parse(struct envelope *e, const char *text, size_t len, size_t base,
 			bit = line[0] == 'R' ? SEEN_R : line[0] == '8' ? SEEN_8 : SEEN_X;
 			if (parse_flag(v, n, line[0] == 'R' ? &e->dsn_ret_full :
 			    line[0] == '8' ? &e->body_8bit : &e->smtputf8) == -1) {
+				*errstr = "bad flag value";
+				goto fail;
+			}
+			break;
+		case 'J':
+			bit = SEEN_J;
+			if (parse_flag(v, n, &e->junk) == -1) {
 				*errstr = "bad flag value";
 				goto fail;
 			}

@@ -62,6 +62,11 @@ struct envelope {
 	int			 dsn_ret_full;	/* RET=FULL */
 	int			 smtputf8;
 	int			 body_8bit;
+	/*
+	 * A filter junked the transaction: maildir actions with junk deliver
+	 * it into the Junk folder. An optional "J 1" line.
+	 */
+	int			 junk;
 	struct delivery		*deliveries;
 	size_t			 ndeliveries;
 };

@@ -395,27 +395,45 @@ parse_path(struct smtp_cmd *cmd, struct span a, int is_mail,
 	if (a.n < kwlen || strncasecmp(a.p, kw, kwlen) != 0)
 		return fail(err, 501, "5.5.4", syntax);
 	p = a.p + kwlen;
-	/* The one liberty: "MAIL FROM: <a@b>", as Postfix allows. */
+	/* "MAIL FROM: <a@b>", as Postfix allows. */
 	if (p < e && *p == ' ')
 		p++;
 	if (p == e)
 		return fail(err, 501, "5.5.4", syntax);
-	if (*p != '<')
-		return fail(err, 553, enh, "Address must be enclosed in <>");
-	for (gt = p + 1; gt < e; gt++) {
-		if (quoted && *gt == '\\' && gt + 1 < e)
-			gt++;
-		else if (*gt == '"')
-			quoted = !quoted;
-		else if (!quoted && *gt == '>')
-			break;
+	if (*p != '<') {
+		/*
+		 * "MAIL FROM: a@b" and "RCPT TO: a@b" without brackets, as
+		 * Postfix accepts them (strict_rfc821_envelopes = no): people
+		 * type them so in telnet, old scripts send them. The address
+		 * ends at the first space; no bracket or quote may be in it,
+		 * so nothing else is read differently than with brackets.
+		 */
+		for (gt = p; gt < e && *gt != ' '; gt++)
+			if (*gt == '<' || *gt == '>' || *gt == '"')
+				return fail(err, 553, enh, "Address must be enclosed "
+				    "in <>");
+		mbox.p = p;
+		mbox.n = (size_t)(gt - p);
+		rest.p = gt;
+		rest.n = (size_t)(e - gt);
+		if (mbox.n == 0)
+			return fail(err, 553, enh, "Address must be enclosed in <>");
+	} else {
+		for (gt = p + 1; gt < e; gt++) {
+			if (quoted && *gt == '\\' && gt + 1 < e)
+				gt++;
+			else if (*gt == '"')
+				quoted = !quoted;
+			else if (!quoted && *gt == '>')
+				break;
+		}
+		if (gt == e)
+			return fail(err, 553, enh, "Missing > after the address");
+		mbox.p = p + 1;
+		mbox.n = (size_t)(gt - mbox.p);
+		rest.p = gt + 1;
+		rest.n = (size_t)(e - rest.p);
 	}
-	if (gt == e)
-		return fail(err, 553, enh, "Missing > after the address");
-	mbox.p = p + 1;
-	mbox.n = (size_t)(gt - mbox.p);
-	rest.p = gt + 1;
-	rest.n = (size_t)(e - rest.p);
 	if (rest.n > 0) {
 		if (rest.p[0] != ' ')
 			return fail(err, 553, enh, "Syntax error after address");
@@ -430,7 +448,7 @@ parse_path(struct smtp_cmd *cmd, struct span a, int is_mail,
 	if (skip_route(&mbox) == -1)
 		return fail(err, 553, enh, "Invalid source route");
 	if (mbox.n == 0) {
-		if (mbox.p != p + 1)
+		if (mbox.p != p + 1 || *p != '<')
 			return fail(err, 553, enh, "Invalid source route");
 		if (!is_mail)
 			return fail(err, 553, enh, "Recipient address required");

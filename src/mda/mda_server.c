@@ -31,6 +31,7 @@ struct mda_job {
 	enum delivery_method	 method;
 	char			*qid, *sender, *rcpt, *dest, *path, *account;
 	char			*prepend;	/* header fields made after the body */
+	char			*folder;	/* "" (the inbox) or ".Junk" */
 	enum deliver_result	 result;
 	char			 text[512];
 };
@@ -52,6 +53,7 @@ mda_job_free(struct mda_job *j)
 	free(j->path);
 	free(j->account);
 	free(j->prepend);
+	free(j->folder);
 	free(j);
 }
 
@@ -69,11 +71,12 @@ mda_work(void *arg)
 	    j->prepend);
 	switch (j->method) {
 	case DELIVER_MAILDIR:
-		j->result = maildir_deliver(j->path, NULL, hdr.data, hdr.len,
-		    j->fd, 0, j->msglen, name, sizeof(name), &errstr);
+		j->result = maildir_deliver(j->path, j->folder[0] ? j->folder : NULL,
+		    hdr.data, hdr.len, j->fd, 0, j->msglen, name, sizeof(name),
+		    &errstr);
 		if (j->result == DELIVER_OK)
-			snprintf(j->text, sizeof(j->text), "delivered to %s/new/%s",
-			    j->path, name);
+			snprintf(j->text, sizeof(j->text), "delivered to %s/%s%snew/%s",
+			    j->path, j->folder, j->folder[0] ? "/" : "", name);
 		break;
 	case DELIVER_MBOX:
 		j->result = mbox_deliver(j->path, j->sender, time(NULL), hdr.data,
@@ -143,9 +146,13 @@ mda_on_queue(struct ipc *c, struct ipc_msg *m, void *arg)
 	j->path = dup_or_empty(ipc_get_str(m));
 	j->account = dup_or_empty(ipc_get_str(m));
 	j->prepend = dup_or_empty(ipc_get_str(m));
+	j->folder = dup_or_empty(ipc_get_str(m));
 	ipc_get_end(m);
 	if (j->fd == -1)
 		fatalx("mda: delivery without a message");
+	/* The only folder a delivery is sent to: a queue asking for another is broken. */
+	if (j->folder[0] != '\0' && strcmp(j->folder, ".Junk") != 0)
+		fatalx("mda: delivery into an unexpected folder");
 	pool_run(pool, mda_work, mda_done, j);
 }
 

@@ -22,7 +22,23 @@ struct conn_limits {
 	unsigned	 per_addr;
 	unsigned	 count;
 	struct map	*by_addr;	/* printable address -> count */
+	struct map	*rates;		/* printable address -> struct rate */
+	size_t		 sweep_at;	/* rates held before old ones are swept */
 };
+
+/*
+ * Connections of one address in the current window and the one before:
+ * the estimate over the last window is the current count plus the share
+ * of the previous one the window still overlaps (a sliding window without
+ * a log of times).
+ */
+struct rate {
+	long long	 start;		/* of the current window, milliseconds */
+	unsigned	 cur;
+	unsigned	 prev;
+};
+
+#define RATES_SWEEP_MIN	1024
 
 struct net_listener {
 	struct evconnlistener	*el;
@@ -66,6 +82,8 @@ conn_limits_new(unsigned max, unsigned per_addr, unsigned fds_per_session)
 	struct conn_limits	*l = xcalloc(1, sizeof(*l));
 
 	l->by_addr = map_new();
+	l->rates = map_new();
+	l->sweep_at = RATES_SWEEP_MIN;
 	conn_limits_set(l, max, per_addr, fds_per_session);
 	return l;
 }
@@ -76,6 +94,7 @@ conn_limits_free(struct conn_limits *l)
 	if (l == NULL)
 		return;
 	map_free(l->by_addr, NULL);
+	map_free(l->rates, free);
 	free(l);
 }
 
@@ -135,6 +154,74 @@ conn_limits_del(struct conn_limits *l, const char *addr)
 		map_del(l->by_addr, addr);
 	else
 		map_set(l->by_addr, addr, (void *)(n - 1));
+}
+
+/* Moves r's windows forward to the one holding now. */
+static void
+rate_advance(struct rate *r, long long now, long long win)
+{
+	long long	 n;
+
+	if (now < r->start)
+		r->start = now;		/* the clock is monotonic; be safe anyway */
+	n = (now - r->start) / win;
+	if (n == 0)
+		return;
+	r->prev = n == 1 ? r->cur : 0;
+	r->cur = 0;
+	r->start += n * win;
+}
+
+/* Forgets the addresses quiet for two windows, so the map stays the size of the active ones. */
+static void
+rates_sweep(struct conn_limits *l, long long now, long long win)
+{
+	const char	*key;
+	void		*v;
+	size_t		 iter = 0;
+
+	while (map_iter(l->rates, &iter, &key, &v)) {
+		struct rate	*r = v;
+
+		if (now - r->start >= 2 * win)
+			free(map_del(l->rates, key));
+	}
+	l->sweep_at = map_count(l->rates) * 2;
+	if (l->sweep_at < RATES_SWEEP_MIN)
+		l->sweep_at = RATES_SWEEP_MIN;
+}
+
+size_t
+conn_limits_rate_tracked(const struct conn_limits *l)
+{
+	return map_count(l->rates);
+}
+
+int
+conn_limits_rate(struct conn_limits *l, const struct sockaddr *sa, unsigned max,
+    unsigned window, long long now_ms)
+{
+	struct rate	*r;
+	char		 addr[64];
+	long long	 win = (long long)window * 1000, est;
+
+	if (max == 0 || window == 0 || sa == NULL || sa_is_loopback(sa))
+		return 0;
+	if (map_count(l->rates) >= l->sweep_at)
+		rates_sweep(l, now_ms, win);
+	sa_ntop(sa, addr, sizeof(addr));
+	if ((r = map_get(l->rates, addr)) == NULL) {
+		r = xcalloc(1, sizeof(*r));
+		r->start = now_ms;
+		map_set(l->rates, addr, r);
+	}
+	rate_advance(r, now_ms, win);
+	/* Refused attempts count too: a client that hammers stays refused. */
+	if (r->cur < UINT32_MAX)
+		r->cur++;
+	est = (long long)r->cur +
+	    (long long)r->prev * (win - (now_ms - r->start)) / win;
+	return est > (long long)max;
 }
 
 void

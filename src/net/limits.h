@@ -4,6 +4,8 @@
 
 #include <sys/socket.h>
 
+#include <stddef.h>
+
 struct event_base;
 struct conn_limits;
 struct net_listener;
@@ -31,6 +33,16 @@ unsigned	 conn_limits_per_addr(const struct conn_limits *);
 unsigned	 conn_limits_count(const struct conn_limits *);
 /* NULL when one more connection from sa is allowed, else the reason. */
 const char	*conn_limits_check(const struct conn_limits *, const struct sockaddr *);
+/*
+ * Counts a connection attempt from sa and says whether the address went
+ * over max attempts within window seconds (1) or not (0). now_ms is a
+ * monotonic clock in milliseconds. Loopback is exempt, as from the
+ * per-address limit; max or window 0: no limit.
+ */
+int		 conn_limits_rate(struct conn_limits *, const struct sockaddr *,
+		    unsigned max, unsigned window, long long now_ms);
+/* Addresses whose rate is being followed (memory held for it). */
+size_t		 conn_limits_rate_tracked(const struct conn_limits *);
 /* Counting, by printable address (conn_account() does it for a connection). */
 void		 conn_limits_add(struct conn_limits *, const char *addr);
 void		 conn_limits_del(struct conn_limits *, const char *addr);

@@ -300,6 +300,22 @@ chan_on_msg(struct ipc *ipc, struct ipc_msg *m, void *arg)
 	chan_dispatch(c);
 }
 
+/*
+ * A transaction a filter junked goes to the Junk folder of the Maildirs
+ * whose action says junk (smtpd.conf(5) "maildir ... junk"); "" is the
+ * inbox.
+ */
+static const char *
+junk_folder(const struct qmsg *q, const struct delivery *d)
+{
+	const struct action	*a;
+
+	if (!q->env.junk || d->method != DELIVER_MAILDIR || d->action == NULL)
+		return "";
+	a = conf_action(queue_server.conf, d->action);
+	return a != NULL && a->junk ? ".Junk" : "";
+}
+
 static void
 chan_dispatch(struct mda_chan *c)
 {
@@ -333,6 +349,7 @@ chan_dispatch(struct mda_chan *c)
 		ipc_add_str(&o, d->path);
 		ipc_add_str(&o, d->account);
 		ipc_add_str(&o, q->env.prepend);
+		ipc_add_str(&o, junk_folder(q, d));
 		ipc_send(c->ipc, &o);
 	}
 }

@@ -158,8 +158,9 @@ smtp_cmd_auth(struct smtp_session *s, struct smtp_cmd *cmd)
 		smtp_reply(s, 503, "5.5.1", "AUTH not available on this listener");
 		return;
 	}
-	if (s->state == S_GREETING || !s->esmtp) {
-		smtp_reply(s, 503, "5.5.1", "Send EHLO first");
+	/* After HELO too: clients written for old servers send it so (Postfix allows it). */
+	if (s->state == S_GREETING) {
+		smtp_reply(s, 503, "5.5.1", "Send HELO or EHLO first");
 		return;
 	}
 	if (smtp_tls_required(s))

@@ -15,6 +15,7 @@
 #include "mail/header.h"
 #include "mail/received.h"
 #include "net/conn.h"
+#include "smtp/filter.h"
 #include "smtp/session.h"
 
 /* Writes what wbuf holds to the queue file; a failure is remembered, not fatal. */
@@ -178,7 +179,7 @@ smtp_cmd_data(struct smtp_session *s, struct smtp_cmd *cmd)
 		smtp_reply(s, 503, "5.5.1", "Need RCPT before DATA");
 		return;
 	}
-	smtp_request_create(s);
+	smtp_phase(s, PH_DATA, smtp_request_create);
 }
 
 void
@@ -200,7 +201,8 @@ smtp_cmd_bdat(struct smtp_session *s, struct smtp_cmd *cmd)
 	s->chunk_last = cmd->last;
 	if (s->state == S_RCPT) {
 		s->state = S_BDAT;
-		smtp_request_create(s);
+		/* The first chunk is the data phase; a refusal swallows the chunks. */
+		smtp_phase(s, PH_DATA, smtp_request_create);
 		return;
 	}
 	if (s->chunk_left == 0)
@@ -226,6 +228,7 @@ smtp_queue_created(struct smtp_session *s, const char *qid, int fd)
 	s->msglen = 0;
 	buf_reset(&s->wbuf);
 	smtp_add_received(s);
+	smtp_filter_header(s, &s->wbuf);
 	s->hdr_start = s->wbuf.len;
 	s->hold_header = s->listener && (s->listener->flags & LF_MASQUERADE) &&
 	    s->auth_user != NULL && s->env.sender && s->env.sender[0] != '\0';
@@ -409,7 +412,7 @@ smtp_data_done(struct smtp_session *s)
 	s->state = S_RCPT;	/* until the commit resolves */
 	switch (s->dot.error) {
 	case DOT_OK:
-		smtp_commit(s);
+		smtp_phase(s, PH_COMMIT, smtp_commit);
 		return;
 	case DOT_ERR_TOO_BIG:
 		smtp_body_refused(s, 552, "5.3.4", "Message too big for system");
@@ -504,6 +507,6 @@ smtp_bdat_input(struct smtp_session *s)
 		buf_addc(&s->wbuf, '\r');
 	}
 	s->state = S_RCPT;
-	smtp_commit(s);
+	smtp_phase(s, PH_COMMIT, smtp_commit);
 	return 1;
 }

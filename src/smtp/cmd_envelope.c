@@ -16,6 +16,8 @@ smtp_dsn_offered(const struct smtp_session *s)
 	return s->esmtp && !(s->listener && (s->listener->flags & LF_NO_DSN));
 }
 
+static void	mail_accepted(struct smtp_session *);
+
 void
 smtp_cmd_mail(struct smtp_session *s, struct smtp_cmd *cmd)
 {
@@ -71,6 +73,13 @@ smtp_cmd_mail(struct smtp_session *s, struct smtp_cmd *cmd)
 		s->env.dsn_ret_full = cmd->ret == 1;
 	if (cmd->envid[0] != '\0')
 		s->env.envid = xstrdup(cmd->envid);
+	/* The mail-from filters see the transaction begun; a refusal resets it. */
+	smtp_phase(s, PH_MAIL_FROM, mail_accepted);
+}
+
+static void
+mail_accepted(struct smtp_session *s)
+{
 	s->state = S_MAIL;
 	smtp_reply(s, 250, "2.1.0", "Ok");
 }

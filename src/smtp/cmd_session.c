@@ -8,11 +8,11 @@
 #include "mail/reply.h"
 #include "smtp/session.h"
 
+static void	helo_reply(struct smtp_session *);
+
 void
 smtp_cmd_helo(struct smtp_session *s, struct smtp_cmd *cmd)
 {
-	const struct conf *conf = s->conf;
-
 	if (s->state == S_DATA || s->state == S_BDAT) {
 		smtp_reply(s, 503, "5.5.1", "Bad sequence of commands");
 		return;
@@ -22,6 +22,15 @@ smtp_cmd_helo(struct smtp_session *s, struct smtp_cmd *cmd)
 	smtp_tx_reset(s);
 	snprintf(s->helo, sizeof(s->helo), "%s", cmd->arg);
 	s->esmtp = cmd->verb == SMTP_EHLO;
+	/* The helo or ehlo filters may refuse the name or rewrite it. */
+	smtp_phase(s, s->esmtp ? PH_EHLO : PH_HELO, helo_reply);
+}
+
+static void
+helo_reply(struct smtp_session *s)
+{
+	const struct conf *conf = s->conf;
+
 	if (!s->esmtp) {
 		smtp_reply(s, 250, NULL, "%s Hello %s [%s]", smtp_hostname(s),
 		    s->helo, s->addr);

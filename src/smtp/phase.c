@@ -1,4 +1,4 @@
-/* SMTP phases: each command waits here for its asynchronous work (the client's name at connect, filters) before it proceeds. */
+/* SMTP phases: each command waits here for its asynchronous work (the client's name at connect, DNS lists) and the filters' decision before it proceeds. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +7,8 @@
 #include "dns/fcrdns.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
+#include "smtp/filter.h"
+#include "smtp/guard.h"
 #include "smtp/session.h"
 
 const char *
@@ -15,7 +17,7 @@ smtp_rdns_verified(const struct smtp_session *s)
 	return s->rdns == RDNS_CONFIRMED ? s->rdns_name : NULL;
 }
 
-/* The phase's work is done: the command goes on. */
+/* The phase's work is done and the filters let it through: the command goes on. */
 static void
 phase_done(struct smtp_session *s, int async)
 {
@@ -30,6 +32,43 @@ phase_done(struct smtp_session *s, int async)
 	 */
 	if (async)
 		smtp_resume(s);
+}
+
+/* Every asynchronous step is done: the filters decide. */
+static void
+phase_decide(struct smtp_session *s, int async)
+{
+	enum filter_outcome	 out;
+
+	if (s->phase == PH_CONNECT && smtp_guard_early_talker(s)) {
+		smtp_filter_cancel(s);
+		out = FILTER_CLOSE;
+	} else
+		out = smtp_filter_decide(s);
+	switch (out) {
+	case FILTER_PROCEED:
+		phase_done(s, async);
+		return;
+	case FILTER_REFUSED:
+		s->wait = W_NONE;
+		s->proceed = NULL;
+		if (async)
+			smtp_resume(s);
+		return;
+	case FILTER_CLOSE:
+		s->wait = W_NONE;
+		s->proceed = NULL;
+		smtp_close(s);
+		return;
+	}
+}
+
+/* One asynchronous step of the phase is done. */
+static void
+phase_step(struct smtp_session *s)
+{
+	if (s->phase_pending > 0 && --s->phase_pending == 0)
+		phase_decide(s, 1);
 }
 
 static void
@@ -59,7 +98,10 @@ on_fcrdns(const struct fcrdns_result *r, void *arg)
 	log_msg(LOG_INFO, "%016llx smtp rdns address=%s name=%s fcrdns=%s",
 	    (unsigned long long)s->id, s->addr, r->name[0] ? r->name : "-",
 	    names[r->status]);
-	phase_done(s, 1);
+	/* The lists that look the client's name up can start now. */
+	if (smtp_filter_start(s, PH_CONNECT, FILTER_STAGE_LATE, phase_step))
+		s->phase_pending++;
+	phase_step(s);
 }
 
 /* Connect: who the client is, before the banner (Postfix and OpenSMTPD do the same). */
@@ -76,20 +118,19 @@ phase_connect(struct smtp_session *s)
 void
 smtp_phase(struct smtp_session *s, enum smtp_phase phase, smtp_proceed proceed)
 {
-	int	 pending = 0;
-
 	s->phase = phase;
 	s->proceed = proceed;
 	s->wait = W_PHASE;
-	switch (phase) {
-	case PH_CONNECT:
-		pending = phase_connect(s);
-		break;
-	default:
-		break;
-	}
-	if (!pending)
-		phase_done(s, 0);
+	/* One for this call, so that no step finishing early decides before all are started. */
+	s->phase_pending = 1;
+	if (phase == PH_CONNECT && phase_connect(s))
+		s->phase_pending++;
+	/* DNS lists go out beside the client's name lookup, not after it. */
+	if (smtp_filter_start(s, phase, phase == PH_CONNECT ? FILTER_STAGE_EARLY :
+	    FILTER_STAGE_ALL, phase_step))
+		s->phase_pending++;
+	if (--s->phase_pending == 0)
+		phase_decide(s, 0);
 }
 
 void
@@ -99,6 +140,8 @@ smtp_phase_cancel(struct smtp_session *s)
 		return;
 	fcrdns_cancel(s->fcrdns);
 	s->fcrdns = NULL;
+	smtp_filter_cancel(s);
+	s->phase_pending = 0;
 	s->wait = W_NONE;
 	s->proceed = NULL;
 }

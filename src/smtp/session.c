@@ -20,6 +20,8 @@
 #include "net/limits.h"
 #include "net/pending.h"
 #include "route/route.h"
+#include "smtp/filter.h"
+#include "smtp/guard.h"
 #include "smtp/session.h"
 
 static void	smtp_on_conn(struct conn *, enum conn_event, void *);
@@ -89,6 +91,8 @@ smtp_session_new(struct smtp_server *srv, int fd, struct listener *l,
 	    (unsigned long long)s->id, s->addr,
 	    from_socket ? "socket" : (l && l->on ? l->on : "?"));
 	s->state = S_CONNECT;
+	if (smtp_guard_start(s) == -1)
+		return;
 	if (!from_socket && l && (l->flags & LF_IMPLICIT_TLS) &&
 	    smtp_tls_implicit(s) == -1) {
 		s->peer_gone = 1;
@@ -307,8 +311,10 @@ smtp_process(struct smtp_session *s)
 		}
 		switch (conn_getline(s->conn, &line, &n)) {
 		case CONN_LINE_MORE:
+			smtp_guard_command_wait(s);
 			return;
 		case CONN_LINE_TOO_LONG:
+			smtp_guard_command_read(s);
 			if (s->sasl != SASL_NONE) {
 				s->sasl = SASL_NONE;
 				smtp_reply(s, 500, "5.5.6", "Authentication Exchange "
@@ -317,6 +323,7 @@ smtp_process(struct smtp_session *s)
 				smtp_reply(s, 500, "5.5.2", "Line too long");
 			break;
 		case CONN_LINE_OK:
+			smtp_guard_command_read(s);
 			if (s->sasl != SASL_NONE) {
 				smtp_auth_response(s, line, n);
 				/* The line lives in the input buffer until the next read. */
@@ -353,6 +360,10 @@ smtp_dispatch(struct smtp_session *s, char *line, size_t len)
 	/* AUTH lines carry passwords, if only in base64. */
 	if (cmd.verb == SMTP_AUTH)
 		explicit_bzero(line, len);
+	if (smtp_filter_refused(s, &cmd)) {
+		explicit_bzero(cmd.arg2, sizeof(cmd.arg2));
+		return;
+	}
 	switch (cmd.verb) {
 	case SMTP_HELO:
 	case SMTP_EHLO:

@@ -18,6 +18,7 @@ struct conf;
 struct conn;
 struct conn_limits;
 struct fcrdns;
+struct filter_lookups;
 struct ipc;
 struct listener;
 struct pending;
@@ -126,6 +127,14 @@ struct smtp_session {
 	/* the phase in progress */
 	enum smtp_phase		 phase;
 	smtp_proceed		 proceed;
+	unsigned		 phase_pending;	/* its asynchronous steps not done yet */
+
+	/* filters (filter.c, guard.c) */
+	struct filter_lookups	*lookups;	/* DNS lists of the phase in progress */
+	int			 junk;		/* junked at connect, helo or ehlo */
+	int			 no_service;	/* rejected at connect: only QUIT is served */
+	char			 filter_enh[16];	/* the enhanced code of a filter's reply */
+	int			 cmd_deadline;	/* a command line's deadline is running */
 
 	/* TLS and AUTH */
 	int			 tls;		/* implicit, or after STARTTLS */

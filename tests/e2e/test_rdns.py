@@ -11,7 +11,7 @@ pytestmark = pytest.mark.skipif(not have_dnsmasq(), reason="dnsmasq (dnsmasq-bas
 # 127.0.0.2 has a PTR that resolves back; 127.0.0.3 a PTR whose name points
 # elsewhere; 127.0.0.4 no PTR at all (its zone is served, so: NXDOMAIN).
 HOSTS = {"good.example": ["127.0.0.2"], "liar.example": ["127.0.0.9"]}
-PTR = {"3.0.0.127.in-addr.arpa": "liar.example"}
+PTR = {"127.0.0.3": "liar.example"}
 
 MATCHES = """\
 match from rdns "good.example" for domain "named.example" action "deliver"
@@ -22,7 +22,7 @@ match !from rdns for domain "noname.example" action "deliver"
 
 @pytest.fixture
 def dns():
-    d = DNSServer(hosts=HOSTS, ptr=PTR, zones=("127.in-addr.arpa",))
+    d = DNSServer(hosts=HOSTS, ptr=PTR)
     yield d
     d.stop()
 

@@ -578,11 +578,10 @@ test_listen(void)
 	T_ASSERT(l->auth == NULL);
 	T_EQ_INT(l->family, AF_INET);
 	/*
-	 * In memory nothing is checked against this host's interfaces: the
-	 * only warning is the one every filter gets until filters run.
+	 * In memory nothing is checked against this host's interfaces, and a
+	 * builtin filter is applied: no warning.
 	 */
-	T_EQ_STR(warnings(), "t.conf:10: filter \"f\" is not applied by this "
-	    "version of tegamid: mail passes it unfiltered\n");
+	T_EQ_STR(warnings(), "");
 	conf_free(c);
 
 	T_ASSERT(fails_with("pki x cert \"/c\"\npki x key \"/k\"\n"
@@ -949,10 +948,8 @@ test_filters(void)
 	T_EQ_STR(f->conds[0].value, "list.example");
 	T_EQ_INT(f->decision, DECISION_REJECT);
 	conf_free(c);
-	T_ASSERT(fails_with("filter r phase connect match dnsbl \"z\" rdns bypass\n",
-	    "t.conf:1: dnsbl cannot be combined with other conditions\n"));
 	T_ASSERT(fails_with("filter r rbl phase connect match rdns bypass\n",
-	    "t.conf:1: rbl filter needs match dnsbl \"zone\"\n"));
+	    "t.conf:1: rbl filter needs match dnsbl or rhsbl \"zone\"\n"));
 	T_ASSERT(fails_with("filter r check enforce\n",
 	    "t.conf:1: unexpected \"enforce\" after check (expected mail-auth)\n"));
 
@@ -976,6 +973,93 @@ test_filters(void)
 	T_ASSERT(fails_with("filter s frobnicate\n", "t.conf:1: unknown filter type \"frobnicate\"\n"));
 	T_ASSERT(fails_with("filter a check mail-auth\nfilter a check mail-auth\n",
 	    "t.conf:2: duplicate filter \"a\"\n"));
+}
+
+/* DNS lists, HELO hygiene, rewrite values, and which filters are said not to run. */
+static void
+test_filters_inbound(void)
+{
+	struct conf	*c;
+	struct filter	*f;
+
+	c = parse("table zones { \"a.example\", \"b.example=127.0.0.[2..4]\" }\n"
+	    "table ok { 10.0.0.0/8 }\n"
+	    "filter z phase connect match !src <ok> dnsbl <zones> rdns "
+	    "reject \"554 5.7.1 listed\"\n"
+	    "filter s phase mail-from match rhsbl \"dbl.example\" reject \"554 no\"\n"
+	    "filter s2 phase rcpt-to match rhsbl sender \"dbl.example\" junk\n"
+	    "filter cl phase connect match rhsbl client { \"dbl.example\" } junk\n"
+	    "filter he phase ehlo match rhsbl helo \"dbl.example\" !helo-valid "
+	    "!helo-fqdn helo-self reject \"550 bad helo\"\n"
+	    "filter rw1 phase mail-from match auth rewrite \"<>\"\n"
+	    "filter rw2 phase mail-from match auth rewrite \"<a@b.example>\"\n"
+	    "filter rw3 phase helo match helo { x } rewrite \"[192.0.2.1]\"\n"
+	    "filter pe proc-exec \"/bin/cat\"\n"
+	    "smtp limit max-sessions-per-address 5 max-connection-rate 30/2m\n"
+	    "smtp timeout command 30s session 1h dnsbl 2s\n");
+	T_EQ_STR(errors(), "");
+	T_ASSERT(c != NULL);
+	/* Only what does not run yet is warned about. */
+	T_EQ_STR(warnings(), "t.conf:11: filter \"pe\" is not applied by this "
+	    "version of tegamid: mail passes it unfiltered\n");
+	f = conf_filter(c, "z");
+	T_EQ_INT(f->kind, FILTER_RBL);
+	T_EQ_INT(f->nconds, 3);
+	T_EQ_INT(f->conds[1].type, FCOND_DNSBL);
+	T_ASSERT(f->conds[1].table == conf_table(c, "zones"));
+	f = conf_filter(c, "s");
+	T_EQ_INT(f->conds[0].type, FCOND_RHSBL);
+	T_EQ_INT(f->conds[0].target, RHSBL_SENDER);
+	T_EQ_STR(f->conds[0].value, "dbl.example");
+	T_EQ_INT(conf_filter(c, "s2")->conds[0].target, RHSBL_SENDER);
+	T_EQ_INT(conf_filter(c, "cl")->conds[0].target, RHSBL_CLIENT);
+	f = conf_filter(c, "he");
+	T_EQ_INT(f->conds[0].target, RHSBL_HELO);
+	T_EQ_INT(f->conds[1].type, FCOND_HELO_VALID);
+	T_ASSERT(f->conds[1].negate);
+	T_EQ_INT(f->conds[2].type, FCOND_HELO_FQDN);
+	T_EQ_INT(f->conds[3].type, FCOND_HELO_SELF);
+	T_ASSERT(!f->conds[3].negate);
+	T_EQ_STR(conf_filter(c, "rw1")->message, "<>");
+	T_EQ_INT(c->max_sessions_per_addr, 5);
+	T_EQ_INT(c->conn_rate_max, 30);
+	T_EQ_INT(c->conn_rate_window, 120);
+	T_EQ_INT(c->smtp_command_timeout, 30);
+	T_EQ_INT(c->smtp_session_timeout, 3600);
+	T_EQ_INT(c->dnsbl_timeout, 2);
+	conf_free(c);
+
+	T_ASSERT(fails_with("filter a phase connect match rhsbl \"d.example\" junk\n",
+	    "t.conf:1: filter condition rhsbl sender is not available at phase "
+	    "connect\n"));
+	T_ASSERT(fails_with("filter a phase connect match rhsbl helo \"d.example\" junk\n",
+	    "t.conf:1: filter condition rhsbl helo is not available at phase "
+	    "connect\n"));
+	T_ASSERT(fails_with("filter a phase connect match helo-self junk\n",
+	    "t.conf:1: filter condition helo-self is not available at phase "
+	    "connect\n"));
+	T_ASSERT(fails_with("filter a phase connect match dnsbl \"bad zone\" junk\n",
+	    "t.conf:1: a DNS list zone must be a domain name\n"));
+	T_ASSERT(fails_with("filter a phase connect match dnsbl { \"z.example=1.2.3\" } "
+	    "junk\n", "t.conf:1: bad DNS list answer codes (expected e.g. "
+	    "127.0.0.2 or 127.0.0.[2..11])\n"));
+	T_ASSERT(fails_with("filter a phase helo match helo { x } rewrite \"a b\"\n",
+	    "t.conf:1: rewrite \"a b\": invalid character in name\n"));
+	T_ASSERT(fails_with("filter a phase rcpt-to match auth rewrite \"<>\"\n",
+	    "t.conf:1: rewrite \"<>\": missing domain\n"));
+	T_ASSERT(fails_with("filter a phase rcpt-to match auth rewrite \"postmaster\"\n",
+	    "t.conf:1: rewrite \"postmaster\": missing domain\n"));
+	T_ASSERT(fails_with("smtp limit max-connection-rate 30\n",
+	    "t.conf:1: max-connection-rate wants N/DELAY (e.g. 30/60s; N up to "
+	    "1000000, DELAY up to 1d; 0/60s: no limit)\n"));
+	T_ASSERT(fails_with("smtp limit max-connection-rate 30/0s\n",
+	    "t.conf:1: max-connection-rate wants N/DELAY (e.g. 30/60s; N up to "
+	    "1000000, DELAY up to 1d; 0/60s: no limit)\n"));
+	T_ASSERT(fails_with("smtp timeout command 2h\n",
+	    "t.conf:1: invalid timeout \"2h\" (from 1s to 3600s)\n"));
+	T_ASSERT(fails_with("smtp timeout\n",
+	    "t.conf:1: unexpected end of line after smtp timeout (expected command, "
+	    "session or dnsbl)\n"));
 }
 
 static void
@@ -1107,6 +1191,7 @@ test_main(void)
 	t_run("actions", test_actions);
 	t_run("matches", test_matches);
 	t_run("filters", test_filters);
+	t_run("filters_inbound", test_filters_inbound);
 	t_run("include", test_include);
 	t_run("reload", test_reload);
 	t_run("garbage", test_garbage);

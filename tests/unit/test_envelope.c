@@ -84,6 +84,9 @@ t_exact_text(void)
 	T_EQ_INT(p.dsn_ret_full, 1);
 	T_EQ_INT(p.body_8bit, 1);
 	T_EQ_INT(p.smtputf8, 0);
+	/* Not junked: no J line, as in files written before it existed. */
+	T_EQ_INT(p.junk, 0);
+	T_ASSERT(strstr(b.data, "\nJ ") == NULL);
 	T_EQ_INT(p.ndeliveries, 2);
 	T_EQ_INT(p.deliveries[0].state, DSTATE_PENDING);
 	T_EQ_INT(p.deliveries[0].method, DELIVER_MAILDIR);
@@ -193,6 +196,7 @@ t_roundtrip_property(void)
 		e.dsn_ret_full = rnd(2);
 		e.smtputf8 = rnd(2);
 		e.body_8bit = rnd(2);
+		e.junk = rnd(2);
 		for (i = 0; i < nd; i++) {
 			struct delivery	 d;
 
@@ -233,6 +237,7 @@ t_roundtrip_property(void)
 		T_EQ_INT(p.dsn_ret_full, e.dsn_ret_full);
 		T_EQ_INT(p.smtputf8, e.smtputf8);
 		T_EQ_INT(p.body_8bit, e.body_8bit);
+		T_EQ_INT(p.junk, e.junk);
 		T_EQ_INT(p.ndeliveries, nd);
 		for (i = 0; i < nd; i++) {
 			struct delivery	*x = &e.deliveries[i], *y = &p.deliveries[i];
@@ -344,6 +349,8 @@ t_malformed(void)
 	T_ASSERT(refuses_s(WITH("R 2\n"), "bad flag value"));
 	T_ASSERT(refuses_s(WITH("X \n"), "bad flag value"));
 	T_ASSERT(refuses_s(WITH("8 11\n"), "bad flag value"));
+	T_ASSERT(refuses_s(WITH("J 2\n"), "bad flag value"));
+	T_ASSERT(refuses_s(WITH("J 1\nJ 0\n"), "duplicate field"));
 	T_ASSERT(refuses_s("V 1\nI 0123456789ABCDEF\nT 5\nS a\nD P relay r d a - - - -\n",
 	    "bad queue id"));
 	T_ASSERT(refuses_s("V 1\nI 0123456789abcde\nT 5\nS a\nD P relay r d a - - - -\n",

@@ -148,9 +148,23 @@ test_mail(void)
 	OK("mail from:<Alice@EXAMPLE.net>");
 	T_EQ_STR(c.addr.local, "Alice");
 	T_EQ_STR(c.addr.domain, "example.net");
-	/* The one liberty. */
+	/* The liberties Postfix takes: a space, and no brackets. */
 	OK("MAIL FROM: <alice@example.net>");
 	T_EQ_STR(c.addr.local, "alice");
+	OK("MAIL FROM: noel@example.gr.jp");
+	T_EQ_STR(c.addr.local, "noel");
+	T_EQ_STR(c.addr.domain, "example.gr.jp");
+	OK("MAIL FROM:a@b.c");
+	T_EQ_STR(c.addr.domain, "b.c");
+	OK("MAIL FROM:a@B.c SIZE=100 BODY=8BITMIME");
+	T_EQ_STR(c.addr.domain, "b.c");
+	T_EQ_INT(c.size, 100);
+	T_EQ_INT(c.body, BODY_8BITMIME);
+	OK("MAIL FROM:@relay.example:a@b.c");
+	T_EQ_STR(c.addr.local, "a");
+	T_EQ_STR(c.addr.domain, "b.c");
+	ERR("MAIL FROM:@relay.example:", 553, "5.1.7");
+	ERR("MAIL FROM:a@b.c ", 501, "5.5.4");
 	ERR("MAIL FROM:  <alice@example.net>", 553, "5.1.7");
 	OK("MAIL FROM:<>");
 	T_EQ_INT(c.null_path, 1);
@@ -170,7 +184,10 @@ test_mail(void)
 	ERR("MAIL FROM: ", 501, "5.5.4");
 	ERR("MAIL FROM <a@b.c>", 501, "5.5.4");
 	ERR("MAIL TO:<a@b.c>", 501, "5.5.4");
-	ERR("MAIL FROM:a@b.c", 553, "5.1.7");
+	ERR("MAIL FROM:a<b@b.c", 553, "5.1.7");
+	ERR("MAIL FROM: \"a b\"@b.c", 553, "5.1.7");
+	ERR("MAIL FROM: a@b.c>", 553, "5.1.7");
+	ERR("MAIL FROM: a@b..c", 553, "5.1.7");
 	ERR("MAIL FROM:<a@b.c", 553, "5.1.7");
 	ERR("MAIL FROM:<\"a>@b.c", 553, "5.1.7");
 	ERR("MAIL FROM:<a..b@c.d>", 553, "5.1.7");
@@ -348,7 +365,20 @@ test_rcpt(void)
 	ERR("RCPT TO:<bob>", 553, "5.1.3");
 	ERR("RCPT TO:<postmaster2>", 553, "5.1.3");
 	ERR("RCPT TO:<bob@>", 553, "5.1.3");
-	ERR("RCPT TO:bob@example.org", 553, "5.1.3");
+	OK("RCPT TO: test@mailtest.example.jp");
+	T_EQ_STR(c.addr.local, "test");
+	T_EQ_STR(c.addr.domain, "mailtest.example.jp");
+	OK("RCPT TO:bob@example.org NOTIFY=NEVER");
+	T_EQ_INT(c.notify, NOTIFY_NEVER);
+	OK("RCPT TO: postmaster");
+	T_EQ_INT(c.postmaster, 1);
+	/* Without brackets the percent hack is a local part like any other. */
+	OK("RCPT TO: user%remote.example@example.org");
+	T_EQ_STR(c.addr.local, "user%remote.example");
+	T_EQ_STR(c.addr.domain, "example.org");
+	ERR("RCPT TO: bob", 553, "5.1.3");
+	ERR("RCPT TO: <bob@example.org", 553, "5.1.3");
+	ERR("RCPT TO: bob@example.org>", 553, "5.1.3");
 	ERR("RCPT TO:", 501, "5.5.4");
 	ERR("RCPT FROM:<bob@example.org>", 501, "5.5.4");
 	ERR("RCPT", 501, "5.5.4");
