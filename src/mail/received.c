@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "lib/buf.h"
+#include "lib/utf8.h"
 #include "mail/addr.h"
 #include "mail/received.h"
 
@@ -80,7 +81,7 @@ add_path(struct buf *b, const char *s)
 		unsigned char	 c = (unsigned char)s[i];
 
 		l = 1;
-		if (c >= 0x80 && (l = addr_utf8_len(s + i, n - i)) > 1) {
+		if (c >= 0x80 && (l = utf8_safe_len(s + i, n - i)) > 1) {
 			r |= buf_add(b, s + i, l);
 			continue;
 		}

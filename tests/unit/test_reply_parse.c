@@ -82,6 +82,11 @@ test_limits_and_control_bytes(void)
 	reply_parse_init(&r);
 	T_EQ_INT(feed(&r, "421 bad\x01\x7f" "byte", &e), 1);
 	T_EQ_STR(r.text, "421 bad??byte");
+	/* The audit's relay reply: 0x9B (CSI) alone, as U+009B, an OSC title, a bidi override. */
+	reply_parse_init(&r);
+	T_EQ_INT(feed(&r, "550 5.1.1 no\x9b[31m \xc2\x9b\x1b]0;x\x07 \xe2\x80\xae"
+	    "ok \xe6\x97\xa5", &e), 1);
+	T_EQ_STR(r.text, "550 5.1.1 no?[31m ???]0;x? ???ok \xe6\x97\xa5");
 	reply_parse_init(&r);
 	for (i = 0; i < REPLY_PARSE_LINES_MAX; i++)
 		T_EQ_INT(feed(&r, "250-x", &e), 0);
