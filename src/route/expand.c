@@ -526,8 +526,8 @@ target_error(struct xstate *st, const char *t)
  * A local address forwarded to a remote one. With the relay action's srs,
  * that delivery's reverse-path becomes the SRS0 address of the forwarding
  * domain: the next hop's SPF check sees us, and a bounce comes back here to
- * be reversed (smtp/srs_rcpt.c). A sender of the forwarder's own domain
- * passes SPF as it is and stays.
+ * be reversed (route.c, for the null sender only). A sender of the
+ * forwarder's own domain passes SPF as it is and stays.
  */
 static enum expand_status
 add_forward(struct xstate *st, const struct xnode *node, const struct action *a,

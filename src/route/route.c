@@ -48,9 +48,12 @@ route_local_ctx(const struct conf *conf, struct match_ctx *ctx)
 
 /*
  * An SRS0 address in a domain delivered here stands for a sender we once
- * forwarded for: verified, it becomes that address, routed as mail the
- * server itself sends (only we could have made it). 1 reversed, 0 not an
- * SRS0 address of ours, -1 one that does not check.
+ * forwarded for, and exists for one thing: the bounce coming back. From
+ * the null sender and verified, it becomes that address, routed as mail
+ * the server itself sends (only we could have made it); from any other
+ * sender it is refused before its hash is even looked at, so it can be
+ * neither a relay nor an oracle for guessing. 1 reversed, 0 not an SRS0
+ * address of ours, -1 refused.
  */
 static int
 srs_reverse_rcpt(const struct conf *conf, struct match_ctx *ctx,
@@ -69,6 +72,12 @@ srs_reverse_rcpt(const struct conf *conf, struct match_ctx *ctx,
 	if (m == NULL || m->reject || m->action == NULL ||
 	    m->action->method == ACTION_RELAY)
 		return 0;
+	if (ctx->mail_from == NULL || ctx->mail_from[0] != '\0') {
+		fail(err, ROUTE_PERMFAIL, 550, "5.7.1", "srs-sender",
+		    "<%s>: Recipient address rejected: an SRS address takes "
+		    "bounces only (MAIL FROM:<>)", addr);
+		return -1;
+	}
 	if (srs_reverse(conf->srs_key, conf->srs_key_backup, rcpt->local,
 	    time(NULL), conf->srs_ttl, back, sizeof(back), &errstr) == -1 ||
 	    addr_parse(&orig, back, 1, &errstr) == -1) {

@@ -132,6 +132,8 @@ smtp_cmd_rcpt(struct smtp_session *s, struct smtp_cmd *cmd)
 	x_free(&s->rcpt_addr);
 	s->rcpt_addr = xmalloc(ADDR_PATH_MAX + 1);
 	addr_format(&cmd->addr, s->rcpt_addr, ADDR_PATH_MAX + 1);
+	if (smtp_srs_throttled(s, s->rcpt_addr))
+		return;
 	smtp_phase(s, PH_RCPT_TO, rcpt_route);
 }
 
@@ -187,6 +189,8 @@ rcpt_routed(struct route_job *job, void *arg)
 			    (unsigned long long)s->id, s->addr, s->env.sender,
 			    route_job_rcpt(job), err->text);
 		smtp_reply(s, err->code, err->enhanced, "%s", err->text);
+		if (strncmp(err->reason, "srs", 3) == 0)
+			smtp_srs_refused(s, route_job_rcpt(job));
 		route_job_free(job);
 		smtp_resume(s);
 		return;

@@ -23,6 +23,7 @@ struct listener;
 struct pending;
 struct pool;
 struct route_job;
+struct throttle;
 struct tls_server;
 
 #define SMTP_ERRORS_MAX		20	/* then 421 and disconnect, like Postfix */
@@ -92,6 +93,7 @@ struct smtp_server {
 	struct pending		*by_id;		/* session id -> session */
 	uint64_t		 next_id;
 	int			 draining;
+	struct throttle		*srs_throttle;	/* bad SRS recipients per address (srs_guard.c) */
 };
 
 typedef void	(*smtp_proceed)(struct smtp_session *);
@@ -115,6 +117,7 @@ struct smtp_session {
 	char			 helo[ADDR_PATH_MAX + 1];
 	unsigned		 errors;
 	unsigned		 nmails;
+	unsigned		 srs_failures;	/* refused SRS recipients (srs_guard.c) */
 	int			 closing;	/* freed once no reply is awaited */
 	int			 peer_gone;	/* EOF or error: nothing more can be sent */
 	int			 free_scheduled;
@@ -214,6 +217,12 @@ void	 smtp_queue_created(struct smtp_session *, const char *qid, int fd);
 void	 smtp_queue_committed(struct smtp_session *);
 void	 smtp_queue_failed(struct smtp_session *, int err);
 void	 smtp_data_abort(struct smtp_session *);
+
+/* srs_guard.c: bad SRS recipients per session and per client address */
+/* 1 when SRS recipients from this client are refused for now: 450 was sent. */
+int	 smtp_srs_throttled(struct smtp_session *, const char *rcpt);
+/* The router refused rcpt as an SRS address: counted; the third ends the session. */
+void	 smtp_srs_refused(struct smtp_session *, const char *rcpt);
 
 /* smtp_tls.c: STARTTLS, implicit TLS, and the rules of tls-require */
 /* smtps: TLS from the first byte. -1 when no certificate is there. */
