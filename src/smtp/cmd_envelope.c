@@ -205,7 +205,7 @@ rcpt_routed(struct route_job *job, void *arg)
 			d->notify = xstrdup(notify);
 		if (s->rcpt_orcpt != NULL)
 			d->orcpt = xstrdup(s->rcpt_orcpt);
-		envelope_add(&s->env, d);
+		envelope_add_unique(&s->env, d);
 	}
 	route_job_free(job);
 	s->nrcpt++;
