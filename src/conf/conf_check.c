@@ -199,4 +199,5 @@ conf_check(struct parser *p)
 	check_actions(p);
 	check_matches(p);
 	check_filters(p);
+	conf_check_tables(p);
 }

@@ -119,5 +119,7 @@ void	 parse_all(struct parser *);
 
 /* conf_check.c: cross-references and semantic checks after the last line */
 void	 conf_check(struct parser *);
+/* conf_check_tables.c: error: replies and target accounts in virtual and alias tables */
+void	 conf_check_tables(struct parser *);
 
 #endif

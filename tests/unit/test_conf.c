@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,7 +113,16 @@ test_seed000(void)
 	T_ASSERT(find_cond(c->matches[2], COND_AUTH) != NULL);
 	T_ASSERT(find_cond(c->matches[2], COND_FROM_ANY) != NULL);
 	T_ASSERT(find_cond(c->matches[2], COND_FOR_ANY) != NULL);
-	T_EQ_STR(warnings(), "");
+	/* The virtual targets' account is this host's to have, or -n says so. */
+	if (getpwnam("vpopmail") != NULL)
+		T_EQ_STR(warnings(), "");
+	else
+		T_EQ_STR(warnings(), "tests/data/conf/seed000/vusers:1: "
+		    "foo@example.dom.tld: target account \"vpopmail\" does not "
+		    "exist: mail to it is deferred (451) until it does\n"
+		    "tests/data/conf/seed000/vusers:2: bar@example.dom.tld: target "
+		    "account \"vpopmail\" does not exist: mail to it is deferred "
+		    "(451) until it does\n");
 	conf_free(c);
 }
 
