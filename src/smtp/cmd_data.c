@@ -64,6 +64,21 @@ smtp_masquerade(struct smtp_session *s, int final)
 }
 
 /*
+ * BDAT: a CR not followed by LF. DATA refuses it (mail/dot.c) and so does
+ * BDAT: kept, it would reach the next server as a line end of its own
+ * choosing ("A<CR>.<CR>MAIL FROM:..."), the SMTP smuggling of 2023.
+ */
+static void
+smtp_bdat_bare_cr(struct smtp_session *s)
+{
+	if (s->bdat_failed)
+		return;
+	s->bdat_failed = 550;
+	s->bdat_enh = "5.6.0";
+	s->bdat_text = "bare CR in message (CRLF line ends required)";
+}
+
+/*
  * Appends body bytes. The queue holds messages with LF line ends, as
  * Maildir readers expect; CRLF is restored on the wire when relaying.
  */
@@ -77,10 +92,10 @@ smtp_wadd(struct smtp_session *s, const char *p, size_t n, int data_mode)
 		size_t		 run = (size_t)((cr ? cr : end) - p);
 
 		if (s->cr_pending) {
-			/* BDAT: a CR closed the previous chunk; keep it unless LF follows. */
+			/* BDAT: a CR closed the previous chunk; an LF must follow. */
 			s->cr_pending = 0;
 			if (*p != '\n')
-				buf_addc(&s->wbuf, '\r');
+				smtp_bdat_bare_cr(s);
 		}
 		if (run)
 			buf_add(&s->wbuf, p, run);
@@ -92,7 +107,7 @@ smtp_wadd(struct smtp_session *s, const char *p, size_t n, int data_mode)
 			if (!data_mode)
 				s->cr_pending = 1;
 		} else if (*p != '\n')
-			buf_addc(&s->wbuf, '\r');
+			smtp_bdat_bare_cr(s);
 		/* DATA mode: the decoder guarantees every CR precedes an LF. */
 	}
 	if (s->hold_header)
@@ -465,7 +480,9 @@ smtp_bdat_input(struct smtp_session *s)
 	}
 	if (s->cr_pending) {
 		s->cr_pending = 0;
-		buf_addc(&s->wbuf, '\r');
+		smtp_bdat_bare_cr(s);
+		smtp_body_refused(s, s->bdat_failed, s->bdat_enh, s->bdat_text);
+		return 1;
 	}
 	s->state = S_RCPT;
 	smtp_commit(s);
