@@ -143,6 +143,9 @@ smtp_add_received(struct smtp_session *s)
 	ri.tls_bits = s->tls_bits;
 	if (s->listener && (s->listener->flags & LF_RECEIVED_AUTH))
 		ri.auth_user = s->auth_user;
+	ri.local = s->from_socket;
+	ri.local_uid = s->uid;
+	ri.local_user = s->local_user;
 	ri.queue_id = s->qid;
 	if (s->nrcpt == 1 && s->env.ndeliveries > 0) {
 		snprintf(rcpt, sizeof(rcpt), "%s", s->env.deliveries[0].rcpt);
@@ -337,12 +340,14 @@ smtp_commit(struct smtp_session *s)
 void
 smtp_queue_committed(struct smtp_session *s)
 {
-	size_t	 i;
+	char		 buf[300];
+	const char	*who = smtp_local_tag(s, buf, sizeof(buf));
+	size_t		 i;
 
 	s->wait = W_NONE;
 	for (i = 0; i < s->env.ndeliveries; i++)
-		log_msg(LOG_INFO, "%s smtp accepted address=%s from=<%s> to=<%s> "
-		    "size=%zu", s->qid, s->addr, s->env.sender,
+		log_msg(LOG_INFO, "%s smtp accepted address=%s%s from=<%s> to=<%s> "
+		    "size=%zu", s->qid, s->addr, who, s->env.sender,
 		    s->env.deliveries[i].rcpt, s->msglen);
 	if (!s->closing)
 		smtp_reply(s, 250, "2.0.0", "Ok: queued as %s", s->qid);

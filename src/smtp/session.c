@@ -48,6 +48,7 @@ smtp_session_new(struct smtp_server *srv, int fd, struct listener *l,
     const char *unread, size_t unreadlen)
 {
 	struct smtp_session	*s = xcalloc(1, sizeof(*s));
+	char			 who[300];
 
 	s->server = srv;
 	s->conf = conf_ref(srv->conf);
@@ -85,9 +86,12 @@ smtp_session_new(struct smtp_server *srv, int fd, struct listener *l,
 	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);
 	srv->nsessions++;
 	pending_set(srv->by_id, s->id, s);
-	log_msg(LOG_INFO, "%016llx smtp connect address=%s listener=%s",
+	if (from_socket)
+		smtp_local_identify(s);
+	log_msg(LOG_INFO, "%016llx smtp connect address=%s listener=%s%s",
 	    (unsigned long long)s->id, s->addr,
-	    from_socket ? "socket" : (l && l->on ? l->on : "?"));
+	    from_socket ? "socket" : (l && l->on ? l->on : "?"),
+	    smtp_local_tag(s, who, sizeof(who)));
 	s->state = S_CONNECT;
 	if (!from_socket && l && (l->flags & LF_IMPLICIT_TLS) &&
 	    smtp_tls_implicit(s) == -1) {
@@ -223,6 +227,7 @@ smtp_free(struct smtp_session *s)
 	free(s->rcpt_addr);
 	free(s->rdns_name);
 	free(s->auth_user);
+	free(s->local_user);
 	explicit_bzero(s->sasl_login, sizeof(s->sasl_login));
 	envelope_free(&s->env);
 	buf_free(&s->wbuf);

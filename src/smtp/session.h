@@ -110,6 +110,7 @@ struct smtp_session {
 	int			 local;		/* socket or loopback: counts as secure */
 	int			 from_socket;
 	unsigned		 uid;		/* socket peer's uid */
+	char			*local_user;	/* its name, or NULL (local.c) */
 
 	enum smtp_state		 state;
 	enum smtp_wait		 wait;
@@ -217,6 +218,12 @@ void	 smtp_queue_created(struct smtp_session *, const char *qid, int fd);
 void	 smtp_queue_committed(struct smtp_session *);
 void	 smtp_queue_failed(struct smtp_session *, int err);
 void	 smtp_data_abort(struct smtp_session *);
+
+/* local.c: the local enqueuer */
+/* Looks the socket peer's uid up for its name. */
+void	 smtp_local_identify(struct smtp_session *);
+/* " uid=N user=NAME" for log lines of a local session, "" otherwise. */
+const char *smtp_local_tag(const struct smtp_session *, char *buf, size_t len);
 
 /* srs_guard.c: bad SRS recipients per session and per client address */
 /* 1 when SRS recipients from this client are refused for now: 450 was sent. */
