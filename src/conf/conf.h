@@ -221,6 +221,10 @@ struct conf {
 	unsigned	 max_mails;		/* default 100 */
 	unsigned	 max_sessions;		/* 0 (default): from the descriptor limit */
 	unsigned	 max_sessions_per_addr;	/* default 50; 0: none */
+	/* smtp timeout command DELAY data DELAY session DELAY; 0: the default */
+	time_t		 smtp_timeout_command;	/* a command line: 5m */
+	time_t		 smtp_timeout_data;	/* a message body, before its rate allowance: 10m */
+	time_t		 smtp_timeout_session;	/* a whole session: 1h */
 	char		 sub_addr_delim;	/* default '+' */
 	char		*smtp_ciphers;		/* default "HIGH:!aNULL:!MD5" */
 	/* smtp auth-throttle FAILS [within DELAY] [ban DELAY]; smtp auth-cost N */

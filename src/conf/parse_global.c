@@ -393,6 +393,32 @@ smtp_auth_throttle(struct parser *p)
 	}
 }
 
+/* smtp timeout command DELAY data DELAY session DELAY (any of them, in any order) */
+static int
+smtp_timeout(struct parser *p)
+{
+	struct conf	*c = p->conf;
+	int		 any = 0;
+
+	for (;;) {
+		if (tok_accept(p, "command")) {
+			if (p_delay(p, "command delay", &c->smtp_timeout_command) == -1)
+				return -1;
+		} else if (tok_accept(p, "data")) {
+			if (p_delay(p, "data delay", &c->smtp_timeout_data) == -1)
+				return -1;
+		} else if (tok_accept(p, "session")) {
+			if (p_delay(p, "session delay", &c->smtp_timeout_session) == -1)
+				return -1;
+		} else if (any && tok_at_eol(p))
+			return 0;
+		else
+			return perr_unexpected(p, "after smtp timeout (expected "
+			    "command, data or session)");
+		any = 1;
+	}
+}
+
 static int
 d_smtp(struct parser *p)
 {
@@ -416,6 +442,8 @@ d_smtp(struct parser *p)
 		c->smtp_ciphers = s;
 		return 0;
 	}
+	if (tok_accept(p, "timeout"))
+		return smtp_timeout(p);
 	if (tok_accept(p, "limit")) {
 		for (;;) {
 			if (tok_accept(p, "max-mails")) {

@@ -33,7 +33,9 @@ smtp_cmd_mail(struct smtp_session *s, struct smtp_cmd *cmd)
 	if (smtp_tls_required(s) || smtp_auth_required(s))
 		return;
 	if (s->nmails >= conf->max_mails) {
+		/* The client's own excess: an error, though a 4xx one. */
 		smtp_reply(s, 452, "4.5.3", "Too many messages in this session");
+		s->errors++;
 		return;
 	}
 	if (cmd->size >= 0 && (unsigned long long)cmd->size > conf->max_message_size) {
@@ -109,6 +111,7 @@ smtp_cmd_rcpt(struct smtp_session *s, struct smtp_cmd *cmd)
 	}
 	if (s->nrcpt >= conf->max_rcpt) {
 		smtp_reply(s, 452, "4.5.3", "Too many recipients");
+		s->errors++;
 		return;
 	}
 	if (cmd->has_utf8 && !s->smtputf8) {

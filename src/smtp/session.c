@@ -58,6 +58,7 @@ smtp_session_new(struct smtp_server *srv, int fd, struct listener *l,
 	s->from_socket = from_socket;
 	s->uid = uid;
 	s->declared_size = -1;
+	s->started = time(NULL);
 	envelope_init(&s->env);
 	buf_init(&s->wbuf, 0);
 	if (from_socket) {
@@ -287,7 +288,8 @@ smtp_on_conn(struct conn *c, enum conn_event ev, void *arg)
 
 	switch (ev) {
 	case CONN_EV_INPUT:
-		smtp_process(s);
+		if (!smtp_deadline_passed(s))
+			smtp_process(s);
 		break;
 	case CONN_EV_TLS:
 		smtp_tls_established(s);
@@ -334,8 +336,10 @@ smtp_process(struct smtp_session *s)
 		}
 		switch (conn_getline(s->conn, &line, &n)) {
 		case CONN_LINE_MORE:
+			smtp_command_waits(s);
 			return;
 		case CONN_LINE_TOO_LONG:
+			smtp_command_read(s);
 			if (s->sasl != SASL_NONE) {
 				s->sasl = SASL_NONE;
 				smtp_reply(s, 500, "5.5.6", "Authentication Exchange "
@@ -344,6 +348,7 @@ smtp_process(struct smtp_session *s)
 				smtp_reply(s, 500, "5.5.2", "Line too long");
 			break;
 		case CONN_LINE_OK:
+			smtp_command_read(s);
 			if (s->sasl != SASL_NONE) {
 				smtp_auth_response(s, line, n);
 				/* The line lives in the input buffer until the next read. */
@@ -380,6 +385,7 @@ smtp_dispatch(struct smtp_session *s, char *line, size_t len)
 	/* AUTH lines carry passwords, if only in base64. */
 	if (cmd.verb == SMTP_AUTH)
 		explicit_bzero(line, len);
+	smtp_count_junk(s, cmd.verb);
 	switch (cmd.verb) {
 	case SMTP_HELO:
 	case SMTP_EHLO:

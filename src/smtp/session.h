@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "lib/buf.h"
 #include "mail/addr.h"
@@ -119,6 +120,10 @@ struct smtp_session {
 	unsigned		 errors;
 	unsigned		 nmails;
 	unsigned		 srs_failures;	/* refused SRS recipients (srs_guard.c) */
+	unsigned		 junk;		/* commands that moved no mail (limits.c) */
+	time_t			 started;	/* deadlines (limits.c): the session's, */
+	time_t			 cmd_started;	/* the command line's (0: none awaited), */
+	time_t			 data_started;	/* the body's (0: not in DATA or BDAT) */
 	int			 closing;	/* freed once no reply is awaited */
 	int			 peer_gone;	/* EOF or error: nothing more can be sent */
 	int			 free_scheduled;
@@ -218,6 +223,15 @@ void	 smtp_queue_created(struct smtp_session *, const char *qid, int fd);
 void	 smtp_queue_committed(struct smtp_session *);
 void	 smtp_queue_failed(struct smtp_session *, int err);
 void	 smtp_data_abort(struct smtp_session *);
+
+/* limits.c: commands that move no mail, deadlines */
+/* Counts HELO, EHLO, RSET, NOOP, VRFY, EXPN, HELP: past 100, each is an error. */
+void	 smtp_count_junk(struct smtp_session *, enum smtp_verb);
+/* A command line is awaited (its clock starts unless running) / was read. */
+void	 smtp_command_waits(struct smtp_session *);
+void	 smtp_command_read(struct smtp_session *);
+/* Checked as input arrives: 1 when a deadline passed (421 sent, closing). */
+int	 smtp_deadline_passed(struct smtp_session *);
 
 /* local.c: the local enqueuer */
 /* Looks the socket peer's uid up for its name. */

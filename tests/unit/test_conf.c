@@ -1093,6 +1093,32 @@ test_garbage(void)
 	T_ASSERT(c == NULL);
 }
 
+/* smtp timeout: any of its three deadlines, 0 (the session's default) when left out. */
+static void
+test_smtp_timeout(void)
+{
+	struct conf	*c;
+
+	c = parse("smtp timeout data 1m command 20s\nsmtp timeout session 2h\n");
+	T_EQ_STR(errors(), "");
+	T_ASSERT(c != NULL);
+	T_EQ_INT(c->smtp_timeout_command, 20);
+	T_EQ_INT(c->smtp_timeout_data, 60);
+	T_EQ_INT(c->smtp_timeout_session, 7200);
+	conf_free(c);
+	c = parse("smtp timeout command 1s\n");
+	T_ASSERT(c != NULL);
+	T_EQ_INT(c->smtp_timeout_data, 0);
+	T_EQ_INT(c->smtp_timeout_session, 0);
+	conf_free(c);
+	T_ASSERT(fails_with("smtp timeout\n", "t.conf:1: unexpected end of line "
+	    "after smtp timeout (expected command, data or session)\n"));
+	T_ASSERT(fails_with("smtp timeout command 0s\n", "t.conf:1: invalid "
+	    "command delay \"0s\" (expected a number and s, m, h or d)\n"));
+	T_ASSERT(fails_with("smtp timeout idle 5m\n", "t.conf:1: unexpected "
+	    "\"idle\" after smtp timeout (expected command, data or session)\n"));
+}
+
 void
 test_main(void)
 {
@@ -1109,6 +1135,7 @@ test_main(void)
 	t_run("errors_collected", test_errors_collected);
 	t_run("defaults", test_defaults);
 	t_run("globals", test_globals);
+	t_run("smtp_timeout", test_smtp_timeout);
 	t_run("sizes_delays", test_sizes_delays);
 	t_run("tables", test_tables);
 	t_run("table_relative_path", test_table_relative_path);

@@ -1,0 +1,104 @@
+/* What a session may cost besides errors: commands that move no mail, and the deadlines of RFC 5321 4.5.3.2. */
+#include <time.h>
+
+#include "conf/conf.h"
+#include "lib/log.h"
+#include "smtp/session.h"
+
+/*
+ * Commands that move no mail, before each one more counts as an error
+ * (Postfix's smtpd_junk_command_limit): millions of EHLOs or NOOPs in one
+ * session end after SMTP_ERRORS_MAX more.
+ */
+#define SMTP_JUNK_MAX		100
+/* Defaults of smtp timeout (RFC 5321 4.5.3.2.7, 4.5.3.2.6). */
+#define SMTP_COMMAND_SECS	300
+#define SMTP_DATA_SECS		SMTP_DATA_TIMEOUT_SECS
+#define SMTP_SESSION_SECS	3600
+/*
+ * A body earns one more second of its deadline for every this many octets,
+ * so a large message on a slow but steady link gets through while one
+ * trickled a byte at a time does not (Postfix's smtpd_min_data_rate).
+ */
+#define SMTP_MIN_DATA_RATE	500
+
+void
+smtp_count_junk(struct smtp_session *s, enum smtp_verb verb)
+{
+	switch (verb) {
+	case SMTP_HELO:
+	case SMTP_EHLO:
+	case SMTP_LHLO:
+	case SMTP_RSET:
+	case SMTP_NOOP:
+	case SMTP_VRFY:
+	case SMTP_EXPN:
+	case SMTP_HELP:
+		if (++s->junk > SMTP_JUNK_MAX)
+			s->errors++;
+		break;
+	default:
+		break;
+	}
+}
+
+static time_t
+secs(time_t configured, time_t dflt)
+{
+	return configured > 0 ? configured : dflt;
+}
+
+void
+smtp_command_waits(struct smtp_session *s)
+{
+	if (s->cmd_started == 0)
+		s->cmd_started = time(NULL);
+}
+
+void
+smtp_command_read(struct smtp_session *s)
+{
+	s->cmd_started = 0;
+}
+
+/* Which deadline has passed at now, or NULL. */
+static const char *
+passed(struct smtp_session *s, time_t now)
+{
+	const struct conf	*c = s->conf;
+	size_t			 got;
+
+	if (now - s->started >= secs(c->smtp_timeout_session, SMTP_SESSION_SECS))
+		return "session";
+	if (s->state == S_DATA || s->state == S_BDAT) {
+		/* The body's clock starts with its first octet. */
+		if (s->data_started == 0)
+			s->data_started = now;
+		got = s->state == S_DATA ? s->dot.size : s->msglen + s->wbuf.len;
+		if (now - s->data_started >= secs(c->smtp_timeout_data,
+		    SMTP_DATA_SECS) + (time_t)(got / SMTP_MIN_DATA_RATE))
+			return "data";
+		return NULL;
+	}
+	s->data_started = 0;
+	if (s->cmd_started != 0 && now - s->cmd_started >=
+	    secs(c->smtp_timeout_command, SMTP_COMMAND_SECS))
+		return "command";
+	return NULL;
+}
+
+int
+smtp_deadline_passed(struct smtp_session *s)
+{
+	const char	*which;
+
+	/* An answer from another process is awaited: it comes first. */
+	if (s->closing || s->wait != W_NONE || (which = passed(s, time(NULL))) == NULL)
+		return 0;
+	log_msg(LOG_INFO, "%016llx smtp timeout address=%s deadline=%s",
+	    (unsigned long long)s->id, s->addr, which);
+	smtp_reply(s, 421, "4.4.2", "%s Timeout, closing connection",
+	    smtp_hostname(s));
+	smtp_close(s);
+	return 1;
+}
