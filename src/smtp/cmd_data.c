@@ -87,6 +87,7 @@ smtp_wadd(struct smtp_session *s, const char *p, size_t n, int data_mode)
 {
 	const char	*end = p + n;
 
+	smtp_hops_feed(s, p, n);
 	while (p < end) {
 		const char	*cr = memchr(p, '\r', (size_t)(end - p));
 		size_t		 run = (size_t)((cr ? cr : end) - p);
@@ -238,6 +239,7 @@ smtp_queue_created(struct smtp_session *s, const char *qid, int fd)
 	buf_reset(&s->wbuf);
 	smtp_add_received(s);
 	s->hdr_start = s->wbuf.len;
+	smtp_hops_start(s);
 	s->hold_header = s->listener && (s->listener->flags & LF_MASQUERADE) &&
 	    s->auth_user != NULL && s->env.sender && s->env.sender[0] != '\0';
 	if (s->state == S_BDAT) {
@@ -296,6 +298,10 @@ smtp_commit(struct smtp_session *s)
 	struct buf	 text;
 	size_t		 off;
 
+	if (smtp_hops_exceeded(s)) {
+		smtp_body_refused(s, 554, "5.4.6", "Too many hops: a mail loop?");
+		return;
+	}
 	if (s->hold_header)
 		smtp_masquerade(s, 1);
 	smtp_wflush(s);

@@ -1,8 +1,12 @@
 /* What a session may cost besides errors: commands that move no mail, and the deadlines of RFC 5321 4.5.3.2. */
+#include <stdlib.h>
+#include <strings.h>
 #include <time.h>
 
 #include "conf/conf.h"
 #include "lib/log.h"
+#include "lib/xalloc.h"
+#include "mail/hops.h"
 #include "smtp/session.h"
 
 /*
@@ -100,5 +104,52 @@ smtp_deadline_passed(struct smtp_session *s)
 	smtp_reply(s, 421, "4.4.2", "%s Timeout, closing connection",
 	    smtp_hostname(s));
 	smtp_close(s);
+	return 1;
+}
+
+/* ---- mail loops ---- */
+
+/* A Delivered-To naming a recipient of this message: it has been here before. */
+static int
+hops_ours(void *arg, const char *addr)
+{
+	const struct smtp_session	*s = arg;
+	size_t				 i;
+
+	for (i = 0; i < s->env.ndeliveries; i++)
+		if (strcasecmp(addr, s->env.deliveries[i].dest) == 0 ||
+		    strcasecmp(addr, s->env.deliveries[i].rcpt) == 0)
+			return 1;
+	return 0;
+}
+
+void
+smtp_hops_start(struct smtp_session *s)
+{
+	if (s->hops == NULL)
+		s->hops = xmalloc(sizeof(*s->hops));
+	hops_init(s->hops, hops_ours, s);
+}
+
+void
+smtp_hops_feed(struct smtp_session *s, const char *p, size_t n)
+{
+	if (s->hops != NULL && !s->hops->done)
+		hops_feed(s->hops, p, n);
+}
+
+int
+smtp_hops_exceeded(struct smtp_session *s)
+{
+	unsigned	 n;
+
+	if (s->hops == NULL)
+		return 0;
+	hops_end(s->hops);
+	if ((n = hops_count(s->hops)) < HOPS_MAX)
+		return 0;
+	log_msg(LOG_NOTICE, "%s smtp loop address=%s from=<%s> received=%u "
+	    "delivered-to=%u", s->qid, s->addr, s->env.sender ? s->env.sender : "",
+	    s->hops->received, s->hops->delivered);
 	return 1;
 }

@@ -160,6 +160,7 @@ smtp_tx_reset(struct smtp_session *s)
 	s->cr_pending = 0;
 	s->bdat_discard = 0;
 	s->hold_header = 0;
+	x_free(&s->hops);
 	buf_free(&s->wbuf);
 	buf_init(&s->wbuf, 0);
 	if (s->state != S_GREETING && s->state != S_QUIT && s->state != S_CONNECT)
@@ -229,6 +230,7 @@ smtp_free(struct smtp_session *s)
 	free(s->rdns_name);
 	free(s->auth_user);
 	free(s->local_user);
+	free(s->hops);
 	explicit_bzero(s->sasl_login, sizeof(s->sasl_login));
 	envelope_free(&s->env);
 	buf_free(&s->wbuf);

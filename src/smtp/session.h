@@ -19,6 +19,7 @@ struct conf;
 struct conn;
 struct conn_limits;
 struct fcrdns;
+struct hops;
 struct ipc;
 struct listener;
 struct pending;
@@ -124,6 +125,7 @@ struct smtp_session {
 	time_t			 started;	/* deadlines (limits.c): the session's, */
 	time_t			 cmd_started;	/* the command line's (0: none awaited), */
 	time_t			 data_started;	/* the body's (0: not in DATA or BDAT) */
+	struct hops		*hops;		/* the body's header, for loops (limits.c) */
 	int			 closing;	/* freed once no reply is awaited */
 	int			 peer_gone;	/* EOF or error: nothing more can be sent */
 	int			 free_scheduled;
@@ -232,6 +234,11 @@ void	 smtp_command_waits(struct smtp_session *);
 void	 smtp_command_read(struct smtp_session *);
 /* Checked as input arrives: 1 when a deadline passed (421 sent, closing). */
 int	 smtp_deadline_passed(struct smtp_session *);
+
+/* The body starts / brings octets / is complete: 1 when it made too many hops. */
+void	 smtp_hops_start(struct smtp_session *);
+void	 smtp_hops_feed(struct smtp_session *, const char *, size_t);
+int	 smtp_hops_exceeded(struct smtp_session *);
 
 /* local.c: the local enqueuer */
 /* Looks the socket peer's uid up for its name. */
