@@ -122,10 +122,10 @@ smtp_cmd_rcpt(struct smtp_session *s, struct smtp_cmd *cmd)
 		smtp_reply(s, 555, "5.5.4", "DSN parameters not supported here");
 		return;
 	}
+	/* "postmaster" alone: the router knows whose (RFC 5321 4.5.1). */
 	if (cmd->postmaster) {
 		snprintf(cmd->addr.local, sizeof(cmd->addr.local), "postmaster");
-		snprintf(cmd->addr.domain, sizeof(cmd->addr.domain), "%s",
-		    conf->hostname);
+		cmd->addr.domain[0] = '\0';
 	}
 	addr_lower(cmd->addr.domain);
 	x_free(&s->rcpt_orcpt);

@@ -116,8 +116,66 @@ test_srs_only_for_bounces(void)
 	conf_free(c);
 }
 
+/* RFC 5321 4.5.1 on tegamictl init's configuration: the server's name is not a domain here. */
+static void
+test_postmaster(void)
+{
+	struct match_ctx	 ctx;
+	struct sockaddr_in	 sin;
+	struct envelope		 env;
+	struct route_error	 err;
+	struct conf		*c;
+
+	c = load("hostname \"mx.example.org\"\n"
+	    "table domains { example.org }\n"
+	    "table vusers { postmaster@example.org = %s }\n"
+	    "action \"deliver\" maildir \"/tmp/%%{dest.user}\" virtual <vusers>\n"
+	    "action \"out\" relay\n"
+	    "match from any for domain <domains> action \"deliver\"\n"
+	    "match auth from any for any action \"out\"\n", me());
+	T_ASSERT(c != NULL);
+	envelope_init(&env);
+	remote_ctx(&ctx, &sin, "s@example.com");
+	T_EQ_INT(route_rcpt(c, &ctx, "PostMaster", &env, &err, NULL), ROUTE_OK);
+	T_EQ_INT(env.ndeliveries, 1);
+	T_EQ_STR(env.deliveries[0].dest, "postmaster@example.org");
+	/* With a domain it is an address like any other. */
+	T_EQ_INT(route_rcpt(c, &ctx, "postmaster@mx.example.org", &env, &err, NULL),
+	    ROUTE_PERMFAIL);
+	T_EQ_STR(err.reason, "relay-denied");
+	envelope_free(&env);
+	conf_free(c);
+
+	/* Where the server's own name is delivered here, its postmaster. */
+	c = load("hostname \"mx.example.org\"\n"
+	    "table vusers { postmaster@example.org = %s, "
+	    "postmaster@mx.example.org = %s }\n"
+	    "action \"deliver\" maildir \"/tmp/%%{dest.user}\" virtual <vusers>\n"
+	    "match from any for domain { example.org, mx.example.org } "
+	    "action \"deliver\"\n", me(), me());
+	T_ASSERT(c != NULL);
+	envelope_init(&env);
+	T_EQ_INT(route_rcpt(c, &ctx, "postmaster", &env, &err, NULL), ROUTE_OK);
+	T_EQ_STR(env.deliveries[0].dest, "postmaster@mx.example.org");
+	envelope_free(&env);
+	conf_free(c);
+
+	/* Nothing delivered here: the server's own name, routed as before. */
+	c = load("hostname \"mx.example.org\"\n"
+	    "action \"out\" relay\n"
+	    "match from any for any action \"out\"\n");
+	T_ASSERT(c != NULL);
+	envelope_init(&env);
+	T_EQ_INT(route_rcpt(c, &ctx, "postmaster", &env, &err, NULL), ROUTE_OK);
+	T_EQ_INT(env.deliveries[0].method, DELIVER_RELAY);
+	T_EQ_STR(env.deliveries[0].dest, "postmaster@mx.example.org");
+	envelope_free(&env);
+	conf_free(c);
+}
+
 void
 test_main(void)
 {
+	t_run("postmaster", test_postmaster);
 	t_run("srs_only_for_bounces", test_srs_only_for_bounces);
 }
