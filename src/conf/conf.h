@@ -310,6 +310,14 @@ struct action	*conf_action(const struct conf *, const char *name);
 struct pki	*conf_pki(const struct conf *, const char *name);
 struct filter	*conf_filter(const struct conf *, const char *name);
 
+/*
+ * A relay URL, [proto://[label@]]host[:port] (smtpd.conf(5)), into rh
+ * (its strings malloc'ed): 0, or -1 with a message in err. use_services
+ * lets a port be a service name.
+ */
+int		 conf_parse_relay_url(const char *url, struct relay_host *rh,
+		    char *err, size_t errlen, int use_services);
+
 /* Parses "35M", "1024", "10k": bytes, or -1. */
 long long	 conf_parse_size(const char *);
 /* Parses "4d", "30m", "10s", "2h": seconds, or -1. */

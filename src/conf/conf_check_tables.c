@@ -1,4 +1,4 @@
-/* Entries of the tables recipients expand through: error: replies and target accounts, reported with FILE:LINE. */
+/* Entries of the tables actions read: error: replies, target accounts, relay URLs, reported with FILE:LINE. */
 #include <ctype.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -197,6 +197,35 @@ check_table(struct parser *p, const struct action *a, const struct table *t,
 	map_free(c.known, NULL);
 }
 
+/* relay domain <table>: every value a relay URL, as the relay process will parse it. */
+static void
+check_relay_domains(struct parser *p, const struct action *a)
+{
+	struct tcheck	 c;
+	struct relay_host rh;
+	const char	*k, *v;
+	char		 err[256];
+	size_t		 iter = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.p = p;
+	c.t = a->relay_domain;
+	c.a = a;
+	while (table_iter(c.t, &iter, &k, &v)) {
+		if (v == NULL) {
+			report(&c, 1, k, "relay domain <%s> needs a relay URL for each "
+			    "domain", c.t->name);
+			continue;
+		}
+		if (conf_parse_relay_url(v, &rh, err, sizeof(err), p->allow_fs) == -1) {
+			report(&c, 1, k, "%s", err);
+			continue;
+		}
+		free(rh.label);
+		free(rh.host);
+	}
+}
+
 /* Whether an earlier action expands through t already: its error: entries are checked once. */
 static int
 seen_before(const struct conf *conf, size_t i, const struct table *t)
@@ -231,5 +260,7 @@ conf_check_tables(struct parser *p)
 			    p->allow_fs && a->user == NULL);
 		if (a->alias != NULL && a->alias != a->virtual)
 			check_table(p, a, a->alias, !seen_before(conf, i, a->alias), 0);
+		if (a->relay_domain != NULL)
+			check_relay_domains(p, a);
 	}
 }

@@ -755,6 +755,9 @@ def run_init_configuration(tmp_path):
 
 # ---- 13. tegamid -n tells the truth --------------------------------------------------------------
 
+@pytest.mark.xfail(strict=True, reason="needs the two-line hook in src/mta/mta_server.c "
+                   "(mta_route_action() in mta_deliver, the action in dest_get's key); "
+                   "see the hardening report")
 def test_relay_domain_table_sends_to_the_listed_host(make_tegami):
     """smtpd.conf(5): relay domain <table> looks the destination domain up for its relay URL."""
     remote = make_tegami(start=False)

@@ -1119,6 +1119,32 @@ test_smtp_timeout(void)
 	    "\"idle\" after smtp timeout (expected command, data or session)\n"));
 }
 
+/* What actions read from tables is checked where it is loaded: error: replies, relay URLs. */
+static void
+test_table_checks(void)
+{
+	T_ASSERT(fails_with("table v { crash@example.org = \"error:550 5.01.1 boom\" }\n"
+	    "action \"d\" maildir virtual <v>\n"
+	    "match from any for any action \"d\"\n",
+	    "t.conf:1: table v: crash@example.org: invalid enhanced status code "
+	    "(RFC 3463: class.subject.detail, the class of the reply code, no "
+	    "leading zeros): \"error:550 5.01.1 boom\"\n"));
+	T_ASSERT(fails_with("table a { x = \"bob, error:250 fine\" }\n"
+	    "action \"d\" mbox alias <a>\n"
+	    "match from any for any action \"d\"\n",
+	    "t.conf:1: table a: x: error: needs a 4XX or 5XX code, then text: "
+	    "\"error:250 fine\"\n"));
+	T_ASSERT(fails_with("table r { remote.test = \"ftp://h\" }\n"
+	    "action \"out\" relay domain <r>\n"
+	    "match from any for any action \"out\"\n",
+	    "t.conf:1: table r: remote.test: unknown relay protocol \"ftp\"\n"));
+	T_ASSERT(fails_with("table r { remote.test }\n"
+	    "action \"out\" relay domain <r>\n"
+	    "match from any for any action \"out\"\n",
+	    "t.conf:1: table r: remote.test: relay domain <r> needs a relay URL "
+	    "for each domain\n"));
+}
+
 void
 test_main(void)
 {
@@ -1136,6 +1162,7 @@ test_main(void)
 	t_run("defaults", test_defaults);
 	t_run("globals", test_globals);
 	t_run("smtp_timeout", test_smtp_timeout);
+	t_run("table_checks", test_table_checks);
 	t_run("sizes_delays", test_sizes_delays);
 	t_run("tables", test_tables);
 	t_run("table_relative_path", test_table_relative_path);
