@@ -200,4 +200,6 @@ conf_check(struct parser *p)
 	check_matches(p);
 	check_filters(p);
 	conf_check_tables(p);
+	conf_check_listen(p);
+	conf_check_unapplied(p);
 }

@@ -63,6 +63,9 @@ d_user(struct parser *p)
 static int
 d_admd(struct parser *p)
 {
+	/* Until the mail-auth filter writes Authentication-Results (issue 12). */
+	pwarn(p, p->dfile, p->dline, "admd is not used by this version: no "
+	    "filter writes Authentication-Results yet");
 	return set_string(p, &p->conf->admd, "authserv-id", 0);
 }
 
@@ -309,6 +312,8 @@ d_mta(struct parser *p)
 	if (p_number(p, "max-deferred", 0, 1000000, &n) == -1)
 		return -1;
 	p->conf->mta_max_deferred = (unsigned)n;
+	pwarn(p, p->dfile, p->dline, "mta max-deferred is not applied by this "
+	    "version");
 	return 0;
 }
 
@@ -333,12 +338,22 @@ d_queue(struct parser *p)
 	}
 	if (tok_accept(p, "compression")) {
 		c->queue_compression = 1;
+		pwarn(p, p->dfile, p->dline, "queue compression is not applied by "
+		    "this version: queue files are stored as they came");
 		return 0;
 	}
 	if (tok_accept(p, "encryption")) {
 		free(c->queue_encryption);
 		c->queue_encryption = tok_at_eol(p) ? xstrdup("") :
 		    p_string(p, "an encryption key");
+		/*
+		 * Asked for encrypted queue files, plain ones are worse than
+		 * a refusal: an error, not a warning.
+		 */
+		if (c->queue_encryption != NULL)
+			perr(p, p->dfile, p->dline, "queue encryption is not "
+			    "implemented by this version: without it queue files "
+			    "are stored unencrypted");
 		return c->queue_encryption ? 0 : -1;
 	}
 	return perr_unexpected(p, "after queue (expected ttl, backoff, compression or encryption)");

@@ -789,15 +789,38 @@ def test_n_warns_about_a_virtual_target_account_that_does_not_exist(make_tegami)
     assert re.search(r"%s:2: .*no-such-account-x" % re.escape(path), r.stderr), r.stderr
 
 
-@pytest.mark.parametrize("listen", [
-    "listen on 127.0.0.1 port 2601 port 2602",
-    "listen on {host} port {port}",
-])
-def test_n_refuses_a_port_given_twice(make_tegami, listen):
-    t = make_tegami(start=False, listeners=listen)
+@pytest.mark.parametrize("twice", ["port", "listener"])
+def test_n_refuses_a_port_given_twice(make_tegami, twice):
+    """Both passed -n; one port was then not listened on, or the start failed."""
+    t = make_tegami(start=False)
+    if twice == "port":
+        extra = "listen on 127.0.0.1 port %d port %d\n" % (free_port(), free_port())
+    else:
+        extra = "listen on %s port %d mask-src\n" % (t.host, t.port)
+    t.rewrite_conf(lambda text: text + extra)
     r = check_conf(t.conf_path)
     assert r.returncode == 1, r.stderr
-    assert "port" in r.stderr and "tegami.conf:" in r.stderr, r.stderr
+    assert "given twice" in r.stderr and "tegami.conf:" in r.stderr, r.stderr
+
+
+def test_n_and_start_say_what_is_not_applied(make_tegami):
+    """Parsed and silently ignored before: now a warning at -n and at start,
+    and an error where running without the option is unsafe."""
+    t = make_tegami(start=False, globals_="queue compression\ntable names { 127.0.0.1 = x.test }",
+                    listeners="listen on 127.0.0.1 port %d hostnames <names>" % free_port(),
+                    actions='action "m" mda "/usr/bin/procmail"',
+                    matches='match from any for domain "m.test" action "m"')
+    r = check_conf(t.conf_path)
+    assert r.returncode == 0, r.stderr
+    for what in ("queue compression is not applied", "hostnames is not applied",
+                 "mda delivery is not carried out"):
+        assert re.search(r"tegami\.conf:\d+: .*" + what, r.stderr), r.stderr
+    t.start()
+    assert "queue compression is not applied" in t.log()
+    t.stop()
+    t.rewrite_conf(lambda text: text + 'queue encryption "secret"\n')
+    r = check_conf(t.conf_path)
+    assert r.returncode == 1 and "queue encryption is not implemented" in r.stderr, r.stderr
 
 
 def test_n_warns_about_a_listen_address_this_host_lacks(make_tegami):

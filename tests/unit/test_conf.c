@@ -314,6 +314,11 @@ test_lexer(void)
 	T_ASSERT(fails_with("include \"/etc/passwd\"\n", "t.conf:1: include is not allowed here\n"));
 	T_ASSERT(fails_with("listen on 127.0.0.1 port 25 port\n",
 	    "t.conf:1: expected a port, got end of line\n"));
+	/* tegamid -n tells the truth: two ports are not both listened on. */
+	T_ASSERT(fails_with("listen on 127.0.0.1 port 25 port 26\n",
+	    "t.conf:1: port given twice\n"));
+	T_ASSERT(fails_with("listen on 127.0.0.1 port 25\nlisten on 127.0.0.1 mask-src\n",
+	    "t.conf:2: listen on 127.0.0.1 port 25 given twice (first at t.conf:1)\n"));
 	T_ASSERT(fails_with("hostname \"a\" extra\n",
 	    "t.conf:1: unexpected \"extra\" at the end of the directive\n"));
 	T_ASSERT(fails_with("listen on 127.0.0.1 ( \n",
@@ -326,7 +331,7 @@ test_errors_collected(void)
 	/* Every error, in line order, even those found after the last line. */
 	T_ASSERT(fails_with(
 	    "match for any action missing\n"
-	    "listen on 127.0.0.1 port 0\n"
+	    "listen on 127.0.0.2 port 0\n"
 	    "bogus\n"
 	    "listen on 127.0.0.1 auth <nope>\n"
 	    "smtp max-message-size -1\n"
@@ -383,7 +388,6 @@ test_globals(void)
 	    "queue ttl 2d\n"
 	    "queue backoff 30s 2h\n"
 	    "queue compression\n"
-	    "queue encryption \"key\"\n"
 	    "bounce warn-interval 1h, 6h,2d\n"
 	    "mta max-deferred 7\n"
 	    "srs key \"k1\"\n"
@@ -411,7 +415,6 @@ test_globals(void)
 	T_EQ_INT(c->backoff_min, 30);
 	T_EQ_INT(c->backoff_max, 2 * 3600);
 	T_EQ_INT(c->queue_compression, 1);
-	T_EQ_STR(c->queue_encryption, "key");
 	T_EQ_INT(c->nbounce_warn, 3);
 	T_EQ_INT(c->bounce_warn[2], 2 * 86400);
 	T_EQ_INT(c->mta_max_deferred, 7);
@@ -434,6 +437,30 @@ test_globals(void)
 	T_ASSERT(fails_with("mda wrapper w \"%{mda:bogus}\"\n", "t.conf:1: mda wrapper "
 	    "command \"%{mda:bogus}\": unknown format modifier \"%{mda:bogus}\"\n"));
 	T_ASSERT(fails_with("proc p \"a\"\nproc p \"b\"\n", "t.conf:2: duplicate proc \"p\"\n"));
+	/* Parsed, not carried out: said, and where running without it is unsafe, refused. */
+	T_ASSERT(fails_with("queue encryption \"key\"\n", "t.conf:1: queue "
+	    "encryption is not implemented by this version: without it queue "
+	    "files are stored unencrypted\n"));
+	c = parse("queue compression\nmta max-deferred 7\nadmd \"x\"\n"
+	    "pki p cert \"/c\"\npki p key \"/k\"\npki p dhe auto\n"
+	    "action \"m\" mda \"/bin/cat\"\naction \"l\" lmtp \"/run/l.sock\"\n"
+	    "match from any for domain \"a.test\" action \"m\"\n"
+	    "match from any for domain \"b.test\" action \"l\"\n");
+	T_ASSERT(c != NULL);
+	T_EQ_STR(warnings(), "t.conf:1: queue compression is not applied by this "
+	    "version: queue files are stored as they came\n"
+	    "t.conf:2: mta max-deferred is not applied by this version\n"
+	    "t.conf:3: admd is not used by this version: no filter writes "
+	    "Authentication-Results yet\n"
+	    "t.conf:4: pki p: dhe is not applied by this version: TLS uses ECDHE "
+	    "only\n"
+	    "t.conf:7: action \"m\": mda delivery is not carried out by this "
+	    "version: its mail is accepted, deferred and bounced after the queue "
+	    "ttl\n"
+	    "t.conf:8: action \"l\": lmtp delivery is not carried out by this "
+	    "version: its mail is accepted, deferred and bounced after the queue "
+	    "ttl\n");
+	conf_free(c);
 }
 
 static void
@@ -592,7 +619,11 @@ test_listen(void)
 	 * only warning is the one every filter gets until filters run.
 	 */
 	T_EQ_STR(warnings(), "t.conf:10: filter \"f\" is not applied by this "
-	    "version of tegamid: mail passes it unfiltered\n");
+	    "version of tegamid: mail passes it unfiltered\n"
+	    "t.conf:12: listen option hostnames is not applied by this version: "
+	    "the greeting names mx.example.org\n"
+	    "t.conf:12: listen option proxy-v2 is not applied by this version: a "
+	    "PROXY header is read as a command\n");
 	conf_free(c);
 
 	T_ASSERT(fails_with("pki x cert \"/c\"\npki x key \"/k\"\n"
