@@ -830,7 +830,7 @@ def test_n_warns_about_a_listen_address_this_host_lacks(make_tegami):
 
 
 @pytest.mark.xfail(strict=True, reason="needs src/auth/auth_server.c to look logins up "
-                   "with creds_lookup() (src/route/login.c); see the hardening report")
+                   "with login_lookup() (src/route/login.c); see the hardening report")
 def test_login_local_part_is_case_insensitive_as_documented(make_tegami, tmp_path):
     ca = CertAuthority(str(tmp_path))
     crt, key = ca.leaf("mx.example.org")
@@ -840,9 +840,12 @@ def test_login_local_part_is_case_insensitive_as_documented(make_tegami, tmp_pat
         "smtp auth-cost 4\ntable creds file:%s/creds\n" % (crt, key, tmp_path)),
         listeners="listen on 127.0.0.1 port %d tls pki mx.example.org auth-optional <creds>\n"
         % port)
-    (tmp_path / "creds").write_text("Alice@Example.org:%s\n" % encrypt(t.conf_path, "pw"))
+    (tmp_path / "creds").write_text("alice@example.org:%s\nBob@Example.org:%s\n"
+                                    % (encrypt(t.conf_path, "pw"), encrypt(t.conf_path, "pw2")))
     t.start()
     wait_listening(t.host, port)
-    with smtplib.SMTP(t.host, port, timeout=10) as s:
-        s.ehlo("c.example.com")
-        assert s.login("alice@example.org", "pw")[0] == 235
+    # The audit's probe: a login typed with capitals, a key written with them.
+    for login, pw in (("Alice@Example.ORG", "pw"), ("bob@example.org", "pw2")):
+        with smtplib.SMTP(t.host, port, timeout=10) as s:
+            s.ehlo("c.example.com")
+            assert s.login(login, pw)[0] == 235
