@@ -14,34 +14,41 @@ dotstuff_init(struct dotstuff *d)
 int
 dotstuff_encode(struct dotstuff *d, const char *in, size_t len, struct buf *out)
 {
-	size_t	 i, start = 0;
+	const char	*p = in, *end = in + len, *start = in, *nl, *cr;
 
-	for (i = 0; i < len; i++) {
+	while (p < end) {
 		if (d->cr) {
 			d->cr = 0;
-			if (in[i] == '\n') {
+			if (*p == '\n') {
 				/* The LF of a CRLF whose CR ended the line. */
-				start = i + 1;
+				start = ++p;
 				continue;
 			}
 		}
-		if (d->bol && in[i] == '.') {
-			if (buf_add(out, in + start, i - start) == -1 ||
-			    buf_addc(out, '.') == -1)
-				return -1;
-			start = i;
+		if (d->bol) {
+			d->bol = 0;
+			if (*p == '.') {
+				if (buf_add(out, start, (size_t)(p - start)) == -1 ||
+				    buf_addc(out, '.') == -1)
+					return -1;
+				start = p;
+			}
 		}
-		d->bol = 0;
-		if (in[i] == '\n' || in[i] == '\r') {
-			if (buf_add(out, in + start, i - start) == -1 ||
-			    buf_add(out, "\r\n", 2) == -1)
-				return -1;
-			start = i + 1;
-			d->bol = 1;
-			d->cr = in[i] == '\r';
-		}
+		/* The line's end: an LF, or a CR before it (memchr looks at words, not octets). */
+		nl = memchr(p, '\n', (size_t)(end - p));
+		cr = memchr(p, '\r', (size_t)((nl ? nl : end) - p));
+		if (cr != NULL)
+			nl = cr;
+		if (nl == NULL)
+			break;
+		if (buf_add(out, start, (size_t)(nl - start)) == -1 ||
+		    buf_add(out, "\r\n", 2) == -1)
+			return -1;
+		start = p = nl + 1;
+		d->bol = 1;
+		d->cr = *nl == '\r';
 	}
-	return buf_add(out, in + start, len - start);
+	return buf_add(out, start, (size_t)(end - start));
 }
 
 int
