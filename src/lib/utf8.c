@@ -80,6 +80,13 @@ utf8_escape(char *dst, size_t dstlen, const char *src, size_t n)
 	if (dstlen == 0)
 		return 0;
 	while (i < n) {
+		/* Printable ASCII, most of every line, without decoding. */
+		if ((unsigned char)src[i] >= 0x20 && (unsigned char)src[i] < 0x7f) {
+			if (o + 1 >= dstlen)
+				break;
+			dst[o++] = src[i++];
+			continue;
+		}
 		if ((l = utf8_safe_len(src + i, n - i)) > 0) {
 			if (o + l >= dstlen)
 				break;
