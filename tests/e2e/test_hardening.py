@@ -141,6 +141,8 @@ class Sink(threading.Thread):
                 c, _ = self.srv.accept()
             except socket.timeout:
                 continue
+            except OSError:
+                return      # closed by stop()
             threading.Thread(target=self.session, args=(c,), daemon=True).start()
 
     def session(self, c):
@@ -177,6 +179,7 @@ class Sink(threading.Thread):
 
     def stop(self):
         self.stopped = True
+        self.join(timeout=2)
         self.srv.close()
 
 
@@ -489,7 +492,7 @@ def test_smtputf8_sender_with_control_or_bidi_characters_is_refused(tegami, char
     c = Client(tegami.host, tegami.port)
     c.cmd("EHLO client.test")
     sender = ("ceo%sgro.knab@bank.example" % char).encode()
-    code, text = c.cmd(b"MAIL FROM:<" + sender + b"> SMTPUTF8")
+    code, text = c.cmd(b"MAIL FROM:<" + sender + b"> SMTPUTF8\r\n")
     assert code in (501, 553) and "5.1.7" in text, (code, text)
     c.close()
     time.sleep(0.3)
