@@ -128,7 +128,7 @@ static void
 smtp_add_received(struct smtp_session *s)
 {
 	struct received_info	 ri;
-	char			 rcpt[ADDR_PATH_MAX + 1];
+	char			 rcpt[ADDR_PATH_MAX + 1], user[256];
 
 	memset(&ri, 0, sizeof(ri));
 	ri.helo = s->helo[0] ? s->helo : NULL;
@@ -146,7 +146,7 @@ smtp_add_received(struct smtp_session *s)
 		ri.auth_user = s->auth_user;
 	ri.local = s->from_socket;
 	ri.local_uid = s->uid;
-	ri.local_user = s->local_user;
+	ri.local_user = smtp_local_user(s, user, sizeof(user));
 	ri.queue_id = s->qid;
 	if (s->nrcpt == 1 && s->env.ndeliveries > 0) {
 		snprintf(rcpt, sizeof(rcpt), "%s", s->env.deliveries[0].rcpt);

@@ -1,4 +1,5 @@
 /* What a session may cost besides errors: commands that move no mail, and the deadlines of RFC 5321 4.5.3.2. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <strings.h>
 #include <time.h>
@@ -38,7 +39,9 @@ smtp_count_junk(struct smtp_session *s, enum smtp_verb verb)
 	case SMTP_VRFY:
 	case SMTP_EXPN:
 	case SMTP_HELP:
-		if (++s->junk > SMTP_JUNK_MAX)
+		if (s->junk < SMTP_JUNK_MAX)
+			s->junk++;
+		else
 			s->errors++;
 		break;
 	default:
@@ -52,17 +55,24 @@ secs(time_t configured, time_t dflt)
 	return configured > 0 ? configured : dflt;
 }
 
+/* Seconds since the session started, plus one: a mark that is never 0. */
+static uint32_t
+mark(const struct smtp_session *s, time_t now)
+{
+	return (uint32_t)(now - s->started) + 1;
+}
+
 void
 smtp_command_waits(struct smtp_session *s)
 {
-	if (s->cmd_started == 0)
-		s->cmd_started = time(NULL);
+	if (s->cmd_at == 0)
+		s->cmd_at = mark(s, time(NULL));
 }
 
 void
 smtp_command_read(struct smtp_session *s)
 {
-	s->cmd_started = 0;
+	s->cmd_at = 0;
 }
 
 /* Which deadline has passed at now, or NULL. */
@@ -70,22 +80,23 @@ static const char *
 passed(struct smtp_session *s, time_t now)
 {
 	const struct conf	*c = s->conf;
+	time_t			 elapsed = now - s->started;
 	size_t			 got;
 
-	if (now - s->started >= secs(c->smtp_timeout_session, SMTP_SESSION_SECS))
+	if (elapsed >= secs(c->smtp_timeout_session, SMTP_SESSION_SECS))
 		return "session";
 	if (s->state == S_DATA || s->state == S_BDAT) {
 		/* The body's clock starts with its first octet. */
-		if (s->data_started == 0)
-			s->data_started = now;
+		if (s->data_at == 0)
+			s->data_at = mark(s, now);
 		got = s->state == S_DATA ? s->dot.size : s->msglen + s->wbuf.len;
-		if (now - s->data_started >= secs(c->smtp_timeout_data,
+		if (elapsed - (s->data_at - 1) >= secs(c->smtp_timeout_data,
 		    SMTP_DATA_SECS) + (time_t)(got / SMTP_MIN_DATA_RATE))
 			return "data";
 		return NULL;
 	}
-	s->data_started = 0;
-	if (s->cmd_started != 0 && now - s->cmd_started >=
+	s->data_at = 0;
+	if (s->cmd_at != 0 && elapsed - (s->cmd_at - 1) >=
 	    secs(c->smtp_timeout_command, SMTP_COMMAND_SECS))
 		return "command";
 	return NULL;

@@ -87,8 +87,6 @@ smtp_session_new(struct smtp_server *srv, int fd, struct listener *l,
 	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);
 	srv->nsessions++;
 	pending_set(srv->by_id, s->id, s);
-	if (from_socket)
-		smtp_local_identify(s);
 	log_msg(LOG_INFO, "%016llx smtp connect address=%s listener=%s%s",
 	    (unsigned long long)s->id, s->addr,
 	    from_socket ? "socket" : (l && l->on ? l->on : "?"),
@@ -229,7 +227,6 @@ smtp_free(struct smtp_session *s)
 	free(s->rcpt_addr);
 	free(s->rdns_name);
 	free(s->auth_user);
-	free(s->local_user);
 	free(s->hops);
 	explicit_bzero(s->sasl_login, sizeof(s->sasl_login));
 	envelope_free(&s->env);

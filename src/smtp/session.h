@@ -112,19 +112,24 @@ struct smtp_session {
 	int			 local;		/* socket or loopback: counts as secure */
 	int			 from_socket;
 	unsigned		 uid;		/* socket peer's uid */
-	char			*local_user;	/* its name, or NULL (local.c) */
 
 	enum smtp_state		 state;
 	enum smtp_wait		 wait;
 	int			 esmtp;
 	char			 helo[ADDR_PATH_MAX + 1];
+	/* Small, in the padding after helo: an idle session costs no more. */
+	uint8_t			 srs_failures;	/* refused SRS recipients (srs_guard.c) */
+	uint16_t		 junk;		/* commands that moved no mail (limits.c) */
 	unsigned		 errors;
 	unsigned		 nmails;
-	unsigned		 srs_failures;	/* refused SRS recipients (srs_guard.c) */
-	unsigned		 junk;		/* commands that moved no mail (limits.c) */
-	time_t			 started;	/* deadlines (limits.c): the session's, */
-	time_t			 cmd_started;	/* the command line's (0: none awaited), */
-	time_t			 data_started;	/* the body's (0: not in DATA or BDAT) */
+	/*
+	 * Deadlines (limits.c): when the session started, and seconds after
+	 * that, plus one, when a command line began to be awaited and when the
+	 * body began (0: none).
+	 */
+	time_t			 started;
+	uint32_t		 cmd_at;
+	uint32_t		 data_at;
 	struct hops		*hops;		/* the body's header, for loops (limits.c) */
 	int			 closing;	/* freed once no reply is awaited */
 	int			 peer_gone;	/* EOF or error: nothing more can be sent */
@@ -241,8 +246,8 @@ void	 smtp_hops_feed(struct smtp_session *, const char *, size_t);
 int	 smtp_hops_exceeded(struct smtp_session *);
 
 /* local.c: the local enqueuer */
-/* Looks the socket peer's uid up for its name. */
-void	 smtp_local_identify(struct smtp_session *);
+/* The socket peer's user name (looked up now, into buf), or NULL. */
+const char *smtp_local_user(const struct smtp_session *, char *buf, size_t len);
 /* " uid=N user=NAME" for log lines of a local session, "" otherwise. */
 const char *smtp_local_tag(const struct smtp_session *, char *buf, size_t len);
 

@@ -37,7 +37,9 @@ srs_throttle(struct smtp_server *srv)
 static void
 srs_count(struct smtp_session *s)
 {
-	if (++s->srs_failures < SRS_FAILS_PER_SESSION || s->closing)
+	if (s->srs_failures < SRS_FAILS_PER_SESSION)
+		s->srs_failures++;
+	if (s->srs_failures < SRS_FAILS_PER_SESSION || s->closing)
 		return;
 	log_msg(LOG_NOTICE, "%016llx smtp srs-guessing address=%s failures=%u",
 	    (unsigned long long)s->id, s->addr, s->srs_failures);
