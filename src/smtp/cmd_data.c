@@ -359,6 +359,7 @@ smtp_queue_committed(struct smtp_session *s)
 		smtp_reply(s, 250, "2.0.0", "Ok: queued as %s", s->qid);
 	s->qid[0] = '\0';	/* committed: nothing to abort */
 	s->nmails++;
+	s->junk = 0;		/* mail moved: the RSETs of a reused connection are not junk */
 	smtp_tx_reset(s);
 	if (s->closing)
 		smtp_close(s);

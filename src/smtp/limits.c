@@ -13,7 +13,9 @@
 /*
  * Commands that move no mail, before each one more counts as an error
  * (Postfix's smtpd_junk_command_limit): millions of EHLOs or NOOPs in one
- * session end after SMTP_ERRORS_MAX more.
+ * session end after SMTP_ERRORS_MAX more. Each message accepted starts the
+ * count again, so a client that sends RSET before every message of a
+ * reused connection is never cut off.
  */
 #define SMTP_JUNK_MAX		100
 /* Defaults of smtp timeout (RFC 5321 4.5.3.2.7, 4.5.3.2.6). */

@@ -585,6 +585,21 @@ def test_endless_junk_commands_end_the_session(tegami, junk):
     assert c.closed()
 
 
+def test_rset_before_every_message_of_a_reused_connection_is_not_junk(make_tegami):
+    """A relay client that sends RSET before each of its messages (as Postfix
+    does on cached connections) sends more than 100 of them in a session."""
+    t = make_tegami(globals_="smtp limit max-mails 300")
+    c = Client(t.host, t.port)
+    c.cmd("EHLO client.test")
+    for i in range(150):
+        assert c.cmd("RSET")[0] == 250, i
+        c.send(b"MAIL FROM:<s@example.com>\r\nRCPT TO:<alice@example.org>\r\nDATA\r\n")
+        assert [c.reply()[0] for _ in range(3)] == [250, 250, 354], i
+        assert c.cmd(b"Subject: %d\r\n\r\nx\r\n.\r\n" % i)[0] == 250, i
+    assert c.cmd("QUIT")[0] == 221
+    assert len(t.wait_messages("alice@example.org", 150)) == 150
+
+
 def test_a_command_trickled_byte_by_byte_meets_its_deadline(make_tegami):
     t = make_tegami(globals_="smtp timeout command 2s")
     c = Client(t.host, t.port)
