@@ -233,10 +233,11 @@ struct conf {
 	/* smtp limit max-connection-rate N/DELAY: per client address; 0: none */
 	unsigned	 conn_rate_max;
 	time_t		 conn_rate_window;
-	/* smtp timeout command|session|dnsbl DELAY; 0: the built-in default */
-	time_t		 smtp_command_timeout;	/* a command line, from its first wait (5m) */
-	time_t		 smtp_session_timeout;	/* a whole session (none) */
-	time_t		 dnsbl_timeout;		/* the DNS list lookups of a phase (5s) */
+	/* smtp timeout command|data|session|dnsbl DELAY; 0: the built-in default */
+	time_t		 smtp_timeout_command;	/* a command line, from its first wait: 5m */
+	time_t		 smtp_timeout_data;	/* a message body, before its rate allowance: 10m */
+	time_t		 smtp_timeout_session;	/* a whole session: 1h */
+	time_t		 dnsbl_timeout;		/* the DNS list lookups of a phase: 5s */
 	char		 sub_addr_delim;	/* default '+' */
 	char		*smtp_ciphers;		/* default "HIGH:!aNULL:!MD5" */
 	/* smtp auth-throttle FAILS [within DELAY] [ban DELAY]; smtp auth-cost N */
@@ -337,6 +338,14 @@ struct table	*conf_table(const struct conf *, const char *name);
 struct action	*conf_action(const struct conf *, const char *name);
 struct pki	*conf_pki(const struct conf *, const char *name);
 struct filter	*conf_filter(const struct conf *, const char *name);
+
+/*
+ * A relay URL, [proto://[label@]]host[:port] (smtpd.conf(5)), into rh
+ * (its strings malloc'ed): 0, or -1 with a message in err. use_services
+ * lets a port be a service name.
+ */
+int		 conf_parse_relay_url(const char *url, struct relay_host *rh,
+		    char *err, size_t errlen, int use_services);
 
 /* Parses "35M", "1024", "10k": bytes, or -1. */
 long long	 conf_parse_size(const char *);

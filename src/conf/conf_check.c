@@ -204,4 +204,7 @@ conf_check(struct parser *p)
 	check_actions(p);
 	check_matches(p);
 	check_filters(p);
+	conf_check_tables(p);
+	conf_check_listen(p);
+	conf_check_unapplied(p);
 }

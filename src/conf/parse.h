@@ -132,5 +132,11 @@ void	 parse_all(struct parser *);
 
 /* conf_check.c: cross-references and semantic checks after the last line */
 void	 conf_check(struct parser *);
+/* conf_check_tables.c: error: replies and target accounts in virtual and alias tables */
+void	 conf_check_tables(struct parser *);
+/* conf_check_listen.c: the same socket twice, an address this host lacks */
+void	 conf_check_listen(struct parser *);
+/* conf_check_unapplied.c: options this version parses but does not carry out */
+void	 conf_check_unapplied(struct parser *);
 
 #endif

@@ -26,8 +26,8 @@ in_list(const char *const *list, const char *s)
 }
 
 /* [proto://[label@]]host[:port], as smtpd.conf(5) describes relay-url. */
-static int
-parse_relay_url(const char *url, struct relay_host *rh, char *err, size_t errlen,
+int
+conf_parse_relay_url(const char *url, struct relay_host *rh, char *err, size_t errlen,
     int use_services)
 {
 	static const struct {
@@ -207,7 +207,7 @@ action_option(struct parser *p, struct action *a, const char *kw)
 	if ((s = p_string(p, "a relay URL")) == NULL)
 		return -1;
 	a->host = xcalloc(1, sizeof(*a->host));
-	if (parse_relay_url(s, a->host, err, sizeof(err), p->allow_fs) == -1) {
+	if (conf_parse_relay_url(s, a->host, err, sizeof(err), p->allow_fs) == -1) {
 		perr(p, p->dfile, p->dline, "%s", err);
 		x_free(&a->host);
 		free(s);

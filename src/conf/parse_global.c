@@ -88,6 +88,9 @@ d_user(struct parser *p)
 static int
 d_admd(struct parser *p)
 {
+	/* Until the mail-auth filter writes Authentication-Results (issue 12). */
+	pwarn(p, p->dfile, p->dline, "admd is not used by this version: no "
+	    "filter writes Authentication-Results yet");
 	return set_string(p, &p->conf->admd, "authserv-id", 0);
 }
 
@@ -334,6 +337,8 @@ d_mta(struct parser *p)
 	if (p_number(p, "max-deferred", 0, 1000000, &n) == -1)
 		return -1;
 	p->conf->mta_max_deferred = (unsigned)n;
+	pwarn(p, p->dfile, p->dline, "mta max-deferred is not applied by this "
+	    "version");
 	return 0;
 }
 
@@ -358,12 +363,22 @@ d_queue(struct parser *p)
 	}
 	if (tok_accept(p, "compression")) {
 		c->queue_compression = 1;
+		pwarn(p, p->dfile, p->dline, "queue compression is not applied by "
+		    "this version: queue files are stored as they came");
 		return 0;
 	}
 	if (tok_accept(p, "encryption")) {
 		free(c->queue_encryption);
 		c->queue_encryption = tok_at_eol(p) ? xstrdup("") :
 		    p_string(p, "an encryption key");
+		/*
+		 * Asked for encrypted queue files, plain ones are worse than
+		 * a refusal: an error, not a warning.
+		 */
+		if (c->queue_encryption != NULL)
+			perr(p, p->dfile, p->dline, "queue encryption is not "
+			    "implemented by this version: without it queue files "
+			    "are stored unencrypted");
 		return c->queue_encryption ? 0 : -1;
 	}
 	return perr_unexpected(p, "after queue (expected ttl, backoff, compression or encryption)");
@@ -448,7 +463,7 @@ bad:
 	return -1;
 }
 
-/* smtp timeout command|session|dnsbl DELAY ... */
+/* smtp timeout command|data|session|dnsbl DELAY ... (any of them, in any order) */
 static int
 smtp_timeouts(struct parser *p)
 {
@@ -460,10 +475,13 @@ smtp_timeouts(struct parser *p)
 
 	for (;;) {
 		if (tok_accept(p, "command")) {
-			dst = &c->smtp_command_timeout;
+			dst = &c->smtp_timeout_command;
 			max = 3600;
+		} else if (tok_accept(p, "data")) {
+			dst = &c->smtp_timeout_data;
+			max = 86400;
 		} else if (tok_accept(p, "session")) {
-			dst = &c->smtp_session_timeout;
+			dst = &c->smtp_timeout_session;
 			max = 7 * 86400;
 		} else if (tok_accept(p, "dnsbl")) {
 			dst = &c->dnsbl_timeout;
@@ -472,7 +490,7 @@ smtp_timeouts(struct parser *p)
 			return 0;
 		else
 			return perr_unexpected(p, "after smtp timeout (expected "
-			    "command, session or dnsbl)");
+			    "command, data, session or dnsbl)");
 		if ((s = p_string(p, "a delay")) == NULL)
 			return -1;
 		d = conf_parse_delay(s);

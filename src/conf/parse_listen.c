@@ -131,6 +131,12 @@ listen_option(struct parser *p, struct listener *l, const char *kw, int *smtps)
 	} else if (strcmp(kw, "port") == 0) {
 		if ((s = p_string(p, "a port")) == NULL)
 			return -1;
+		if (l->port != 0) {
+			/* Which one would be meant? Both are not listened on. */
+			perr(p, p->dfile, p->dline, "port given twice");
+			free(s);
+			return -1;
+		}
 		if (parse_port(s, &l->port, p->allow_fs) == -1) {
 			perr(p, p->dfile, p->dline, "invalid port \"%s\"", s);
 			free(s);
@@ -166,9 +172,17 @@ listen_option(struct parser *p, struct listener *l, const char *kw, int *smtps)
 				return -1;
 		}
 	} else if (strcmp(kw, "hostnames") == 0) {
+		if (l->hostnames != NULL) {
+			perr(p, p->dfile, p->dline, "listen option hostnames given twice");
+			return -1;
+		}
 		if ((l->hostnames = p_table_arg(p, 0, "after hostnames")) == NULL)
 			return -1;
 	} else if (strcmp(kw, "senders") == 0) {
+		if (l->senders != NULL) {
+			perr(p, p->dfile, p->dline, "listen option senders given twice");
+			return -1;
+		}
 		if ((l->senders = p_table_arg(p, 0, "after senders")) == NULL)
 			return -1;
 		if (tok_accept(p, "masquerade"))

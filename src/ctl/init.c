@@ -200,12 +200,14 @@ write_conf(struct buf *b, const struct init_opts *o, const char *user,
 	    "pki %s key \"%s/%s.key\"\n\n", h, h, h, h, h, d, h, h, d, h);
 	buf_addf(b, "table domains file:%s/domains\n"
 	    "table vusers file:%s/vusers\n"
-	    "table creds file:%s/creds\n\n", d, d, d);
+	    "table creds file:%s/creds\n"
+	    "table senders file:%s/senders\n\n", d, d, d, d);
 	buf_addf(b, "# Mail from the world, with STARTTLS offered.\n"
 	    "listen on %s port %d tls pki %s\n"
-	    "# Submission for your users: TLS and a login first.\n"
-	    "listen on %s port %d tls-require pki %s auth <creds>\n"
-	    "listen on %s port %d smtps pki %s auth <creds>\n\n",
+	    "# Submission for your users: TLS and a login first; each user\n"
+	    "# sends as the addresses <senders> lists for its login, no other.\n"
+	    "listen on %s port %d tls-require pki %s auth <creds> senders <senders>\n"
+	    "listen on %s port %d smtps pki %s auth <creds> senders <senders>\n\n",
 	    l, o->ports[0], h, l, o->ports[1], h, l, o->ports[2], h);
 	buf_addf(b, "action \"deliver\" maildir \"%s/%%{dest.domain:lowercase}/"
 	    "%%{dest.user:lowercase}/Maildir\" virtual <vusers>\n"
@@ -220,7 +222,7 @@ ctl_init(int argc, char **argv)
 	struct init_opts	 o;
 	struct passwd		*pw;
 	struct buf		 b;
-	char			*paths[6];
+	char			*paths[7];
 	const char		*user, *account;
 	char			 vmail[1024], spool[1024], sock[1024];
 	int			 i, root = geteuid() == 0, rc = 1;
@@ -257,12 +259,13 @@ ctl_init(int argc, char **argv)
 	    asprintf(&paths[2], "%s/vusers", o.dir) == -1 ||
 	    asprintf(&paths[3], "%s/creds", o.dir) == -1 ||
 	    asprintf(&paths[4], "%s/%s.crt", o.dir, o.hostname) == -1 ||
-	    asprintf(&paths[5], "%s/%s.key", o.dir, o.hostname) == -1) {
+	    asprintf(&paths[5], "%s/%s.key", o.dir, o.hostname) == -1 ||
+	    asprintf(&paths[6], "%s/senders", o.dir) == -1) {
 		fprintf(stderr, "tegamictl init: out of memory\n");
 		return 1;
 	}
 	/* All or nothing: an existing installation is never touched. */
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 7; i++)
 		if (access(paths[i], F_OK) == 0) {
 			fprintf(stderr, "tegamictl init: %s exists; refusing to "
 			    "overwrite anything\n", paths[i]);
@@ -283,14 +286,21 @@ ctl_init(int argc, char **argv)
 		goto outb;
 	if (write_new(paths[3], 0600, "", 0) == -1)
 		goto outb;
+	buf_reset(&b);
+	buf_addf(&b, "# senders: login  addresses it may send as (user@domain or "
+	    "@domain, comma-separated)\n");
+	if (write_new(paths[6], 0644, b.data, b.len) == -1)
+		goto outb;
 	if (make_cert(o.hostname, paths[4], paths[5]) == -1)
 		goto outb;
-	printf("wrote %s, %s, %s, %s,\n      %s and %s\n\n", paths[0], paths[1],
-	    paths[2], paths[3], paths[4], paths[5]);
+	printf("wrote %s, %s, %s, %s,\n      %s, %s and %s\n\n", paths[0],
+	    paths[1], paths[2], paths[3], paths[6], paths[4], paths[5]);
 	printf("Next:\n"
-	    "  1. add users (login and password for submission):\n"
+	    "  1. add users (login and password for submission, the mailbox,\n"
+	    "     and the addresses the login may send as):\n"
 	    "       echo \"you@%s:$(tegamictl encrypt)\" >> %s\n"
 	    "       printf 'you@%s\\t%s\\n' >> %s\n"
+	    "       printf 'you@%s\\tyou@%s\\n' >> %s\n"
 	    "  2. check the config:   tegamid -n -f %s\n"
 	    "  3. start:              tegamid -f %s\n"
 	    "  4. point pki at a real certificate (Let's Encrypt: see the comment "
@@ -298,13 +308,13 @@ ctl_init(int argc, char **argv)
 	    "     and publish MX and SPF records for %s.\n"
 	    "DKIM keys and the DNS records to publish are not made by this version "
 	    "yet (tegamictl dkim keygen comes later).\n",
-	    o.domain, paths[3], o.domain, account, paths[2], paths[0], paths[0],
-	    o.domain);
+	    o.domain, paths[3], o.domain, account, paths[2], o.domain, o.domain,
+	    paths[6], paths[0], paths[0], o.domain);
 	rc = 0;
 outb:
 	buf_free(&b);
 out:
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 7; i++)
 		free(paths[i]);
 	return rc;
 }

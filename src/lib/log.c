@@ -1,4 +1,4 @@
-/* Logging to syslog or stderr, with the process name and sanitised client text. */
+/* Logging to syslog or stderr, with the process name; no line carries a control character raw. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "utf8.h"
 
 static int	 log_to_stderr = 1;
 static int	 log_level_verbose;
@@ -36,12 +37,20 @@ log_verbose(void)
 void
 log_vmsg(int prio, const char *fmt, va_list ap)
 {
-	char	 line[4096];
-	int	 saved = errno;
+	char	 raw[4096], line[4096];
+	int	 saved = errno, n;
 
 	if (prio == LOG_DEBUG && log_level_verbose == 0)
 		return;
-	vsnprintf(line, sizeof(line), fmt, ap);
+	if ((n = vsnprintf(raw, sizeof(raw), fmt, ap)) < 0)
+		n = 0;
+	/*
+	 * Whatever a client, a server or a table put in the arguments, the
+	 * line holds no control character, no invalid UTF-8 and nothing that
+	 * reorders text on a terminal: each such octet is written \ooo.
+	 */
+	utf8_escape(line, sizeof(line), raw,
+	    (size_t)n < sizeof(raw) ? (size_t)n : sizeof(raw) - 1);
 	if (log_to_stderr) {
 		struct timespec	 ts;
 		struct tm	 tm;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/utf8.h"
 #include "mail/addr.h"
 
 #define LABEL_MAX	63	/* RFC 1035 2.3.4 */
@@ -72,8 +73,19 @@ nonascii(const char *s, size_t n, int utf8, const char **errstr)
 		*errstr = "non-ASCII character without SMTPUTF8";
 		return 0;
 	}
-	if ((l = addr_utf8_len(s, n)) == 0)
+	if ((l = addr_utf8_len(s, n)) == 0) {
 		*errstr = "invalid UTF-8 in address";
+		return 0;
+	}
+	/*
+	 * C1 controls (U+0085, U+009B ...), line separators and the marks
+	 * that reorder text are well-formed UTF-8 but would reach logs,
+	 * Return-Path and mail clients as terminal escapes or a forged look.
+	 */
+	if (utf8_safe_len(s, l) == 0) {
+		*errstr = "control or invisible character in address";
+		return 0;
+	}
 	return l;
 }
 

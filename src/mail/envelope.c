@@ -5,6 +5,7 @@
 
 #include "lib/digits.h"
 #include "lib/buf.h"
+#include "lib/map.h"
 #include "lib/xalloc.h"
 #include "mail/envelope.h"
 
@@ -71,6 +72,7 @@ envelope_free(struct envelope *e)
 	for (i = 0; i < e->ndeliveries; i++)
 		delivery_free(&e->deliveries[i]);
 	x_free(&e->deliveries);
+	map_free(e->seen, NULL);
 	envelope_init(e);
 }
 
@@ -107,6 +109,49 @@ envelope_add(struct envelope *e, const struct delivery *d)
 	n->orcpt = dup_or_null(d->orcpt);
 	n->sender = dup_or_null(d->sender);
 	n->state_offset = 0;
+}
+
+/* What makes two deliveries one: fields joined by LF, which none of them holds. */
+static void
+delivery_key(struct buf *k, const struct delivery *d)
+{
+	buf_reset(k);
+	buf_addf(k, "%d\n%s\n%s\n", (int)d->method, d->account ? d->account : "",
+	    d->path ? d->path : "");
+	if (d->method == DELIVER_MAILDIR || d->method == DELIVER_MBOX)
+		return;
+	buf_addf(k, "%s\n%s\n%s", d->action ? d->action : "",
+	    d->dest ? d->dest : "", d->sender ? d->sender : "");
+}
+
+int
+envelope_add_unique(struct envelope *e, const struct delivery *d)
+{
+	struct buf	 k;
+	size_t		 i;
+	int		 added = 0;
+
+	/* One delivery needs no index: most messages have one recipient. */
+	if (e->ndeliveries == 0) {
+		envelope_add(e, d);
+		return 1;
+	}
+	buf_init(&k, 0);
+	if (e->seen == NULL) {
+		e->seen = map_new();
+		for (i = 0; i < e->ndeliveries; i++) {
+			delivery_key(&k, &e->deliveries[i]);
+			map_set(e->seen, k.data, NULL);
+		}
+	}
+	delivery_key(&k, d);
+	if (!map_has(e->seen, k.data)) {
+		map_set(e->seen, k.data, NULL);
+		envelope_add(e, d);
+		added = 1;
+	}
+	buf_free(&k);
+	return added;
 }
 
 /* Bytes written as %XX: the escape itself, the separator, controls and DEL. */

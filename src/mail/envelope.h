@@ -7,6 +7,7 @@
 #include <time.h>
 
 struct buf;
+struct map;
 
 enum delivery_method {
 	DELIVER_MAILDIR, DELIVER_MBOX, DELIVER_MDA, DELIVER_LMTP, DELIVER_RELAY,
@@ -69,12 +70,22 @@ struct envelope {
 	int			 junk;
 	struct delivery		*deliveries;
 	size_t			 ndeliveries;
+	struct map		*seen;		/* envelope_add_unique()'s index, or NULL */
 };
 
 void	 envelope_init(struct envelope *);
 void	 envelope_free(struct envelope *);
 /* Adds a copy of d (strings duplicated). */
 void	 envelope_add(struct envelope *, const struct delivery *d);
+/*
+ * Adds a copy of d unless the envelope already holds the same delivery:
+ * the same mailbox (method, account and path for Maildir and mbox, where
+ * the path names the mailbox), or the same method, action, account, path,
+ * destination and reverse-path for the others. Duplicate RCPTs and an
+ * alias to a user also named are then one delivery, one copy on disk.
+ * Returns 1 when added, 0 for a duplicate.
+ */
+int	 envelope_add_unique(struct envelope *, const struct delivery *d);
 
 /*
  * Text form: one "KEY value" line per field, values escaped so that no

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "lib/buf.h"
+#include "lib/utf8.h"
 #include "mail/addr.h"
 #include "mail/received.h"
 
@@ -80,7 +81,7 @@ add_path(struct buf *b, const char *s)
 		unsigned char	 c = (unsigned char)s[i];
 
 		l = 1;
-		if (c >= 0x80 && (l = addr_utf8_len(s + i, n - i)) > 1) {
+		if (c >= 0x80 && (l = utf8_safe_len(s + i, n - i)) > 1) {
 			r |= buf_add(b, s + i, l);
 			continue;
 		}
@@ -168,7 +169,17 @@ received_header(struct buf *out, const struct received_info *ri)
 	}
 	r |= buf_adds(&b, "by ");
 	r |= add_token(&b, ri->hostname, "-.");
-	r |= buf_adds(&b, " (tegami) with ");
+	if (ri->local) {
+		/* Who enqueued it, as Postfix says "(Postfix, from userid N)". */
+		r |= buf_addf(&b, " (tegami, from userid %u", ri->local_uid);
+		if (ri->local_user != NULL) {
+			r |= buf_adds(&b, " (");
+			r |= add_ctext(&b, ri->local_user);
+			r |= buf_addc(&b, ')');
+		}
+		r |= buf_adds(&b, ") with ");
+	} else
+		r |= buf_adds(&b, " (tegami) with ");
 	r |= add_token(&b, ri->protocol ? ri->protocol : "SMTP", "");
 	if (ri->queue_id != NULL && ri->queue_id[0] != '\0') {
 		r |= buf_adds(&b, " id ");

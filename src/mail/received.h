@@ -23,6 +23,10 @@ struct received_info {
 	const char	*tls_cipher;	/* "TLS_AES_256_GCM_SHA384" */
 	int		 tls_bits;	/* cipher strength; 0: left out */
 	const char	*auth_user;	/* NULL: no "(authenticated as ...)" */
+	/* The local enqueuer (sendmail): "(tegami, from userid N (name))" */
+	int		 local;
+	unsigned	 local_uid;
+	const char	*local_user;	/* NULL: the uid alone */
 	const char	*queue_id;
 	const char	*recipient;	/* only when there is exactly one; else NULL */
 	time_t		 when;

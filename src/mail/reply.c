@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/buf.h"
 #include "lib/log.h"
@@ -27,6 +28,65 @@ valid_enhanced(int code, const char *e)
 		e++;
 	}
 	return 1;
+}
+
+int
+reply_codes_valid(int code, const char *enhanced)
+{
+	return code >= 200 && code <= 599 &&
+	    (enhanced == NULL || valid_enhanced(code, enhanced));
+}
+
+int
+reply_error_entry(const char *s, int *code, char enhanced[8], const char **text,
+    const char **errstr)
+{
+	const char	*p;
+	size_t		 n, i;
+
+	if (strncasecmp(s, "error:", 6) != 0) {
+		*errstr = "not an error: entry";
+		return -1;
+	}
+	p = s + 6;
+	if (!(p[0] == '4' || p[0] == '5') || p[1] < '0' || p[1] > '9' ||
+	    p[2] < '0' || p[2] > '9' || (p[3] != ' ' && p[3] != '\t')) {
+		*errstr = "error: needs a 4XX or 5XX code, then text";
+		return -1;
+	}
+	*code = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+	p += 3 + strspn(p + 3, " \t");
+	snprintf(enhanced, 8, "%c.0.0", s[6]);
+	n = strcspn(p, " \t");
+	for (i = 0; i < n && ((p[i] >= '0' && p[i] <= '9') || p[i] == '.'); i++)
+		;
+	if (n > 0 && i == n && memchr(p, '.', n) != NULL) {
+		/* Digits and dots: an enhanced code, and a valid one of this class. */
+		if (n >= 8) {
+			*errstr = "enhanced status code too long";
+			return -1;
+		}
+		memcpy(enhanced, p, n);
+		enhanced[n] = '\0';
+		if (!valid_enhanced(*code, enhanced)) {
+			*errstr = "invalid enhanced status code (RFC 3463: "
+			    "class.subject.detail, the class of the reply code, "
+			    "no leading zeros)";
+			return -1;
+		}
+		p += n + strspn(p + n, " \t");
+	}
+	if (*p == '\0') {
+		*errstr = "error: entry without text";
+		return -1;
+	}
+	for (i = 0; p[i] != '\0'; i++)
+		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f) {
+			*errstr = "control character in error: text";
+			return -1;
+		}
+	*text = p;
+	return 0;
 }
 
 static void

@@ -21,6 +21,21 @@ void	 reply_format(struct buf *out, int code, const char *enhanced,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void	 reply_vformat(struct buf *out, int code, const char *enhanced,
 	    const char *fmt, va_list) __attribute__((format(printf, 4, 0)));
+/* 1 when code is 200-599 and enhanced (may be NULL) a class.subject.detail code of its class (RFC 3463). */
+int	 reply_codes_valid(int code, const char *enhanced);
+
+/*
+ * An aliases(5) error entry, "error:550 5.1.1 text" (case-insensitive
+ * "error:"): a 4XX or 5XX code, then blanks, an optional enhanced code of
+ * the same class (a first word of digits and dots must be one), and text.
+ * Data from a table: a bad entry is an error here, never a reply that
+ * reply_format() would take for a broken invariant. 0 with *code,
+ * enhanced (class.0.0 when none) and *text (into s), or -1 with errstr
+ * (static text).
+ */
+int	 reply_error_entry(const char *s, int *code, char enhanced[8],
+	    const char **text, const char **errstr);
+
 /*
  * A multi-line reply, as EHLO needs (no enhanced codes, RFC 2034 3):
  * "250-a\r\n250-b\r\n250 c\r\n". n must be at least 1.

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/utf8.h"
 #include "mail/reply_parse.h"
 
 void
@@ -15,13 +16,24 @@ reply_parse_init(struct reply_parse *r)
 static void
 reply_append(struct reply_parse *r, const char *s, size_t n)
 {
-	size_t	 i;
+	size_t	 i = 0, l;
 
-	for (i = 0; i < n && r->len + 1 < sizeof(r->text); i++) {
-		unsigned char	 c = (unsigned char)s[i];
-
-		/* Replies end up in logs and DSNs: no control bytes travel on. */
-		r->text[r->len++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	/*
+	 * Replies end up in logs, mailq and DSNs: only printable ASCII and
+	 * safe UTF-8 travel on; a control octet, a C1 control such as 0x9B
+	 * (CSI), invalid UTF-8 or a bidi override becomes '?'.
+	 */
+	while (i < n && r->len + 1 < sizeof(r->text)) {
+		if ((l = utf8_safe_len(s + i, n - i)) == 0) {
+			r->text[r->len++] = '?';
+			i++;
+			continue;
+		}
+		if (r->len + l + 1 > sizeof(r->text))
+			break;
+		memcpy(r->text + r->len, s + i, l);
+		r->len += l;
+		i += l;
 	}
 	r->text[r->len] = '\0';
 }

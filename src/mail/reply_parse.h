@@ -23,7 +23,8 @@ void	 reply_parse_init(struct reply_parse *);
  * line: a code not of three digits with 2..5 first, a code differing from
  * the first line's, a separator other than '-' or ' ', too many lines.
  * *linetext (may be NULL) points into line after the separator, for EHLO.
- * Control bytes in the text are kept out of r->text.
+ * Control octets, C1 controls, invalid UTF-8 and bidi marks in the text
+ * become ? in r->text.
  */
 int	 reply_parse_feed(struct reply_parse *, const char *line, size_t len,
 	    const char **linetext, size_t *linetextlen, const char **errstr);

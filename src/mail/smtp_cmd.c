@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "lib/digits.h"
+#include "lib/utf8.h"
 #include "mail/addr.h"
 #include "mail/smtp_cmd.h"
 
@@ -170,7 +171,7 @@ valid_value(struct span v)
 
 		l = 1;
 		if (c >= 0x80) {
-			if ((l = addr_utf8_len(v.p + i, v.n - i)) < 2)
+			if ((l = utf8_safe_len(v.p + i, v.n - i)) < 2)
 				return 0;
 		} else if (c < 33 || c > 126 || c == '=')
 			return 0;

@@ -1,4 +1,4 @@
-/* SRS0 addresses: HMAC-SHA1 over the day stamp and the original address, checked on the way back. */
+/* SRS0 addresses: HMAC-SHA256 over the day stamp and the original address, checked on the way back. */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,15 +26,15 @@ timestamp(time_t now, char out[3])
 	out[2] = '\0';
 }
 
-/* Base64 of HMAC-SHA1(key, ts domain local) lowercased, SRS_HASH_LEN characters. */
+/* Base32 of HMAC-SHA256(key, ts domain local) lowercased, SRS_HASH_LEN characters. */
 static int
 hash(const char *key, const char *ts, const char *domain, const char *local,
     char out[SRS_HASH_LEN + 1])
 {
 	unsigned char	 data[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 8];
-	unsigned char	 mac[EVP_MAX_MD_SIZE], b64[64];
-	unsigned int	 maclen = 0;
-	size_t		 n = 0, i, l;
+	unsigned char	 mac[EVP_MAX_MD_SIZE];
+	unsigned int	 maclen = 0, acc = 0, bits = 0;
+	size_t		 n = 0, i, l, o;
 	const char	*parts[3] = { ts, domain, local };
 
 	for (i = 0; i < 3; i++) {
@@ -47,11 +47,17 @@ hash(const char *key, const char *ts, const char *domain, const char *local,
 	/* Case is not kept by every relay on the way back; the hash ignores it. */
 	for (i = 0; i < n; i++)
 		data[i] = (unsigned char)tolower(data[i]);
-	if (HMAC(EVP_sha1(), key, (int)strlen(key), data, n, mac, &maclen) ==
-	    NULL)
+	if (HMAC(EVP_sha256(), key, (int)strlen(key), data, n, mac, &maclen) ==
+	    NULL || maclen * 8 < SRS_HASH_LEN * 5)
 		return -1;
-	EVP_EncodeBlock(b64, mac, (int)maclen);
-	memcpy(out, b64, SRS_HASH_LEN);
+	for (i = 0, o = 0; o < SRS_HASH_LEN; ) {
+		if (bits < 5) {
+			acc = (acc << 8 | mac[i++]) & 0xffff;
+			bits += 8;
+		}
+		out[o++] = b32[(acc >> (bits - 5)) & 31];
+		bits -= 5;
+	}
 	out[SRS_HASH_LEN] = '\0';
 	return 0;
 }
@@ -121,10 +127,8 @@ hash_ok(const char *key, const char *ts, const char *domain,
 
 	if (key == NULL || *key == '\0' || hash(key, ts, domain, local, h) == -1)
 		return 0;
-	for (i = 0; i < SRS_HASH_LEN; i++) {
-		h[i] = (char)tolower((unsigned char)h[i]);
-		g[i] = (char)tolower((unsigned char)given[i]);
-	}
+	for (i = 0; i < SRS_HASH_LEN; i++)
+		g[i] = (char)toupper((unsigned char)given[i]);
 	return CRYPTO_memcmp(h, g, SRS_HASH_LEN) == 0;
 }
 
@@ -151,6 +155,11 @@ srs_reverse(const char *key, const char *key_backup, const char *local,
 	}
 	memcpy(given, p, SRS_HASH_LEN);
 	given[SRS_HASH_LEN] = '\0';
+	for (n = 0; n < SRS_HASH_LEN; n++)
+		if (b32val(given[n]) == -1) {
+			*errstr = "malformed SRS hash";
+			return -1;
+		}
 	p += SRS_HASH_LEN + 1;
 	if ((hi = b32val(p[0])) == -1 || (lo = b32val(p[1])) == -1 ||
 	    p[2] != '=') {

@@ -101,6 +101,16 @@ struct mta_session *mta_session_take_idle(struct mta_dest *);
 /* Gives an idle session its next task. */
 void		 mta_session_run(struct mta_session *, struct mta_task *);
 
+/* mta_route.c */
+/*
+ * The action a request for domain runs under: a itself, or for "relay
+ * domain <table>" a copy whose host is the relay URL the table gives for
+ * the domain (or "*.parent"). NULL with a 451 reply in why when the table
+ * has no entry for it, or a bad URL.
+ */
+const struct action *mta_route_action(const struct action *a, const char *domain,
+		    char *why, size_t whylen);
+
 /* mta_src.c */
 /* Binds fd to the action's source address of family, if any; -1 with why. */
 int		 mta_src_bind(const struct action *, int fd, int family, char *why,

@@ -15,13 +15,14 @@
 #include "lib/ipc.h"
 #include "lib/log.h"
 #include "lib/msg.h"
+#include "lib/utf8.h"
 #include "lib/xalloc.h"
+#include "mail/control_cmd.h"
 #include "net/conn.h"
 #include "net/limits.h"
 #include "net/pending.h"
 #include "queue/queue.h"
 
-#define CONTROL_LINE_MAX	1024
 #define CONTROL_TIMEOUT_SECS	30
 
 struct control_client {
@@ -65,24 +66,35 @@ control_printf(struct control_client *cc, const char *fmt, ...)
 	free(text);
 }
 
-/* A JSON string: quotes, backslashes and controls escaped; other bytes (UTF-8) as they are. */
+/*
+ * A JSON string: quotes and backslashes escaped, controls, C1 and bidi
+ * marks as \\uXXXX, invalid UTF-8 as U+FFFD; other UTF-8 as it is.
+ */
 static void
 json_str(struct buf *b, const char *s)
 {
 	const char	*p;
+	size_t		 l;
 
 	if (s == NULL) {
 		buf_adds(b, "null");
 		return;
 	}
 	buf_addc(b, '"');
-	for (p = s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			buf_addc(b, '\\');
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			buf_addf(b, "\\u%04x", (unsigned char)*p);
-		else
-			buf_addc(b, *p);
+	for (p = s; *p; p += l) {
+		uint32_t	 cp;
+
+		if ((l = utf8_len(p, strlen(p), &cp)) == 0) {
+			/* Not UTF-8: the octet as the replacement character. */
+			buf_adds(b, "\\ufffd");
+			l = 1;
+		} else if (utf8_cp_unsafe(cp))
+			buf_addf(b, "\\u%04x", (unsigned)cp);
+		else {
+			if (*p == '"' || *p == '\\')
+				buf_addc(b, '\\');
+			buf_add(b, p, l);
+		}
 	}
 	buf_addc(b, '"');
 }
@@ -111,22 +123,32 @@ show_queue_json(struct buf *b, const struct qmsg *q, time_t now, long long next)
 	buf_adds(b, "]}");
 }
 
+/* Foreign text (addresses, a server's reply) for a terminal: unsafe octets as \\ooo. */
+static const char *
+shown(char *dst, size_t len, const char *s)
+{
+	utf8_escape(dst, len, s ? s : "", s ? strlen(s) : 0);
+	return dst;
+}
+
 /* One line per message, then one indented line per pending recipient. */
 static void
 show_queue_text(struct buf *b, const struct qmsg *q, time_t now, long long next)
 {
+	char	 t1[1100], t2[1100];
 	size_t	 i;
 
 	buf_addf(b, "%s %llds %zu <%s> pending=%zu/%zu next=%llds error=\"%s\"\n",
-	    q->id, (long long)(now - q->ctime), q->msglen, q->sender, q->npending,
-	    q->ndeliveries, next, q->last_error ? q->last_error : "");
+	    q->id, (long long)(now - q->ctime), q->msglen,
+	    shown(t1, sizeof(t1), q->sender), q->npending, q->ndeliveries, next,
+	    shown(t2, sizeof(t2), q->last_error));
 	for (i = 0; i < q->nrcpts; i++) {
 		const struct qrcpt	*r = &q->rcpts[i];
 
-		buf_addf(b, "    <%s>", r->rcpt);
+		buf_addf(b, "    <%s>", shown(t1, sizeof(t1), r->rcpt));
 		if (strcmp(r->rcpt, r->dest) != 0)
-			buf_addf(b, " -> <%s>", r->dest);
-		buf_addf(b, " error=\"%s\"\n", r->error ? r->error : "");
+			buf_addf(b, " -> <%s>", shown(t1, sizeof(t1), r->dest));
+		buf_addf(b, " error=\"%s\"\n", shown(t2, sizeof(t2), r->error));
 	}
 }
 
@@ -219,57 +241,70 @@ control_reload_result(uint64_t id, int ok, const char *message)
 	control_done(cc);
 }
 
+/* ENQUEUE: the client's socket becomes an SMTP session in the smtp process. */
 static void
-control_command(struct control_client *cc, char *line)
+control_enqueue(struct control_client *cc)
 {
-	int	 admin = cc->uid == 0 || cc->uid == geteuid();
-	uid_t	 cc_uid = cc->uid;
+	struct ipc_out	 o;
+	char		*unread;
+	size_t		 unreadlen;
+	uid_t		 uid = cc->uid;
+	int		 fd;
 
-	if (strcmp(line, "ENQUEUE") == 0) {
-		struct ipc_out	 o;
-		char		*unread;
-		size_t		 unreadlen;
-		int		 fd;
-
-		if (queue_server.nsmtp == 0) {
-			control_printf(cc, "421 4.3.0 not accepting mail now\r\n");
-			control_done(cc);
-			return;
-		}
-		/*
-		 * The client's socket becomes an SMTP session in the smtp
-		 * process, with whatever it already sent after ENQUEUE.
-		 */
-		fd = conn_detach(cc->conn, &unread, &unreadlen);
-		free(cc);
-		if (fd == -1)
-			return;
-		if (unreadlen > IPC_MAX_PAYLOAD - 64) {
-			/* More than one pipelined burst before the banner: not SMTP. */
-			close(fd);
-			free(unread);
-			return;
-		}
-		ipc_begin(&o, MSG_SMTP_LOCAL_SESSION, 0);
-		ipc_add_u32(&o, (uint32_t)cc_uid);
-		ipc_add_data(&o, unread ? unread : "", unreadlen);
-		ipc_add_fd(&o, fd);
-		ipc_send(queue_server.smtp[queue_server.nsmtp - 1], &o);
-		free(unread);
-		return;
-	}
-	if (!admin) {
-		control_printf(cc, "error: permission denied\n");
-		log_msg(LOG_WARNING, "control: uid %u refused: %s",
-		    (unsigned)cc->uid, line);
+	if (queue_server.nsmtp == 0) {
+		control_printf(cc, "421 4.3.0 not accepting mail now\r\n");
 		control_done(cc);
 		return;
 	}
-	if (strcmp(line, "SHOW QUEUE") == 0)
-		control_show_queue(cc, 0);
-	else if (strcmp(line, "SHOW QUEUE JSON") == 0)
-		control_show_queue(cc, 1);
-	else if (strcmp(line, "SHOW STATS") == 0)
+	/* Whatever it already sent after ENQUEUE goes along with the socket. */
+	fd = conn_detach(cc->conn, &unread, &unreadlen);
+	free(cc);
+	if (fd == -1)
+		return;
+	if (unreadlen > IPC_MAX_PAYLOAD - 64) {
+		/* More than one pipelined burst before the banner: not SMTP. */
+		close(fd);
+		free(unread);
+		return;
+	}
+	ipc_begin(&o, MSG_SMTP_LOCAL_SESSION, 0);
+	ipc_add_u32(&o, (uint32_t)uid);
+	ipc_add_data(&o, unread ? unread : "", unreadlen);
+	ipc_add_fd(&o, fd);
+	ipc_send(queue_server.smtp[queue_server.nsmtp - 1], &o);
+	free(unread);
+}
+
+static void
+control_command(struct control_client *cc, const char *line, size_t len)
+{
+	struct control_cmd	 cmd;
+	const char		*errstr;
+	int			 admin = cc->uid == 0 || cc->uid == geteuid();
+
+	/* The line is checked whole before anything of it is used or logged. */
+	if (control_cmd_parse(line, len, &cmd, &errstr) == -1) {
+		control_printf(cc, "error: %s\n", errstr);
+		control_done(cc);
+		return;
+	}
+	if (cmd.verb == CTL_ENQUEUE) {
+		control_enqueue(cc);
+		return;
+	}
+	if (cmd.admin && !admin) {
+		control_printf(cc, "error: permission denied\n");
+		log_msg(LOG_WARNING, "control: uid %u refused: %s",
+		    (unsigned)cc->uid, control_verb_name(cmd.verb));
+		control_done(cc);
+		return;
+	}
+	switch (cmd.verb) {
+	case CTL_SHOW_QUEUE:
+	case CTL_SHOW_QUEUE_JSON:
+		control_show_queue(cc, cmd.verb == CTL_SHOW_QUEUE_JSON);
+		break;
+	case CTL_SHOW_STATS:
 		control_printf(cc, "queue.messages=%zu\nreceived=%llu\n"
 		    "delivered=%llu\nfailed=%llu\ndeferred=%llu\nexpired=%llu\n"
 		    "bounces=%llu\nbounces.none=%llu\nbounces.deferred=%llu\n",
@@ -278,18 +313,20 @@ control_command(struct control_client *cc, char *line)
 		    queue_server.tempfailed, queue_server.expired,
 		    queue_server.reports, queue_server.reports_none,
 		    queue_server.reports_deferred);
-	else if (strncmp(line, "SCHEDULE ", 9) == 0)
-		control_schedule(cc, line + 9, 0);
-	else if (strncmp(line, "REMOVE ", 7) == 0)
-		control_schedule(cc, line + 7, 1);
-	else if (strncmp(line, "UPDATE TABLE ", 13) == 0) {
-		control_reload(cc, line + 13);
+		break;
+	case CTL_SCHEDULE:
+	case CTL_REMOVE:
+		control_schedule(cc, cmd.arg, cmd.verb == CTL_REMOVE);
+		break;
+	case CTL_UPDATE_TABLE:
+		control_reload(cc, cmd.arg);
 		return;
-	} else if (strcmp(line, "RELOAD") == 0) {
+	case CTL_RELOAD:
 		control_reload(cc, NULL);
 		return;
-	} else
-		control_printf(cc, "error: unknown command\n");
+	case CTL_ENQUEUE:
+		break;
+	}
 	control_done(cc);
 }
 
@@ -317,12 +354,7 @@ control_on_conn(struct conn *c, enum conn_event ev, void *arg)
 	case CONN_LINE_OK:
 		break;
 	}
-	if (strlen(line) != n) {
-		control_printf(cc, "error: bad command line\n");
-		control_done(cc);
-		return;
-	}
-	control_command(cc, line);
+	control_command(cc, line, n);
 }
 
 static void

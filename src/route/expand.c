@@ -22,6 +22,7 @@
 #include "lib/log.h"
 #include "lib/xalloc.h"
 #include "mail/addr.h"
+#include "mail/reply.h"
 #include "mail/srs.h"
 #include "mail/envelope.h"
 
@@ -42,6 +43,8 @@ struct xstate {
 	char			**path;		/* "a:addr", "u:name", "i:file" from the root */
 	size_t			 npath;
 	size_t			 work;
+	const char		*at_file;	/* the :include: file being read, for the log */
+	unsigned		 at_line;
 };
 
 /* What a list of targets stands for. */
@@ -80,8 +83,12 @@ xfail(struct xstate *st, enum expand_status s, int code, const char *enhanced,
 static enum expand_status
 xconfig(struct xstate *st, const char *what, const char *detail)
 {
-	log_msg(LOG_WARNING, "expand rcpt=%s error=\"%s\" detail=\"%s\"",
-	    st->orig, what, detail);
+	if (st->at_file != NULL)
+		log_msg(LOG_WARNING, "expand rcpt=%s error=\"%s\" detail=\"%s\" "
+		    "at=%s:%u", st->orig, what, detail, st->at_file, st->at_line);
+	else
+		log_msg(LOG_WARNING, "expand rcpt=%s error=\"%s\" detail=\"%s\"",
+		    st->orig, what, detail);
 	return xfail(st, EXPAND_TEMPFAIL, 451, "4.3.0",
 	    "<%s>: Temporary failure: %s", st->orig, what);
 }
@@ -472,53 +479,22 @@ deliver_special(struct xstate *st, const struct xnode *node, const char *target)
 
 /* ---- targets ---- */
 
-/* "X.Y.Z" of RFC 3463 with class digit cls, exactly n bytes long. */
-static int
-is_enhanced(const char *s, size_t n, char cls)
-{
-	size_t	 i = 2, parts = 2, digits = 0;
-
-	if (n < 5 || s[0] != cls || s[1] != '.')
-		return 0;
-	for (; i < n; i++) {
-		if (isdigit((unsigned char)s[i])) {
-			if (++digits > 3)
-				return 0;
-		} else if (s[i] == '.' && digits > 0 && parts < 3) {
-			parts++;
-			digits = 0;
-		} else
-			return 0;
-	}
-	return parts == 3 && digits > 0;
-}
-
-/* "error:550 5.1.1 text" as aliases(5) has it: 4XX tempfails, 5XX permfails. */
+/*
+ * "error:550 5.1.1 text" as aliases(5) has it: 4XX tempfails, 5XX permfails.
+ * A malformed entry (a table edited after tegamid -n checked it) is the
+ * admin's to fix: 451 and a log line, never a reply the session would take
+ * for a broken invariant.
+ */
 static enum expand_status
 target_error(struct xstate *st, const char *t)
 {
-	const char	*p = t + strlen("error:"), *text;
+	const char	*text, *errstr;
 	char		 enhanced[8];
 	int		 code;
-	size_t		 n;
 
-	if (!(p[0] == '4' || p[0] == '5') || !isdigit((unsigned char)p[1]) ||
-	    !isdigit((unsigned char)p[2]) || (p[3] != ' ' && p[3] != '\t'))
-		return xconfig(st, "invalid alias entry", t);
-	code = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
-	text = p + 3 + strspn(p + 3, " \t");
-	if (*text == '\0')
-		return xconfig(st, "invalid alias entry", t);
-	/* An enhanced code of the same class may lead the text. */
-	snprintf(enhanced, sizeof(enhanced), "%c.0.0", p[0]);
-	n = strcspn(text, " \t");
-	if (n < sizeof(enhanced) && text[n] != '\0' &&
-	    is_enhanced(text, n, p[0])) {
-		memcpy(enhanced, text, n);
-		enhanced[n] = '\0';
-		text += n + strspn(text + n, " \t");
-	}
-	return xfail(st, p[0] == '4' ? EXPAND_TEMPFAIL : EXPAND_PERMFAIL, code,
+	if (reply_error_entry(t, &code, enhanced, &text, &errstr) == -1)
+		return xconfig(st, errstr, t);
+	return xfail(st, code < 500 ? EXPAND_TEMPFAIL : EXPAND_PERMFAIL, code,
 	    enhanced, "%s", text);
 }
 
@@ -526,8 +502,8 @@ target_error(struct xstate *st, const char *t)
  * A local address forwarded to a remote one. With the relay action's srs,
  * that delivery's reverse-path becomes the SRS0 address of the forwarding
  * domain: the next hop's SPF check sees us, and a bounce comes back here to
- * be reversed (smtp/srs_rcpt.c). A sender of the forwarder's own domain
- * passes SPF as it is and stays.
+ * be reversed (route.c, for the null sender only). A sender of the
+ * forwarder's own domain passes SPF as it is and stays.
  */
 static enum expand_status
 add_forward(struct xstate *st, const struct xnode *node, const struct action *a,
@@ -630,6 +606,8 @@ target_include(struct xstate *st, const struct xnode *node, const char *t)
 	ssize_t		 n;
 	int		 fd = -1;
 	enum expand_status r;
+	const char	*saved_file = st->at_file;
+	unsigned	 saved_line = st->at_line;
 
 	file += strspn(file, " \t");
 	if (file[0] != '/')
@@ -665,9 +643,12 @@ target_include(struct xstate *st, const struct xnode *node, const char *t)
 	child = *node;
 	child.depth = node->depth + 1;
 	r = EXPAND_OK;
+	st->at_file = file;
+	st->at_line = 0;
 	for (line = data; line != NULL && r == EXPAND_OK; line = next) {
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
+		st->at_line++;
 		for (p = line; *p != '\0'; p++)
 			if (*p == '#' && (p == line || isspace((unsigned char)p[-1]))) {
 				*p = '\0';
@@ -678,6 +659,8 @@ target_include(struct xstate *st, const struct xnode *node, const char *t)
 	}
 
 fail:
+	st->at_file = saved_file;
+	st->at_line = saved_line;
 	if (fd != -1)
 		close(fd);
 	free(data);

@@ -49,9 +49,12 @@ route_local_ctx(const struct conf *conf, struct match_ctx *ctx)
 
 /*
  * An SRS0 address in a domain delivered here stands for a sender we once
- * forwarded for: verified, it becomes that address, routed as mail the
- * server itself sends (only we could have made it). 1 reversed, 0 not an
- * SRS0 address of ours, -1 one that does not check.
+ * forwarded for, and exists for one thing: the bounce coming back. From
+ * the null sender and verified, it becomes that address, routed as mail
+ * the server itself sends (only we could have made it); from any other
+ * sender it is refused before its hash is even looked at, so it can be
+ * neither a relay nor an oracle for guessing. 1 reversed, 0 not an SRS0
+ * address of ours, -1 refused.
  */
 static int
 srs_reverse_rcpt(const struct conf *conf, struct match_ctx *ctx,
@@ -70,6 +73,12 @@ srs_reverse_rcpt(const struct conf *conf, struct match_ctx *ctx,
 	if (m == NULL || m->reject || m->action == NULL ||
 	    m->action->method == ACTION_RELAY)
 		return 0;
+	if (ctx->mail_from == NULL || ctx->mail_from[0] != '\0') {
+		fail(err, ROUTE_PERMFAIL, 550, "5.7.1", "srs-sender",
+		    "<%s>: Recipient address rejected: an SRS address takes "
+		    "bounces only (MAIL FROM:<>)", addr);
+		return -1;
+	}
 	if (srs_reverse(conf->srs_key, conf->srs_key_backup, rcpt->local,
 	    time(NULL), conf->srs_ttl, back, sizeof(back), &errstr) == -1 ||
 	    addr_parse(&orig, back, 1, &errstr) == -1) {
@@ -85,6 +94,64 @@ srs_reverse_rcpt(const struct conf *conf, struct match_ctx *ctx,
 	return 1;
 }
 
+static int	delivers_here(const struct action *);
+
+/* The rule for postmaster@domain delivers it here. */
+static int
+postmaster_here(const struct conf *conf, struct match_ctx *ctx,
+    const char *domain, char *addr, size_t len)
+{
+	const struct match	*m;
+
+	if ((size_t)snprintf(addr, len, "postmaster@%s", domain) >= len)
+		return 0;
+	addr_lower(addr);
+	ctx->rcpt_to = addr;
+	m = ruleset_match(conf, ctx);
+	return m != NULL && !m->reject && delivers_here(m->action);
+}
+
+/* Domains tried for postmaster without one, after the server's own name. */
+#define POSTMASTER_TRIES	100
+
+/*
+ * RFC 5321 4.5.1: RCPT TO:<Postmaster> without a domain must be accepted.
+ * It is the postmaster of the server's own name when mail for that name
+ * is delivered here, else of the first domain that a "for domain" rule
+ * delivers here (tegamictl init's hostname is rarely one of its domains).
+ */
+static const char *
+postmaster_address(const struct conf *conf, const struct match_ctx *session,
+    char *addr, size_t len)
+{
+	struct match_ctx	 ctx = *session;
+	const struct cond	*c;
+	const char		*key, *value;
+	size_t			 i, j, iter, tries = 0;
+
+	if (postmaster_here(conf, &ctx, conf->hostname, addr, len))
+		return addr;
+	for (i = 0; i < conf->nmatches; i++) {
+		if (!delivers_here(conf->matches[i]->action))
+			continue;
+		for (j = 0; j < conf->matches[i]->nconds; j++) {
+			c = &conf->matches[i]->conds[j];
+			if (c->type != COND_FOR_DOMAIN || c->negate || c->regex)
+				continue;
+			if (c->value != NULL && postmaster_here(conf, &ctx, c->value,
+			    addr, len))
+				return addr;
+			for (iter = 0; c->table != NULL && tries < POSTMASTER_TRIES &&
+			    table_iter(c->table, &iter, &key, &value); tries++)
+				if (key[0] != '*' && postmaster_here(conf, &ctx, key,
+				    addr, len))
+					return addr;
+		}
+	}
+	snprintf(addr, len, "postmaster@%s", conf->hostname);
+	return addr;
+}
+
 enum route_status
 route_rcpt(const struct conf *conf, const struct match_ctx *session,
     const char *rcpt_text, struct envelope *env, struct route_error *err,
@@ -95,12 +162,14 @@ route_rcpt(const struct conf *conf, const struct match_ctx *session,
 	struct expand_error	 xerr;
 	const struct match	*m;
 	const char		*errstr;
-	char			 addr[ADDR_PATH_MAX + 1];
+	char			 addr[ADDR_PATH_MAX + 1], pm[ADDR_PATH_MAX + 1];
 	int			 r;
 
 	memset(err, 0, sizeof(*err));
 	if (srs_reversed)
 		*srs_reversed = 0;
+	if (strcasecmp(rcpt_text, "postmaster") == 0)
+		rcpt_text = postmaster_address(conf, session, pm, sizeof(pm));
 	if (addr_parse(&rcpt, rcpt_text, 1, &errstr) == -1 || rcpt.domain[0] == '\0')
 		return fail(err, ROUTE_PERMFAIL, 550, "5.1.3", "syntax",
 		    "<%s>: Recipient address rejected: %s", rcpt_text,

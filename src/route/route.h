@@ -30,8 +30,11 @@ struct route_error {
 /*
  * Routes one recipient (a full address; the domain is lowercased here) for
  * the session facts in ctx (ctx->rcpt_to is ignored): an SRS0 address of a
- * domain delivered here is verified and turned back into the address it
- * stands for; the first match rule decides; its action's virtual or alias
+ * domain delivered here is, from the null sender, verified and turned back
+ * into the address it stands for, and from any other sender refused
+ * (reason "srs-sender"; a bad one is "srs"); "postmaster" without a domain
+ * is the postmaster of the server's name, or else of the first domain
+ * delivered here (RFC 5321 4.5.1); the first match rule decides; its action's virtual or alias
  * table expands the address into one delivery per destination, appended to
  * env. No rule, or a reject rule: relay denied. Expansion reads the user
  * database and :include: files, so this blocks: from an event loop use

@@ -65,6 +65,21 @@ smtp_masquerade(struct smtp_session *s, int final)
 }
 
 /*
+ * BDAT: a CR not followed by LF. DATA refuses it (mail/dot.c) and so does
+ * BDAT: kept, it would reach the next server as a line end of its own
+ * choosing ("A<CR>.<CR>MAIL FROM:..."), the SMTP smuggling of 2023.
+ */
+static void
+smtp_bdat_bare_cr(struct smtp_session *s)
+{
+	if (s->bdat_failed)
+		return;
+	s->bdat_failed = 550;
+	s->bdat_enh = "5.6.0";
+	s->bdat_text = "bare CR in message (CRLF line ends required)";
+}
+
+/*
  * Appends body bytes. The queue holds messages with LF line ends, as
  * Maildir readers expect; CRLF is restored on the wire when relaying.
  */
@@ -73,15 +88,16 @@ smtp_wadd(struct smtp_session *s, const char *p, size_t n, int data_mode)
 {
 	const char	*end = p + n;
 
+	smtp_hops_feed(s, p, n);
 	while (p < end) {
 		const char	*cr = memchr(p, '\r', (size_t)(end - p));
 		size_t		 run = (size_t)((cr ? cr : end) - p);
 
 		if (s->cr_pending) {
-			/* BDAT: a CR closed the previous chunk; keep it unless LF follows. */
+			/* BDAT: a CR closed the previous chunk; an LF must follow. */
 			s->cr_pending = 0;
 			if (*p != '\n')
-				buf_addc(&s->wbuf, '\r');
+				smtp_bdat_bare_cr(s);
 		}
 		if (run)
 			buf_add(&s->wbuf, p, run);
@@ -93,7 +109,7 @@ smtp_wadd(struct smtp_session *s, const char *p, size_t n, int data_mode)
 			if (!data_mode)
 				s->cr_pending = 1;
 		} else if (*p != '\n')
-			buf_addc(&s->wbuf, '\r');
+			smtp_bdat_bare_cr(s);
 		/* DATA mode: the decoder guarantees every CR precedes an LF. */
 	}
 	if (s->hold_header)
@@ -113,7 +129,7 @@ static void
 smtp_add_received(struct smtp_session *s)
 {
 	struct received_info	 ri;
-	char			 rcpt[ADDR_PATH_MAX + 1];
+	char			 rcpt[ADDR_PATH_MAX + 1], user[256];
 
 	memset(&ri, 0, sizeof(ri));
 	ri.helo = s->helo[0] ? s->helo : NULL;
@@ -130,6 +146,9 @@ smtp_add_received(struct smtp_session *s)
 	ri.tls_bits = s->tls_bits;
 	if (s->listener && (s->listener->flags & LF_RECEIVED_AUTH))
 		ri.auth_user = s->auth_user;
+	ri.local = s->from_socket;
+	ri.local_uid = s->uid;
+	ri.local_user = smtp_local_user(s, user, sizeof(user));
 	ri.queue_id = s->qid;
 	if (s->nrcpt == 1 && s->env.ndeliveries > 0) {
 		snprintf(rcpt, sizeof(rcpt), "%s", s->env.deliveries[0].rcpt);
@@ -230,6 +249,7 @@ smtp_queue_created(struct smtp_session *s, const char *qid, int fd)
 	smtp_add_received(s);
 	smtp_filter_header(s, &s->wbuf);
 	s->hdr_start = s->wbuf.len;
+	smtp_hops_start(s);
 	s->hold_header = s->listener && (s->listener->flags & LF_MASQUERADE) &&
 	    s->auth_user != NULL && s->env.sender && s->env.sender[0] != '\0';
 	if (s->state == S_BDAT) {
@@ -309,6 +329,10 @@ smtp_commit(struct smtp_session *s)
 	struct buf	 text;
 	size_t		 off;
 
+	if (smtp_hops_exceeded(s)) {
+		smtp_body_refused(s, 554, "5.4.6", "Too many hops: a mail loop?");
+		return;
+	}
 	if (s->hold_header)
 		smtp_masquerade(s, 1);
 	smtp_wflush(s);
@@ -361,17 +385,20 @@ smtp_commit(struct smtp_session *s)
 void
 smtp_queue_committed(struct smtp_session *s)
 {
-	size_t	 i;
+	char		 buf[300];
+	const char	*who = smtp_local_tag(s, buf, sizeof(buf));
+	size_t		 i;
 
 	s->wait = W_NONE;
 	for (i = 0; i < s->env.ndeliveries; i++)
-		log_msg(LOG_INFO, "%s smtp accepted address=%s from=<%s> to=<%s> "
-		    "size=%zu", s->qid, s->addr, s->env.sender,
+		log_msg(LOG_INFO, "%s smtp accepted address=%s%s from=<%s> to=<%s> "
+		    "size=%zu", s->qid, s->addr, who, s->env.sender,
 		    s->env.deliveries[i].rcpt, s->msglen);
 	if (!s->closing)
 		smtp_reply(s, 250, "2.0.0", "Ok: queued as %s", s->qid);
 	s->qid[0] = '\0';	/* committed: nothing to abort */
 	s->nmails++;
+	s->junk_cmds = 0;	/* mail moved: the RSETs of a reused connection are not junk */
 	smtp_tx_reset(s);
 	if (s->closing)
 		smtp_close(s);
@@ -504,7 +531,9 @@ smtp_bdat_input(struct smtp_session *s)
 	}
 	if (s->cr_pending) {
 		s->cr_pending = 0;
-		buf_addc(&s->wbuf, '\r');
+		smtp_bdat_bare_cr(s);
+		smtp_body_refused(s, s->bdat_failed, s->bdat_enh, s->bdat_text);
+		return 1;
 	}
 	s->state = S_RCPT;
 	smtp_phase(s, PH_COMMIT, smtp_commit);

@@ -35,7 +35,9 @@ smtp_cmd_mail(struct smtp_session *s, struct smtp_cmd *cmd)
 	if (smtp_tls_required(s) || smtp_auth_required(s))
 		return;
 	if (s->nmails >= conf->max_mails) {
+		/* The client's own excess: an error, though a 4xx one. */
 		smtp_reply(s, 452, "4.5.3", "Too many messages in this session");
+		s->errors++;
 		return;
 	}
 	if (cmd->size >= 0 && (unsigned long long)cmd->size > conf->max_message_size) {
@@ -118,6 +120,7 @@ smtp_cmd_rcpt(struct smtp_session *s, struct smtp_cmd *cmd)
 	}
 	if (s->nrcpt >= conf->max_rcpt) {
 		smtp_reply(s, 452, "4.5.3", "Too many recipients");
+		s->errors++;
 		return;
 	}
 	if (cmd->has_utf8 && !s->smtputf8) {
@@ -128,10 +131,10 @@ smtp_cmd_rcpt(struct smtp_session *s, struct smtp_cmd *cmd)
 		smtp_reply(s, 555, "5.5.4", "DSN parameters not supported here");
 		return;
 	}
+	/* "postmaster" alone: the router knows whose (RFC 5321 4.5.1). */
 	if (cmd->postmaster) {
 		snprintf(cmd->addr.local, sizeof(cmd->addr.local), "postmaster");
-		snprintf(cmd->addr.domain, sizeof(cmd->addr.domain), "%s",
-		    conf->hostname);
+		cmd->addr.domain[0] = '\0';
 	}
 	addr_lower(cmd->addr.domain);
 	x_free(&s->rcpt_orcpt);
@@ -141,6 +144,8 @@ smtp_cmd_rcpt(struct smtp_session *s, struct smtp_cmd *cmd)
 	x_free(&s->rcpt_addr);
 	s->rcpt_addr = xmalloc(ADDR_PATH_MAX + 1);
 	addr_format(&cmd->addr, s->rcpt_addr, ADDR_PATH_MAX + 1);
+	if (smtp_srs_throttled(s, s->rcpt_addr))
+		return;
 	smtp_phase(s, PH_RCPT_TO, rcpt_route);
 }
 
@@ -196,6 +201,8 @@ rcpt_routed(struct route_job *job, void *arg)
 			    (unsigned long long)s->id, s->addr, s->env.sender,
 			    route_job_rcpt(job), err->text);
 		smtp_reply(s, err->code, err->enhanced, "%s", err->text);
+		if (strncmp(err->reason, "srs", 3) == 0)
+			smtp_srs_refused(s, route_job_rcpt(job));
 		route_job_free(job);
 		smtp_resume(s);
 		return;
@@ -210,7 +217,7 @@ rcpt_routed(struct route_job *job, void *arg)
 			d->notify = xstrdup(notify);
 		if (s->rcpt_orcpt != NULL)
 			d->orcpt = xstrdup(s->rcpt_orcpt);
-		envelope_add(&s->env, d);
+		envelope_add_unique(&s->env, d);
 	}
 	route_job_free(job);
 	s->nrcpt++;

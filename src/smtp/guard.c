@@ -1,4 +1,4 @@
-/* Abuse guards: connection rate per address, clients talking before the banner, deadlines for command lines and sessions. */
+/* Abuse guards: connection rate per address, clients talking before the banner (deadlines are limits.c's). */
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -38,8 +38,6 @@ smtp_guard_start(struct smtp_session *s)
 		smtp_close(s);
 		return -1;
 	}
-	if (c->smtp_session_timeout > 0)
-		conn_set_session_deadline(s->conn, (int)c->smtp_session_timeout);
 	return 0;
 }
 
@@ -64,24 +62,4 @@ smtp_guard_early_talker(struct smtp_session *s)
 	smtp_reply(s, 554, "5.5.1", "%s Protocol error: talking before the "
 	    "greeting", smtp_hostname(s));
 	return 1;
-}
-
-void
-smtp_guard_command_wait(struct smtp_session *s)
-{
-	time_t	 t = s->conf->smtp_command_timeout;
-
-	if (s->cmd_deadline || s->conn == NULL)
-		return;
-	s->cmd_deadline = 1;
-	conn_set_command_deadline(s->conn, (int)(t > 0 ? t : SMTP_TIMEOUT_SECS));
-}
-
-void
-smtp_guard_command_read(struct smtp_session *s)
-{
-	if (!s->cmd_deadline || s->conn == NULL)
-		return;
-	s->cmd_deadline = 0;
-	conn_set_command_deadline(s->conn, 0);
 }

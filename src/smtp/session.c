@@ -50,6 +50,7 @@ smtp_session_new(struct smtp_server *srv, int fd, struct listener *l,
     const char *unread, size_t unreadlen)
 {
 	struct smtp_session	*s = xcalloc(1, sizeof(*s));
+	char			 who[300];
 
 	s->server = srv;
 	s->conf = conf_ref(srv->conf);
@@ -59,6 +60,7 @@ smtp_session_new(struct smtp_server *srv, int fd, struct listener *l,
 	s->from_socket = from_socket;
 	s->uid = uid;
 	s->declared_size = -1;
+	s->started = time(NULL);
 	envelope_init(&s->env);
 	buf_init(&s->wbuf, 0);
 	if (from_socket) {
@@ -87,9 +89,10 @@ smtp_session_new(struct smtp_server *srv, int fd, struct listener *l,
 	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);
 	srv->nsessions++;
 	pending_set(srv->by_id, s->id, s);
-	log_msg(LOG_INFO, "%016llx smtp connect address=%s listener=%s",
+	log_msg(LOG_INFO, "%016llx smtp connect address=%s listener=%s%s",
 	    (unsigned long long)s->id, s->addr,
-	    from_socket ? "socket" : (l && l->on ? l->on : "?"));
+	    from_socket ? "socket" : (l && l->on ? l->on : "?"),
+	    smtp_local_tag(s, who, sizeof(who)));
 	s->state = S_CONNECT;
 	if (smtp_guard_start(s) == -1)
 		return;
@@ -159,6 +162,7 @@ smtp_tx_reset(struct smtp_session *s)
 	s->cr_pending = 0;
 	s->bdat_discard = 0;
 	s->hold_header = 0;
+	x_free(&s->hops);
 	buf_free(&s->wbuf);
 	buf_init(&s->wbuf, 0);
 	if (s->state != S_GREETING && s->state != S_QUIT && s->state != S_CONNECT)
@@ -227,6 +231,7 @@ smtp_free(struct smtp_session *s)
 	free(s->rcpt_addr);
 	free(s->rdns_name);
 	free(s->auth_user);
+	free(s->hops);
 	explicit_bzero(s->sasl_login, sizeof(s->sasl_login));
 	envelope_free(&s->env);
 	buf_free(&s->wbuf);
@@ -264,7 +269,8 @@ smtp_on_conn(struct conn *c, enum conn_event ev, void *arg)
 
 	switch (ev) {
 	case CONN_EV_INPUT:
-		smtp_process(s);
+		if (!smtp_deadline_passed(s))
+			smtp_process(s);
 		break;
 	case CONN_EV_TLS:
 		smtp_tls_established(s);
@@ -311,10 +317,10 @@ smtp_process(struct smtp_session *s)
 		}
 		switch (conn_getline(s->conn, &line, &n)) {
 		case CONN_LINE_MORE:
-			smtp_guard_command_wait(s);
+			smtp_command_waits(s);
 			return;
 		case CONN_LINE_TOO_LONG:
-			smtp_guard_command_read(s);
+			smtp_command_read(s);
 			if (s->sasl != SASL_NONE) {
 				s->sasl = SASL_NONE;
 				smtp_reply(s, 500, "5.5.6", "Authentication Exchange "
@@ -323,7 +329,7 @@ smtp_process(struct smtp_session *s)
 				smtp_reply(s, 500, "5.5.2", "Line too long");
 			break;
 		case CONN_LINE_OK:
-			smtp_guard_command_read(s);
+			smtp_command_read(s);
 			if (s->sasl != SASL_NONE) {
 				smtp_auth_response(s, line, n);
 				/* The line lives in the input buffer until the next read. */
@@ -360,6 +366,7 @@ smtp_dispatch(struct smtp_session *s, char *line, size_t len)
 	/* AUTH lines carry passwords, if only in base64. */
 	if (cmd.verb == SMTP_AUTH)
 		explicit_bzero(line, len);
+	smtp_count_junk(s, cmd.verb);
 	if (smtp_filter_refused(s, &cmd)) {
 		explicit_bzero(cmd.arg2, sizeof(cmd.arg2));
 		return;

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "lib/buf.h"
 #include "mail/addr.h"
@@ -19,11 +20,13 @@ struct conn;
 struct conn_limits;
 struct fcrdns;
 struct filter_lookups;
+struct hops;
 struct ipc;
 struct listener;
 struct pending;
 struct pool;
 struct route_job;
+struct throttle;
 struct tls_server;
 
 #define SMTP_ERRORS_MAX		20	/* then 421 and disconnect, like Postfix */
@@ -92,6 +95,7 @@ struct smtp_server {
 	unsigned		 nsessions;
 	struct pending		*by_id;		/* session id -> session */
 	uint64_t		 next_id;
+	struct throttle		*srs_throttle;	/* bad SRS recipients per address (srs_guard.c) */
 };
 
 typedef void	(*smtp_proceed)(struct smtp_session *);
@@ -113,8 +117,20 @@ struct smtp_session {
 	enum smtp_wait		 wait;
 	int			 esmtp;
 	char			 helo[ADDR_PATH_MAX + 1];
+	/* Small, in the padding after helo: an idle session costs no more. */
+	uint8_t			 srs_failures;	/* refused SRS recipients (srs_guard.c) */
+	uint16_t		 junk_cmds;	/* commands that moved no mail (limits.c) */
 	unsigned		 errors;
 	unsigned		 nmails;
+	/*
+	 * Deadlines (limits.c): when the session started, and seconds after
+	 * that, plus one, when a command line began to be awaited and when the
+	 * body began (0: none).
+	 */
+	time_t			 started;
+	uint32_t		 cmd_at;
+	uint32_t		 data_at;
+	struct hops		*hops;		/* the body's header, for loops (limits.c) */
 	int			 closing;	/* freed once no reply is awaited */
 	int			 peer_gone;	/* EOF or error: nothing more can be sent */
 	int			 free_scheduled;
@@ -134,7 +150,6 @@ struct smtp_session {
 	int			 junk;		/* junked at connect, helo or ehlo */
 	int			 no_service;	/* rejected at connect: only QUIT is served */
 	char			 filter_enh[16];	/* the enhanced code of a filter's reply */
-	int			 cmd_deadline;	/* a command line's deadline is running */
 
 	/* TLS and AUTH */
 	int			 tls;		/* implicit, or after STARTTLS */
@@ -222,6 +237,32 @@ void	 smtp_queue_failed(struct smtp_session *, int err);
 void	 smtp_data_abort(struct smtp_session *);
 /* The queue process died: a transaction in its hands fails with 451. */
 void	 smtp_queue_gone(struct smtp_session *);
+
+/* limits.c: commands that move no mail, deadlines */
+/* Counts HELO, EHLO, RSET, NOOP, VRFY, EXPN, HELP: past 100, each is an error. */
+void	 smtp_count_junk(struct smtp_session *, enum smtp_verb);
+/* A command line is awaited (its clock starts unless running) / was read. */
+void	 smtp_command_waits(struct smtp_session *);
+void	 smtp_command_read(struct smtp_session *);
+/* Checked as input arrives: 1 when a deadline passed (421 sent, closing). */
+int	 smtp_deadline_passed(struct smtp_session *);
+
+/* The body starts / brings octets / is complete: 1 when it made too many hops. */
+void	 smtp_hops_start(struct smtp_session *);
+void	 smtp_hops_feed(struct smtp_session *, const char *, size_t);
+int	 smtp_hops_exceeded(struct smtp_session *);
+
+/* local.c: the local enqueuer */
+/* The socket peer's user name (looked up now, into buf), or NULL. */
+const char *smtp_local_user(const struct smtp_session *, char *buf, size_t len);
+/* " uid=N user=NAME" for log lines of a local session, "" otherwise. */
+const char *smtp_local_tag(const struct smtp_session *, char *buf, size_t len);
+
+/* srs_guard.c: bad SRS recipients per session and per client address */
+/* 1 when SRS recipients from this client are refused for now: 450 was sent. */
+int	 smtp_srs_throttled(struct smtp_session *, const char *rcpt);
+/* The router refused rcpt as an SRS address: counted; the third ends the session. */
+void	 smtp_srs_refused(struct smtp_session *, const char *rcpt);
 
 /* smtp_tls.c: STARTTLS, implicit TLS, and the rules of tls-require */
 /* smtps: TLS from the first byte. -1 when no certificate is there. */

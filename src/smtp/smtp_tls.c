@@ -10,6 +10,7 @@
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/tls.h"
+#include "lib/xalloc.h"
 #include "net/conn.h"
 #include "smtp/session.h"
 #include "smtp/smtp.h"
@@ -143,12 +144,23 @@ smtp_cmd_starttls(struct smtp_session *s, struct smtp_cmd *cmd)
 		log_msg(LOG_NOTICE, "%016llx smtp starttls-pipelined address=%s "
 		    "bytes=%ld discarded", (unsigned long long)s->id, s->addr,
 		    dropped);
-	/* RFC 3207 4.2: forget everything learnt before; EHLO comes again. */
+	/*
+	 * RFC 3207 4.2: forget everything learnt from the client before, a
+	 * login made in clear included (it was not protected either); EHLO
+	 * comes again. What the server found out (its name, the error and
+	 * failure counts) stays.
+	 */
 	smtp_tx_reset(s);
 	s->state = S_GREETING;
 	s->helo[0] = '\0';
 	s->esmtp = 0;
 	s->tls = 1;
+	if (s->auth_user != NULL)
+		log_msg(LOG_INFO, "%016llx smtp starttls-forgets user=%s",
+		    (unsigned long long)s->id, s->auth_user);
+	x_free(&s->auth_user);
+	s->sasl = SASL_NONE;
+	explicit_bzero(s->sasl_login, sizeof(s->sasl_login));
 }
 
 void

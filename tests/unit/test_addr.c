@@ -263,8 +263,27 @@ test_utf8(void)
 	BAD("a\xc3@x.y", 1, "invalid UTF-8 in address");
 	BAD("u@x\xe6\x97", 1, "invalid UTF-8 in address");
 	BAD("\"\xe6\x97\"@x.y", 1, "invalid UTF-8 in address");
-	/* Edges that are valid: U+0080, U+07FF, U+0800, U+D7FF, U+E000, U+FFFF, U+10000, U+10FFFF */
-	OK("\xc2\x80@x.y", 1, "\xc2\x80", "x.y");
+	/*
+	 * Well-formed but never in an address: C1 controls (U+0080, U+0085
+	 * NEL, U+009B CSI, U+009F), the line separator, bidi marks and
+	 * overrides, isolates, zero-width characters, in the local part, a
+	 * quoted string and the domain (the audit's U+202E sender).
+	 */
+	BAD("\xc2\x80@x.y", 1, "control or invisible character in address");
+	BAD("ceo\xc2\x85@x.y", 1, "control or invisible character in address");
+	BAD("ceo\xc2\x9b" "31m@x.y", 1, "control or invisible character in address");
+	BAD("\xc2\x9f@x.y", 1, "control or invisible character in address");
+	BAD("ceo\xe2\x80\xaegro.knab@bank.example", 1,
+	    "control or invisible character in address");
+	BAD("a\xe2\x80\xa8" "b@x.y", 1, "control or invisible character in address");
+	BAD("a\xe2\x80\x8f@x.y", 1, "control or invisible character in address");
+	BAD("a\xe2\x81\xa6@x.y", 1, "control or invisible character in address");
+	BAD("a\xe2\x80\x8b@x.y", 1, "control or invisible character in address");
+	BAD("a\xef\xbb\xbf@x.y", 1, "control or invisible character in address");
+	BAD("\"a\xe2\x80\xae\"@x.y", 1, "control or invisible character in address");
+	BAD("u@ex\xe2\x80\xae" "ample.y", 1, "control or invisible character in address");
+	/* Edges that are valid: U+00A0, U+07FF, U+0800, U+D7FF, U+E000, U+FFFF, U+10000, U+10FFFF */
+	OK("\xc2\xa0@x.y", 1, "\xc2\xa0", "x.y");
 	OK("\xdf\xbf@x.y", 1, "\xdf\xbf", "x.y");
 	OK("\xe0\xa0\x80@x.y", 1, "\xe0\xa0\x80", "x.y");
 	OK("\xed\x9f\xbf@x.y", 1, "\xed\x9f\xbf", "x.y");

@@ -565,9 +565,52 @@ t_prepend(void)
 	envelope_free(&e);
 }
 
+/* One mailbox is one delivery, however many RCPTs and aliases lead to it. */
+static void
+t_add_unique(void)
+{
+	struct envelope	 e;
+	struct delivery	 a = { .method = DELIVER_MAILDIR, .rcpt = "alice@x.test",
+	    .dest = "alice@x.test", .action = "deliver", .account = "vmail",
+	    .path = "/var/vmail/x.test/alice/Maildir" };
+	struct delivery	 alias = a, bob = a, r1 = { .method = DELIVER_RELAY,
+	    .rcpt = "f@x.test", .dest = "Friend@remote.test", .action = "out",
+	    .path = "remote.test" };
+	struct delivery	 r2 = r1, r3 = r1, mbox = a;
+	int		 i, added = 0;
+
+	alias.rcpt = "al@x.test";	/* an alias to alice: same Maildir */
+	bob.rcpt = bob.dest = "bob@x.test";
+	bob.path = "/var/vmail/x.test/bob/Maildir";
+	r2.dest = "friend@remote.test";	/* local parts keep their case */
+	r3.sender = "SRS0=X=AA=a.test=b@x.test";
+	mbox.method = DELIVER_MBOX;
+	envelope_init(&e);
+	for (i = 0; i < 1000; i++)
+		added += envelope_add_unique(&e, &a);
+	T_EQ_INT(added, 1);
+	T_ASSERT(e.seen != NULL);
+	T_EQ_INT(envelope_add_unique(&e, &alias), 0);
+	T_EQ_INT(envelope_add_unique(&e, &bob), 1);
+	T_EQ_INT(envelope_add_unique(&e, &mbox), 1);
+	T_EQ_INT(envelope_add_unique(&e, &r1), 1);
+	T_EQ_INT(envelope_add_unique(&e, &r1), 0);
+	T_EQ_INT(envelope_add_unique(&e, &r2), 1);
+	T_EQ_INT(envelope_add_unique(&e, &r3), 1);
+	T_EQ_INT(e.ndeliveries, 6);
+	T_EQ_STR(e.deliveries[0].rcpt, "alice@x.test");
+	envelope_free(&e);
+	T_ASSERT(e.seen == NULL);
+	/* A single delivery builds no index. */
+	T_EQ_INT(envelope_add_unique(&e, &a), 1);
+	T_ASSERT(e.seen == NULL);
+	envelope_free(&e);
+}
+
 void
 test_main(void)
 {
+	t_run("add_unique", t_add_unique);
 	t_run("exact_text", t_exact_text);
 	t_run("add_copies", t_add_copies);
 	t_run("roundtrip_property", t_roundtrip_property);

@@ -114,8 +114,8 @@ load_table(const char *name)
 }
 
 static const char *const fixtures[] = { "virtuals", "vusers", "catchall",
-    "vloop", "aliases", "list.txt", "listloop.txt", "domains", "seed000.conf",
-    "seed001.conf" };
+    "vloop", "aliases", "seed001-aliases", "list.txt", "listloop.txt", "domains",
+    "seed000.conf", "seed001.conf" };
 #define NFIXTURES	(sizeof(fixtures) / sizeof(fixtures[0]))
 
 static void
@@ -600,6 +600,10 @@ test_alias_errors(void)
 	T_EQ_INT(xerr.code, 451);
 	T_EQ_STR(xerr.enhanced, "4.3.0");
 	T_EQ_INT(run(&act_local, "noerrtext@localhost"), EXPAND_TEMPFAIL);
+	T_EQ_STR(xerr.enhanced, "4.3.0");
+	/* The audit's entry: a reply the session would have taken for a broken invariant. */
+	T_EQ_INT(run(&act_local, "leadzero@localhost"), EXPAND_TEMPFAIL);
+	T_EQ_INT(xerr.code, 451);
 	T_EQ_STR(xerr.enhanced, "4.3.0");
 	T_EQ_INT(run(&act_local, "bad-addr@localhost"), EXPAND_TEMPFAIL);
 	T_EQ_STR(xerr.enhanced, "4.3.0");

@@ -280,9 +280,45 @@ test_date(void)
 	T_EQ_STR(d, "Thu, 1 Jan 1970 00:00:00 +0000");
 }
 
+/* Local enqueue: who it was, as the peer's uid and its name (a comment, made safe). */
+static void
+test_local(void)
+{
+	struct received_info	 ri;
+	struct buf		 b;
+
+	set_tz("UTC0");
+	memset(&ri, 0, sizeof(ri));
+	ri.mask_src = 1;
+	ri.hostname = "mx.example.org";
+	ri.protocol = received_protocol(1, 0, 0, 0);
+	ri.queue_id = "q3";
+	ri.local = 1;
+	ri.local_uid = 1000;
+	ri.local_user = "alice";
+	ri.when = T_2006;
+	buf_init(&b, 0);
+	T_EQ_INT(received_header(&b, &ri), 0);
+	T_EQ_STR(b.data,
+	    "Received: by mx.example.org (tegami, from userid 1000 (alice)) "
+	    "with ESMTP id q3;\r\n"
+	    "\tMon, 2 Jan 2006 22:04:05 +0000\r\n");
+	buf_reset(&b);
+	ri.local_uid = 4294967294u;
+	ri.local_user = "ev)il\r\n";
+	T_EQ_INT(received_header(&b, &ri), 0);
+	T_ASSERT(strstr(b.data, "(tegami, from userid 4294967294 (ev\\)il?" "?)) with") != NULL);
+	buf_reset(&b);
+	ri.local_user = NULL;
+	T_EQ_INT(received_header(&b, &ri), 0);
+	T_ASSERT(strstr(b.data, "(tegami, from userid 4294967294) with") != NULL);
+	buf_free(&b);
+}
+
 void
 test_main(void)
 {
+	t_run("local", test_local);
 	t_run("full", test_full);
 	t_run("minimal", test_minimal);
 	t_run("mask_src", test_mask_src);

@@ -197,9 +197,64 @@ test_bad_codes(void)
 	T_EQ_INT(dies(600, NULL), 1);
 }
 
+/* aliases(5) error: entries come from tables: every one accepted is a reply reply_format takes. */
+static void
+test_error_entry(void)
+{
+	static const struct {
+		const char	*in;
+		int		 code;
+		const char	*enh, *text;
+	} good[] = {
+		{ "error:550 5.1.1 gone", 550, "5.1.1", "gone" },
+		{ "ERROR:451 4.3.0 try later, please", 451, "4.3.0", "try later, please" },
+		{ "error:550 no such user", 550, "5.0.0", "no such user" },
+		{ "error:554\t5.7.1\tgo away", 554, "5.7.1", "go away" },
+		{ "error:550 5.123.9 x", 550, "5.123.9", "x" },
+		{ "error:550 12 monkeys", 550, "5.0.0", "12 monkeys" },
+	};
+	static const char *const bad[] = {
+		"error:550 5.01.1 boom",	/* the audit's entry: a leading zero */
+		"error:550 4.1.1 wrong class", "error:450 5.1.1 wrong class",
+		"error:550 5.1 short", "error:550 5.1.1.1 long", "error:550 5..1 x",
+		"error:550 5.1234.1 x", "error:550 5.123.999 x", "error:550 5.1.1", "error:550", "error:550 ",
+		"error:250 fine", "error:650 x", "error:55 x", "error:5500 x",
+		"error:550x", "error:550 bad\x1b[31m", "nothing",
+	};
+	struct buf	 b;
+	const char	*text, *errstr;
+	char		 enh[8];
+	size_t		 i;
+	int		 code;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		T_EQ_INT(reply_error_entry(good[i].in, &code, enh, &text, &errstr), 0);
+		T_EQ_INT(code, good[i].code);
+		T_EQ_STR(enh, good[i].enh);
+		T_EQ_STR(text, good[i].text);
+		T_ASSERT(reply_codes_valid(code, enh));
+		buf_init(&b, 0);
+		reply_format(&b, code, enh, "%s", text);
+		T_ASSERT(b.len > 0);
+		buf_free(&b);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		errstr = NULL;
+		if (reply_error_entry(bad[i], &code, enh, &text, &errstr) != -1 ||
+		    errstr == NULL) {
+			t_fail(__FILE__, __LINE__, "accepted \"%s\"", bad[i]);
+			return;
+		}
+	}
+	T_ASSERT(!reply_codes_valid(550, "5.01.1"));
+	T_ASSERT(!reply_codes_valid(600, NULL));
+	T_ASSERT(reply_codes_valid(250, NULL));
+}
+
 void
 test_main(void)
 {
+	t_run("error_entry", test_error_entry);
 	t_run("single", test_single);
 	t_run("injection", test_injection);
 	t_run("length", test_length);

@@ -82,6 +82,11 @@ test_limits_and_control_bytes(void)
 	reply_parse_init(&r);
 	T_EQ_INT(feed(&r, "421 bad\x01\x7f" "byte", &e), 1);
 	T_EQ_STR(r.text, "421 bad??byte");
+	/* The audit's relay reply: 0x9B (CSI) alone, as U+009B, an OSC title, a bidi override. */
+	reply_parse_init(&r);
+	T_EQ_INT(feed(&r, "550 5.1.1 no\x9b[31m \xc2\x9b\x1b]0;x\x07 \xe2\x80\xae"
+	    "ok \xe6\x97\xa5", &e), 1);
+	T_EQ_STR(r.text, "550 5.1.1 no?[31m ???]0;x? ???ok \xe6\x97\xa5");
 	reply_parse_init(&r);
 	for (i = 0; i < REPLY_PARSE_LINES_MAX; i++)
 		T_EQ_INT(feed(&r, "250-x", &e), 0);
@@ -187,10 +192,38 @@ test_data_encoding(void)
 	buf_free(&out);
 }
 
+/*
+ * A lone CR in a stored message (what BDAT let through before it refused
+ * bare CR) leaves as a line end of its own, dot-stuffed: the audit's
+ * "A<CR>.<CR>MAIL FROM" never reaches the next server as "<CR>.<CR>".
+ */
+static void
+test_data_encoding_lone_cr(void)
+{
+	static const char	*in = "A\r.\rMAIL FROM:<x@evil.test>\rB\nC\r\nD\r";
+	static const char	*want = "A\r\n..\r\nMAIL FROM:<x@evil.test>\r\nB\r\n"
+	    "C\r\nD\r\n.\r\n";
+	struct buf		 out;
+	size_t			 cuts[2], i, n = strlen(in);
+
+	buf_init(&out, 0);
+	for (i = 0; i <= n; i++) {
+		buf_reset(&out);
+		cuts[0] = i;
+		encode_all(in, cuts, 1, &out);
+		T_EQ_STR(out.data, want);
+	}
+	buf_reset(&out);
+	encode_all("\r\r\n.\r", NULL, 0, &out);
+	T_EQ_STR(out.data, "\r\n\r\n..\r\n.\r\n");
+	buf_free(&out);
+}
+
 void
 test_main(void)
 {
 	t_run("single_line", test_single_line);
+	t_run("data_encoding_lone_cr", test_data_encoding_lone_cr);
 	t_run("multi_line", test_multi_line);
 	t_run("malformed", test_malformed);
 	t_run("limits_and_control_bytes", test_limits_and_control_bytes);

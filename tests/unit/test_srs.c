@@ -11,8 +11,8 @@
 /*
  * Expected values from Python, independently of this code:
  *   a = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"; tt = a[(d >> 5) & 31] + a[d & 31]
- *   base64.b64encode(hmac.new(key, (tt + domain + local).lower(),
- *       hashlib.sha1).digest())[:4]
+ *   base64.b32encode(hmac.new(key, (tt + domain + local).lower(),
+ *       hashlib.sha256).digest())[:12]
  */
 static void
 test_vectors(void)
@@ -22,18 +22,18 @@ test_vectors(void)
 
 	T_EQ_INT(srs_forward("s3cret", "alice@example.com", "fwd.example.org",
 	    T19675 + 3600, out, sizeof(out), &errstr), 0);
-	T_EQ_STR(out, "SRS0=6iuO=G3=example.com=alice@fwd.example.org");
+	T_EQ_STR(out, "SRS0=XYLKMKYEWIC2=G3=example.com=alice@fwd.example.org");
 	/* The domain is lowercased by the address parser; the local part keeps its case. */
 	T_EQ_INT(srs_forward("s3cret", "Bob.Smith@Example.COM", "fwd.example.org",
 	    T19675, out, sizeof(out), &errstr), 0);
-	T_EQ_STR(out, "SRS0=WDnH=G3=example.com=Bob.Smith@fwd.example.org");
+	T_EQ_STR(out, "SRS0=7IC3MKSGIJJL=G3=example.com=Bob.Smith@fwd.example.org");
 	T_EQ_INT(srs_forward("another key", "a=b@x.test", "f.test",
 	    (time_t)1023 * DAY, out, sizeof(out), &errstr), 0);
-	T_EQ_STR(out, "SRS0=Cfcv=77=x.test=a=b@f.test");
+	T_EQ_STR(out, "SRS0=EIBPKSZAYVDK=77=x.test=a=b@f.test");
 	/* Day 1024 wraps to "AA". */
 	T_EQ_INT(srs_forward("another key", "a=b@x.test", "f.test",
 	    (time_t)1024 * DAY, out, sizeof(out), &errstr), 0);
-	T_EQ_STR(out, "SRS0=L+cK=AA=x.test=a=b@f.test");
+	T_EQ_STR(out, "SRS0=X5R3WSZDABCQ=AA=x.test=a=b@f.test");
 }
 
 static void
@@ -80,21 +80,27 @@ test_backup_key(void)
 static void
 test_tampering_is_refused(void)
 {
-	static const char good[] = "SRS0=6iuO=G3=example.com=alice";
+	static const char good[] = "SRS0=XYLKMKYEWIC2=G3=example.com=alice";
 	static const char *const bad[] = {
-		"SRS0=6iuO=G3=example.com=alicf",	/* local part changed */
-		"SRS0=6iuO=G3=example.org=alice",	/* domain changed */
-		"SRS0=6iuO=G4=example.com=alice",	/* timestamp changed */
-		"SRS0=6iuP=G3=example.com=alice",	/* hash changed */
-		"SRS0=6iu=G3=example.com=alice",	/* hash too short */
-		"SRS0=6iuO=G=example.com=alice",	/* stamp too short */
-		"SRS0=6iuO=G1=example.com=alice",	/* not base32 */
-		"SRS0=6iuO=G3==alice",			/* no domain */
-		"SRS0=6iuO=G3=example.com=",		/* no local part */
-		"SRS0=6iuO=G3=example.com",		/* no local part */
+		"SRS0=XYLKMKYEWIC2=G3=example.com=alicf",	/* local part changed */
+		"SRS0=XYLKMKYEWIC2=G3=example.org=alice",	/* domain changed */
+		"SRS0=XYLKMKYEWIC2=G4=example.com=alice",	/* timestamp changed */
+		"SRS0=XYLKMKYEWIC3=G3=example.com=alice",	/* hash changed */
+		"SRS0=YYLKMKYEWIC2=G3=example.com=alice",	/* hash changed */
+		"SRS0=XYLKMKYEWIC=G3=example.com=alice",	/* hash too short */
+		"SRS0=XYLKMKYEWIC2A=G3=example.com=alice",	/* hash too long */
+		"SRS0=XYLKMKYEWI+2=G3=example.com=alice",	/* not base32 */
+		"SRS0=XYLKMKYEWIC1=G3=example.com=alice",	/* not base32 */
+		"SRS0=6iuO=G3=example.com=alice",		/* libsrs2's short hash */
+		"SRS0=6iuO=G3=example.com=alice.example=x",	/* ... with '=' at 12 */
+		"SRS0=XYLKMKYEWIC2=G=example.com=alice",	/* stamp too short */
+		"SRS0=XYLKMKYEWIC2=G1=example.com=alice",	/* not base32 */
+		"SRS0=XYLKMKYEWIC2=G3==alice",			/* no domain */
+		"SRS0=XYLKMKYEWIC2=G3=example.com=",		/* no local part */
+		"SRS0=XYLKMKYEWIC2=G3=example.com",		/* no local part */
 		"SRS0=",
 		"SRS0",
-		"SRS1=6iuO=G3=example.com=alice",
+		"SRS1=XYLKMKYEWIC2=G3=example.com=alice",
 		"alice",
 		"",
 	};
@@ -119,7 +125,7 @@ test_tampering_is_refused(void)
 static void
 test_expiry(void)
 {
-	static const char a[] = "SRS0=6iuO=G3=example.com=alice";
+	static const char a[] = "SRS0=XYLKMKYEWIC2=G3=example.com=alice";
 	char		 back[300];
 	const char	*errstr = NULL;
 
