@@ -158,6 +158,9 @@ def scenario_relay(_arg):
         h = t.ctl("encrypt", "secret-pw").stdout.strip()
         with open(os.path.join(t.dir, "init", "creds"), "w") as f:
             f.write("alice@example.org:%s\n" % h)
+        # As the checklist of tegamictl init says: the addresses a login may send as.
+        with open(os.path.join(t.dir, "init", "senders"), "a") as f:
+            f.write("alice@example.org\talice@example.org\n")
         t.start()
         for case in CASES:
             out["cases"][case[0]] = unauthenticated(case)
