@@ -1,5 +1,4 @@
 /* The auth process: password checks on worker threads, failure throttling, answers to the smtp process. */
-#include <ctype.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,17 +8,18 @@
 #include <event2/event.h>
 
 #include "auth/auth.h"
-#include "lib/password.h"
-#include "mail/sasl.h"
-#include "auth/throttle.h"
 #include "conf/conf.h"
 #include "conf/conf_update.h"
 #include "conf/table.h"
 #include "lib/ipc.h"
 #include "lib/log.h"
 #include "lib/msg.h"
+#include "lib/password.h"
 #include "lib/pool.h"
+#include "lib/throttle.h"
 #include "lib/xalloc.h"
+#include "mail/sasl.h"
+#include "route/login.h"
 
 #define AUTH_THREADS	4
 #define AUTH_PENDING_MAX 4096	/* checks in flight (hashing or held back); then 454 */
@@ -170,28 +170,6 @@ check_done(void *arg)
 	reply_after(c, throttle_delay(A.throttle, c->key, now));
 }
 
-/* The login as given, else with its domain lowercased (domains are case-insensitive). */
-static const char *
-lookup(const struct table *t, const char *login, char *found, size_t foundlen)
-{
-	const char	*v, *at;
-	char		 folded[SASL_LOGIN_MAX + 1];
-	size_t		 i;
-
-	if ((v = table_get(t, login)) != NULL) {
-		snprintf(found, foundlen, "%s", login);
-		return v;
-	}
-	if ((at = strrchr(login, '@')) == NULL)
-		return NULL;
-	snprintf(folded, sizeof(folded), "%s", login);
-	for (i = (size_t)(at - login); folded[i]; i++)
-		folded[i] = (char)tolower((unsigned char)folded[i]);
-	if ((v = table_get(t, folded)) != NULL)
-		snprintf(found, foundlen, "%s", folded);
-	return v;
-}
-
 static void
 auth_check(struct client *cl, struct ipc_msg *m)
 {
@@ -244,7 +222,7 @@ auth_check(struct client *cl, struct ipc_msg *m)
 		reply(c);
 		return;
 	}
-	c->stored = lookup(l->auth, c->login, c->found, sizeof(c->found));
+	c->stored = login_lookup(l->auth, c->login, c->found, sizeof(c->found));
 	pool_run(A.pool, check_work, check_done, c);
 }
 

@@ -78,6 +78,21 @@ log_msg(int prio, const char *fmt, ...)
 }
 
 void
+log_lines(int prio, const char *text)
+{
+	const char	*nl;
+
+	for (; text != NULL && *text != '\0'; text = nl + 1) {
+		if ((nl = strchr(text, '\n')) == NULL)
+			nl = text + strlen(text);
+		if (nl > text)
+			log_msg(prio, "%.*s", (int)(nl - text), text);
+		if (*nl == '\0')
+			break;
+	}
+}
+
+void
 fatal(const char *fmt, ...)
 {
 	char	 msg[1024];

@@ -20,6 +20,11 @@ void	log_msg(int prio, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	log_vmsg(int prio, const char *fmt, va_list ap)
 	    __attribute__((format(printf, 2, 0)));
+/*
+ * Text of several lines (a configuration's FILE:LINE messages), one log
+ * line each: a multi-line message would reach syslog as one line with \012.
+ */
+void	log_lines(int prio, const char *text);
 
 /* Start-up errors and broken invariants only: log and exit(1). */
 _Noreturn void fatal(const char *fmt, ...)	/* appends strerror(errno) */

@@ -57,6 +57,7 @@ struct mta_dest {
 	TAILQ_ENTRY(mta_dest)	 entry;
 	char			*key;
 	const struct action	*action;
+	struct action		*routed;	/* action, when relay domain made it */
 	char			*domain;	/* MX domain; NULL for a smarthost */
 	struct conf		*conf;		/* action points into it */
 	struct mta_taskq	 waiting;
@@ -103,13 +104,15 @@ void		 mta_session_run(struct mta_session *, struct mta_task *);
 
 /* mta_route.c */
 /*
- * The action a request for domain runs under: a itself, or for "relay
- * domain <table>" a copy whose host is the relay URL the table gives for
- * the domain (or "*.parent"). NULL with a 451 reply in why when the table
- * has no entry for it, or a bad URL.
+ * "relay domain <table>": the relay URL the table gives for domain (or
+ * "*.parent"), else NULL with a 451 reply in why; the admin may add it.
  */
-const struct action *mta_route_action(const struct action *a, const char *domain,
+const char	*mta_route_url(const struct action *, const char *domain,
 		    char *why, size_t whylen);
+/* A copy of the action whose host is url; NULL with a 451 reply for a bad URL. */
+struct action	*mta_route_action(const struct action *, const char *url,
+		    char *why, size_t whylen);
+void		 mta_route_free(struct action *);
 
 /* mta_src.c */
 /* Binds fd to the action's source address of family, if any; -1 with why. */

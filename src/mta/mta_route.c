@@ -5,17 +5,8 @@
 
 #include "conf/conf.h"
 #include "conf/table.h"
-#include "lib/map.h"
 #include "lib/xalloc.h"
 #include "mta/mta_priv.h"
-
-/*
- * The actions made so far, by "action\nURL": one per relay host, so every
- * domain the table sends to the same host shares its destination and
- * connections. They borrow everything but the host from the configured
- * action, and live as long as this process and its configuration.
- */
-static struct map	*routed;
 
 /* The table's URL for domain: the domain itself, else "*.parent" for each parent. */
 static const char *
@@ -34,34 +25,36 @@ lookup(const struct table *t, const char *domain)
 	return NULL;
 }
 
-const struct action *
-mta_route_action(const struct action *a, const char *domain, char *why,
+const char *
+mta_route_url(const struct action *a, const char *domain, char *why,
+    size_t whylen)
+{
+	const char	*url;
+
+	if ((url = lookup(a->relay_domain, domain)) == NULL)
+		/* The admin may add it: the mail waits. */
+		snprintf(why, whylen, "451 4.3.5 relay domain <%s> has no relay "
+		    "host for %s", a->relay_domain->name, domain);
+	return url;
+}
+
+/*
+ * The action for one relay host of the table: everything but the host
+ * borrowed from the configured action. Its destination owns it and frees
+ * it with mta_route_free; the destination also holds the configuration the
+ * borrowed parts live in.
+ */
+struct action *
+mta_route_action(const struct action *a, const char *url, char *why,
     size_t whylen)
 {
 	struct action	*copy;
 	struct relay_host rh;
-	const char	*url;
-	char		*key, err[256];
+	char		 err[256];
 
-	if (a->relay_domain == NULL)
-		return a;
-	if ((url = lookup(a->relay_domain, domain)) == NULL) {
-		/* The admin may add it: the mail waits. */
-		snprintf(why, whylen, "451 4.3.5 relay domain <%s> has no relay "
-		    "host for %s", a->relay_domain->name, domain);
-		return NULL;
-	}
-	if (routed == NULL)
-		routed = map_new();
-	key = xasprintf("%s\n%s", a->name, url);
-	if ((copy = map_get(routed, key)) != NULL) {
-		free(key);
-		return copy;
-	}
 	if (conf_parse_relay_url(url, &rh, err, sizeof(err), 1) == -1) {
-		snprintf(why, whylen, "451 4.3.5 relay domain <%s>, %s: %s",
-		    a->relay_domain->name, domain, err);
-		free(key);
+		snprintf(why, whylen, "451 4.3.5 relay domain <%s>: %s",
+		    a->relay_domain->name, err);
 		return NULL;
 	}
 	copy = xmalloc(sizeof(*copy));
@@ -69,7 +62,16 @@ mta_route_action(const struct action *a, const char *domain, char *why,
 	copy->relay_domain = NULL;
 	copy->host = xmalloc(sizeof(*copy->host));
 	*copy->host = rh;
-	map_set(routed, key, copy);
-	free(key);
 	return copy;
+}
+
+void
+mta_route_free(struct action *a)
+{
+	if (a == NULL)
+		return;
+	free(a->host->label);
+	free(a->host->host);
+	free(a->host);
+	free(a);
 }

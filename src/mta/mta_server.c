@@ -95,6 +95,7 @@ static void
 dest_free(struct mta_dest *d)
 {
 	TAILQ_REMOVE(&dests, d, entry);
+	mta_route_free(d->routed);
 	conf_free(d->conf);
 	mx_cancel(d->mxq);
 	free(d->addrs);
@@ -111,18 +112,24 @@ dest_maybe_free(struct mta_dest *d)
 		dest_free(d);
 }
 
+/*
+ * The destination of a task under action a. A smarthost is one destination
+ * for every domain sent through it, and so is each relay host of a "relay
+ * domain" table. The configuration is part of the key: after a reload new
+ * tasks go to destinations of the new actions while the old ones drain.
+ */
 static struct mta_dest *
-dest_get(const struct action *a, const char *domain)
+dest_get(const struct action *a, const char *domain, char *why, size_t whylen)
 {
 	struct mta_dest	*d;
+	const char	*url = NULL;
 	char		*key;
 
-	/*
-	 * A smarthost is one destination for every domain sent through it.
-	 * The configuration is part of the key: after a reload new tasks go
-	 * to destinations of the new actions while the old ones drain.
-	 */
-	if (a->host != NULL)
+	if (a->relay_domain != NULL) {
+		if ((url = mta_route_url(a, domain, why, whylen)) == NULL)
+			return NULL;
+		key = xasprintf("%p %s\n%s", (void *)mta.conf, a->name, url);
+	} else if (a->host != NULL)
 		key = xasprintf("%p %s", (void *)mta.conf, a->name);
 	else
 		key = xasprintf("%p %s %s", (void *)mta.conf, a->name, domain);
@@ -132,6 +139,14 @@ dest_get(const struct action *a, const char *domain)
 			return d;
 		}
 	d = xcalloc(1, sizeof(*d));
+	if (url != NULL) {
+		if ((d->routed = mta_route_action(a, url, why, whylen)) == NULL) {
+			free(key);
+			free(d);
+			return NULL;
+		}
+		a = d->routed;
+	}
 	d->key = key;
 	d->conf = conf_ref(mta.conf);
 	d->action = a;
@@ -256,6 +271,7 @@ mta_deliver(struct ipc_msg *m)
 	struct mta_task		*t = xcalloc(1, sizeof(*t));
 	const struct action	*a;
 	uint32_t		 i, n;
+	char			 why[512];
 
 	t->req = m->id;
 	t->fd = m->fd;
@@ -292,7 +308,10 @@ mta_deliver(struct ipc_msg *m)
 		    "in this process's configuration", NULL);
 		return;
 	}
-	t->dest = dest_get(a, t->domain);
+	if ((t->dest = dest_get(a, t->domain, why, sizeof(why))) == NULL) {
+		mta_task_done(t, DELIVER_TEMPFAIL, why, NULL);
+		return;
+	}
 	TAILQ_INSERT_TAIL(&t->dest->waiting, t, entry);
 	t->dest->nwaiting++;
 	dest_pump(t->dest);
@@ -312,26 +331,48 @@ mta_on_queue(struct ipc *c, struct ipc_msg *m, void *arg)
 	mta_deliver(m);
 }
 
-/* "action label" -> "user:password" of the relay actions' auth tables. */
+static void
+creds_add(struct map *creds, const struct action *a, const char *label)
+{
+	const char	*v;
+	char		*key;
+
+	if (label == NULL || (v = table_get(a->relay_auth, label)) == NULL)
+		return;
+	key = xasprintf("%s %s", a->name, label);
+	map_set(creds, key, xstrdup(v));
+	free(key);
+}
+
+/*
+ * "action label" -> "user:password" of the relay actions' auth tables: the
+ * label of the action's host, or of each URL of its relay domain table.
+ */
 static struct map *
 creds_load(const struct conf *conf)
 {
 	struct map	*creds = map_new();
-	const char	*v;
-	size_t		 i;
-	char		*key;
+	struct relay_host rh;
+	const char	*key, *url;
+	char		 err[256];
+	size_t		 i, it;
 
 	for (i = 0; i < conf->nactions; i++) {
 		const struct action	*a = conf->actions[i];
 
-		if (a->method != ACTION_RELAY || a->relay_auth == NULL ||
-		    a->host == NULL || a->host->label == NULL)
+		if (a->method != ACTION_RELAY || a->relay_auth == NULL)
 			continue;
-		if ((v = table_get(a->relay_auth, a->host->label)) == NULL)
+		if (a->host != NULL)
+			creds_add(creds, a, a->host->label);
+		if (a->relay_domain == NULL)
 			continue;
-		key = xasprintf("%s %s", a->name, a->host->label);
-		map_set(creds, key, xstrdup(v));
-		free(key);
+		for (it = 0; table_iter(a->relay_domain, &it, &key, &url);) {
+			if (conf_parse_relay_url(url, &rh, err, sizeof(err), 1) == -1)
+				continue;	/* the task says why */
+			creds_add(creds, a, rh.label);
+			free(rh.label);
+			free(rh.host);
+		}
 	}
 	return creds;
 }

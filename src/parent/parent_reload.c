@@ -115,7 +115,7 @@ wait_answer(struct reload_wait *w)
 	struct ipc_out	 o;
 	struct reload_wait **pp;
 
-	log_msg(w->failed ? LOG_ERR : LOG_INFO, "%s", w->msg.data ? w->msg.data : "");
+	log_lines(w->failed ? LOG_ERR : LOG_INFO, w->msg.data);
 	if (w->req != 0 && P.procs[PROC_QUEUE] != NULL &&
 	    P.procs[PROC_QUEUE]->ipc != NULL) {
 		ipc_begin(&o, MSG_RELOAD_RESULT, w->req);
@@ -235,19 +235,24 @@ parent_reload(const char *table, uint64_t req)
 	struct bundle		*nb = NULL;
 	struct tls_server	*ntls;
 	struct child		*c;
-	struct buf		 errors;
+	struct buf		 errors, warnings;
 	size_t			 i, j;
 
 	buf_init(&errors, 0);
+	buf_init(&warnings, 0);
 	if (table != NULL)
 		nc = load_table(table, &nb, &errors);
 	else {
 		nb = bundle_new();
-		if ((nc = conf_load_recorded(P.conf_path, nb, &errors, NULL)) == NULL) {
+		if ((nc = conf_load_recorded(P.conf_path, nb, &errors,
+		    &warnings)) == NULL) {
 			bundle_free(nb);
 			nb = NULL;
 		}
 	}
+	/* What the new configuration parses but does not do, as at start. */
+	log_lines(LOG_WARNING, warnings.data);
+	buf_free(&warnings);
 	if (nc == NULL) {
 		reload_failed(req, errors.data ? errors.data : "");
 		buf_free(&errors);

@@ -82,13 +82,9 @@ main(int argc, char **argv)
 		return tls == NULL ? 1 : 0;
 	}
 	if (!foreground) {
-		char	*line, *save = NULL;
-
 		log_init(0, verbose);
 		/* The warnings printed above also go to the log a daemon keeps. */
-		for (line = strtok_r(warnings.data, "\n", &save); line != NULL;
-		    line = strtok_r(NULL, "\n", &save))
-			log_msg(LOG_WARNING, "%s", line);
+		log_lines(LOG_WARNING, warnings.data);
 	}
 	buf_free(&warnings);
 	parent_run(conf, bundle, path, foreground);

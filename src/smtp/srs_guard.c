@@ -2,7 +2,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "auth/throttle.h"
+#include "lib/throttle.h"
 #include "conf/conf.h"
 #include "lib/log.h"
 #include "mail/srs.h"

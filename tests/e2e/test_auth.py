@@ -280,7 +280,9 @@ def test_senders_masquerade_rewrites_from(make_tegami, tmp_path):
 
 
 def test_passwd_formats(make_tegami, tmp_path):
-    """Dovecot passwd-file lines and scheme prefixes, vpopmail clear passwords."""
+    """Dovecot passwd-file lines and scheme prefixes, vpopmail clear passwords.
+    Credentials lookups fold the login to lower case (tegami.conf(5)), as
+    Dovecot's default auth_username_format %Lu does: Dave logs in as dave."""
     ca = CertAuthority(str(tmp_path))
     crt, key = ca.leaf("mx.example.org")
     ports, lines = tls_listeners(ca)
@@ -296,7 +298,8 @@ def test_passwd_formats(make_tegami, tmp_path):
     ctx = ssl.create_default_context(cafile=ca.crt)
     ctx.check_hostname = False
     for user, pw, ok in [("bob@example.org", "pw6", True), ("bob@example.org", "pw", False),
-                         ("dave@example.org", "pwd", True), ("Dave@example.org", "pwd", False),
+                         ("dave@example.org", "pwd", True), ("Dave@example.org", "pwd", True),
+                         ("Dave@example.org", "pwD", False),
                          ("nobody@example.org", "pwd", False)]:
         with smtplib.SMTP_SSL(t.host, ports["smtps"], timeout=10, context=ctx) as s:
             if ok:

@@ -773,9 +773,6 @@ def run_init_configuration(tmp_path):
 
 # ---- 13. tegamid -n tells the truth --------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="needs the two-line hook in src/mta/mta_server.c "
-                   "(mta_route_action() in mta_deliver, the action in dest_get's key); "
-                   "see the hardening report")
 def test_relay_domain_table_sends_to_the_listed_host(make_tegami):
     """smtpd.conf(5): relay domain <table> looks the destination domain up for its relay URL."""
     remote = make_tegami(start=False)
@@ -847,8 +844,6 @@ def test_n_warns_about_a_listen_address_this_host_lacks(make_tegami):
     assert "192.0.2.1" in r.stderr and "tegami.conf:" in r.stderr, r.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="needs src/auth/auth_server.c to look logins up "
-                   "with login_lookup() (src/route/login.c); see the hardening report")
 def test_login_local_part_is_case_insensitive_as_documented(make_tegami, tmp_path):
     ca = CertAuthority(str(tmp_path))
     crt, key = ca.leaf("mx.example.org")

@@ -1,8 +1,8 @@
-/* Tests for src/auth/throttle.c: address keys, delays, bans, windows, independence of addresses. */
+/* Tests for src/lib/throttle.c: address keys, delays, bans, windows, independence of addresses. */
 #include <string.h>
 
 #include "harness.h"
-#include "auth/throttle.h"
+#include "lib/throttle.h"
 
 static void
 test_keys(void)

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth/throttle.h"
+#include "lib/throttle.h"
 #include "lib/map.h"
 #include "lib/xalloc.h"
 
