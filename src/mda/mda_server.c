@@ -20,6 +20,7 @@
 #include "mda/mda.h"
 #include "mail/envelope.h"
 #include "store/maildir.h"
+#include "store/quota.h"
 
 #define MDA_THREADS	32
 
@@ -29,12 +30,14 @@ struct mda_job {
 	size_t			 msglen;
 	enum delivery_method	 method;
 	char			*qid, *sender, *rcpt, *dest, *path, *account;
+	int			 over_quota_defer;
 	enum deliver_result	 result;
 	char			 text[512];
 };
 
 static struct ipc	*queue;
 static struct pool	*pool;
+static struct conf	*mda_conf;
 
 static void
 mda_job_free(struct mda_job *j)
@@ -50,6 +53,39 @@ mda_job_free(struct mda_job *j)
 	free(j);
 }
 
+/*
+ * Whether a message of size bytes fits the Maildir's quota: the limit is the
+ * first line of its maildirsize (Maildir++, as vpopmail and Courier keep a
+ * user's quota; tegamictl writes it), so a change takes effect at the next
+ * delivery. Over it, the action's over-quota decides: 552 5.2.2 (a bounce)
+ * or 452 4.2.2 (retried until the queue gives up). A quota that cannot be
+ * read (no Maildir yet) does not stop the delivery.
+ */
+static int
+mda_over_quota(struct mda_job *j, size_t size, const char **errstr)
+{
+	struct quota	 q;
+	const char	*err;
+	int		 r;
+
+	r = quota_check(j->path, NULL, 0, size, 1, &q, &err);
+	if (r == -1) {
+		log_msg(LOG_DEBUG, "%s mda quota not checked path=%s error=\"%s\"",
+		    j->qid, j->path, err);
+		return 0;
+	}
+	if (r != QUOTA_OVER)
+		return 0;
+	log_msg(LOG_INFO, "%s mda over quota to=<%s> usage=%lld/%llu bytes "
+	    "%lld/%llu messages", j->qid, j->dest, (long long)q.bytes,
+	    (unsigned long long)q.limit.bytes, (long long)q.count,
+	    (unsigned long long)q.limit.count);
+	j->result = j->over_quota_defer ? DELIVER_TEMPFAIL : DELIVER_PERMFAIL;
+	*errstr = j->over_quota_defer ? "452 4.2.2 mailbox full (over quota)" :
+	    "552 5.2.2 mailbox full (over quota)";
+	return 1;
+}
+
 static void
 mda_work(void *arg)
 {
@@ -63,11 +99,20 @@ mda_work(void *arg)
 	buf_addf(&hdr, "Return-Path: <%s>\nDelivered-To: %s\n", j->sender, j->dest);
 	switch (j->method) {
 	case DELIVER_MAILDIR:
+		if (mda_over_quota(j, hdr.len + j->msglen, &errstr))
+			break;
 		j->result = maildir_deliver(j->path, NULL, hdr.data, hdr.len,
 		    j->fd, 0, j->msglen, name, sizeof(name), &errstr);
-		if (j->result == DELIVER_OK)
+		if (j->result == DELIVER_OK) {
+			const char	*qerr;
+
 			snprintf(j->text, sizeof(j->text), "delivered to %s/new/%s",
 			    j->path, name);
+			if (quota_record(j->path, (int64_t)(hdr.len + j->msglen), 1,
+			    &qerr) == -1)
+				log_msg(LOG_WARNING, "%s mda quota not recorded "
+				    "path=%s error=\"%s\"", j->qid, j->path, qerr);
+		}
 		break;
 	case DELIVER_MBOX:
 		j->result = mbox_deliver(j->path, j->sender, time(NULL), hdr.data,
@@ -107,6 +152,31 @@ mda_done(void *arg)
 	mda_job_free(j);
 }
 
+/*
+ * over-quota of the delivery's action. MDA_DELIVER may end with the action
+ * name; without it, the setting all maildir actions share (bounce when they
+ * differ).
+ */
+static int
+over_quota_defer(const char *action)
+{
+	size_t	 i;
+	int	 defer = -1;
+
+	for (i = 0; i < mda_conf->nactions; i++) {
+		const struct action	*a = mda_conf->actions[i];
+
+		if (action != NULL && strcmp(a->name, action) == 0)
+			return a->over_quota_defer;
+		if (action == NULL && a->method == ACTION_MAILDIR) {
+			if (defer != -1 && defer != a->over_quota_defer)
+				return 0;
+			defer = a->over_quota_defer;
+		}
+	}
+	return defer == 1;
+}
+
 static char *
 dup_or_empty(const char *s)
 {
@@ -136,6 +206,8 @@ mda_on_queue(struct ipc *c, struct ipc_msg *m, void *arg)
 	j->dest = dup_or_empty(ipc_get_str(m));
 	j->path = dup_or_empty(ipc_get_str(m));
 	j->account = dup_or_empty(ipc_get_str(m));
+	j->over_quota_defer = over_quota_defer(m->off < m->len ?
+	    ipc_get_str(m) : NULL);
 	ipc_get_end(m);
 	if (j->fd == -1)
 		fatalx("mda: delivery without a message");
@@ -148,6 +220,7 @@ mda_main(struct conf *conf, const char *account, int queue_fd)
 	struct event_base	*base;
 
 	signal(SIGPIPE, SIG_IGN);
+	mda_conf = conf;
 	if ((base = event_base_new()) == NULL)
 		fatalx("mda: event_base_new");
 	pool = pool_new(base, MDA_THREADS);
