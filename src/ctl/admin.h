@@ -116,6 +116,13 @@ int	 admin_hash(struct admin *, const char *password, char *dst, size_t dstlen);
 int	 admin_maildir(struct admin *, const char *address, char **path,
 	    char **account);
 /*
+ * Where the Maildir of address would be if it were a user of account: it
+ * is routed with the entry added to the virtual table in memory only.
+ * *path malloc'ed; 1 after a message.
+ */
+int	 admin_maildir_predict(struct admin *, const char *address,
+	    const char *account, char **path);
+/*
  * Creates the Maildir with (folders) its default folders (Drafts, Sent,
  * Trash, Junk, Archive) or (!folders) just cur/ new/ tmp/, owned by account (as root: the missing parents are given to
  * it, the Maildir is made by a child running as it). With a limit, writes
@@ -153,6 +160,7 @@ struct admin_user_spec {
 	uint64_t	 quota;		/* bytes, when set_quota */
 	int		 set_quota;
 	int		 no_maildir;	/* the Maildir exists already (imports) */
+	int		 no_login;	/* no credentials entry: mail only */
 };
 int	 admin_domain_add(struct admin *, const char *domain);
 int	 admin_user_add(struct admin *, const struct admin_user_spec *);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "conf/table.h"
 #include "ctl/admin.h"
 #include "lib/xalloc.h"
 #include "mail/maildir_name.h"
@@ -33,6 +34,27 @@ admin_maildir(struct admin *a, const char *address, char **path, char **account)
 		return admin_fail(a->prog, tr("no Maildir for %s: %s"), address,
 		    err.text);
 	return 0;
+}
+
+int
+admin_maildir_predict(struct admin *a, const char *address, const char *account,
+    char **path)
+{
+	struct table	*vt = admin_table(a, ADMIN_VIRTUAL);
+	const char	*errstr;
+	char		*acct = NULL;
+	int		 r;
+
+	if (vt == NULL)
+		return 1;
+	if (table_add(vt, address, account, &errstr) == -1)
+		return admin_fail(a->prog, "%s: %s", address, errstr);
+	r = admin_maildir(a, address, path, &acct);
+	free(acct);
+	/* What is in memory goes back to what the file says. */
+	if (table_load(vt, &errstr) == -1)
+		return admin_fail(a->prog, "%s", errstr);
+	return r;
 }
 
 int

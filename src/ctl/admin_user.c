@@ -172,7 +172,9 @@ admin_user_add(struct admin *a, const struct admin_user_spec *s)
 		    in_v && admin_is_account(table_get_fold(a->virtual, addr)) ?
 		    tr("a user") : in_v ? tr("an alias") : tr("a login"));
 	}
-	if (s->hash != NULL) {
+	if (s->no_login)
+		hash[0] = '\0';
+	else if (s->hash != NULL) {
 		if (check_hash(a, s->hash) != 0)
 			return 1;
 		snprintf(hash, sizeof(hash), "%s", s->hash);
@@ -193,9 +195,8 @@ admin_user_add(struct admin *a, const struct admin_user_spec *s)
 	if ((!s->no_maildir || set_quota) && admin_maildir_create(a, path, acct,
 	    quota, set_quota, !s->no_maildir) != 0)
 		goto undo;
-	if (set_creds(a, addr, hash) != 0)
-		goto undo;
-	if (set_senders(a, addr, addr) != 0)
+	if (!s->no_login && (set_creds(a, addr, hash) != 0 ||
+	    set_senders(a, addr, addr) != 0))
 		goto undo;
 	explicit_bzero(hash, sizeof(hash));
 	if (!a->quiet)

@@ -17,6 +17,7 @@
 #include "ctl/admin.h"
 #include "ctl/ctl.h"
 #include "ctl/dnsrec.h"
+#include "ctl/import.h"
 #include "lib/buf.h"
 #include "lib/xalloc.h"
 
@@ -83,8 +84,8 @@ write_new(const char *path, mode_t mode, const char *data, size_t len)
 }
 
 /* A P-256 key and a one-year self-signed certificate for host, SAN included. */
-static int
-make_cert(const char *host, const char *crt_path, const char *key_path)
+int
+init_make_cert(const char *host, const char *crt_path, const char *key_path)
 {
 	EVP_PKEY	*pkey = NULL;
 	X509		*x = NULL;
@@ -414,7 +415,7 @@ ctl_init(int argc, char **argv)
 	    "@domain)\n");
 	if (write_new(p.senders, 0644, b.data, b.len) == -1)
 		goto out;
-	if (make_cert(o.hostname, p.crt, p.key) == -1)
+	if (init_make_cert(o.hostname, p.crt, p.key) == -1)
 		goto out;
 	if (ctl_dkim_generate(p.dkim, "rsa", 2048, &rec, &errstr) == -1) {
 		admin_fail("tegamictl init", tr("cannot write %s: %s"), p.dkim, errstr);
