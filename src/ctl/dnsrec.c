@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "ctl/dnsrec.h"
+#include "ctl/i18n.h"
 #include "dns/dns.h"
 #include "mail/dkim_key.h"
 #include "mail/dmarc.h"
@@ -120,9 +121,9 @@ dnsrec_check_mx(const char *host, const char *const *names, size_t n,
 			return;
 		}
 	if (n == 1 && names[0][0] == '\0')
-		result(r, DNSREC_WRONG, "a null MX says the domain takes no mail");
+		result(r, DNSREC_WRONG, TR_MARK("a null MX says the domain takes no mail"));
 	else
-		result(r, DNSREC_WRONG, "no MX names this server");
+		result(r, DNSREC_WRONG, TR_MARK("no MX names this server"));
 }
 
 void
@@ -140,8 +141,8 @@ dnsrec_check_addrs(const char *const *want, size_t nwant,
 		for (j = 0; j < ngot && strcasecmp(want[i], got[j]) != 0; j++)
 			;
 		if (j == ngot) {
-			result(r, DNSREC_WRONG, "the name does not lead to this "
-			    "server's address");
+			result(r, DNSREC_WRONG, TR_MARK("the name does not lead to this "
+			    "server's address"));
 			return;
 		}
 	}
@@ -164,8 +165,8 @@ dnsrec_check_dkim(const char *want, const char *const *txts, size_t n,
 	}
 	memset(&w, 0, sizeof(w));
 	if (dkim_key_parse(&w, want, strlen(want), &errstr) == -1) {
-		result(r, DNSREC_UNKNOWN, "the signing key's own record does not "
-		    "parse");
+		result(r, DNSREC_UNKNOWN, TR_MARK("the signing key's own record does not "
+		    "parse"));
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -183,8 +184,9 @@ dnsrec_check_dkim(const char *want, const char *const *txts, size_t n,
 		dkim_key_clear(&g);
 	}
 	dkim_key_clear(&w);
-	result(r, DNSREC_WRONG, parsed ? "the published key is not the signing key" :
-	    "the record is no DKIM key record");
+	result(r, DNSREC_WRONG, parsed ?
+	    TR_MARK("the published key is not the signing key") :
+	    TR_MARK("the record is no DKIM key record"));
 }
 
 void
@@ -203,12 +205,12 @@ dnsrec_check_dmarc(const char *const *txts, size_t n, struct dnsrec_result *r)
 		return;
 	}
 	if (k > 1) {
-		result(r, DNSREC_WRONG, "several DMARC records: receivers ignore "
-		    "them all");
+		result(r, DNSREC_WRONG, TR_MARK("several DMARC records: receivers ignore "
+		    "them all"));
 		return;
 	}
 	if (dmarc_record_parse(dm[0], strlen(dm[0]), &rec) != DMARC_REC_OK) {
-		result(r, DNSREC_WRONG, "the DMARC record is not valid");
+		result(r, DNSREC_WRONG, TR_MARK("the DMARC record is not valid"));
 		return;
 	}
 	result(r, DNSREC_OK, NULL);
@@ -237,8 +239,8 @@ dnsrec_spf_pick(const char *const *txts, size_t n, const char **rec,
 		return -1;
 	}
 	if (k > 1) {
-		result(r, DNSREC_WRONG, "several SPF records: a permerror for every "
-		    "receiver");
+		result(r, DNSREC_WRONG, TR_MARK("several SPF records: a permerror for every "
+		    "receiver"));
 		return -1;
 	}
 	*rec = spf[0];
@@ -262,7 +264,7 @@ dnsrec_check_ptr(const char *host, const char *const *names, size_t n,
 			result(r, DNSREC_OK, NULL);
 			return;
 		}
-	result(r, DNSREC_WRONG, "the address's name is not this server's");
+	result(r, DNSREC_WRONG, TR_MARK("the address's name is not this server's"));
 }
 
 int

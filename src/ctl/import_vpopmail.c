@@ -309,7 +309,7 @@ qmail_targets(struct import *im, const struct vdomain *vd, const char *file,
 	if (imp_read(file, DOTQMAIL_FILE_MAX, &b, &errstr) != 0)
 		return NULL;
 	if (dotqmail_parse(b.data, b.len, &dq, &errstr) == -1) {
-		imp_skip(im, tr("%s: %s"), what, errstr);
+		imp_skip(im, "%s: %s", what, errstr);
 		buf_free(&b);
 		return NULL;
 	}
@@ -607,7 +607,7 @@ import_domain(struct import *im, struct admin *a, struct vdomain *vd)
 	path = xasprintf("%s/vpasswd", vd->dir);
 	r = imp_read(path, VPASSWD_FILE_MAX, &b, &errstr);
 	if (r != 0) {
-		imp_skip(im, tr("%s: %s"), path, r == 1 ? tr("missing") : errstr);
+		imp_skip(im, "%s: %s", path, r == 1 ? tr("missing") : errstr);
 		free(path);
 		return;
 	}
@@ -618,7 +618,7 @@ import_domain(struct import *im, struct admin *a, struct vdomain *vd)
 		r = vpasswd_parse(b.data + off, n, &vp, &errstr);
 		off += n + (nl != NULL);
 		if (r == -1)
-			imp_skip(im, tr("%s:%zu: %s"), path, lineno, errstr);
+			imp_skip(im, "%s:%zu: %s", path, lineno, errstr);
 		if (r != 1)
 			continue;
 		import_user(im, a, vd, &vp);
