@@ -252,6 +252,8 @@ admin_alias_cmd(const char *conf, int argc, char **argv)
 	    sub ? sub : "");
 	if (argc < 1)
 		return admin_usage(prog, ALIAS_USAGE, 0);
+	if (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0)
+		return admin_usage(prog, ALIAS_USAGE, 1);
 	if (admin_getopt(prog, argc - 1, argv + 1, opts, &help, &n) == -1)
 		return 1;
 	if (help)

@@ -206,6 +206,8 @@ admin_domain_cmd(const char *conf, int argc, char **argv)
 	    "tegamictl domain";
 	if (argc < 1)
 		return admin_usage(prog, DOMAIN_USAGE, 0);
+	if (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0)
+		return admin_usage(prog, DOMAIN_USAGE, 1);
 	if (admin_getopt(prog, argc - 1, argv + 1, opts, &help, &n) == -1)
 		return 1;
 	if (help)

@@ -527,6 +527,8 @@ admin_user_cmd(const char *conf, int argc, char **argv)
 	    sub ? sub : "");
 	if (argc < 1)
 		return admin_usage(prog, USER_USAGE, 0);
+	if (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0)
+		return admin_usage(prog, USER_USAGE, 1);
 	if (admin_getopt(prog, argc - 1, argv + 1, opts, &help, &n) == -1)
 		return 1;
 	if (help)

@@ -147,8 +147,14 @@ main(int argc, char **argv)
 	if (vpopmail_is_command(name))
 		return vpopmail_main(name, ctl_conf_path(NULL), argc, argv);
 
-	if (argc > 1 && strcmp(argv[1], "--help") == 0)
-		return usage(1);
+	/* --help among the options before the command, like -h. */
+	for (ch = 1; ch < argc && argv[ch][0] == '-'; ch++) {
+		if (strcmp(argv[ch], "--help") == 0)
+			return usage(1);
+		if (strcmp(argv[ch], "-f") == 0)
+			ch++;
+	}
+	opterr = 0;
 	while ((ch = getopt(argc, argv, "+f:h")) != -1) {
 		switch (ch) {
 		case 'f':
@@ -157,7 +163,9 @@ main(int argc, char **argv)
 		case 'h':
 			return usage(1);
 		default:
-			return usage(0);
+			fprintf(stderr, tr("tegamictl: unknown option -%c (tegamictl -h "
+			    "lists the commands)\n"), optopt);
+			return 1;
 		}
 	}
 	argc -= optind;
