@@ -28,11 +28,13 @@
 /* One answer, copied out of the callback. */
 struct answer {
 	enum dns_status	 status;
-	const char	*why;
+	const char	*why;		/* NULL, or points at whybuf */
+	char		 whybuf[128];
 	size_t		 n;
 	unsigned char	**rdata;
 	int		*rdlen;
 	int		 done;
+	int		 timed_out;
 };
 
 static struct event_base *base;
@@ -44,7 +46,10 @@ on_answer(const struct dns_answer *a, void *arg)
 	size_t		 i;
 
 	r->status = a->status;
-	r->why = a->why ? "lookup failed" : NULL;
+	if (a->why != NULL) {
+		snprintf(r->whybuf, sizeof(r->whybuf), "%s", a->why);
+		r->why = r->whybuf;
+	}
 	r->n = a->status == DNS_OK ? a->n : 0;
 	r->rdata = xcalloc(r->n + 1, sizeof(*r->rdata));
 	r->rdlen = xcalloc(r->n + 1, sizeof(*r->rdlen));
@@ -62,7 +67,9 @@ on_timeout(evutil_socket_t fd, short ev, void *arg)
 	struct answer	*r = arg;
 
 	r->status = DNS_TEMPFAIL;
-	r->why = "timeout";
+	snprintf(r->whybuf, sizeof(r->whybuf), "%s", "timeout");
+	r->why = r->whybuf;
+	r->timed_out = 1;
 	r->rdata = xcalloc(1, sizeof(*r->rdata));
 	r->rdlen = xcalloc(1, sizeof(*r->rdlen));
 	r->done = 1;
@@ -82,7 +89,7 @@ lookup(const char *name, int type, struct answer *r)
 	evtimer_add(t, &tv);
 	while (!r->done)
 		event_base_loop(base, EVLOOP_ONCE);
-	if (r->why != NULL && strcmp(r->why, "timeout") == 0)
+	if (r->timed_out)
 		dns_cancel(q);
 	event_free(t);
 }
