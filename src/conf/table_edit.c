@@ -138,7 +138,10 @@ read_all(int fd, const char *path, struct buf *b)
 	}
 }
 
-/* Locks the directory of path: renames replace the file, so the file itself cannot carry the lock. */
+/*
+ * Locks the directory of path: renames replace the file, so the file
+ * itself cannot carry the lock.
+ */
 static int
 lock_dir(struct table_edit *te)
 {

@@ -46,7 +46,7 @@ struct admin {
 	const struct action *action;	/* the maildir action of the virtual table */
 	int		 json;
 	int		 quiet;		/* no "tegamid reloaded" lines (importers) */
-	int		 no_daemon;	/* edit the files only (the importers reload once at the end) */
+	int		 no_daemon;	/* files only: the importers reload at the end */
 };
 
 enum admin_role { ADMIN_DOMAINS, ADMIN_VIRTUAL, ADMIN_CREDS, ADMIN_SENDERS };
@@ -61,7 +61,10 @@ struct table *admin_senders(struct admin *, int *none);
 /* Loads the configuration; 1 after an error message. */
 int	 admin_open(struct admin *, const char *prog, const char *conf_path);
 void	 admin_close(struct admin *);
-/* The table of a role (the one --table named, or the one the rules give it); NULL after an error. */
+/*
+ * The table of a role (the one --table named, or the one the rules give
+ * it); NULL after an error.
+ */
 struct table *admin_table(struct admin *, enum admin_role);
 /*
  * Reloads a table from its file in this process (so that routing here sees
@@ -124,9 +127,10 @@ int	 admin_maildir_predict(struct admin *, const char *address,
 	    const char *account, char **path);
 /*
  * Creates the Maildir with (folders) its default folders (Drafts, Sent,
- * Trash, Junk, Archive) or (!folders) just cur/ new/ tmp/, owned by account (as root: the missing parents are given to
- * it, the Maildir is made by a child running as it). With a limit, writes
- * maildirsize. 0, or 1 after a message.
+ * Trash, Junk, Archive) or (!folders) just cur/ new/ tmp/, owned by
+ * account: as root, the missing parents are given to it and the Maildir is
+ * made by a child running as it. With set_quota, writes maildirsize
+ * (quota_bytes 0 removes the limit). 0, or 1 after a message.
  */
 int	 admin_maildir_create(struct admin *, const char *path, const char *account,
 	    uint64_t quota_bytes, int set_quota, int folders);

@@ -187,6 +187,12 @@ const struct i18n_entry i18n_ja[] = {
 	    "サイズは? (500M、2G、none など)" },
 	{ "--hash and --password-stdin exclude each other",
 	    "--hash と --password-stdin は同時に使えません" },
+	{ "tegamictl: socket path too long: %s\n",
+	    "tegamictl: ソケットのパスが長すぎます: %s\n" },
+	{ "tegamictl: cannot connect to %s: %s (is tegamid "
+	    "running?)\n",
+	    "tegamictl: %s に接続できません: %s (tegamid は動いていますか"
+	    "?)\n" },
 	{ "RSA keys have 1024 to 4096 bits",
 	    "RSA 鍵は 1024 から 4096 ビットです" },
 	{ "the key type is rsa or ed25519",
@@ -288,6 +294,12 @@ const struct i18n_entry i18n_ja[] = {
 	    "ます" },
 	{ "the address's name is not this server's",
 	    "アドレスの逆引き名がこのサーバーの名前ではありません" },
+	{ "Password: ",
+	    "パスワード: " },
+	{ "usage: tegamictl encrypt [password]\n",
+	    "使い方: tegamictl encrypt [パスワード]\n" },
+	{ "tegamictl encrypt: password too long\n",
+	    "tegamictl encrypt: パスワードが長すぎます\n" },
 	{ "not carried over: ",
 	    "移行できなかったもの: " },
 	{ "dry run: %u things would be done, %u not carried over; "
@@ -572,6 +584,10 @@ const struct i18n_entry i18n_ja[] = {
 	    "/etc/letsencrypt/live/HOST/\n\n",
 	    "  そのあと設定の 2 つの pki 行を "
 	    "/etc/letsencrypt/live/HOST/ に向けてください\n\n" },
+	{ "  The accounts _tegami and %s are needed: make install "
+	    "creates them (or useradd --system).\n",
+	    "  アカウント _tegami と %s が必要です: make install が作りま"
+	    "す (または useradd --system)。\n" },
 	{ "5. Check and start:\n",
 	    "5. 確認して起動してください:\n" },
 	{ "  systemctl enable --now tegami   (or: tegamid -f %s)\n",
@@ -624,6 +640,10 @@ const struct i18n_entry i18n_ja[] = {
 	{ "tegamictl %s: wrong arguments (usage: tegamictl %s)\n",
 	    "tegamictl %s: 引数が正しくありません (使い方: tegamictl "
 	    "%s)\n" },
+	{ "tegamictl: unknown option -%c (tegamictl -h lists the "
+	    "commands)\n",
+	    "tegamictl: 不明なオプション -%c (tegamictl -h でコマンド一覧"
+	    ")\n" },
 	{ "usage: tegamictl %s\n",
 	    "使い方: tegamictl %s\n" },
 	{ "tegamictl: unknown command %s (tegamictl -h lists them)\n",

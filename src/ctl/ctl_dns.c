@@ -541,6 +541,9 @@ ctl_dns(const char *conf_path, int argc, char **argv)
 	find_dkim(a.conf, &c);
 	if (!do_check) {
 		print_records(&c);
+		for (i = 0; i < (int)c.naddrs; i++)
+			free(c.addrs[i]);
+		free(c.dkim);
 		admin_close(&a);
 		return 0;
 	}

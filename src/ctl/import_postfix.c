@@ -163,7 +163,10 @@ add_domain(struct buf *t, const char *d)
 	buf_addf(t, "%s%s\n", d[0] == '.' ? "*" : "", d);
 }
 
-/* "smtp:[host]:port", "relay:host", "lmtp:unix:/path", "lmtp:inet:h:p" to an action body; NULL if none fits. */
+/*
+ * "smtp:[host]:port", "relay:host", "lmtp:unix:/path", "lmtp:inet:h:p" to
+ * an action body; NULL if none fits.
+ */
 static char *
 transport_action(const char *v)
 {

@@ -467,7 +467,10 @@ import_user(struct import *im, struct admin *a, struct vdomain *vd,
 		vd->users[vd->nusers++].dir = xstrdup(dir);
 		src = xasprintf("%s/Maildir", dir);
 	}
-	/* The old hash works as it is (re-hashed at the first login); a clear one is kept as {PLAIN}. */
+	/*
+	 * The old hash works as it is (re-hashed at the first login); a clear
+	 * one is kept as {PLAIN}.
+	 */
 	if (vp->crypted[0] != '\0' && password_parse(vp->crypted, &sch, hashbuf,
 	    sizeof(hashbuf), &errstr) == 0)
 		hash = xstrdup(vp->crypted);
@@ -549,7 +552,7 @@ import_user(struct import *im, struct admin *a, struct vdomain *vd,
 			(void)admin_maildir_create(a, dst, account, s.quota, 1, 0);
 	}
 	if (nt > 0) {
-		/* The user's own .qmail: forwards, and a copy kept when it delivers to ./Maildir/. */
+		/* The user's .qmail: forwards, and a copy kept for ./Maildir/. */
 		char	 val[2048];
 
 		snprintf(val, sizeof(val), "%s", self ? account : "");

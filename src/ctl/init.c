@@ -327,6 +327,11 @@ checklist(const struct init_opts *o, const struct init_paths *p,
 	    "%s reload\"\n", o->hostname, p->conf);
 	printf("%s", tr("  then point the two pki lines of the configuration at "
 	    "/etc/letsencrypt/live/HOST/\n\n"));
+	/* As root the daemon runs as _tegami and mail is written as vmail. */
+	if (geteuid() == 0 && (getpwnam("_tegami") == NULL ||
+	    getpwnam(account) == NULL))
+		printf(tr("  The accounts _tegami and %s are needed: make install "
+		    "creates them (or useradd --system).\n"), account);
 	printf("%s", tr("5. Check and start:\n"));
 	printf("  tegamid -n -f %s\n", p->conf);
 	printf(tr("  systemctl enable --now tegami   (or: tegamid -f %s)\n"),
