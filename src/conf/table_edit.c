@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "conf/table_priv.h"
 #include "lib/buf.h"
 #include "lib/dio.h"
+#include "lib/map.h"
 #include "lib/xalloc.h"
 
 static _Thread_local char edit_err[512];
@@ -139,30 +141,86 @@ read_all(int fd, const char *path, struct buf *b)
 }
 
 /*
+ * The directories this process holds locked: flock(2) belongs to an open
+ * file, so a second table of the same directory opened while the first
+ * is (the importers keep several open) must share the lock, not wait for
+ * itself. Not thread-safe: tegamictl and the parent edit on one thread.
+ */
+static struct dirlock {
+	dev_t	 dev;
+	ino_t	 ino;
+	int	 fd;
+	int	 refs;
+} dirlocks[8];
+
+/*
  * Locks the directory of path: renames replace the file, so the file
  * itself cannot carry the lock.
  */
 static int
 lock_dir(struct table_edit *te)
 {
-	char	*copy = xstrdup(te->path), *dir = dirname(copy);
+	char		*copy = xstrdup(te->path), *dir = dirname(copy);
+	struct stat	 st;
+	size_t		 i;
+	int		 fd;
 
-	te->lockfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (te->lockfd == -1) {
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
 		snprintf(edit_err, sizeof(edit_err), "%s: %s", dir, strerror(errno));
+		if (fd != -1)
+			close(fd);
 		free(copy);
 		return -1;
 	}
-	while (flock(te->lockfd, LOCK_EX) == -1) {
+	for (i = 0; i < sizeof(dirlocks) / sizeof(dirlocks[0]); i++)
+		if (dirlocks[i].refs > 0 && dirlocks[i].dev == st.st_dev &&
+		    dirlocks[i].ino == st.st_ino) {
+			close(fd);
+			dirlocks[i].refs++;
+			te->lockfd = (int)i;
+			free(copy);
+			return 0;
+		}
+	for (i = 0; i < sizeof(dirlocks) / sizeof(dirlocks[0]); i++)
+		if (dirlocks[i].refs == 0)
+			break;
+	if (i == sizeof(dirlocks) / sizeof(dirlocks[0])) {
+		snprintf(edit_err, sizeof(edit_err), "%s: too many directories "
+		    "locked", dir);
+		close(fd);
+		free(copy);
+		return -1;
+	}
+	while (flock(fd, LOCK_EX) == -1) {
 		if (errno == EINTR)
 			continue;
 		snprintf(edit_err, sizeof(edit_err), "cannot lock %s: %s", dir,
 		    strerror(errno));
+		close(fd);
 		free(copy);
 		return -1;
 	}
+	dirlocks[i].dev = st.st_dev;
+	dirlocks[i].ino = st.st_ino;
+	dirlocks[i].fd = fd;
+	dirlocks[i].refs = 1;
+	te->lockfd = (int)i;
 	free(copy);
 	return 0;
+}
+
+static void
+unlock_dir(struct table_edit *te)
+{
+	struct dirlock	*l;
+
+	if (te->lockfd < 0)
+		return;
+	l = &dirlocks[te->lockfd];
+	if (--l->refs == 0)
+		close(l->fd);	/* releases the flock */
+	te->lockfd = -1;
 }
 
 int
@@ -243,8 +301,11 @@ table_edit_close(struct table_edit *te)
 		free(te->lines[i]);
 	free(te->lines);
 	free(te->path);
-	if (te->lockfd != -1)
-		close(te->lockfd);	/* releases the flock */
+	free(te->last_key);
+	free(te->last_value);
+	if (te->index != NULL)
+		map_free(te->index, NULL);
+	unlock_dir(te);
 	memset(te, 0, sizeof(*te));
 	te->lockfd = -1;
 }
@@ -255,17 +316,52 @@ parts_of(const struct table_edit *te, size_t i, struct table_edit_parts *pt)
 	return table_edit_split(te->lines[i], strlen(te->lines[i]), pt);
 }
 
-long
-table_edit_find(const struct table_edit *te, const char *key)
+static char *
+folded(const char *s, size_t n)
+{
+	char	*f = xstrndup(s, n);
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		f[i] = (char)tolower((unsigned char)f[i]);
+	return f;
+}
+
+/* Folded key -> line of its first entry: finds stay cheap in a file of many thousands. */
+static void
+build_index(struct table_edit *te)
 {
 	struct table_edit_parts	 pt;
-	size_t			 i, klen = strlen(key);
+	size_t			 i;
+	char			*k;
 
-	for (i = 0; i < te->nlines; i++)
-		if (parts_of(te, i, &pt) == 1 && pt.key_len == klen &&
-		    strncasecmp(te->lines[i] + pt.key_off, key, klen) == 0)
-			return (long)i;
-	return -1;
+	if (te->index != NULL)
+		map_free(te->index, NULL);
+	te->index = map_new();
+	for (i = 0; i < te->nlines; i++) {
+		if (parts_of(te, i, &pt) != 1)
+			continue;
+		k = folded(te->lines[i] + pt.key_off, pt.key_len);
+		if (!map_has(te->index, k))
+			map_set(te->index, k, (void *)(uintptr_t)(i + 1));
+		free(k);
+	}
+	te->index_stale = 0;
+}
+
+long
+table_edit_find(const struct table_edit *cte, const char *key)
+{
+	struct table_edit	*te = (struct table_edit *)cte;
+	char			*k;
+	uintptr_t		 v;
+
+	if (te->index == NULL || te->index_stale)
+		build_index(te);
+	k = folded(key, strlen(key));
+	v = (uintptr_t)map_get(te->index, k);
+	free(k);
+	return v == 0 ? -1 : (long)(v - 1);
 }
 
 char *
@@ -352,19 +448,35 @@ make_line(const char *key, const char *value, char sep)
 	return xasprintf("%s%c%s", key, sep, value);
 }
 
+/* Remembers the entry a batch must bring into memory. */
+static void
+note_last(struct table_edit *te, const char *key, const char *value)
+{
+	free(te->last_key);
+	free(te->last_value);
+	te->last_key = xstrdup(key);
+	te->last_value = value ? xstrdup(value) : NULL;
+}
+
 int
 table_edit_set(struct table_edit *te, const char *key, const char *value,
     const char **errstr)
 {
 	struct table_edit_parts	 pt;
 	long			 first;
-	char			*line;
+	char			*line, *k;
 	size_t			 i, rest;
 
 	if (table_edit_check(key, value, errstr) == -1)
 		return -1;
 	if ((first = table_edit_find(te, key)) == -1) {
-		add_line(te, make_line(key, value, file_style(te)));
+		if (te->style == 0)
+			te->style = file_style(te);
+		add_line(te, make_line(key, value, te->style));
+		k = folded(key, strlen(key));
+		map_set(te->index, k, (void *)(uintptr_t)te->nlines);
+		free(k);
+		note_last(te, key, value);
 		te->changed = 1;
 		return 0;
 	}
@@ -390,8 +502,10 @@ table_edit_set(struct table_edit *te, const char *key, const char *value,
 			memmove(te->lines + i, te->lines + i + 1,
 			    (te->nlines - i - 1) * sizeof(*te->lines));
 			te->nlines--;
+			te->index_stale = 1;
 			i--;
 		}
+	note_last(te, key, value);
 	te->changed = 1;
 	return 0;
 }
@@ -407,6 +521,7 @@ table_edit_del(struct table_edit *te, const char *key)
 		memmove(te->lines + i, te->lines + i + 1,
 		    (te->nlines - (size_t)i - 1) * sizeof(*te->lines));
 		te->nlines--;
+		te->index_stale = 1;
 		n++;
 	}
 	if (n)

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+struct map;
+
 /*
  * Where the key and the value of one table(5) line are, as table_load()
  * reads it: a '#' at the start or after blank space starts a comment,
@@ -41,13 +43,20 @@ struct table_edit {
 	gid_t	 gid;
 	int	 exists;		/* the file was there */
 	int	 changed;
-	int	 lockfd;
+	int	 lockfd;		/* private: the slot of its directory's lock */
+	/* The last entry table_edit_set wrote (a batch brings it into memory). */
+	char	*last_key, *last_value;
+	/* Folded key -> index + 1 of its first line; rebuilt after a removal. */
+	struct map *index;
+	int	 index_stale;
+	char	 style;			/* separator of new entries, once known */
 };
 
 /*
  * Reads path and takes an exclusive flock(2) on its directory, so that two
  * editors (tegamictl and the daemon's rehash writer) do not lose each
- * other's change. A missing file is an empty table that commit creates
+ * other's change; tables of one directory open at once in this process
+ * share the lock (at most 8 directories). A missing file is an empty table that commit creates
  * with new_mode (0600 for credentials). -1 with errstr (static, per
  * thread) when the file cannot be read, is over TABLE_EDIT_FILE_MAX, holds
  * a NUL or a line over TABLE_EDIT_LINE_MAX.

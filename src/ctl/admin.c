@@ -19,6 +19,7 @@
 #include "ctl/ctl.h"
 #include "lib/buf.h"
 #include "lib/map.h"
+#include "lib/xalloc.h"
 #include "mail/addr.h"
 #include "route/route.h"
 
@@ -296,6 +297,9 @@ admin_account(struct admin *a, const char *given)
 		snprintf(name, sizeof(name), "%s", given);
 		return name;
 	}
+	/* Counted once: an import asks for every user. */
+	if (a->account[0] != '\0')
+		return a->account;
 	name[0] = '\0';
 	if ((t = admin_table(a, ADMIN_VIRTUAL)) != NULL) {
 		counts = map_new();
@@ -315,13 +319,12 @@ admin_account(struct admin *a, const char *given)
 		}
 		map_free(counts, free);
 	}
-	if (name[0] != '\0')
-		return name;
-	if (geteuid() == 0 && getpwnam("vmail") != NULL)
-		return "vmail";
-	if ((pw = getpwuid(getuid())) != NULL)
+	if (name[0] == '\0' && geteuid() == 0 && getpwnam("vmail") != NULL)
+		snprintf(name, sizeof(name), "%s", "vmail");
+	else if (name[0] == '\0' && (pw = getpwuid(getuid())) != NULL)
 		snprintf(name, sizeof(name), "%s", pw->pw_name);
-	return name;
+	snprintf(a->account, sizeof(a->account), "%s", name);
+	return a->account;
 }
 
 static int
@@ -395,34 +398,96 @@ admin_hash(struct admin *a, const char *password, char *dst, size_t dstlen)
 	return 0;
 }
 
-int
-admin_edit_open(struct admin *a, enum admin_role role, struct table_edit *te)
+static struct table *
+role_table(struct admin *a, enum admin_role role)
 {
-	struct table	*t = admin_table(a, role);
-	const char	*errstr;
+	return role == ADMIN_DOMAINS ? a->domains : role == ADMIN_VIRTUAL ?
+	    a->virtual : role == ADMIN_CREDS ? a->creds : a->senders;
+}
+
+struct table_edit *
+admin_edit_open(struct admin *a, enum admin_role role)
+{
+	struct table		*t = admin_table(a, role);
+	struct table_edit	*te;
+	const char		*errstr;
 
 	if (t == NULL)
-		return 1;
+		return NULL;
+	if (a->batch && a->edits[role] != NULL)
+		return a->edits[role];
+	te = xcalloc(1, sizeof(*te));
 	if (table_edit_open(te, t->path, role == ADMIN_CREDS ? 0600 : 0644,
-	    &errstr) == -1)
-		return admin_fail(a->prog, "%s", errstr);
-	return 0;
+	    &errstr) == -1) {
+		free(te);
+		admin_fail(a->prog, "%s", errstr);
+		return NULL;
+	}
+	if (a->batch)
+		a->edits[role] = te;
+	return te;
+}
+
+void
+admin_edit_abort(struct admin *a, struct table_edit *te)
+{
+	if (a->batch)
+		return;		/* the batch's file stays open; nothing was set */
+	table_edit_close(te);
+	free(te);
 }
 
 int
 admin_edit_commit(struct admin *a, enum admin_role role, struct table_edit *te)
 {
-	struct table	*t = admin_table(a, role);
+	struct table	*t = role_table(a, role);
 	const char	*errstr;
 	int		 r;
 
+	if (a->batch) {
+		/* What routing and the checks of the next entries must see. */
+		if (te->last_key != NULL &&
+		    table_add(t, te->last_key, te->last_value, &errstr) == -1)
+			return admin_fail(a->prog, "%s", errstr);
+		return 0;
+	}
 	r = table_edit_commit(te, &errstr);
 	table_edit_close(te);
+	free(te);
 	if (r == -1)
 		return admin_fail(a->prog, "%s", errstr);
 	if (table_load(t, &errstr) == -1)
 		return admin_fail(a->prog, "%s", errstr);
 	return 0;
+}
+
+void
+admin_batch_begin(struct admin *a)
+{
+	a->batch = 1;
+}
+
+int
+admin_batch_end(struct admin *a)
+{
+	const char	*errstr;
+	int		 i, rc = 0;
+
+	a->batch = 0;
+	for (i = 0; i < 4; i++) {
+		struct table_edit	*te = a->edits[i];
+
+		if (te == NULL)
+			continue;
+		if (table_edit_commit(te, &errstr) == -1)
+			rc = admin_fail(a->prog, "%s", errstr);
+		else if (table_load(role_table(a, (enum admin_role)i), &errstr) == -1)
+			rc = admin_fail(a->prog, "%s", errstr);
+		table_edit_close(te);
+		free(te);
+		a->edits[i] = NULL;
+	}
+	return rc;
 }
 
 char **

@@ -43,6 +43,9 @@ struct admin {
 	struct table	*domains, *virtual, *creds, *senders;
 	const char	*want_domains, *want_virtual, *want_creds;
 	int		 no_senders;	/* no listener has senders <T>: nothing to keep */
+	int		 batch;		/* admin_batch_begin: one write per file */
+	char		 account[64];	/* admin_account()'s answer, once counted */
+	struct table_edit *edits[4];	/* the files open in a batch, by role */
 	const struct action *action;	/* the maildir action of the virtual table */
 	int		 json;
 	int		 quiet;		/* no "tegamid reloaded" lines (importers) */
@@ -72,11 +75,19 @@ struct table *admin_table(struct admin *, enum admin_role);
  * not running is said and is no error. 0, or 1 after a message.
  */
 int	 admin_reload(struct admin *, struct table *);
-/* Opens the file of a role's table for editing (table_edit.h); 1 after a message. */
+/*
+ * The file of a role's table, opened for editing (table_edit.h); NULL after
+ * a message. admin_edit_commit writes it (atomically), closes it and loads
+ * it again here; admin_edit_abort drops the changes. In a batch (the
+ * importers), the file stays open: commit only brings the entry just set
+ * into the table in memory, and admin_batch_end writes every file once.
+ */
 struct table_edit;
-int	 admin_edit_open(struct admin *, enum admin_role, struct table_edit *);
-/* Writes it (atomically), closes it and reloads it here; 1 after a message. */
+struct table_edit *admin_edit_open(struct admin *, enum admin_role);
 int	 admin_edit_commit(struct admin *, enum admin_role, struct table_edit *);
+void	 admin_edit_abort(struct admin *, struct table_edit *);
+void	 admin_batch_begin(struct admin *);
+int	 admin_batch_end(struct admin *);
 /* Splits an alias value "a@x, b@y" into its targets (malloc'ed, free with admin_targets_free). */
 char	**admin_targets(const char *value, int *n);
 void	 admin_targets_free(char **, int);

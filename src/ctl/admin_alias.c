@@ -74,7 +74,7 @@ has_target(char **v, int n, const char *t)
 int
 admin_alias_add(struct admin *a, const char *address, char **targets, int ntargets)
 {
-	struct table_edit	 te;
+	struct table_edit	 *te;
 	const char		*errstr;
 	char			 key[300], t[300], **cur = NULL, *old = NULL, *v;
 	long			 i;
@@ -85,12 +85,12 @@ admin_alias_add(struct admin *a, const char *address, char **targets, int ntarge
 		    "target"));
 	if (alias_key(a, address, key, sizeof(key)) != 0)
 		return 1;
-	if (admin_edit_open(a, ADMIN_VIRTUAL, &te) != 0)
+	if ((te = admin_edit_open(a, ADMIN_VIRTUAL)) == NULL)
 		return 1;
-	if ((i = table_edit_find(&te, key)) != -1) {
-		old = table_edit_value(&te, (size_t)i);
+	if ((i = table_edit_find(te, key)) != -1) {
+		old = table_edit_value(te, (size_t)i);
 		if (old == NULL || admin_is_account(old)) {
-			table_edit_close(&te);
+			admin_edit_abort(a, te);
 			free(old);
 			return admin_fail(a->prog, tr("%s is a user, not an alias"),
 			    key);
@@ -100,13 +100,13 @@ admin_alias_add(struct admin *a, const char *address, char **targets, int ntarge
 	/* More targets join the ones there, as vpopmail's valias -i does. */
 	for (j = 0; j < ntargets; j++) {
 		if (alias_target(a, targets[j], t, sizeof(t)) != 0) {
-			table_edit_close(&te);
+			admin_edit_abort(a, te);
 			admin_targets_free(cur, n);
 			free(old);
 			return 1;
 		}
 		if (strcasecmp(t, key) == 0) {
-			table_edit_close(&te);
+			admin_edit_abort(a, te);
 			admin_targets_free(cur, n);
 			free(old);
 			return admin_fail(a->prog, tr("%s cannot point at itself"), key);
@@ -117,11 +117,11 @@ admin_alias_add(struct admin *a, const char *address, char **targets, int ntarge
 		cur[n++] = xstrdup(t);
 	}
 	v = join(cur, n);
-	rc = table_edit_set(&te, key, v, &errstr);
+	rc = table_edit_set(te, key, v, &errstr);
 	if (rc == -1) {
-		table_edit_close(&te);
+		admin_edit_abort(a, te);
 		rc = admin_fail(a->prog, "%s: %s", key, errstr);
-	} else if ((rc = admin_edit_commit(a, ADMIN_VIRTUAL, &te)) == 0 && !a->quiet)
+	} else if ((rc = admin_edit_commit(a, ADMIN_VIRTUAL, te)) == 0 && !a->quiet)
 		printf(tr("alias %s -> %s\n"), key, v);
 	free(v);
 	free(old);
@@ -132,7 +132,7 @@ admin_alias_add(struct admin *a, const char *address, char **targets, int ntarge
 int
 admin_alias_del(struct admin *a, const char *address, char **targets, int ntargets)
 {
-	struct table_edit	 te;
+	struct table_edit	 *te;
 	const char		*errstr;
 	char			 key[300], t[300], **cur = NULL, *old = NULL, *v;
 	long			 i;
@@ -140,12 +140,12 @@ admin_alias_del(struct admin *a, const char *address, char **targets, int ntarge
 
 	if (alias_key(a, address, key, sizeof(key)) != 0)
 		return 1;
-	if (admin_edit_open(a, ADMIN_VIRTUAL, &te) != 0)
+	if ((te = admin_edit_open(a, ADMIN_VIRTUAL)) == NULL)
 		return 1;
-	if ((i = table_edit_find(&te, key)) == -1 ||
-	    (old = table_edit_value(&te, (size_t)i)) == NULL ||
+	if ((i = table_edit_find(te, key)) == -1 ||
+	    (old = table_edit_value(te, (size_t)i)) == NULL ||
 	    admin_is_account(old)) {
-		table_edit_close(&te);
+		admin_edit_abort(a, te);
 		free(old);
 		return admin_fail(a->prog, tr("no alias %s"), key);
 	}
@@ -167,15 +167,15 @@ admin_alias_del(struct admin *a, const char *address, char **targets, int ntarge
 		n--;
 	}
 	if (ntargets == 0 || n == 0) {
-		table_edit_del(&te, key);
-		if ((rc = admin_edit_commit(a, ADMIN_VIRTUAL, &te)) == 0)
+		table_edit_del(te, key);
+		if ((rc = admin_edit_commit(a, ADMIN_VIRTUAL, te)) == 0)
 			printf(tr("removed alias %s\n"), key);
 	} else {
 		v = join(cur, n);
-		if (table_edit_set(&te, key, v, &errstr) == -1) {
-			table_edit_close(&te);
+		if (table_edit_set(te, key, v, &errstr) == -1) {
+			admin_edit_abort(a, te);
 			rc = admin_fail(a->prog, "%s: %s", key, errstr);
-		} else if ((rc = admin_edit_commit(a, ADMIN_VIRTUAL, &te)) == 0)
+		} else if ((rc = admin_edit_commit(a, ADMIN_VIRTUAL, te)) == 0)
 			printf(tr("alias %s -> %s\n"), key, v);
 		free(v);
 	}
@@ -183,7 +183,7 @@ admin_alias_del(struct admin *a, const char *address, char **targets, int ntarge
 	free(old);
 	return rc;
 out:
-	table_edit_close(&te);
+	admin_edit_abort(a, te);
 	admin_targets_free(cur, n);
 	free(old);
 	return rc;

@@ -17,23 +17,23 @@
 int
 admin_domain_add(struct admin *a, const char *in)
 {
-	struct table_edit	 te;
+	struct table_edit	 *te;
 	const char		*errstr;
 	char			 d[256];
 
 	if (admin_domain(in, d, sizeof(d), &errstr) == -1)
 		return admin_fail(a->prog, "%s: %s", in, errstr);
-	if (admin_edit_open(a, ADMIN_DOMAINS, &te) != 0)
+	if ((te = admin_edit_open(a, ADMIN_DOMAINS)) == NULL)
 		return 1;
-	if (table_edit_find(&te, d) != -1) {
-		table_edit_close(&te);
+	if (table_edit_find(te, d) != -1) {
+		admin_edit_abort(a, te);
 		return admin_fail(a->prog, tr("domain %s is already served here"), d);
 	}
-	if (table_edit_set(&te, d, NULL, &errstr) == -1) {
-		table_edit_close(&te);
+	if (table_edit_set(te, d, NULL, &errstr) == -1) {
+		admin_edit_abort(a, te);
 		return admin_fail(a->prog, "%s: %s", d, errstr);
 	}
-	if (admin_edit_commit(a, ADMIN_DOMAINS, &te) != 0)
+	if (admin_edit_commit(a, ADMIN_DOMAINS, te) != 0)
 		return 1;
 	if (!a->quiet)
 		printf(tr("added domain %s\n"), d);
@@ -54,30 +54,30 @@ static int
 drop_domain_entries(struct admin *a, enum admin_role role, const char *d,
     char ***keys, size_t *n)
 {
-	struct table_edit	 te;
+	struct table_edit	 *te;
 	size_t			 i;
 	char			*k;
 
-	if (admin_edit_open(a, role, &te) != 0)
+	if ((te = admin_edit_open(a, role)) == NULL)
 		return 1;
-	for (i = 0; i < te.nlines; i++) {
-		if ((k = table_edit_key(&te, i)) == NULL)
+	for (i = 0; i < te->nlines; i++) {
+		if ((k = table_edit_key(te, i)) == NULL)
 			continue;
 		if (strcasecmp(key_domain(k), d) == 0) {
 			*keys = xreallocarray(*keys, *n + 1, sizeof(**keys));
 			(*keys)[(*n)++] = xstrdup(k);
-			table_edit_del(&te, k);
+			table_edit_del(te, k);
 			i--;
 		}
 		free(k);
 	}
-	return admin_edit_commit(a, role, &te);
+	return admin_edit_commit(a, role, te);
 }
 
 static int
 domain_del(struct admin *a, const char *in, int purge)
 {
-	struct table_edit	 te;
+	struct table_edit	 *te;
 	struct table		*virt;
 	const char		*errstr, *v;
 	char			 d[256], **vkeys = NULL, **ckeys = NULL, **paths = NULL;
@@ -88,15 +88,15 @@ domain_del(struct admin *a, const char *in, int purge)
 
 	if (admin_domain(in, d, sizeof(d), &errstr) == -1)
 		return admin_fail(a->prog, "%s: %s", in, errstr);
-	if (admin_edit_open(a, ADMIN_DOMAINS, &te) != 0)
+	if ((te = admin_edit_open(a, ADMIN_DOMAINS)) == NULL)
 		return 1;
-	if (table_edit_del(&te, d) == 0) {
-		table_edit_close(&te);
+	if (table_edit_del(te, d) == 0) {
+		admin_edit_abort(a, te);
 		return admin_fail(a->prog, tr("domain %s is not served here"), d);
 	}
 	if ((virt = admin_table(a, ADMIN_VIRTUAL)) == NULL ||
 	    admin_table(a, ADMIN_CREDS) == NULL) {
-		table_edit_close(&te);
+		admin_edit_abort(a, te);
 		return 1;
 	}
 	/* The Maildirs are found by routing, which needs the entries still there. */
@@ -114,7 +114,7 @@ domain_del(struct admin *a, const char *in, int purge)
 			free(account);
 		}
 	}
-	if (admin_edit_commit(a, ADMIN_DOMAINS, &te) != 0 ||
+	if (admin_edit_commit(a, ADMIN_DOMAINS, te) != 0 ||
 	    drop_domain_entries(a, ADMIN_VIRTUAL, d, &vkeys, &nv) != 0 ||
 	    drop_domain_entries(a, ADMIN_CREDS, d, &ckeys, &nc) != 0)
 		rc = 1;

@@ -17,8 +17,10 @@
 #include "conf/conf.h"
 #include "conf/table.h"
 #include "ctl/admin.h"
+#include "lib/buf.h"
 #include "lib/xalloc.h"
 #include "mail/maildir_name.h"
+#include "route/format.h"
 #include "route/route.h"
 #include "store/folder.h"
 #include "store/maildir.h"
@@ -40,21 +42,39 @@ int
 admin_maildir_predict(struct admin *a, const char *address, const char *account,
     char **path)
 {
-	struct table	*vt = admin_table(a, ADMIN_VIRTUAL);
-	const char	*errstr;
-	char		*acct = NULL;
-	int		 r;
+	struct format_ctx	 fc;
+	struct passwd		*pw;
+	struct buf		 b;
+	const char		*errstr;
 
-	if (vt == NULL)
+	if (admin_table(a, ADMIN_VIRTUAL) == NULL)
 		return 1;
-	if (table_add(vt, address, account, &errstr) == -1)
-		return admin_fail(a->prog, "%s: %s", address, errstr);
-	r = admin_maildir(a, address, path, &acct);
-	free(acct);
-	/* What is in memory goes back to what the file says. */
-	if (table_load(vt, &errstr) == -1)
-		return admin_fail(a->prog, "%s", errstr);
-	return r;
+	if (a->action == NULL)
+		return admin_fail(a->prog, tr("no maildir action uses the virtual "
+		    "table %s"), a->virtual->name);
+	if ((pw = getpwnam(account)) == NULL)
+		return admin_fail(a->prog, tr("no system account %s to own %s"),
+		    account, address);
+	/* What routing gives a user of the virtual table: the action's format. */
+	if (a->action->path == NULL) {
+		*path = xasprintf("%s/Maildir", pw->pw_dir);
+		return 0;
+	}
+	memset(&fc, 0, sizeof(fc));
+	fc.sender = "";
+	fc.rcpt = address;
+	fc.dest = address;
+	fc.user_name = pw->pw_name;
+	fc.user_dir = pw->pw_dir;
+	fc.mbox_from = "";
+	fc.sub_addr_delim = a->conf->sub_addr_delim;
+	buf_init(&b, 0);
+	if (format_expand(&b, a->action->path, &fc, &errstr) == -1) {
+		buf_free(&b);
+		return admin_fail(a->prog, "%s: %s", a->action->path, errstr);
+	}
+	*path = buf_release(&b);
+	return 0;
 }
 
 int

@@ -67,64 +67,64 @@ creds_value(const char *old, const char *hash)
 static int
 set_creds(struct admin *a, const char *addr, const char *hash)
 {
-	struct table_edit	 te;
+	struct table_edit	 *te;
 	const char		*errstr;
 	char			*old = NULL, *v;
 	long			 i;
 	int			 r;
 
-	if (admin_edit_open(a, ADMIN_CREDS, &te) != 0)
+	if ((te = admin_edit_open(a, ADMIN_CREDS)) == NULL)
 		return 1;
-	if ((i = table_edit_find(&te, addr)) != -1)
-		old = table_edit_value(&te, (size_t)i);
+	if ((i = table_edit_find(te, addr)) != -1)
+		old = table_edit_value(te, (size_t)i);
 	v = creds_value(old, hash);
-	r = table_edit_set(&te, addr, v, &errstr);
+	r = table_edit_set(te, addr, v, &errstr);
 	free(old);
 	free(v);
 	if (r == -1) {
-		table_edit_close(&te);
+		admin_edit_abort(a, te);
 		return admin_fail(a->prog, "%s: %s", addr, errstr);
 	}
-	return admin_edit_commit(a, ADMIN_CREDS, &te);
+	return admin_edit_commit(a, ADMIN_CREDS, te);
 }
 
 static int
 set_virtual(struct admin *a, const char *addr, const char *value)
 {
-	struct table_edit	 te;
+	struct table_edit	 *te;
 	const char		*errstr;
 
-	if (admin_edit_open(a, ADMIN_VIRTUAL, &te) != 0)
+	if ((te = admin_edit_open(a, ADMIN_VIRTUAL)) == NULL)
 		return 1;
 	if (value == NULL)
-		table_edit_del(&te, addr);
-	else if (table_edit_set(&te, addr, value, &errstr) == -1) {
-		table_edit_close(&te);
+		table_edit_del(te, addr);
+	else if (table_edit_set(te, addr, value, &errstr) == -1) {
+		admin_edit_abort(a, te);
 		return admin_fail(a->prog, "%s: %s", addr, errstr);
 	}
-	return admin_edit_commit(a, ADMIN_VIRTUAL, &te);
+	return admin_edit_commit(a, ADMIN_VIRTUAL, te);
 }
 
 /* The senders entry of addr (each user may send as itself), when a listener has senders <T>. */
 static int
 set_senders(struct admin *a, const char *addr, const char *value)
 {
-	struct table_edit	 te;
+	struct table_edit	 *te;
 	const char		*errstr;
 	int			 none;
 
 	if (admin_senders(a, &none) == NULL)
 		return none ? 0 : 1;
-	if (admin_edit_open(a, ADMIN_SENDERS, &te) != 0)
+	if ((te = admin_edit_open(a, ADMIN_SENDERS)) == NULL)
 		return 1;
 	if (value == NULL)
-		table_edit_del(&te, addr);
-	else if (table_edit_find(&te, addr) == -1 &&
-	    table_edit_set(&te, addr, value, &errstr) == -1) {
-		table_edit_close(&te);
+		table_edit_del(te, addr);
+	else if (table_edit_find(te, addr) == -1 &&
+	    table_edit_set(te, addr, value, &errstr) == -1) {
+		admin_edit_abort(a, te);
 		return admin_fail(a->prog, "%s: %s", addr, errstr);
 	}
-	return admin_edit_commit(a, ADMIN_SENDERS, &te);
+	return admin_edit_commit(a, ADMIN_SENDERS, te);
 }
 
 int
@@ -243,7 +243,7 @@ aliases_of(struct admin *a, const char *addr, int *count)
 int
 admin_user_del(struct admin *a, const char *address, int purge)
 {
-	struct table_edit	 te;
+	struct table_edit	 *te;
 	const char		*errstr;
 	char			 addr[300], *path = NULL, *acct = NULL, **al;
 	int			 in_v, in_c, nal, i, rc = 0;
@@ -262,10 +262,10 @@ admin_user_del(struct admin *a, const char *address, int purge)
 	if (in_v && admin_maildir(a, addr, &path, &acct) != 0)
 		path = NULL;
 	if (in_c) {
-		if (admin_edit_open(a, ADMIN_CREDS, &te) != 0)
+		if ((te = admin_edit_open(a, ADMIN_CREDS)) == NULL)
 			goto out;
-		table_edit_del(&te, addr);
-		if (admin_edit_commit(a, ADMIN_CREDS, &te) != 0)
+		table_edit_del(te, addr);
+		if (admin_edit_commit(a, ADMIN_CREDS, te) != 0)
 			goto out;
 	}
 	if (in_v && set_virtual(a, addr, NULL) != 0)

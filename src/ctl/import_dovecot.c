@@ -101,19 +101,19 @@ import_line(struct import *im, struct admin *a, char *line, size_t lineno,
 	in_v = a->virtual && table_get_fold(a->virtual, addr) != NULL;
 	if (in_v) {
 		/* A user already (the virtual table came first): the login is added. */
-		struct table_edit	 te;
+		struct table_edit	 *te;
 
 		imp_did(im, tr("login %s"), addr);
 		if (im->dry_run)
 			return;
-		if (admin_edit_open(a, ADMIN_CREDS, &te) != 0)
+		if ((te = admin_edit_open(a, ADMIN_CREDS)) == NULL)
 			return;
-		if (table_edit_set(&te, addr, f[1], &errstr) == -1) {
-			table_edit_close(&te);
+		if (table_edit_set(te, addr, f[1], &errstr) == -1) {
+			admin_edit_abort(a, te);
 			imp_skip(im, "%s: %s", addr, errstr);
 			return;
 		}
-		(void)admin_edit_commit(a, ADMIN_CREDS, &te);
+		(void)admin_edit_commit(a, ADMIN_CREDS, te);
 		return;
 	}
 	imp_did(im, tr("user %s"), addr);
@@ -146,6 +146,8 @@ import_dovecot(struct import *im, const char *file)
 		admin_close(&a);
 		return 1;
 	}
+	/* One write of each table at the end, not one per user. */
+	admin_batch_begin(&a);
 	while (off < b.len) {
 		nl = memchr(b.data + off, '\n', b.len - off);
 		n = nl ? (size_t)(nl - (b.data + off)) : b.len - off;
@@ -163,7 +165,9 @@ import_dovecot(struct import *im, const char *file)
 	}
 	explicit_bzero(b.data, b.len);
 	buf_free(&b);
-	if (!im->dry_run) {
+	if (admin_batch_end(&a) != 0)
+		imp_skip(im, "%s", tr("the tables could not be written"));
+	else if (!im->dry_run) {
 		a.no_daemon = 0;
 		a.quiet = 0;
 		(void)(admin_reload(&a, a.domains) || admin_reload_users(&a));

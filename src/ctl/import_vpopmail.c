@@ -561,14 +561,14 @@ import_user(struct import *im, struct admin *a, struct vdomain *vd,
 			    val[0] ? ", " : "", t[i]);
 		imp_did(im, tr("%s forwards to %s"), addr, val);
 		{
-			struct table_edit	 te;
+			struct table_edit	 *te;
 
-			if (admin_edit_open(a, ADMIN_VIRTUAL, &te) == 0) {
-				if (table_edit_set(&te, addr, val, &errstr) == -1) {
-					table_edit_close(&te);
+			if ((te = admin_edit_open(a, ADMIN_VIRTUAL)) != NULL) {
+				if (table_edit_set(te, addr, val, &errstr) == -1) {
+					admin_edit_abort(a, te);
 					imp_skip(im, "%s: %s", addr, errstr);
 				} else
-					(void)admin_edit_commit(a, ADMIN_VIRTUAL, &te);
+					(void)admin_edit_commit(a, ADMIN_VIRTUAL, te);
 			}
 		}
 	}
@@ -670,6 +670,8 @@ import_vpopmail(struct import *im, const char *dir)
 		admin_close(&a);
 		return 1;
 	}
+	/* One write of each table at the end, not one per user. */
+	admin_batch_begin(&a);
 	for (i = 0; i < n; i++) {
 		import_domain(im, &a, &doms[i]);
 		for (j = 0; j < doms[i].nusers; j++) {
@@ -681,7 +683,9 @@ import_vpopmail(struct import *im, const char *dir)
 		free(doms[i].dir);
 	}
 	free(doms);
-	if (!im->dry_run) {
+	if (admin_batch_end(&a) != 0)
+		imp_skip(im, "%s", tr("the tables could not be written"));
+	else if (!im->dry_run) {
 		a.no_daemon = 0;
 		a.quiet = 0;
 		(void)(admin_reload(&a, a.domains) || admin_reload_users(&a));

@@ -279,6 +279,64 @@ test_refuses_bad_files(void)
 	free(path);
 }
 
+/* Two tables of one directory open at once (an import) share the lock instead of waiting. */
+static void
+test_two_tables_one_directory(void)
+{
+	struct table_edit	 a, b;
+	const char		*err;
+	char			*pa = put("one", "x 1\n"), *pb = put("two", "y 2\n");
+	char			*got;
+
+	alarm(10);		/* a wait for ourselves would hang here */
+	T_ASSERT(table_edit_open(&a, pa, 0644, &err) == 0);
+	T_ASSERT(table_edit_open(&b, pb, 0644, &err) == 0);
+	T_ASSERT(table_edit_set(&a, "x2", "3", &err) == 0);
+	T_ASSERT(table_edit_set(&b, "y2", "4", &err) == 0);
+	T_ASSERT(table_edit_commit(&b, &err) == 0);
+	table_edit_close(&b);
+	T_ASSERT(table_edit_commit(&a, &err) == 0);
+	table_edit_close(&a);
+	/* The lock is gone with the last one: a third open does not wait. */
+	T_ASSERT(table_edit_open(&a, pa, 0644, &err) == 0);
+	table_edit_close(&a);
+	alarm(0);
+	got = slurp(pa);
+	T_EQ_STR(got, "x 1\nx2\t3\n");
+	free(got);
+	free(pa);
+	free(pb);
+}
+
+/* Finding keys in a big file goes through the index; duplicates and removals keep it right. */
+static void
+test_index(void)
+{
+	struct table_edit	 te;
+	const char		*err;
+	char			 k[32];
+	char			*path = put("big", "dup a\ndup b\n");
+	int			 i;
+
+	T_ASSERT(table_edit_open(&te, path, 0644, &err) == 0);
+	for (i = 0; i < 5000; i++) {
+		snprintf(k, sizeof(k), "u%d@x.org", i);
+		T_ASSERT(table_edit_set(&te, k, "vmail", &err) == 0);
+	}
+	T_EQ_INT(table_edit_find(&te, "U4999@X.ORG"), 5001);
+	T_EQ_INT(table_edit_find(&te, "dup"), 0);
+	T_EQ_INT(table_edit_del(&te, "u0@x.org"), 1);
+	T_EQ_INT(table_edit_find(&te, "u4999@x.org"), 5000);
+	T_EQ_INT(table_edit_find(&te, "u0@x.org"), -1);
+	/* Setting a duplicated key drops the later ones. */
+	T_ASSERT(table_edit_set(&te, "dup", "c", &err) == 0);
+	T_EQ_INT(table_edit_find(&te, "u4999@x.org"), 4999);
+	T_EQ_STR(te.last_key, "dup");
+	T_EQ_STR(te.last_value, "c");
+	table_edit_close(&te);
+	free(path);
+}
+
 void
 test_main(void)
 {
@@ -291,6 +349,8 @@ test_main(void)
 	t_run("check", test_check);
 	t_run("rehash", test_rehash);
 	t_run("refuses bad files", test_refuses_bad_files);
+	t_run("two tables of one directory", test_two_tables_one_directory);
+	t_run("index", test_index);
 	{
 		char	*cmd = xasprintf("rm -rf %s", tmpdir);
 
