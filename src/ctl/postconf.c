@@ -204,7 +204,7 @@ lookup(const struct postconf *c, const struct postconf *d, const char *name)
 }
 
 /* Work per expansion: "$a" = "$b$b$b...", "$b" = "$c$c$c..." must not take forever. */
-#define EXPAND_WORK_MAX	(4 * POSTCONF_EXPAND_MAX)
+#define EXPAND_WORK_MAX	POSTCONF_EXPAND_MAX
 
 static void
 expand_into(struct buf *out, const struct postconf *c, const struct postconf *d,
