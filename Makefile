@@ -12,6 +12,11 @@
 CC	?= cc
 PREFIX	?= /usr/local
 DESTDIR	?=
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+ACCOUNTS ?= auto
 PYTHON	?= /usr/bin/python3
 
 PKGS	:= libevent libevent_openssl libevent_pthreads openssl libunbound sqlite3 libxcrypt libpsl libidn2
@@ -129,12 +134,12 @@ run: deps all
 bench: deps all
 	@sh bench/run.sh
 
+# The programs, links, man pages and the systemd unit; as root without DESTDIR
+# also the _tegami and vmail accounts (ACCOUNTS=yes|no|auto).
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 755 bin/tegamid bin/tegamictl $(DESTDIR)$(PREFIX)/sbin/
-	for n in $(COMPAT); do ln -sf tegamictl $(DESTDIR)$(PREFIX)/sbin/$$n; done
-	install -m 644 docs/man/tegami.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
-	install -m 644 docs/man/tegamid.8 docs/man/tegamictl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" SBINDIR="$(SBINDIR)" MANDIR="$(MANDIR)" \
+	    UNITDIR="$(UNITDIR)" SYSCONFDIR="$(SYSCONFDIR)" ACCOUNTS="$(ACCOUNTS)" \
+	    COMPAT="$(COMPAT)" sh scripts/install.sh
 
 clean:
 	rm -rf build bin

@@ -97,6 +97,9 @@ struct action {
 	char		*user;
 	char		*wrapper;
 	time_t		 ttl;		/* 0: queue ttl */
+	/* maildir: quota SIZE (bytes, 0 none) for Maildirs without their own limit */
+	unsigned long long quota;
+	int		 over_quota_defer;	/* over-quota defer: 452 4.2.2, else 552 5.2.2 */
 	/* relay */
 	struct relay_host *host;	/* host URL, or NULL for MX */
 	int		 backup;

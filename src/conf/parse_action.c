@@ -9,7 +9,8 @@
 
 /* Options of local delivery and relays; an unquoted maildir path is none of these. */
 static const char *const local_opts[] = {
-	"alias", "ttl", "user", "userbase", "virtual", "wrapper", NULL,
+	"alias", "over-quota", "quota", "ttl", "user", "userbase", "virtual",
+	"wrapper", NULL,
 };
 static const char *const relay_opts[] = {
 	"backup", "helo", "helo-src", "domain", "host", "pki", "ca", "srs", "tls",
@@ -132,6 +133,32 @@ opt_table(struct parser *p, struct table **dst, const char *opt)
 	return *dst ? 0 : -1;
 }
 
+/* quota SIZE|none: the limit of a Maildir whose maildirsize names none. */
+static int
+opt_quota(struct parser *p, struct action *a)
+{
+	long long	 n;
+	char		*s;
+
+	if ((s = p_string(p, "a size after quota")) == NULL)
+		return -1;
+	if (strcmp(s, "none") == 0)
+		n = 0;
+	else if ((n = conf_parse_size(s)) <= 0) {
+		perr(p, p->dfile, p->dline, "quota takes a size (\"500M\", \"2G\") "
+		    "or none, not \"%s\"", s);
+		free(s);
+		return -1;
+	}
+	free(s);
+	if (a->quota) {
+		perr(p, p->dfile, p->dline, "action option quota given twice");
+		return -1;
+	}
+	a->quota = (unsigned long long)n;
+	return 0;
+}
+
 static int
 action_option(struct parser *p, struct action *a, const char *kw)
 {
@@ -152,6 +179,22 @@ action_option(struct parser *p, struct action *a, const char *kw)
 			return -1;
 		}
 		return p_delay(p, "ttl", &a->ttl);
+	}
+	if (strcmp(kw, "quota") == 0)
+		return opt_quota(p, a);
+	if (strcmp(kw, "over-quota") == 0) {
+		if ((s = p_string(p, "bounce or defer after over-quota")) == NULL)
+			return -1;
+		if (strcmp(s, "defer") == 0)
+			a->over_quota_defer = 1;
+		else if (strcmp(s, "bounce") != 0) {
+			perr(p, p->dfile, p->dline, "over-quota takes bounce or "
+			    "defer, not \"%s\"", s);
+			free(s);
+			return -1;
+		}
+		free(s);
+		return 0;
 	}
 	if (strcmp(kw, "alias") == 0)
 		return opt_table(p, &a->alias, kw);
@@ -275,6 +318,11 @@ action_check(struct parser *p, struct action *a)
 	}
 	if (a->method == ACTION_MBOX && a->user) {
 		perr(p, p->dfile, p->dline, "user is not usable with mbox delivery");
+		r = -1;
+	}
+	if ((a->quota || a->over_quota_defer) && a->method != ACTION_MAILDIR) {
+		perr(p, p->dfile, p->dline, "quota and over-quota are only valid "
+		    "with maildir delivery");
 		r = -1;
 	}
 	if (a->relay_auth && a->host == NULL) {

@@ -25,6 +25,23 @@ int		 ctl_encrypt(const char *conf_path, int argc, char **argv);
 /* tegamictl init --domain D --hostname H [--dir DIR] (init.c). Exit status. */
 int		 ctl_init(int argc, char **argv);
 
+/* tegamictl dkim keygen DOMAIN ... (ctl_dkim.c). Exit status. */
+int		 ctl_dkim(const char *conf_path, int argc, char **argv);
+/*
+ * A new DKIM key of type "rsa" (bits) or "ed25519" written to path (mode
+ * 0600, never over an existing file; its directory made 0700 if missing),
+ * its record ("v=DKIM1; k=...; p=...") appended to rec. 0 or -1 with errstr.
+ */
+struct buf;
+int		 ctl_dkim_generate(const char *path, const char *type, int bits,
+		    struct buf *rec, const char **errstr);
+/* "NAME. IN TXT ..." with the value in strings of at most 255 octets. */
+void		 ctl_dkim_print_txt(FILE *, const char *name, const char *value);
+/* tegamictl dns DOMAIN [--check] (ctl_dns.c). Exit status. */
+int		 ctl_dns(const char *conf_path, int argc, char **argv);
+/* tegamictl import vpopmail|qmail|postfix|dovecot-passwd ... (import.c). Exit status. */
+int		 ctl_import(const char *conf_path, int argc, char **argv);
+
 /* sendmail(8) compatibility: returns the exit status (sysexits). */
 int		 sendmail_main(int argc, char **argv);
 

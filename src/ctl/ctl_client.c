@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ctl/ctl.h"
+#include "ctl/i18n.h"
 
 #define CTL_DEFAULT_CONF	"/etc/tegami/tegami.conf"
 #define CTL_DEFAULT_SOCKET	"/run/tegami.sock"
@@ -97,14 +98,14 @@ ctl_connect(const char *sock)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(sock) >= sizeof(sun.sun_path)) {
-		fprintf(stderr, "tegamictl: socket path too long: %s\n", sock);
+		fprintf(stderr, tr("tegamictl: socket path too long: %s\n"), sock);
 		return -1;
 	}
 	strcpy(sun.sun_path, sock);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
 	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		fprintf(stderr, "tegamictl: cannot connect to %s: %s (is tegamid "
-		    "running?)\n", sock, strerror(errno));
+		fprintf(stderr, tr("tegamictl: cannot connect to %s: %s (is tegamid "
+		    "running?)\n"), sock, strerror(errno));
 		if (fd != -1)
 			close(fd);
 		return -1;

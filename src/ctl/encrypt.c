@@ -8,6 +8,7 @@
 
 #include "lib/password.h"
 #include "ctl/ctl.h"
+#include "ctl/i18n.h"
 
 /* "smtp auth-cost N" from the config, read without loading it (tables may be unreadable). */
 static int
@@ -58,7 +59,7 @@ prompt(char *buf, size_t len)
 	struct termios	 old, quiet;
 	int		 ok;
 
-	fprintf(stderr, "Password: ");
+	fprintf(stderr, "%s", tr("Password: "));
 	fflush(stderr);
 	if (tcgetattr(STDIN_FILENO, &old) == -1)
 		return -1;
@@ -81,7 +82,7 @@ ctl_encrypt(const char *conf_path, int argc, char **argv)
 	int	 cost = conf_auth_cost(conf_path), rc = 0;
 
 	if (argc > 2) {
-		fprintf(stderr, "usage: tegamictl encrypt [password]\n");
+		fprintf(stderr, "%s", tr("usage: tegamictl encrypt [password]\n"));
 		return 1;
 	}
 	if (argc == 2)
@@ -98,7 +99,7 @@ ctl_encrypt(const char *conf_path, int argc, char **argv)
 		size_t	 n = strcspn(line, "\r\n");
 
 		if (line[n] == '\0' && !feof(stdin)) {
-			fprintf(stderr, "tegamictl encrypt: password too long\n");
+			fprintf(stderr, "%s", tr("tegamictl encrypt: password too long\n"));
 			explicit_bzero(line, sizeof(line));
 			return 1;
 		}

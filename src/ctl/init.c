@@ -1,4 +1,4 @@
-/* tegamictl init: a ready config, its tables and a self-signed certificate for a first start. */
+/* tegamictl init: a complete first configuration, its tables, a certificate and a DKIM key, and the checklist of what to do outside. */
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -14,8 +14,12 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
+#include "ctl/admin.h"
 #include "ctl/ctl.h"
+#include "ctl/dnsrec.h"
+#include "ctl/import.h"
 #include "lib/buf.h"
+#include "lib/xalloc.h"
 
 #define INIT_DEFAULT_DIR	"/etc/tegami"
 
@@ -24,16 +28,15 @@ struct init_opts {
 	const char	*hostname;
 	const char	*dir;
 	const char	*listen;
-	int		 ports[3];	/* smtp, submission, smtps */
+	const char	*selector;
+	const char	*address;	/* this server's public address, for the checklist */
+	int		 self_contained;	/* spool, socket and mail under dir */
+	int		 ports[5];	/* smtp, submission, smtps, imaps, pop3s */
 };
 
-static int
-usage(void)
-{
-	fprintf(stderr, "usage: tegamictl init --domain DOMAIN --hostname HOST "
-	    "[--dir DIR] [--listen ADDRESS] [--ports SMTP,SUBMISSION,SMTPS]\n");
-	return 1;
-}
+#define INIT_USAGE	"tegamictl init --domain DOMAIN --hostname HOST [--dir DIR] " \
+			"[--listen ADDRESS] [--ports SMTP,SUBMISSION,SMTPS[,IMAPS,POP3S]] " \
+			"[--self-contained] [--selector S] [--address IP]"
 
 /* A name we are about to put into a config and file names: no quoting games. */
 static int
@@ -81,8 +84,8 @@ write_new(const char *path, mode_t mode, const char *data, size_t len)
 }
 
 /* A P-256 key and a one-year self-signed certificate for host, SAN included. */
-static int
-make_cert(const char *host, const char *crt_path, const char *key_path)
+int
+init_make_cert(const char *host, const char *crt_path, const char *key_path)
 {
 	EVP_PKEY	*pkey = NULL;
 	X509		*x = NULL;
@@ -133,7 +136,7 @@ make_cert(const char *host, const char *crt_path, const char *key_path)
 	ret = 0;
 	goto out;
 fail:
-	fprintf(stderr, "tegamictl init: cannot make the certificate\n");
+	fprintf(stderr, "%s", tr("tegamictl init: cannot make the certificate\n"));
 out:
 	BIO_free(mem);
 	BN_free(bn);
@@ -143,178 +146,297 @@ out:
 	return ret;
 }
 
+
 static int
-parse_opts(int argc, char **argv, struct init_opts *o)
+parse_opts(int argc, char **argv, struct init_opts *o, int *help)
 {
-	int	 i, root = geteuid() == 0;
+	const char	*ports = NULL;
+	int		 i, n, root = geteuid() == 0;
+	const struct admin_opt opts[] = {
+		{ "domain", 1, &o->domain, NULL },
+		{ "hostname", 1, &o->hostname, NULL },
+		{ "dir", 1, &o->dir, NULL },
+		{ "listen", 1, &o->listen, NULL },
+		{ "ports", 1, &ports, NULL },
+		{ "selector", 1, &o->selector, NULL },
+		{ "address", 1, &o->address, NULL },
+		{ "self-contained", 0, NULL, &o->self_contained },
+		{ NULL, 0, NULL, NULL },
+	};
+
 
 	memset(o, 0, sizeof(*o));
 	o->dir = INIT_DEFAULT_DIR;
 	o->listen = "any";
+	o->selector = "s1";
 	/* Unprivileged ports when not root, so that a first try works as anyone. */
 	o->ports[0] = root ? 25 : 2525;
 	o->ports[1] = root ? 587 : 2587;
 	o->ports[2] = root ? 465 : 2465;
-	for (i = 1; i < argc; i++) {
-		const char	*v = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (v == NULL)
-			return -1;
-		if (strcmp(argv[i], "--domain") == 0)
-			o->domain = v;
-		else if (strcmp(argv[i], "--hostname") == 0)
-			o->hostname = v;
-		else if (strcmp(argv[i], "--dir") == 0)
-			o->dir = v;
-		else if (strcmp(argv[i], "--listen") == 0)
-			o->listen = v;
-		else if (strcmp(argv[i], "--ports") == 0) {
-			if (sscanf(v, "%d,%d,%d", &o->ports[0], &o->ports[1],
-			    &o->ports[2]) != 3)
-				return -1;
-		} else
-			return -1;
-		i++;
-	}
-	if (o->domain == NULL || o->hostname == NULL)
+	o->ports[3] = root ? 993 : 2993;
+	o->ports[4] = root ? 995 : 2995;
+	if (admin_getopt("tegamictl init", argc - 1, argv + 1, opts, help, &n) == -1)
 		return -1;
+	if (*help)
+		return 0;
+	if (n > 0) {
+		admin_fail("tegamictl init", tr("unexpected argument %s (usage: %s)"),
+		    argv[1], INIT_USAGE);
+		return -1;
+	}
+	if (ports != NULL) {
+		n = sscanf(ports, "%d,%d,%d,%d,%d", &o->ports[0], &o->ports[1],
+		    &o->ports[2], &o->ports[3], &o->ports[4]);
+		for (i = 0; i < n; i++)
+			if (o->ports[i] < 1 || o->ports[i] > 65535)
+				n = 0;
+		if (n != 3 && n != 5) {
+			admin_fail("tegamictl init", tr("--ports takes 3 or 5 port "
+			    "numbers separated by commas, not %s"), ports);
+			return -1;
+		}
+	}
+	if (o->domain == NULL || o->hostname == NULL) {
+		admin_fail("tegamictl init", tr("--domain and --hostname are needed "
+		    "(usage: %s)"), INIT_USAGE);
+		return -1;
+	}
 	return 0;
 }
 
+struct init_paths {
+	char	*conf, *domains, *vusers, *creds, *senders, *crt, *key, *dkim;
+	char	*vmail, *spool, *sock;
+};
+
 static void
-write_conf(struct buf *b, const struct init_opts *o, const char *user,
-    const char *vmail, const char *spool, const char *sock)
+write_conf(struct buf *b, const struct init_opts *o, const struct init_paths *p,
+    const char *user)
 {
 	const char	*h = o->hostname, *d = o->dir, *l = o->listen;
 
-	buf_addf(b, "# tegami configuration written by tegamictl init; see tegami.conf(5).\n"
+	buf_addf(b, "# tegami configuration written by tegamictl init; see "
+	    "tegami.conf(5).\n"
+	    "# Check it with: tegamid -n -f %s\n\n"
 	    "hostname \"%s\"\n"
 	    "spool \"%s\"\n"
 	    "socket \"%s\"\n"
-	    "user \"%s\"\n\n", h, spool, sock, user);
-	buf_addf(b, "# A self-signed certificate for a first start. With Let's Encrypt:\n"
+	    "user \"%s\"\n\n", p->conf, h, p->spool, p->sock, user);
+	buf_addf(b, "# A self-signed certificate for a first start. With Let's "
+	    "Encrypt (certbot):\n"
 	    "#   pki %s cert \"/etc/letsencrypt/live/%s/fullchain.pem\"\n"
 	    "#   pki %s key \"/etc/letsencrypt/live/%s/privkey.pem\"\n"
-	    "# and `tegamictl reload` after each renewal.\n"
-	    "pki %s cert \"%s/%s.crt\"\n"
-	    "pki %s key \"%s/%s.key\"\n\n", h, h, h, h, h, d, h, h, d, h);
-	buf_addf(b, "table domains file:%s/domains\n"
-	    "table vusers file:%s/vusers\n"
-	    "table creds file:%s/creds\n"
-	    "table senders file:%s/senders\n\n", d, d, d, d);
-	buf_addf(b, "# Mail from the world, with STARTTLS offered.\n"
-	    "listen on %s port %d tls pki %s\n"
-	    "# Submission for your users: TLS and a login first; each user\n"
-	    "# sends as the addresses <senders> lists for its login, no other.\n"
-	    "listen on %s port %d tls-require pki %s auth <creds> senders <senders>\n"
-	    "listen on %s port %d smtps pki %s auth <creds> senders <senders>\n\n",
-	    l, o->ports[0], h, l, o->ports[1], h, l, o->ports[2], h);
+	    "# and `tegamictl reload` after each renewal (certbot's --deploy-hook).\n"
+	    "pki %s cert \"%s\"\n"
+	    "pki %s key \"%s\"\n\n", h, h, h, h, h, p->crt, h, p->key);
+	buf_addf(b, "# Domains served here, their users (address -> the account "
+	    "owning the mail),\n"
+	    "# logins (tegamictl user add edits all of them) and what each login "
+	    "may send as.\n"
+	    "table domains file:%s\n"
+	    "table vusers file:%s\n"
+	    "table creds file:%s\n"
+	    "table senders file:%s\n\n", p->domains, p->vusers, p->creds,
+	    p->senders);
+	buf_addf(b, "# Mail from the world: refused from addresses without a "
+	    "name that leads back\n"
+	    "# to them; SPF, DKIM and DMARC are checked and written into "
+	    "Authentication-Results.\n"
+	    "filter \"check-rdns\" phase connect match !rdns disconnect "
+	    "\"550 5.7.1 no rDNS\"\n"
+	    "filter \"check-fcrdns\" phase connect match !fcrdns disconnect "
+	    "\"550 5.7.1 no FCrDNS\"\n"
+	    "filter \"mail-auth\" check mail-auth\n"
+	    "filter \"inbound\" chain { \"check-rdns\", \"check-fcrdns\", "
+	    "\"mail-auth\" }\n"
+	    "# Mail of your users is signed (the key: tegamictl dkim keygen).\n"
+	    "filter \"dkim-%s\" dkim-sign domain %s selector %s key \"%s\"\n\n",
+	    o->domain, o->domain, o->selector, p->dkim);
+	buf_addf(b, "listen on %s port %d tls pki %s filter \"inbound\"\n"
+	    "# Submission: TLS and a login first.\n"
+	    "listen on %s port %d tls-require pki %s auth <creds> senders <senders> "
+	    "filter \"dkim-%s\"\n"
+	    "listen on %s port %d smtps pki %s auth <creds> senders <senders> "
+	    "filter \"dkim-%s\"\n"
+	    "# Reading mail.\n"
+	    "listen on %s port %d imaps pki %s auth <creds>\n"
+	    "listen on %s port %d pop3s pki %s auth <creds>\n\n",
+	    l, o->ports[0], h, l, o->ports[1], h, o->domain, l, o->ports[2], h,
+	    o->domain, l, o->ports[3], h, l, o->ports[4], h);
 	buf_addf(b, "action \"deliver\" maildir \"%s/%%{dest.domain:lowercase}/"
 	    "%%{dest.user:lowercase}/Maildir\" virtual <vusers>\n"
 	    "action \"outbound\" relay\n\n"
 	    "match from any for domain <domains> action \"deliver\"\n"
-	    "match auth from any for any action \"outbound\"\n", vmail);
+	    "match auth from any for any action \"outbound\"\n", p->vmail);
+	(void)d;
+}
+
+/* The mail tree, made and given to its account: delivery agents write there as it. */
+static int
+make_vmail(const char *path, const char *account)
+{
+	struct passwd	*pw;
+
+	if (mkdir(path, 0755) == -1 && errno != EEXIST) {
+		admin_fail("tegamictl init", "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (geteuid() == 0 && (pw = getpwnam(account)) != NULL &&
+	    chown(path, pw->pw_uid, pw->pw_gid) == -1) {
+		admin_fail("tegamictl init", "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+checklist(const struct init_opts *o, const struct init_paths *p,
+    const char *dkim_record, const char *account)
+{
+	char	 name[600], dm[400];
+	const char *addr = o->address ? o->address : tr("<this server's address>");
+
+	printf(tr("wrote %s\n  and the tables, the certificate %s\n  and the "
+	    "DKIM key %s\n\n"), p->conf, p->crt, p->dkim);
+	printf("%s", tr("1. Publish these DNS records (tegamictl dns DOMAIN --check "
+	    "compares them with DNS):\n"));
+	printf("  %s. IN MX 10 %s.\n", o->domain, o->hostname);
+	printf("  %s. IN %s %s\n", o->hostname, o->address &&
+	    strchr(o->address, ':') ? "AAAA" : "A", addr);
+	printf("  %s. IN TXT \"%s\"\n", o->domain, DNSREC_SPF);
+	snprintf(name, sizeof(name), "  %s._domainkey.%s", o->selector, o->domain);
+	ctl_dkim_print_txt(stdout, name, dkim_record);
+	dnsrec_dmarc_record(o->domain, dm, sizeof(dm));
+	printf("  _dmarc.%s. IN TXT \"%s\"\n", o->domain, dm);
+	printf(tr("  and ask whoever gave you the address (your hosting provider) "
+	    "for its PTR record: %s -> %s\n\n"), addr, o->hostname);
+	printf("%s", tr("2. Open these TCP ports to this server:\n"));
+	printf(tr("  %d (mail from other servers), %d and %d (your users sending), "
+	    "%d (IMAP), %d (POP3),\n  80 if Let's Encrypt's http-01 challenge "
+	    "runs here; and out: 25 (to other servers), 53 (DNS)\n\n"),
+	    o->ports[0], o->ports[1], o->ports[2], o->ports[3], o->ports[4]);
+	printf("%s", tr("3. Add your users (the Maildir is made at once, owned by "
+	    "the mail account):\n"));
+	printf("  tegamictl -f %s user add you@%s\n", p->conf, o->domain);
+	printf(tr("  tegamictl -f %s user passwd postmaster@%s   (postmaster@%s "
+	    "gets mail already, as %s; this gives it a login)\n\n"), p->conf,
+	    o->domain, o->domain, account);
+	printf("%s", tr("4. Replace the self-signed certificate with Let's "
+	    "Encrypt's:\n"));
+	printf("  certbot certonly --standalone -d %s --deploy-hook \"tegamictl -f "
+	    "%s reload\"\n", o->hostname, p->conf);
+	printf("%s", tr("  then point the two pki lines of the configuration at "
+	    "/etc/letsencrypt/live/HOST/\n\n"));
+	/* As root the daemon runs as _tegami and mail is written as vmail. */
+	if (geteuid() == 0 && (getpwnam("_tegami") == NULL ||
+	    getpwnam(account) == NULL))
+		printf(tr("  The accounts _tegami and %s are needed: make install "
+		    "creates them (or useradd --system).\n"), account);
+	printf("%s", tr("5. Check and start:\n"));
+	printf("  tegamid -n -f %s\n", p->conf);
+	printf(tr("  systemctl enable --now tegami   (or: tegamid -f %s)\n"),
+	    p->conf);
 }
 
 int
 ctl_init(int argc, char **argv)
 {
 	struct init_opts	 o;
+	struct init_paths	 p;
 	struct passwd		*pw;
-	struct buf		 b;
-	char			*paths[7];
-	const char		*user, *account;
-	char			 vmail[1024], spool[1024], sock[1024];
-	int			 i, root = geteuid() == 0, rc = 1;
+	struct buf		 b, rec;
+	char			**all[8];
+	const char		*user, *account, *errstr;
+	int			 i, help = 0, root = geteuid() == 0, rc = 1;
+	int			 local;
 
-	if (parse_opts(argc, argv, &o) == -1)
-		return usage();
+	if (parse_opts(argc, argv, &o, &help) == -1)
+		return 1;
+	if (help)
+		return admin_usage("tegamictl init", INIT_USAGE, 1);
 	if (!name_ok(o.domain) || !name_ok(o.hostname)) {
-		fprintf(stderr, "tegamictl init: domain and host names may hold "
-		    "letters, digits, dots and hyphens only\n");
+		admin_fail("tegamictl init", "%s", tr("domain and host names may hold "
+		    "letters, digits, dots and hyphens only"));
+		return 1;
+	}
+	if (!name_ok(o.selector)) {
+		admin_fail("tegamictl init", tr("a selector holds letters, digits, "
+		    "'-' and '.' (not %s)"), o.selector);
 		return 1;
 	}
 	if ((pw = getpwuid(getuid())) == NULL) {
-		fprintf(stderr, "tegamictl init: who am I?\n");
+		admin_fail("tegamictl init", "%s", tr("who am I? (no passwd entry)"));
 		return 1;
 	}
+	/* As root, the system layout; otherwise (or asked) everything under dir. */
+	local = !root || o.self_contained;
 	user = root ? "_tegami" : pw->pw_name;
 	account = root ? "vmail" : pw->pw_name;
-	snprintf(vmail, sizeof(vmail), "%s", root ? "/var/vmail" : "");
-	if (!root)
-		snprintf(vmail, sizeof(vmail), "%s/vmail", o.dir);
-	snprintf(spool, sizeof(spool), "%s", root ? "/var/spool/tegami" : "");
-	if (!root)
-		snprintf(spool, sizeof(spool), "%s/spool", o.dir);
-	snprintf(sock, sizeof(sock), "%s", root ? "/run/tegami.sock" : "");
-	if (!root)
-		snprintf(sock, sizeof(sock), "%s/tegami.sock", o.dir);
+	memset(&p, 0, sizeof(p));
+	p.conf = xasprintf("%s/tegami.conf", o.dir);
+	p.domains = xasprintf("%s/domains", o.dir);
+	p.vusers = xasprintf("%s/vusers", o.dir);
+	p.creds = xasprintf("%s/creds", o.dir);
+	p.senders = xasprintf("%s/senders", o.dir);
+	p.crt = xasprintf("%s/%s.crt", o.dir, o.hostname);
+	p.key = xasprintf("%s/%s.key", o.dir, o.hostname);
+	p.dkim = xasprintf("%s/dkim/%s.%s.key", o.dir, o.domain, o.selector);
+	p.vmail = local ? xasprintf("%s/vmail", o.dir) : xstrdup("/var/vmail");
+	p.spool = local ? xasprintf("%s/spool", o.dir) : xstrdup("/var/spool/tegami");
+	p.sock = local ? xasprintf("%s/tegami.sock", o.dir) : xstrdup("/run/tegami.sock");
+	all[0] = &p.conf; all[1] = &p.domains; all[2] = &p.vusers;
+	all[3] = &p.creds; all[4] = &p.senders; all[5] = &p.crt;
+	all[6] = &p.key; all[7] = &p.dkim;
 
+	buf_init(&b, 0);
+	buf_init(&rec, 0);
 	if (mkdir(o.dir, 0755) == -1 && errno != EEXIST) {
-		fprintf(stderr, "tegamictl init: %s: %s\n", o.dir, strerror(errno));
-		return 1;
-	}
-	if (asprintf(&paths[0], "%s/tegami.conf", o.dir) == -1 ||
-	    asprintf(&paths[1], "%s/domains", o.dir) == -1 ||
-	    asprintf(&paths[2], "%s/vusers", o.dir) == -1 ||
-	    asprintf(&paths[3], "%s/creds", o.dir) == -1 ||
-	    asprintf(&paths[4], "%s/%s.crt", o.dir, o.hostname) == -1 ||
-	    asprintf(&paths[5], "%s/%s.key", o.dir, o.hostname) == -1 ||
-	    asprintf(&paths[6], "%s/senders", o.dir) == -1) {
-		fprintf(stderr, "tegamictl init: out of memory\n");
-		return 1;
+		admin_fail("tegamictl init", "%s: %s", o.dir, strerror(errno));
+		goto out;
 	}
 	/* All or nothing: an existing installation is never touched. */
-	for (i = 0; i < 7; i++)
-		if (access(paths[i], F_OK) == 0) {
-			fprintf(stderr, "tegamictl init: %s exists; refusing to "
-			    "overwrite anything\n", paths[i]);
+	for (i = 0; i < 8; i++)
+		if (access(*all[i], F_OK) == 0) {
+			admin_fail("tegamictl init", tr("%s exists; refusing to "
+			    "overwrite anything"), *all[i]);
 			goto out;
 		}
-	buf_init(&b, 0);
-	write_conf(&b, &o, user, vmail, spool, sock);
-	if (write_new(paths[0], 0644, b.data, b.len) == -1)
-		goto outb;
+	write_conf(&b, &o, &p, user);
+	if (write_new(p.conf, 0644, b.data, b.len) == -1)
+		goto out;
 	buf_reset(&b);
 	buf_addf(&b, "%s\n", o.domain);
-	if (write_new(paths[1], 0644, b.data, b.len) == -1)
-		goto outb;
+	if (write_new(p.domains, 0644, b.data, b.len) == -1)
+		goto out;
 	buf_reset(&b);
-	buf_addf(&b, "# virtual users: address  account-that-owns-the-mail-tree\n"
-	    "postmaster@%s\t%s\n", o.domain, account);
-	if (write_new(paths[2], 0644, b.data, b.len) == -1)
-		goto outb;
-	if (write_new(paths[3], 0600, "", 0) == -1)
-		goto outb;
+	buf_addf(&b, "# address  account-that-owns-the-mail (or: address  "
+	    "other@address, ...)\npostmaster@%s\t%s\n", o.domain, account);
+	if (write_new(p.vusers, 0644, b.data, b.len) == -1)
+		goto out;
+	if (write_new(p.creds, 0600, "", 0) == -1)
+		goto out;
 	buf_reset(&b);
-	buf_addf(&b, "# senders: login  addresses it may send as (user@domain or "
-	    "@domain, comma-separated)\n");
-	if (write_new(paths[6], 0644, b.data, b.len) == -1)
-		goto outb;
-	if (make_cert(o.hostname, paths[4], paths[5]) == -1)
-		goto outb;
-	printf("wrote %s, %s, %s, %s,\n      %s, %s and %s\n\n", paths[0],
-	    paths[1], paths[2], paths[3], paths[6], paths[4], paths[5]);
-	printf("Next:\n"
-	    "  1. add users (login and password for submission, the mailbox,\n"
-	    "     and the addresses the login may send as):\n"
-	    "       echo \"you@%s:$(tegamictl encrypt)\" >> %s\n"
-	    "       printf 'you@%s\\t%s\\n' >> %s\n"
-	    "       printf 'you@%s\\tyou@%s\\n' >> %s\n"
-	    "  2. check the config:   tegamid -n -f %s\n"
-	    "  3. start:              tegamid -f %s\n"
-	    "  4. point pki at a real certificate (Let's Encrypt: see the comment "
-	    "in the config)\n"
-	    "     and publish MX and SPF records for %s.\n"
-	    "DKIM keys and the DNS records to publish are not made by this version "
-	    "yet (tegamictl dkim keygen comes later).\n",
-	    o.domain, paths[3], o.domain, account, paths[2], o.domain, o.domain,
-	    paths[6], paths[0], paths[0], o.domain);
+	buf_adds(&b, "# login  addresses it may send as (user@domain or "
+	    "@domain)\n");
+	if (write_new(p.senders, 0644, b.data, b.len) == -1)
+		goto out;
+	if (init_make_cert(o.hostname, p.crt, p.key) == -1)
+		goto out;
+	if (ctl_dkim_generate(p.dkim, "rsa", 2048, &rec, &errstr) == -1) {
+		admin_fail("tegamictl init", tr("cannot write %s: %s"), p.dkim, errstr);
+		goto out;
+	}
+	if ((local || root) && make_vmail(p.vmail, account) == -1)
+		goto out;
+	checklist(&o, &p, rec.data, account);
 	rc = 0;
-outb:
-	buf_free(&b);
 out:
-	for (i = 0; i < 7; i++)
-		free(paths[i]);
+	buf_free(&b);
+	buf_free(&rec);
+	for (i = 0; i < 8; i++)
+		free(*all[i]);
+	free(p.vmail);
+	free(p.spool);
+	free(p.sock);
 	return rc;
 }

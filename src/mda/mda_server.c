@@ -21,6 +21,7 @@
 #include "mda/mda.h"
 #include "mail/envelope.h"
 #include "store/maildir.h"
+#include "store/quota.h"
 
 #define MDA_THREADS	32
 
@@ -32,6 +33,7 @@ struct mda_job {
 	char			*qid, *sender, *rcpt, *dest, *path, *account;
 	char			*prepend;	/* header fields made after the body */
 	char			*folder;	/* "" (the inbox) or ".Junk" */
+	int			 over_quota_defer;
 	enum deliver_result	 result;
 	char			 text[512];
 };
@@ -57,6 +59,39 @@ mda_job_free(struct mda_job *j)
 	free(j);
 }
 
+/*
+ * Whether a message of size bytes fits the Maildir's quota: the limit is the
+ * first line of its maildirsize (Maildir++, as vpopmail and Courier keep a
+ * user's quota; tegamictl writes it), so a change takes effect at the next
+ * delivery. Over it, the action's over-quota decides: 552 5.2.2 (a bounce)
+ * or 452 4.2.2 (retried until the queue gives up). A quota that cannot be
+ * read (no Maildir yet) does not stop the delivery.
+ */
+static int
+mda_over_quota(struct mda_job *j, size_t size, const char **errstr)
+{
+	struct quota	 q;
+	const char	*err;
+	int		 r;
+
+	r = quota_check(j->path, NULL, 0, size, 1, &q, &err);
+	if (r == -1) {
+		log_msg(LOG_DEBUG, "%s mda quota not checked path=%s error=\"%s\"",
+		    j->qid, j->path, err);
+		return 0;
+	}
+	if (r != QUOTA_OVER)
+		return 0;
+	log_msg(LOG_INFO, "%s mda over quota to=<%s> usage=%lld/%llu bytes "
+	    "%lld/%llu messages", j->qid, j->dest, (long long)q.bytes,
+	    (unsigned long long)q.limit.bytes, (long long)q.count,
+	    (unsigned long long)q.limit.count);
+	j->result = j->over_quota_defer ? DELIVER_TEMPFAIL : DELIVER_PERMFAIL;
+	*errstr = j->over_quota_defer ? "452 4.2.2 mailbox full (over quota)" :
+	    "552 5.2.2 mailbox full (over quota)";
+	return 1;
+}
+
 static void
 mda_work(void *arg)
 {
@@ -71,12 +106,22 @@ mda_work(void *arg)
 	    j->prepend);
 	switch (j->method) {
 	case DELIVER_MAILDIR:
+		if (mda_over_quota(j, hdr.len + j->msglen, &errstr))
+			break;
 		j->result = maildir_deliver(j->path, j->folder[0] ? j->folder : NULL,
 		    hdr.data, hdr.len, j->fd, 0, j->msglen, name, sizeof(name),
 		    &errstr);
-		if (j->result == DELIVER_OK)
+		if (j->result == DELIVER_OK) {
+			const char	*qerr;
+
 			snprintf(j->text, sizeof(j->text), "delivered to %s/%s%snew/%s",
 			    j->path, j->folder, j->folder[0] ? "/" : "", name);
+			/* Maildir++: one maildirsize for the inbox and its folders. */
+			if (quota_record(j->path, (int64_t)(hdr.len + j->msglen), 1,
+			    &qerr) == -1)
+				log_msg(LOG_WARNING, "%s mda quota not recorded "
+				    "path=%s error=\"%s\"", j->qid, j->path, qerr);
+		}
 		break;
 	case DELIVER_MBOX:
 		j->result = mbox_deliver(j->path, j->sender, time(NULL), hdr.data,
@@ -116,6 +161,21 @@ mda_done(void *arg)
 	mda_job_free(j);
 }
 
+/*
+ * over-quota of the delivery's action in this process's configuration; an
+ * action a reload removed since the queue routed the mail bounces, the
+ * default.
+ */
+static int
+over_quota_defer(const char *action)
+{
+	const struct action	*a;
+
+	if (action == NULL || (a = conf_action(conf, action)) == NULL)
+		return 0;
+	return a->over_quota_defer;
+}
+
 static char *
 dup_or_empty(const char *s)
 {
@@ -147,6 +207,7 @@ mda_on_queue(struct ipc *c, struct ipc_msg *m, void *arg)
 	j->account = dup_or_empty(ipc_get_str(m));
 	j->prepend = dup_or_empty(ipc_get_str(m));
 	j->folder = dup_or_empty(ipc_get_str(m));
+	j->over_quota_defer = over_quota_defer(ipc_get_str(m));
 	ipc_get_end(m);
 	if (j->fd == -1)
 		fatalx("mda: delivery without a message");

@@ -350,6 +350,7 @@ chan_dispatch(struct mda_chan *c)
 		ipc_add_str(&o, d->account);
 		ipc_add_str(&o, q->env.prepend);
 		ipc_add_str(&o, junk_folder(q, d));
+		ipc_add_str(&o, d->action);
 		ipc_send(c->ipc, &o);
 	}
 }

@@ -460,7 +460,8 @@ route_table_role(const struct conf *conf, enum table_role role,
 	struct table	*found[8];
 	size_t		 i, j, n = 0;
 
-	for (i = 0; i < conf->nmatches && role != TABLE_ROLE_CREDENTIALS; i++) {
+	for (i = 0; i < conf->nmatches && (role == TABLE_ROLE_DOMAINS ||
+	    role == TABLE_ROLE_VIRTUAL); i++) {
 		const struct match	*m = conf->matches[i];
 
 		if (!delivers_here(m->action))
@@ -473,11 +474,15 @@ route_table_role(const struct conf *conf, enum table_role role,
 	}
 	for (i = 0; i < conf->nlisteners && role == TABLE_ROLE_CREDENTIALS; i++)
 		role_add(found, &n, 8, conf->listeners[i]->auth);
+	for (i = 0; i < conf->nlisteners && role == TABLE_ROLE_SENDERS; i++)
+		role_add(found, &n, 8, conf->listeners[i]->senders);
 	if (n == 0) {
 		*errstr = role == TABLE_ROLE_DOMAINS ? "no \"match ... for domain "
 		    "<table>\" rule delivers here" : role == TABLE_ROLE_VIRTUAL ?
 		    "no local delivery action has a virtual <table>" :
-		    "no listener has an auth <table>";
+		    role == TABLE_ROLE_CREDENTIALS ?
+		    "no listener has an auth <table>" :
+		    "no listener has a senders <table>";
 		return NULL;
 	}
 	if (n > 1) {

@@ -94,6 +94,7 @@ enum table_role {
 	TABLE_ROLE_DOMAINS,	/* match ... for domain <T> action A, A delivering here */
 	TABLE_ROLE_VIRTUAL,	/* the virtual <T> of such an action */
 	TABLE_ROLE_CREDENTIALS,	/* the auth <T> of the listeners */
+	TABLE_ROLE_SENDERS,	/* the senders <T> of the listeners */
 };
 
 /*
