@@ -20,12 +20,12 @@ class ZoneServer(DNSServer):
         self.ptr = ptr or {}
         super().__init__(mx=mx, hosts=hosts)
 
-    def _start(self, mx, hosts, null_mx):
+    def _start(self, mx, hosts, null_mx, extra=()):
         args = [DNSMASQ, "--keep-in-foreground", "--no-resolv", "--no-hosts",
                 "--port=%d" % self.port, "--listen-address=127.0.0.1",
                 "--bind-interfaces", "--pid-file=", "--local=/example/",
                 "--local=/18.198.in-addr.arpa/", "--log-queries",
-                "--log-facility=" + self.log_path, "--cache-size=0"]
+                "--log-facility=" + self.log_path, "--cache-size=0"] + list(extra)
         if os.geteuid() == 0:
             args.append("--user=root")
         for domain, records in (mx or {}).items():
