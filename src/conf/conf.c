@@ -220,6 +220,8 @@ conf_bundle_pems(const struct conf *c, struct bundle *out, struct buf *errors)
 		if (bundle_pem(out, c->cas[i]->cert, c->cas[i]->conf_file,
 		    c->cas[i]->conf_line, "cannot read CA file", errors) == -1)
 			r = -1;
+	if (conf_bundle_dkim_keys(c, out, errors) == -1)
+		r = -1;
 	return r;
 }
 
@@ -417,6 +419,8 @@ filter_free(struct filter *f)
 	free(f->domain);
 	free(f->selector);
 	free(f->key);
+	free(f->selector2);
+	free(f->key2);
 	free(f);
 }
 
