@@ -160,6 +160,7 @@ conf_load_recorded(const char *path, struct bundle *out, struct buf *errors,
 			conf_free(c);
 			return NULL;
 		}
+		conf_dkim_algs(c, out);
 	}
 	return c;
 }
@@ -169,6 +170,7 @@ conf_load_bundle(const char *path, const struct bundle *in, struct buf *errors,
     struct buf *warnings)
 {
 	struct parser	 p;
+	struct conf	*c;
 
 	memset(&p, 0, sizeof(p));
 	p.conf = conf_new();
@@ -176,7 +178,9 @@ conf_load_bundle(const char *path, const struct bundle *in, struct buf *errors,
 	p.bundle_in = in;
 	p.errors = errors;
 	p.warnings = warnings;
-	return conf_run(&p, path, NULL, 0);
+	if ((c = conf_run(&p, path, NULL, 0)) != NULL)
+		conf_dkim_algs(c, in);
+	return c;
 }
 
 /* One certificate, key or CA file into the bundle; FILE:LINE when it cannot be read. */

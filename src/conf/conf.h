@@ -208,6 +208,12 @@ struct filter {
 	char		*selector2, *key2;	/* a second key (Ed25519 beside RSA), or NULL */
 	int		 dkim_hcanon, dkim_bcanon;	/* 0 simple, 1 relaxed (default) */
 	int		 subdomains;	/* subdomains of the domains signed with d= the domain */
+	/*
+	 * The algorithms of key and key2 (enum dkim_alg; 0 unknown), known
+	 * without the keys: the parent notes them in the bundle, so that the
+	 * smtp process can write a= without ever holding a key.
+	 */
+	int		 dkim_alg, dkim_alg2;
 	int		 enforce;	/* mail-auth */
 	const char	*conf_file;
 	int		 conf_line;
@@ -304,8 +310,13 @@ struct conf	*conf_load_bundle(const char *path, const struct bundle *,
  * (each checked to be a key that can sign) of c to out; FILE:LINE errors.
  */
 int		 conf_bundle_pems(const struct conf *, struct bundle *, struct buf *errors);
-/* The dkim-sign part of it (src/conf/conf_dkim.c). */
+/*
+ * The dkim-sign part of it (src/conf/conf_dkim.c): each key, and a
+ * "meta:dkim-alg:PATH" note of its algorithm that every process may read.
+ */
 int		 conf_bundle_dkim_keys(const struct conf *, struct bundle *, struct buf *errors);
+/* Sets the dkim-sign filters' dkim_alg and dkim_alg2 from those notes. */
+void		 conf_dkim_algs(struct conf *, const struct bundle *);
 /*
  * The same for a configuration held in memory (fuzzing, tests): include is
  * refused and file tables are declared but not read, so nothing touches the

@@ -16,7 +16,11 @@
 #include "lib/map.h"
 #include "lib/readfile.h"
 #include "lib/xalloc.h"
+#include "mail/dkim.h"
 #include "mail/dkim_key.h"
+
+/* Where the bundle notes a key's algorithm: this, then the key's path. */
+#define CONF_DKIM_ALG_META	"meta:dkim-alg:"
 
 /* domain (lowercase) is one of f's domains. */
 static int
@@ -130,8 +134,15 @@ bundle_key(const struct conf *c, const struct filter *f, const char *path,
 		buf_addf(errors, "%s:%d: dkim-sign key %s: %s\n", f->conf_file,
 		    f->conf_line, path, errstr);
 		r = -1;
-	} else if (had == NULL)
-		bundle_put(out, BUNDLE_PEM, path, data, len);
+	} else {
+		char		*meta = xasprintf("%s%s", CONF_DKIM_ALG_META, path);
+		const char	*alg = dkim_alg_name(dkim_key_alg(key));
+
+		if (had == NULL)
+			bundle_put(out, BUNDLE_PEM, path, data, len);
+		bundle_put(out, BUNDLE_META, meta, alg, strlen(alg));
+		free(meta);
+	}
 	EVP_PKEY_free(key);
 	explicit_bzero(data, len);
 	free(data);
@@ -155,4 +166,39 @@ conf_bundle_dkim_keys(const struct conf *c, struct bundle *out, struct buf *erro
 			r = -1;
 	}
 	return r;
+}
+
+static int
+alg_of(const struct bundle *b, const char *path)
+{
+	const struct bundle_file	*bf;
+	char				*meta;
+
+	if (path == NULL)
+		return DKIM_ALG_UNKNOWN;
+	meta = xasprintf("%s%s", CONF_DKIM_ALG_META, path);
+	bf = bundle_get(b, meta);
+	free(meta);
+	if (bf == NULL || bf->withheld)
+		return DKIM_ALG_UNKNOWN;
+	if (strcmp(bf->data, dkim_alg_name(DKIM_ALG_RSA_SHA256)) == 0)
+		return DKIM_ALG_RSA_SHA256;
+	if (strcmp(bf->data, dkim_alg_name(DKIM_ALG_ED25519_SHA256)) == 0)
+		return DKIM_ALG_ED25519_SHA256;
+	return DKIM_ALG_UNKNOWN;
+}
+
+void
+conf_dkim_algs(struct conf *c, const struct bundle *b)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->nfilters; i++) {
+		struct filter	*f = c->filters[i];
+
+		if (f->kind != FILTER_DKIM_SIGN)
+			continue;
+		f->dkim_alg = alg_of(b, f->key);
+		f->dkim_alg2 = alg_of(b, f->key2);
+	}
 }

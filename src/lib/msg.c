@@ -32,6 +32,8 @@ static const struct {
 	[MSG_MTA_RESULT] =		{ "MTA_RESULT", P(MTA), P(QUEUE) },
 	[MSG_AUTH_CHECK] =		{ "AUTH_CHECK", PROC_LOGIN, P(AUTH) },
 	[MSG_AUTH_RESULT] =		{ "AUTH_RESULT", P(AUTH), PROC_LOGIN },
+	[MSG_SIGNER_SIGN] =		{ "SIGNER_SIGN", P(SMTP), P(SIGNER) },
+	[MSG_SIGNER_RESULT] =		{ "SIGNER_RESULT", P(SIGNER), P(SMTP) },
 };
 
 const char *

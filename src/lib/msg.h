@@ -5,12 +5,13 @@
 #include <stdint.h>
 
 enum proc_id { PROC_PARENT, PROC_SMTP, PROC_QUEUE, PROC_MDA, PROC_MTA,
-    PROC_AUTH, PROC_COUNT };
+    PROC_AUTH, PROC_SIGNER, PROC_COUNT };
 
 /* A set of processes, for the table of who may send what to whom. */
 #define PROC_BIT(p)	(1U << (p))
 #define PROC_CHILDREN	(PROC_BIT(PROC_SMTP) | PROC_BIT(PROC_QUEUE) | \
-			 PROC_BIT(PROC_MDA) | PROC_BIT(PROC_MTA) | PROC_BIT(PROC_AUTH))
+			 PROC_BIT(PROC_MDA) | PROC_BIT(PROC_MTA) | PROC_BIT(PROC_AUTH) | \
+			 PROC_BIT(PROC_SIGNER))
 /* The processes that log users in through the auth service. */
 #define PROC_LOGIN	PROC_BIT(PROC_SMTP)
 
@@ -79,6 +80,13 @@ enum msg_type {
 	 * reply MSG_AUTH_RESULT: u32 enum auth_result, str login as found */
 	MSG_AUTH_CHECK,
 	MSG_AUTH_RESULT,
+
+	/* smtp -> signer: sign a DKIM digest with the key of a dkim-sign filter.
+	 * str domain (d=), str selector (s=), u32 enum dkim_alg, data the
+	 * SHA-256 of the header data (32 octets, RFC 6376 3.7)
+	 * reply MSG_SIGNER_RESULT: u32 ok, data signature (b=, raw), str error */
+	MSG_SIGNER_SIGN,
+	MSG_SIGNER_RESULT,
 
 	MSG_TYPE_MAX
 };

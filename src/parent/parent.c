@@ -156,6 +156,7 @@ parent_run(struct conf *conf, struct bundle *bundle, const char *conf_path,
 	parent_spawn(PROC_QUEUE);
 	parent_spawn(PROC_AUTH);
 	parent_spawn(PROC_MTA);
+	parent_spawn(PROC_SIGNER);
 	parent_spawn(PROC_SMTP);
 
 	log_msg(LOG_INFO, "tegamid started: hostname=%s spool=%s listeners=%zu",

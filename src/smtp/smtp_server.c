@@ -22,6 +22,7 @@
 #include "net/conn.h"
 #include "net/limits.h"
 #include "net/pending.h"
+#include "smtp/mailauth.h"
 #include "smtp/session.h"
 #include "smtp/smtp.h"
 
@@ -207,6 +208,9 @@ smtp_link(struct ipc_msg *m)
 		if (server.auth != NULL)
 			ipc_free(server.auth);
 		server.auth = ipc_new(server.base, m->fd, "auth", smtp_on_auth, NULL);
+		break;
+	case PROC_SIGNER:
+		smtp_signer_link(&server, m->fd);
 		break;
 	default:
 		fatalx("smtp: LINK to process %u", peer);

@@ -1236,6 +1236,14 @@ test_dkim_keys_bundled(void)
 	T_ASSERT(bundle_get(b, cmd) != NULL && bundle_get(b, cmd)->kind == BUNDLE_PEM);
 	T_ASSERT(conf_dkim_is_key(c, cmd));
 	free(cmd);
+	/* The algorithms are known without the keys: smtp writes a= from them. */
+	T_EQ_INT(conf_filter(c, "s")->dkim_alg, 1);	/* DKIM_ALG_RSA_SHA256 */
+	T_EQ_INT(conf_filter(c, "s")->dkim_alg2, 2);	/* DKIM_ALG_ED25519_SHA256 */
+	conf_free(c);
+	c = conf_load_bundle(path, b, &errs, &warns);
+	T_ASSERT(c != NULL);
+	T_EQ_INT(conf_filter(c, "s")->dkim_alg, 1);
+	T_EQ_INT(conf_filter(c, "s")->dkim_alg2, 2);
 	conf_free(c);
 	bundle_free(b);
 
