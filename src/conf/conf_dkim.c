@@ -1,10 +1,14 @@
 /* dkim-sign and mail-auth in the configuration: which filter signs for a domain, whose key is whose, our authserv-id. */
+#include <sys/wait.h>
+
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -92,15 +96,68 @@ conf_authserv_id(const struct conf *c)
 	return c->admd != NULL && c->admd[0] != '\0' ? c->admd : c->hostname;
 }
 
+/*
+ * Whether the PEM text is a key that can sign, checked in a child process
+ * that only says so: the parent forks every process of tegami, and a key
+ * parsed in its memory would leave copies there (the crypto library's
+ * buffers of the decoding, freed but not wiped) that every child inherits.
+ * 0 with the algorithm's name in alg, or -1 with the reason in why.
+ */
+static int
+check_apart(const char *data, size_t len, char *alg, size_t alglen, char *why,
+    size_t whylen)
+{
+	EVP_PKEY	*key = NULL;
+	const char	*errstr;
+	char		 msg[256];
+	size_t		 n = 0;
+	ssize_t		 r;
+	pid_t		 pid;
+	int		 p[2], status;
+
+	if (pipe2(p, O_CLOEXEC) == -1 || (pid = fork()) == -1) {
+		snprintf(why, whylen, "cannot check it: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		if (dkim_key_load_private(data, len, &key, &errstr) == -1 ||
+		    dkim_key_signable(key, &errstr) == -1)
+			r = snprintf(msg, sizeof(msg), "-%s", errstr);
+		else
+			r = snprintf(msg, sizeof(msg), "+%s",
+			    dkim_alg_name(dkim_key_alg(key)));
+		(void)!write(p[1], msg, (size_t)r);
+		_exit(0);
+	}
+	close(p[1]);
+	while (n < sizeof(msg) - 1 && (r = read(p[0], msg + n,
+	    sizeof(msg) - 1 - n)) != 0) {
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			break;
+		n += (size_t)r;
+	}
+	close(p[0]);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	msg[n] = '\0';
+	if (n < 2 || msg[0] != '+') {
+		snprintf(why, whylen, "%s", n >= 2 ? msg + 1 : "cannot check it");
+		return -1;
+	}
+	snprintf(alg, alglen, "%s", msg + 1);
+	return 0;
+}
+
 /* One key into the bundle, once, after checking that it signs. */
 static int
 bundle_key(const struct conf *c, const struct filter *f, const char *path,
     struct bundle *out, struct buf *errors)
 {
 	const struct bundle_file *had = bundle_get(out, path);
-	EVP_PKEY		*key = NULL;
-	const char		*errstr;
-	char			*data;
+	char			*data, *meta, alg[256], why[256];
 	size_t			 len, i;
 	int			 r = 0;
 
@@ -129,21 +186,17 @@ bundle_key(const struct conf *c, const struct filter *f, const char *path,
 		    "file too large" : strerror(errno));
 		return -1;
 	}
-	if (dkim_key_load_private(data, len, &key, &errstr) == -1 ||
-	    dkim_key_signable(key, &errstr) == -1) {
+	if (check_apart(data, len, alg, sizeof(alg), why, sizeof(why)) == -1) {
 		buf_addf(errors, "%s:%d: dkim-sign key %s: %s\n", f->conf_file,
-		    f->conf_line, path, errstr);
+		    f->conf_line, path, why);
 		r = -1;
 	} else {
-		char		*meta = xasprintf("%s%s", CONF_DKIM_ALG_META, path);
-		const char	*alg = dkim_alg_name(dkim_key_alg(key));
-
 		if (had == NULL)
 			bundle_put(out, BUNDLE_PEM, path, data, len);
+		meta = xasprintf("%s%s", CONF_DKIM_ALG_META, path);
 		bundle_put(out, BUNDLE_META, meta, alg, strlen(alg));
 		free(meta);
 	}
-	EVP_PKEY_free(key);
 	explicit_bzero(data, len);
 	free(data);
 	return r;
