@@ -330,7 +330,12 @@ authres(struct smtp_mailauth *ma, const struct verdicts *v, struct buf *out)
 		else
 			buf_free(&r[n]);
 	}
-	if (v->ndkim == 0) {
+	if (v->ndkim == 0 && ma->fields == NULL && ma->split_error != NULL) {
+		/* Signatures may be there, unread: not "none". */
+		buf_init(&r[n], 0);
+		buf_adds(&r[n], "dkim=permerror reason=");
+		add_value(&r[n++], ma->split_error);
+	} else if (v->ndkim == 0) {
 		buf_init(&r[n], 0);
 		buf_adds(&r[n++], "dkim=none");
 	}
@@ -415,9 +420,14 @@ smtp_mailauth_decide(struct smtp_session *s)
 		evaluate(ma, &v);
 		if (ma->enforce && ma->counts_why[0] != '\0') {
 			log_results(ma, &v, "reject");
-			snprintf(text, sizeof(text), "Message refused: %s (RFC 5322 "
-			    "3.6 wants exactly one From and one Date field)",
-			    ma->counts_why);
+			if (ma->fields == NULL)
+				snprintf(text, sizeof(text), "Message refused: its "
+				    "header section cannot be read: %s",
+				    ma->counts_why);
+			else
+				snprintf(text, sizeof(text), "Message refused: %s "
+				    "(RFC 5322 3.6 wants exactly one From and one "
+				    "Date field)", ma->counts_why);
 			buf_free(&p);
 			return refuse(s, 550, "5.7.1", text);
 		}
@@ -450,6 +460,11 @@ smtp_mailauth_decide(struct smtp_session *s)
 		    (unsigned long long)s->id, ma->sign_d, ma->sign_error ?
 		    ma->sign_error : "failed");
 		buf_free(&p);
+		if (ma->sign_permanent) {
+			snprintf(text, sizeof(text), "Message cannot be DKIM-signed: "
+			    "%s", ma->sign_error ? ma->sign_error : "malformed");
+			return refuse(s, 554, "5.6.0", text);
+		}
 		return refuse(s, 451, "4.7.0", "DKIM signing failed, try again "
 		    "later");
 	}

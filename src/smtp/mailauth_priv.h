@@ -91,6 +91,7 @@ struct smtp_mailauth {
 	uint64_t		 sign_req[DKIM_SIGN_MAX];	/* requests in flight, 0 when none */
 	unsigned		 sign_waiting;
 	int			 sign_failed;
+	int			 sign_permanent;	/* the message itself cannot be signed */
 	const char		*sign_error;
 	struct ma_sigbuf	*sigbufs;	/* DKIM_SIGN_MAX signatures as they come back */
 

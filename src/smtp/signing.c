@@ -185,9 +185,10 @@ ma_sign_header(struct smtp_mailauth *ma, const char *hdr, size_t len)
 	ma->sigbufs = xcalloc(DKIM_SIGN_MAX, sizeof(*ma->sigbufs));
 	return;
 fail:
-	/* Mail we should sign and cannot: the client hears it at the end (451). */
+	/* Mail we should sign and cannot, whatever we try: the client hears it at the end. */
 	ma->sign_filter = f;
 	ma->sign_failed = 1;
+	ma->sign_permanent = 1;
 	ma->sign_error = errstr;
 	log_msg(LOG_ERR, "%016llx smtp dkim-sign d=%s: %s",
 	    (unsigned long long)s->id, ma->sign_d, errstr);
@@ -217,6 +218,7 @@ ma_sign_send(struct smtp_mailauth *ma)
 	if (dkim_sign_prepare(ma->sign_ctx, ma->sfields, ma->nsfields, 0,
 	    &errstr) == -1) {
 		ma->sign_failed = 1;
+		ma->sign_permanent = 1;
 		ma->sign_error = errstr;
 		log_msg(LOG_ERR, "%016llx smtp dkim-sign d=%s: %s",
 		    (unsigned long long)ma->s->id, ma->sign_d, errstr);

@@ -388,3 +388,14 @@ def test_signer_restarted(signing):
     stored = s.delivered(2)
     assert len(signatures(stored)) == 1
     assert dkimverify(stored, s.records)
+
+
+def test_unsignable_refused(signing):
+    """A message that can never be signed is refused for good, not deferred forever."""
+    s = signing([("s1", "ed25519")])
+    many = "".join("X-Filler-%d: x\r\n" % i for i in range(1100)).encode()
+    with pytest.raises(smtplib.SMTPDataError) as e:
+        s.submit(many + message("too many fields"))
+    assert e.value.smtp_code == 554
+    assert b"cannot be DKIM-signed" in e.value.smtp_error
+    assert s.t.messages("bob@example.org") == []

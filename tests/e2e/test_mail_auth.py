@@ -339,3 +339,26 @@ def test_admd_names_the_results(make_tegami, tmp_path):
         assert stored.count(b"Authentication-Results:") == 1
     finally:
         i.dns.stop()
+
+
+def test_unreadable_header(inbound):
+    """More header fields than are read: not "dkim=none", and refused with enforce."""
+    many = "".join("X-Filler-%d: x\r\n" % i for i in range(1100)).encode()
+    m = signed(message("a@signed.example", "many fields"), "good", inbound.keys["good"])
+    inbound.send(many + m, "a@signed.example")
+    ar = authres(last(inbound, 1))
+    assert 'dkim=permerror reason="too many header fields"' in ar, ar
+    with pytest.raises(smtplib.SMTPDataError) as e:
+        inbound.send(many + m, "a@signed.example", port=inbound.strict)
+    assert e.value.smtp_code == 550
+    assert b"cannot be read" in e.value.smtp_error
+
+
+def test_header_too_large(inbound):
+    """A header section over 256 KiB cannot have its forged fields removed: refused."""
+    big = "".join("X-Filler-%d: %s\r\n" % (i, "y" * 900) for i in range(300)).encode()
+    with pytest.raises(smtplib.SMTPDataError) as e:
+        inbound.send(big + message("a@pass.example", "big"), "a@pass.example")
+    assert e.value.smtp_code == 552
+    time.sleep(0.3)
+    assert inbound.t.messages("bob@example.org") == []
