@@ -16,6 +16,7 @@
 #include "lib/readfile.h"
 #include "lib/tls.h"
 #include "lib/xalloc.h"
+#include "net/tls_conf.h"
 #include "parent/parent_priv.h"
 #include "smtp/smtp.h"
 
@@ -264,7 +265,7 @@ parent_reload(const char *table, uint64_t req)
 		goto fail;
 	}
 	/* New certificates (an ACME renewal) serve new connections at once. */
-	if ((ntls = smtp_tls_load(nc, nb, &errors)) == NULL) {
+	if ((ntls = tls_conf_load(nc, nb, &errors)) == NULL) {
 		reload_failed(req, errors.data ? errors.data : "TLS");
 		goto fail;
 	}
