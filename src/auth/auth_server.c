@@ -1,4 +1,4 @@
-/* The auth process: password checks on worker threads, failure throttling, answers to the smtp process. */
+/* The auth process: password checks on worker threads, failure throttling, answers and tickets to the login processes. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@
 #include "lib/password.h"
 #include "lib/pool.h"
 #include "lib/throttle.h"
+#include "lib/ticket.h"
 #include "lib/xalloc.h"
 #include "mail/sasl.h"
 #include "route/login.h"
@@ -24,7 +25,7 @@
 #define AUTH_THREADS	4
 #define AUTH_PENDING_MAX 4096	/* checks in flight (hashing or held back); then 454 */
 
-/* A process whose users log in here (smtp today; imap and pop3 next). */
+/* A process whose users log in here: smtp, and login for IMAP and POP3. */
 struct client {
 	struct client	*next;
 	struct ipc	*ipc;
@@ -37,6 +38,7 @@ struct check {
 	struct client	*client;
 	struct conf	*conf;		/* stored points into its table */
 	uint64_t	 id;
+	uint32_t	 listener;
 	char		 login[SASL_LOGIN_MAX + 1];
 	char		 found[SASL_LOGIN_MAX + 1];	/* the table's key, "" if none */
 	char		 password[PASSWORD_MAX + 1];
@@ -94,12 +96,19 @@ static void
 reply(struct check *c)
 {
 	struct ipc_out	 o;
+	char		 ticket[TICKET_MAX];
 
 	if (!c->client->gone) {
+		/* What lets the mailbox process open this user's mail (lib/ticket.h). */
+		if (c->result == AUTH_OK && ticket_make(c->found, c->listener,
+		    time(NULL), ticket, sizeof(ticket)) == -1)
+			c->result = AUTH_TEMPFAIL;
 		ipc_begin(&o, MSG_AUTH_RESULT, c->id);
 		ipc_add_u32(&o, (uint32_t)c->result);
 		ipc_add_str(&o, c->result == AUTH_OK ? c->found : NULL);
+		ipc_add_str(&o, c->result == AUTH_OK ? ticket : NULL);
 		ipc_send(c->client->ipc, &o);
+		explicit_bzero(ticket, sizeof(ticket));
 	}
 	A.pending--;
 	check_free(c);
@@ -194,6 +203,7 @@ auth_check(struct client *cl, struct ipc_msg *m)
 	c->client = cl;
 	c->conf = conf_ref(A.conf);
 	c->id = m->id;
+	c->listener = li;
 	memcpy(c->login, login, strlen(login) + 1);
 	memcpy(c->password, password, strlen(password) + 1);
 	memcpy(c->addr, addr, strlen(addr) + 1);
@@ -281,7 +291,7 @@ on_parent(struct ipc *ch, struct ipc_msg *m, void *arg)
 	case MSG_LINK:
 		peer = ipc_get_u32(m);
 		ipc_get_end(m);
-		if (m->fd == -1 || peer >= PROC_COUNT || !(PROC_BIT(peer) & PROC_LOGIN))
+		if (m->fd == -1 || peer >= PROC_COUNT || !(PROC_BIT(peer) & PROC_AUTH_CLIENTS))
 			fatalx("auth: LINK to process %u", peer);
 		cl = xcalloc(1, sizeof(*cl));
 		cl->kind = (enum proc_id)peer;
