@@ -81,6 +81,11 @@ enum msg_type {
 	 * str ticket (for AUTH_OK: what the mailbox process checks, lib/ticket.h) */
 	MSG_AUTH_CHECK,
 	MSG_AUTH_RESULT,
+	/* auth -> parent: a good login whose stored hash is not bcrypt.
+	 * u32 listener index, str the table's key, str the password; the
+	 * parent checks the password against the table itself, then rewrites
+	 * the entry with a bcrypt hash (no reply) */
+	MSG_AUTH_REHASH,
 
 	/* login -> parent: the mailbox process of an account.  str account
 	 * reply MSG_MAILBOX_READY: str account + fd (channel to it), or

@@ -79,6 +79,9 @@ void	 parent_child_died(struct child *, int status);
 struct child *parent_child_find(pid_t);
 const char *parent_proc_name(enum proc_id);
 
+/* parent_rehash.c: an old hash of a good login made bcrypt (MSG_AUTH_REHASH) */
+void	 parent_rehash(uint32_t listener, const char *key, const char *password);
+
 /* parent_reload.c */
 /*
  * Loads the configuration again (everything, or table only) and sends it to

@@ -584,6 +584,14 @@ parent_on_child(struct ipc *ch, struct ipc_msg *m, void *arg)
 			fatalx("parent: MDA_SPAWN without account");
 		parent_spawn_mda(account);
 		break;
+	case MSG_AUTH_REHASH: {
+		uint32_t	 li = ipc_get_u32(m);
+		const char	*key = ipc_get_str(m), *pw = ipc_get_str(m);
+
+		ipc_get_end(m);
+		parent_rehash(li, key, pw);
+		break;
+	}
 	case MSG_MAILBOX_SPAWN:
 		account = ipc_get_str(m);
 		ipc_get_end(m);
