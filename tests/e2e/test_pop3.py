@@ -60,12 +60,21 @@ def test_login_goes_through_the_login_and_mailbox_processes(t):
     log = t.log()
     assert "login user=alice@example.org" in log, log[-3000:]
     assert "mailbox open user=alice@example.org" in log, log[-3000:]
-    pids = subprocess.run(["ps", "-o", "user=,args=", "--ppid", str(t.proc.pid)],
-                          capture_output=True, text=True).stdout
     if IS_ROOT:
         # The login process parses clients as the daemon's user; the mail is read as its owner.
+        import pwd
+        owners = {}
+        for pid in os.listdir("/proc"):
+            try:
+                with open("/proc/%s/status" % pid) as f:
+                    st = dict(l.split(":", 1) for l in f if ":" in l)
+            except OSError:
+                continue
+            if st.get("PPid", "").strip() == str(t.proc.pid):
+                owners[st["Name"].strip()] = pwd.getpwuid(int(st["Uid"].split()[0])).pw_name
         daemon_user, mail_account = account_names()
-        assert any(l.split()[0] == mail_account for l in pids.splitlines()), pids
+        assert owners.get("tegami-mailbox") == mail_account, owners
+        assert owners.get("tegami-login") == daemon_user, owners
 
 
 def test_uidl_is_the_maildir_base_name_and_list_the_wire_size(t):
