@@ -53,6 +53,16 @@ relay_end(struct login_session *s, int client_gone)
 	login_close(s);
 }
 
+/* Both directions move on any event of either side: room on one is input for the other. */
+static void
+pump_both(struct login_session *s)
+{
+	if (s->conn != NULL && s->peer != NULL)
+		pump(s->conn, s->peer, &s->relayed_in);
+	if (s->conn != NULL && s->peer != NULL)
+		pump(s->peer, s->conn, &s->relayed_out);
+}
+
 static void
 on_client(struct conn *c, enum conn_event ev, void *arg)
 {
@@ -61,10 +71,7 @@ on_client(struct conn *c, enum conn_event ev, void *arg)
 	switch (ev) {
 	case CONN_EV_INPUT:
 	case CONN_EV_OUTPUT:
-		if (s->peer != NULL)
-			pump(c, s->peer, &s->relayed_in);
-		if (s->peer != NULL)
-			pump(s->peer, c, &s->relayed_out);
+		pump_both(s);
 		break;
 	case CONN_EV_TIMEOUT:
 		/* Only the write time: the client takes none of its mail. */
@@ -88,10 +95,7 @@ on_peer(struct conn *c, enum conn_event ev, void *arg)
 	switch (ev) {
 	case CONN_EV_INPUT:
 	case CONN_EV_OUTPUT:
-		if (s->conn != NULL)
-			pump(c, s->conn, &s->relayed_out);
-		if (s->conn != NULL)
-			pump(s->conn, c, &s->relayed_in);
+		pump_both(s);
 		break;
 	case CONN_EV_CLOSED:
 		/* The engine said goodbye (or its process died): so do we. */

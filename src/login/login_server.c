@@ -116,32 +116,15 @@ static void
 login_conf(struct ipc_msg *m)
 {
 	struct conf_update	 u;
-	struct tls_server	*tls;
-	struct conf		*old = L.conf;
+	struct conf		*old;
 	size_t			 i;
 
-	conf_update_read(m, old->file, &u);
-	if (u.conf == NULL) {
-		conf_update_done(L.parent, &u, 0, NULL);
+	if (!tls_conf_reload(m, L.parent, &L.conf, &L.tls, &u, &old))
 		return;
-	}
-	if ((tls = tls_conf_load(u.conf, u.bundle, u.errors)) == NULL) {
-		conf_free(u.conf);
-		conf_update_done(L.parent, &u, 0, NULL);
-		return;
-	}
-	if (u.conf->nlisteners != old->nlisteners) {
-		conf_free(u.conf);
-		tls_server_free(tls);
-		conf_update_done(L.parent, &u, 0, "listeners changed");
-		return;
-	}
-	L.conf = u.conf;
-	tls_server_free(L.tls);
-	L.tls = tls;
 	for (i = 0; listeners != NULL && i < nlisteners; i++)
 		net_listener_set_arg(listeners[i],
 		    L.conf->listeners[listen_index[i]]);
+	conn_limits_set(L.limits, 0, L.conf->max_sessions_per_addr, 2);
 	conf_free(old);
 	conf_update_done(L.parent, &u, 1, NULL);
 }

@@ -538,11 +538,29 @@ on_mailbox(struct ipc *c, struct ipc_msg *m, void *arg)
 	fatalx("login: unexpected %s from a mailbox process", msg_name(m->type));
 }
 
+/* The sessions that waited for k's process: handed over when it came, else told why not. */
+static void
+link_settle(struct mailbox_link *k, const char *why)
+{
+	struct login_session	*s;
+
+	while ((s = TAILQ_FIRST(&k->waiting)) != NULL) {
+		TAILQ_REMOVE(&k->waiting, s, waiting);
+		s->mbox = NULL;
+		s->wait = LW_NONE;
+		if (s->closing)
+			login_close(s);
+		else if (why == NULL)
+			send_session(s, k);
+		else
+			unavailable(s, why);
+	}
+}
+
 void
 login_mailbox_ready(const char *account, int fd)
 {
 	struct mailbox_link	*k;
-	struct login_session	*s;
 	char			 name[300];
 
 	if ((k = link_find(account, 0)) == NULL || k->ipc != NULL) {
@@ -552,34 +570,17 @@ login_mailbox_ready(const char *account, int fd)
 	snprintf(name, sizeof(name), "mailbox %s", account);
 	k->ipc = ipc_new(L.base, fd, name, on_mailbox, k);
 	k->spawning = 0;
-	while ((s = TAILQ_FIRST(&k->waiting)) != NULL) {
-		TAILQ_REMOVE(&k->waiting, s, waiting);
-		s->mbox = NULL;
-		s->wait = LW_NONE;
-		if (s->closing)
-			login_close(s);
-		else
-			send_session(s, k);
-	}
+	link_settle(k, NULL);
 }
 
 void
 login_mailbox_unavailable(const char *account, const char *why)
 {
 	struct mailbox_link	*k;
-	struct login_session	*s;
 
 	if ((k = link_find(account, 0)) == NULL)
 		return;
-	while ((s = TAILQ_FIRST(&k->waiting)) != NULL) {
-		TAILQ_REMOVE(&k->waiting, s, waiting);
-		s->mbox = NULL;
-		s->wait = LW_NONE;
-		if (s->closing)
-			login_close(s);
-		else
-			unavailable(s, why);
-	}
+	link_settle(k, why);
 	/* The next login asks again: the admin may have fixed the account. */
 	link_free(k);
 }

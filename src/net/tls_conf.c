@@ -3,6 +3,7 @@
 
 #include "conf/bundle.h"
 #include "conf/conf.h"
+#include "conf/conf_update.h"
 #include "lib/buf.h"
 #include "lib/tls.h"
 #include "net/tls_conf.h"
@@ -68,3 +69,33 @@ tls_conf_load(const struct conf *c, const struct bundle *b, struct buf *errors)
 	return ts;
 }
 
+
+int
+tls_conf_reload(struct ipc_msg *m, struct ipc *parent, struct conf **conf,
+    struct tls_server **tls, struct conf_update *u, struct conf **old)
+{
+	struct tls_server	*nt;
+
+	conf_update_read(m, (*conf)->file, u);
+	if (u->conf == NULL) {
+		conf_update_done(parent, u, 0, NULL);
+		return 0;
+	}
+	if ((nt = tls_conf_load(u->conf, u->bundle, u->errors)) == NULL) {
+		conf_free(u->conf);
+		conf_update_done(parent, u, 0, NULL);
+		return 0;
+	}
+	/* Sockets are the parent's, bound at start: a new set needs a restart. */
+	if (u->conf->nlisteners != (*conf)->nlisteners) {
+		conf_free(u->conf);
+		tls_server_free(nt);
+		conf_update_done(parent, u, 0, "listeners changed");
+		return 0;
+	}
+	*old = *conf;
+	*conf = u->conf;
+	tls_server_free(*tls);
+	*tls = nt;
+	return 1;
+}

@@ -349,141 +349,118 @@ mail_group(void)
 	return gr->gr_gid;
 }
 
+/*
+ * The processes forked per account on a peer's request: delivery agents
+ * (for the queue) and mailbox processes (for the login process). Both run
+ * as the account, never root, and only for an account the configuration
+ * delivers as: a queue or login process that was taken over cannot have
+ * mail written or read as anyone else.
+ */
+static const struct account_proc {
+	enum proc_id	 kind;
+	enum proc_id	 requester;	/* gets the channel, or the reason why not */
+	uint32_t	 ready, unavailable;
+	const char	*what;		/* for log lines */
+} account_procs[] = {
+	{ PROC_MDA, PROC_QUEUE, MSG_MDA_READY, MSG_MDA_UNAVAILABLE,
+	    "delivery agent" },
+	{ PROC_MAILBOX, PROC_LOGIN, MSG_MAILBOX_READY, MSG_MAILBOX_UNAVAILABLE,
+	    "mailbox process" },
+};
+
 static void
-mda_unavailable(const char *account, const char *why)
+account_unavailable(const struct account_proc *ap, const char *account,
+    const char *why)
 {
 	struct ipc_out	 o;
 
-	log_msg(LOG_WARNING, "parent: no delivery agent for account %s: %s",
+	log_msg(LOG_WARNING, "parent: no %s for account %s: %s", ap->what,
 	    account, why);
-	ipc_begin(&o, MSG_MDA_UNAVAILABLE, 0);
+	ipc_begin(&o, ap->unavailable, 0);
 	ipc_add_str(&o, account);
 	ipc_add_str(&o, why);
-	ipc_send(P.procs[PROC_QUEUE]->ipc, &o);
+	ipc_send(P.procs[ap->requester]->ipc, &o);
+}
+
+static _Noreturn void
+run_account(enum proc_id kind, const char *account, uid_t uid, gid_t gid,
+    int peer_fd, int parent_fd)
+{
+	child_forget_bundle();
+	conf_drop_secrets(P.conf);
+	child_forget_tls();
+	if (kind == PROC_MDA) {
+		ticket_key_forget();
+		proc_setup("mda", uid, gid, mail_group(), NULL);
+		mda_main(P.conf, account, peer_fd, parent_fd);
+	}
+	/* A mailbox process keeps the ticket key: it checks what the login process says. */
+	proc_setup("mailbox", uid, gid, PROC_NO_GROUP, NULL);
+	mailbox_main(P.conf, account, peer_fd, parent_fd);
+}
+
+static void
+spawn_account(enum proc_id kind, const char *account)
+{
+	const struct account_proc	*ap = NULL;
+	struct ipc_out			 o;
+	struct child			*c;
+	uid_t				 uid = P.uid;
+	gid_t				 gid = P.gid;
+	size_t				 i;
+	int				 sv[2], fd;
+	pid_t				 pid;
+
+	for (i = 0; i < sizeof(account_procs) / sizeof(account_procs[0]); i++)
+		if (account_procs[i].kind == kind)
+			ap = &account_procs[i];
+	if (ap == NULL || P.procs[ap->requester] == NULL ||
+	    P.procs[ap->requester]->ipc == NULL)
+		return;
+	if (geteuid() == 0) {
+		if (proc_account(account, &uid, &gid, NULL) == -1) {
+			account_unavailable(ap, account, "no such system account");
+			return;
+		}
+		if (uid == 0) {
+			/* Mail is never written or read as root (qmail's rule too). */
+			account_unavailable(ap, account, "refusing to run as root");
+			return;
+		}
+	}
+	if (!route_account_allowed(P.conf, account, uid)) {
+		account_unavailable(ap, account, "the configuration delivers as "
+		    "no such account");
+		return;
+	}
+	/* Its channel to the requester, inherited; the one to the parent made by fork_child. */
+	if (ipc_pair(sv) == -1)
+		fatal("socketpair");
+	fd_track(sv[1]);
+	if ((pid = fork_child(&sv[1], 1, &fd)) == 0) {
+		close(sv[0]);
+		run_account(kind, account, uid, gid, sv[1], fd);
+	}
+	fd_untrack(sv[1]);
+	close(sv[1]);
+	c = child_add(pid, kind, account, fd);
+	c->current = 1;
+	ipc_begin(&o, ap->ready, 0);
+	ipc_add_str(&o, account);
+	ipc_add_fd(&o, sv[0]);
+	ipc_send(P.procs[ap->requester]->ipc, &o);
 }
 
 void
 parent_spawn_mda(const char *account)
 {
-	struct ipc_out	 o;
-	struct child	*c;
-	uid_t		 uid = P.uid;
-	gid_t		 gid = P.gid;
-	int		 sv[2], fd;
-	pid_t		 pid;
-
-	if (P.procs[PROC_QUEUE] == NULL)
-		return;
-	if (geteuid() == 0) {
-		if (proc_account(account, &uid, &gid, NULL) == -1) {
-			mda_unavailable(account, "no such system account");
-			return;
-		}
-		if (uid == 0) {
-			/* Mail is never written as root (qmail's rule too). */
-			mda_unavailable(account, "refusing to deliver as root");
-			return;
-		}
-	}
-	/*
-	 * Only accounts the configuration delivers as: a queue process that
-	 * was taken over cannot have mail written as anyone else.
-	 */
-	if (!route_account_allowed(P.conf, account, uid)) {
-		mda_unavailable(account, "the configuration delivers as no such "
-		    "account");
-		return;
-	}
-	/* Its channel to the queue, inherited; the one to the parent made by fork_child. */
-	if (ipc_pair(sv) == -1)
-		fatal("socketpair");
-	fd_track(sv[1]);
-	if ((pid = fork_child(&sv[1], 1, &fd)) == 0) {
-		close(sv[0]);
-		ticket_key_forget();
-		child_forget_bundle();
-		conf_drop_secrets(P.conf);
-		child_forget_tls();
-		proc_setup("mda", uid, gid, mail_group(), NULL);
-		mda_main(P.conf, account, sv[1], fd);
-	}
-	fd_untrack(sv[1]);
-	close(sv[1]);
-	c = child_add(pid, PROC_MDA, account, fd);
-	c->current = 1;
-	ipc_begin(&o, MSG_MDA_READY, 0);
-	ipc_add_str(&o, account);
-	ipc_add_fd(&o, sv[0]);
-	ipc_send(P.procs[PROC_QUEUE]->ipc, &o);
+	spawn_account(PROC_MDA, account);
 }
 
-static void
-mailbox_unavailable(const char *account, const char *why)
-{
-	struct ipc_out	 o;
-
-	log_msg(LOG_WARNING, "parent: no mailbox process for account %s: %s",
-	    account, why);
-	ipc_begin(&o, MSG_MAILBOX_UNAVAILABLE, 0);
-	ipc_add_str(&o, account);
-	ipc_add_str(&o, why);
-	ipc_send(P.procs[PROC_LOGIN]->ipc, &o);
-}
-
-/*
- * The process that reads and writes the mail of an account's users over
- * IMAP and POP3, as that account, with a channel to the login process.
- * The same rules as for delivery agents: never root, only accounts the
- * configuration delivers as, so a login process that was taken over
- * cannot have mail read as anyone else.
- */
 void
 parent_spawn_mailbox(const char *account)
 {
-	struct ipc_out	 o;
-	struct child	*c;
-	uid_t		 uid = P.uid;
-	gid_t		 gid = P.gid;
-	int		 sv[2], fd;
-	pid_t		 pid;
-
-	if (P.procs[PROC_LOGIN] == NULL || P.procs[PROC_LOGIN]->ipc == NULL)
-		return;
-	if (geteuid() == 0) {
-		if (proc_account(account, &uid, &gid, NULL) == -1) {
-			mailbox_unavailable(account, "no such system account");
-			return;
-		}
-		if (uid == 0) {
-			mailbox_unavailable(account, "refusing to serve mail as root");
-			return;
-		}
-	}
-	if (!route_account_allowed(P.conf, account, uid)) {
-		mailbox_unavailable(account, "the configuration delivers as no "
-		    "such account");
-		return;
-	}
-	if (ipc_pair(sv) == -1)
-		fatal("socketpair");
-	fd_track(sv[1]);
-	if ((pid = fork_child(&sv[1], 1, &fd)) == 0) {
-		close(sv[0]);
-		/* It keeps the ticket key: it checks what the login process says. */
-		child_forget_bundle();
-		conf_drop_secrets(P.conf);
-		child_forget_tls();
-		proc_setup("mailbox", uid, gid, PROC_NO_GROUP, NULL);
-		mailbox_main(P.conf, account, sv[1], fd);
-	}
-	fd_untrack(sv[1]);
-	close(sv[1]);
-	c = child_add(pid, PROC_MAILBOX, account, fd);
-	c->current = 1;
-	ipc_begin(&o, MSG_MAILBOX_READY, 0);
-	ipc_add_str(&o, account);
-	ipc_add_fd(&o, sv[0]);
-	ipc_send(P.procs[PROC_LOGIN]->ipc, &o);
+	spawn_account(PROC_MAILBOX, account);
 }
 
 /* 1 when kind died PARENT_DEATHS_MAX times within PARENT_DEATHS_WINDOW seconds. */

@@ -220,29 +220,11 @@ static void
 smtp_conf(struct ipc_msg *m)
 {
 	struct conf_update	 u;
-	struct tls_server	*tls;
-	struct conf		*old = server.conf;
+	struct conf		*old;
 	size_t			 i;
 
-	conf_update_read(m, old->file, &u);
-	if (u.conf == NULL) {
-		conf_update_done(server.parent, &u, 0, NULL);
+	if (!tls_conf_reload(m, server.parent, &server.conf, &server.tls, &u, &old))
 		return;
-	}
-	if ((tls = tls_conf_load(u.conf, u.bundle, u.errors)) == NULL) {
-		conf_free(u.conf);
-		conf_update_done(server.parent, &u, 0, NULL);
-		return;
-	}
-	if (u.conf->nlisteners != old->nlisteners) {
-		conf_free(u.conf);
-		tls_server_free(tls);
-		conf_update_done(server.parent, &u, 0, "listeners changed");
-		return;
-	}
-	server.conf = u.conf;
-	tls_server_free(server.tls);
-	server.tls = tls;
 	for (i = 0; listeners != NULL && i < nlisteners; i++)
 		net_listener_set_arg(listeners[i],
 		    server.conf->listeners[listen_index[i]]);
