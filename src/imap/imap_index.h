@@ -124,6 +124,12 @@ struct idb_delta {
 };
 
 void	 idb_delta_free(struct idb_delta *);
+/* Building one (records and names are copied). */
+void	 idb_delta_expunged(struct idb_delta *, uint32_t uid);
+void	 idb_delta_changed(struct idb_delta *, const struct imsg *);
+void	 idb_delta_added(struct idb_delta *, const struct imsg *);
+void	 idb_delta_uid(struct idb_delta *, uint32_t uid);
+void	 idb_delta_modified(struct idb_delta *, uint32_t uid);
 
 /*
  * Applies what inotify saw (in order): files that appeared get a UID or a
@@ -210,7 +216,9 @@ struct idb_status {
 	uint64_t	 size;		/* sum of RFC822.SIZE */
 	uint64_t	 deleted_size;
 };
-#define IDB_STATUS_SIZE	0x01	/* compute unknown RFC822.SIZEs (reads files) */
+#define IDB_STATUS_SIZE		0x01	/* compute unknown RFC822.SIZEs (reads files) */
+/* The folder is open in a view, which inotify keeps current: no directory is read. */
+#define IDB_STATUS_NOSYNC	0x02
 int	 idb_status(struct idb *, const char *root, const char *dir, int flags,
 	    struct idb_status *, const char **errstr);
 
@@ -251,6 +259,15 @@ int	 idb_folder_get(struct idb *, const char *dir, struct idb_folder *,
 
 /* The folder's Maildir path: root for "", root/dir otherwise (caller frees). */
 char	*idb_path(const char *root, const char *dir);
+
+/*
+ * The letters of keyword names in the folder at path (its dovecot-keywords
+ * in kw, read by the caller), new names given free letters and the file
+ * rewritten when create. The mask, or -1 with errno ENOSPC when no letter
+ * is left.
+ */
+int64_t	 idb_keyword_mask(const char *path, const char *const *names, size_t n,
+	    int create, struct keywords *kw, int *changed, const char **errstr);
 
 /* A file's flags as the index keeps them: MAILDIR_F_* and keyword letters. */
 void	 idb_name_flags(const char *name, uint8_t *sys, uint32_t *kw);

@@ -56,8 +56,8 @@ name_flags(const char *name, struct maildir_flags *f)
  * and the file rewritten. Returns the mask, or -1 with errno ENOSPC when
  * a name has no letter left (all 26 used).
  */
-static int64_t
-keyword_mask(const char *path, const char *const *names, size_t n, int create,
+int64_t
+idb_keyword_mask(const char *path, const char *const *names, size_t n, int create,
     struct keywords *kw, int *changed, const char **errstr)
 {
 	uint32_t	 mask = 0;
@@ -153,7 +153,7 @@ idb_store(struct idb *db, const char *root, const char *dir,
 	if (open_folder(db, root, dir, 0, &d, &r, &path, errstr) == -1)
 		return -1;
 	keywords_read(path, &kw);
-	if (req->nkw > 0 && (mask = keyword_mask(path, req->kw, req->nkw,
+	if (req->nkw > 0 && (mask = idb_keyword_mask(path, req->kw, req->nkw,
 	    req->op != IDB_STORE_REMOVE, &kw, &kwchanged, errstr)) == -1)
 		goto fail;
 	if (kwchanged) {
@@ -473,7 +473,7 @@ idb_copy(struct idb *db, const char *root, const char *dir,
 		for (k = 0, nn = 0; k < KEYWORDS_MAX; k++)
 			if ((m.kw & (1U << k)) && skw.name[k] != NULL)
 				names[nn++] = skw.name[k];
-		if ((dmask = keyword_mask(dpath, names, nn, 1, &dkw, &kwch,
+		if ((dmask = idb_keyword_mask(dpath, names, nn, 1, &dkw, &kwch,
 		    &serr)) == -1)
 			dmask = 0;	/* no letter left there: the keyword stays behind */
 		kwany |= kwch;
@@ -715,20 +715,31 @@ int
 idb_status(struct idb *db, const char *root, const char *dir, int flags,
     struct idb_status *s, const char **errstr)
 {
-	struct idb_sync	 sy;
-	uint64_t	 unknown = 0;
+	struct idb_sync		 sy;
+	struct idb_folder	 f;
+	uint64_t		 unknown = 0;
+	int			 rc;
 
 	memset(s, 0, sizeof(*s));
-	if (idb_sync(db, root, dir, 0, &sy, errstr) == -1)
-		return -1;
-	s->uidnext = sy.f.uidnext;
-	s->uidvalidity = sy.f.uidvalidity;
-	s->modseq = sy.f.modseq;
-	if (count(db, &sy.f, s, &unknown, errstr) == -1)
+	memset(&sy, 0, sizeof(sy));
+	if ((flags & IDB_STATUS_NOSYNC) &&
+	    (rc = idb_folder_get(db, dir, &f, errstr)) != 0) {
+		if (rc == -1)
+			return -1;
+	} else {
+		/* A full sync of a folder no view has open is safe: nobody holds its old state. */
+		if (idb_sync(db, root, dir, 0, &sy, errstr) == -1)
+			return -1;
+		f = sy.f;
+	}
+	s->uidnext = f.uidnext;
+	s->uidvalidity = f.uidvalidity;
+	s->modseq = f.modseq;
+	if (count(db, &f, s, &unknown, errstr) == -1)
 		goto fail;
 	if ((flags & IDB_STATUS_SIZE) && unknown > 0) {
-		if (fill_vsizes(db, root, dir, sy.f.id, errstr) == -1 ||
-		    count(db, &sy.f, s, &unknown, errstr) == -1)
+		if (fill_vsizes(db, root, dir, f.id, errstr) == -1 ||
+		    count(db, &f, s, &unknown, errstr) == -1)
 			goto fail;
 	}
 	idb_sync_free(&sy);

@@ -85,12 +85,6 @@ int		 idb_uidlist_add(struct idb *, const char *path,
 int		 idb_uidlist_rewrite(struct idb *, const char *path,
 		    struct idb_folder_row *, const char **errstr);
 
-/* Delta building. */
-void		 idb_delta_expunged(struct idb_delta *, uint32_t uid);
-void		 idb_delta_changed(struct idb_delta *, const struct imsg *);
-void		 idb_delta_added(struct idb_delta *, const struct imsg *);
-void		 idb_delta_uid(struct idb_delta *, uint32_t uid);
-void		 idb_delta_modified(struct idb_delta *, uint32_t uid);
 
 /* The folder row for dir, made when missing (dovecot-uidlist read for it). */
 int		 idb_folder_open(struct idb *, const char *path, const char *dir,

@@ -572,7 +572,21 @@ idb_events(struct idb *db, const char *root, const char *dir, int flags,
 		if ((found = idb_msg_by_base(db, r.f.id, bn, bl, &m,
 		    errstr)) == -1)
 			goto fail;
-		if (last != NULL && found) {
+		if (last != NULL && found && (flags & IDB_TO_CUR) &&
+		    last->sub == SCAN_NEW && scan_to_cur(&d, last->name, moved,
+		    sizeof(moved), &merr) == 0) {
+			/* SELECT of a folder whose new/ still held it: no flag changes. */
+			free(m.name);
+			m.name = xstrdup(moved);
+			m.sub = SCAN_CUR;
+			idb_name_flags(m.name, &m.sys, &m.kw);
+			if (idb_msg_rename(db, r.f.id, &m, errstr) == -1) {
+				free(m.name);
+				goto fail;
+			}
+			idb_delta_changed(delta, &m);
+			free(m.name);
+		} else if (last != NULL && found) {
 			if (strcmp(m.name, last->name) != 0 || m.sub != last->sub) {
 				uint8_t		 osys = m.sys;
 				uint32_t	 okw = m.kw;
@@ -648,6 +662,9 @@ idb_events(struct idb *db, const char *root, const char *dir, int flags,
 	delta->modseq = r.f.modseq;
 	delta->uidnext = r.f.uidnext;
 	delta->uidvalidity = r.f.uidvalidity;
+	/* Another program may have named keywords. */
+	keywords_read(path, &delta->kw);
+	delta->kw_changed = 1;
 	imsg_free_array(nw, nnew);
 	free(order);
 	uidlist_free(&imp);
