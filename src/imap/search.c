@@ -119,13 +119,21 @@ compile_set(struct search_node *n, const struct imap_seqset *set, uint32_t star)
 	}
 }
 
+/* A search string: to UTF-8 from the CHARSET, then folded. */
 static void
-needle(struct search_node *n, const struct imap_str *s)
+needle(struct search *s, struct search_node *n, const struct imap_str *str)
 {
-	struct buf	 b;
+	struct buf	 b, u;
 
 	buf_init(&b, 0);
-	(void)search_fold(&b, s->p ? s->p : "", s->len);
+	buf_init(&u, 0);
+	if (s->charset != NULL)
+		(void)mime_charset_to_utf8(s->charset, str->p ? str->p : "",
+		    str->len, &u);
+	else
+		(void)buf_add(&u, str->p ? str->p : "", str->len);
+	(void)search_fold(&b, u.data ? u.data : "", u.len);
+	buf_free(&u);
 	n->len = b.len;
 	n->str = b.len ? buf_release(&b) : xstrdup("");
 	buf_free(&b);
@@ -163,18 +171,18 @@ compile(struct search *s, const struct imap_search_key *k)
 	case IMAP_SK_SUBJECT:
 	case IMAP_SK_TO:
 		n->lvl = LV_FIELDS;
-		needle(n, &k->u.str);
+		needle(s, n, &k->u.str);
 		break;
 	case IMAP_SK_BODY:
 	case IMAP_SK_TEXT:
 		n->lvl = LV_FILE;
-		needle(n, &k->u.str);
+		needle(s, n, &k->u.str);
 		break;
 	case IMAP_SK_HEADER:
 		n->lvl = LV_FILE;
 		n->name = xstrndup(k->u.header.name.p ? k->u.header.name.p : "",
 		    k->u.header.name.len);
-		needle(n, &k->u.header.value);
+		needle(s, n, &k->u.header.value);
 		break;
 	case IMAP_SK_KEYWORD:
 	case IMAP_SK_UNKEYWORD:
@@ -293,12 +301,24 @@ search_new(const struct imap_request *req, const struct search_mailbox *mb)
 		break;
 	}
 	s->uses_modseq = prog->uses_modseq;
+	/*
+	 * UTF-8 and US-ASCII, which RFC 9051 requires, and any charset iconv
+	 * converts (CHARSET ISO-2022-JP from Japanese clients, as Dovecot
+	 * takes it); [BADCHARSET] lists the two every server has.
+	 */
 	if (prog->charset_set && strcasecmp(prog->charset.p, "UTF-8") != 0 &&
 	    strcasecmp(prog->charset.p, "US-ASCII") != 0) {
-		s->resp = IMAP_NO;
-		s->code = IMAP_CODE_NONE;	/* written with its list */
-		s->badcharset = true;
-		(void)snprintf(s->text, sizeof(s->text), "Unsupported charset");
+		struct buf	 probe;
+
+		buf_init(&probe, 0);
+		if (mime_charset_to_utf8(prog->charset.p, "a", 1, &probe) == -1) {
+			s->resp = IMAP_NO;
+			s->badcharset = true;
+			(void)snprintf(s->text, sizeof(s->text),
+			    "Unsupported charset");
+		} else
+			s->charset = prog->charset.p;
+		buf_free(&probe);
 	}
 	if (s->resp == IMAP_OK) {
 		/* The program is an AND of its keys. */
@@ -307,8 +327,9 @@ search_new(const struct imap_request *req, const struct search_mailbox *mb)
 		and.u.sub = prog->keys;
 		s->prog = compile(s, &and);
 	}
-	/* kwnames were only needed to compile. */
+	/* kwnames and charset were only needed to compile. */
 	s->kwnames = NULL;
+	s->charset = NULL;
 	return s;
 }
 
@@ -375,10 +396,8 @@ sent_key(struct mctx *c, const struct search_node *n)
 
 	if (c->lvl < LV_FIELDS)
 		return T_UNKNOWN;
-	/* No Date: field that parses: no sent date to compare. */
-	if (!c->f.date_set)
-		return T_FALSE;
-	d = day_of(c->f.date, c->f.tz);
+	/* No Date: field that parses: 1970-01-01, as Dovecot has it. */
+	d = c->f.date_set ? day_of(c->f.date, c->f.tz) : 0;
 	switch (n->op) {
 	case IMAP_SK_SENTBEFORE:
 		return d < n->day;

@@ -147,19 +147,34 @@ field(struct build *x, const struct mime_field *f)
 	}
 }
 
-/* "name <mailbox@host>, ..." with names decoded: what FROM, TO... match. */
+/*
+ * "name <mailbox@host>, ..." with names decoded, groups as "name: ...;":
+ * what FROM, TO, CC and BCC match (Dovecot matches the same form).
+ */
 static void
 addr_text(const struct mime_addrlist *l, struct buf *out)
 {
 	const struct mime_addr	*a;
 	size_t			 i;
+	bool			 sep = false;
 
 	for (i = 0; i < l->n && out->len < SEARCH_FIELDS_STR_MAX; i++) {
 		a = &l->a[i];
-		if (a->group)
+		if (a->group) {
+			if (a->mailbox == NULL) {
+				(void)buf_addc(out, ';');
+				continue;
+			}
+			if (sep)
+				(void)buf_adds(out, ", ");
+			mime_words_decode(a->mailbox, strlen(a->mailbox), out);
+			(void)buf_adds(out, ": ");
+			sep = false;
 			continue;
-		if (out->len > 0)
+		}
+		if (sep)
 			(void)buf_adds(out, ", ");
+		sep = true;
 		if (a->name != NULL && a->name[0] != '\0') {
 			mime_words_decode(a->name, strlen(a->name), out);
 			if (a->mailbox == NULL)
@@ -175,52 +190,48 @@ addr_text(const struct mime_addrlist *l, struct buf *out)
 	}
 }
 
-static const struct mime_addr *
-first_addr(const struct mime_addrlist *l)
-{
-	size_t	 i;
-
-	for (i = 0; i < l->n; i++)
-		if (!l->a[i].group)
-			return &l->a[i];
-	return NULL;
-}
-
+/* Appends the fold of s[0..len) (a SORT key: i;unicode-casemap, as Dovecot sorts). */
 static void
-upper(struct buf *b, size_t from)
+fold_key(struct buf *out, const char *s, size_t len)
 {
-	for (; from < b->len; from++)
-		if (b->data[from] >= 'a' && b->data[from] <= 'z')
-			b->data[from] -= 'a' - 'A';
+	(void)search_fold(out, s ? s : "", len);
 }
 
-/* SORT FROM/TO/CC: the first address's local part (RFC 5256 2.2). */
+/*
+ * SORT FROM/TO/CC: the first address's local part (RFC 5256 3); a group
+ * first gives its name, as Dovecot has it.
+ */
 static void
 sort_mailbox(const struct mime_addrlist *l, struct buf *out)
 {
-	const struct mime_addr	*a = first_addr(l);
+	const struct mime_addr	*a = l->n > 0 ? &l->a[0] : NULL;
 
 	if (a != NULL && a->mailbox != NULL)
-		(void)buf_adds(out, a->mailbox);
-	upper(out, 0);
+		fold_key(out, a->mailbox, strlen(a->mailbox));
 }
 
-/* DISPLAYFROM/TO (RFC 5957): the display name, else mailbox@host. */
+/* DISPLAYFROM/TO (RFC 5957): the display name, else mailbox@host (a group: its name). */
 static void
 sort_display(const struct mime_addrlist *l, struct buf *out)
 {
-	const struct mime_addr	*a = first_addr(l);
+	const struct mime_addr	*a = l->n > 0 ? &l->a[0] : NULL;
+	struct buf		 t;
 
 	if (a == NULL)
 		return;
-	if (a->name != NULL)
-		mime_words_decode(a->name, strlen(a->name), out);
-	while (out->len > 0 && out->data[out->len - 1] == ' ')
-		out->len--;
-	if (out->len == 0 && a->mailbox != NULL)
-		(void)buf_addf(out, "%s%s%s", a->mailbox, a->host ? "@" : "",
+	buf_init(&t, 0);
+	if (a->group) {
+		if (a->mailbox != NULL)
+			mime_words_decode(a->mailbox, strlen(a->mailbox), &t);
+	} else if (a->name != NULL)
+		mime_words_decode(a->name, strlen(a->name), &t);
+	while (t.len > 0 && t.data[t.len - 1] == ' ')
+		t.len--;
+	if (t.len == 0 && !a->group && a->mailbox != NULL)
+		(void)buf_addf(&t, "%s%s%s", a->mailbox, a->host ? "@" : "",
 		    a->host ? a->host : "");
-	upper(out, 0);
+	fold_key(out, t.data, t.len);
+	buf_free(&t);
 }
 
 static int
@@ -242,8 +253,7 @@ write_fields(struct build *x, struct buf *out)
 		(void)search_fold(&s[SF_FROM + i], t.data ? t.data : "", t.len);
 		buf_free(&t);
 	}
-	(void)buf_add(&s[SF_BASESUBJ], x->base.data ? x->base.data : "",
-	    x->base.len);
+	fold_key(&s[SF_BASESUBJ], x->base.data, x->base.len);
 	sort_mailbox(&x->addr[A_FROM], &s[SF_SORTFROM]);
 	sort_mailbox(&x->addr[A_TO], &s[SF_SORTTO]);
 	sort_mailbox(&x->addr[A_CC], &s[SF_SORTCC]);

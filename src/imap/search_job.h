@@ -52,6 +52,7 @@ struct search {
 	struct search_msg	*msgs;
 	uint32_t		 n;
 	const char *const	*kwnames;	/* while compiling only */
+	const char		*charset;	/* while compiling: not UTF-8 */
 	size_t			 nkw;
 	uint32_t		*saved;
 	size_t			 nsaved;

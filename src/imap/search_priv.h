@@ -11,7 +11,7 @@
 enum search_field_str {
 	/* Text SEARCH matches: decoded, case-folded (search_fold). */
 	SF_SUBJECT, SF_FROM, SF_TO, SF_CC, SF_BCC,
-	/* SORT keys: UTF-8, ASCII upper case (i;ascii-casemap). */
+	/* SORT and THREAD keys: folded as the text is (i;unicode-casemap). */
 	SF_BASESUBJ, SF_SORTFROM, SF_SORTTO, SF_SORTCC, SF_DISPFROM,
 	SF_DISPTO,
 	/* THREAD: Message-ID without "<>", "" when none is valid. */
