@@ -239,14 +239,31 @@ cover_to(struct section *s, uint64_t x)
 	}
 }
 
+/*
+ * The encoding BINARY decodes: the last Content-Transfer-Encoding field of
+ * the part's header, MIME-Version or not (as Dovecot decodes; its
+ * BODYSTRUCTURE shows the first valid one); one that is not a single token
+ * is unknown.
+ */
 static enum mime_cte
-part_cte(const struct mime_tree *t, const struct mime_part *p)
+part_cte(const struct section *s, const struct mime_part *p)
 {
-	const char	*v;
-	size_t		 n;
+	struct mime_hdr		 h;
+	struct mime_field	 f, last;
+	size_t			 off, n;
+	bool			 have = false;
 
-	v = mime_str(t, p->cte, &n);
-	return mime_cte_kind(v, n);
+	mime_hdr_init(&h, s->msg + p->hdr_off, (size_t)(p->body_off - p->hdr_off));
+	while (mime_hdr_next(&h, &f))
+		if (!f.nocolon && mime_field_is(&f, "Content-Transfer-Encoding")) {
+			last = f;
+			have = true;
+		}
+	if (!have)
+		return MIME_CTE_7BIT;
+	if (!mime_token_only(last.value, last.valuelen, &off, &n))
+		return MIME_CTE_UNKNOWN;
+	return mime_cte_kind(last.value + off, n);
 }
 
 /* A decoded leaf's header: its CTE fields out, "binary" at its end. */
@@ -299,7 +316,7 @@ convert(struct section *s, const struct mime_tree *t, uint32_t idx, bool header)
 				stack[ns - 1 - i] = c;
 			continue;
 		}
-		cte = part_cte(t, p);
+		cte = part_cte(s, p);
 		if (cte == MIME_CTE_UNKNOWN)
 			s->unknown_cte = true;
 		else if (cte == MIME_CTE_BASE64 || cte == MIME_CTE_QP) {
@@ -506,7 +523,7 @@ binary_item(struct section *s, const struct imap_fetch_body *f,
 	}
 	p = &t->parts[part];
 	if (p->kind == MIME_LEAF) {
-		cte = part_cte(t, p);
+		cte = part_cte(s, p);
 		if (cte == MIME_CTE_UNKNOWN)
 			s->unknown_cte = true;
 		else if (cte == MIME_CTE_BASE64 || cte == MIME_CTE_QP)
@@ -529,6 +546,36 @@ binary_item(struct section *s, const struct imap_fetch_body *f,
 	cover_to(s, p->body_end);
 }
 
+/* The item's name, header field names upper case as Dovecot answers them. */
+static int
+head(struct section *s, const struct imap_fetch_body *f)
+{
+	struct imap_fetch_body	 g = *f;
+	struct imap_str		*names = NULL;
+	char			*up;
+	size_t			 i, k;
+	int			 r;
+
+	if (f->nfields > 0) {
+		names = xcalloc(f->nfields, sizeof(*names));
+		for (i = 0; i < f->nfields; i++) {
+			names[i] = f->fields[i];
+			up = xstrndup(f->fields[i].p ? f->fields[i].p : "",
+			    f->fields[i].len);
+			for (k = 0; k < f->fields[i].len; k++)
+				if (up[k] >= 'a' && up[k] <= 'z')
+					up[k] -= 'a' - 'A';
+			names[i].p = up;
+		}
+		g.fields = names;
+	}
+	r = imap_write_section(&s->head, &g);
+	for (i = 0; i < f->nfields; i++)
+		free((char *)names[i].p);
+	free(names);
+	return r;
+}
+
 struct section *
 section_open(const struct imap_fetch_body *f, const char *msg, size_t len,
     const struct mime_tree *t, enum imap_code *code, const char **errstr)
@@ -536,7 +583,7 @@ section_open(const struct imap_fetch_body *f, const char *msg, size_t len,
 	struct section	*s = section_new(msg);
 
 	(void)len;
-	if (imap_write_section(&s->head, f) == -1) {
+	if (head(s, f) == -1) {
 		*code = IMAP_CODE_SERVERBUG;
 		*errstr = "Section name too long";
 		section_free(&s);
