@@ -411,9 +411,266 @@ test_dovecot(void)
 	free_box(&b);
 }
 
+
+/* --- the pieces ------------------------------------------------------------ */
+
+/* Opens item of a message given as text; NULL when refused (code set). */
+static struct section *
+open_item(const char *item, const char *msg, struct mime_tree **t,
+    enum imap_code *code)
+{
+	struct imap_request	 req;
+	struct section		*s = NULL;
+	char			 cmd[256];
+	const char		*err;
+	unsigned		 items;
+
+	snprintf(cmd, sizeof(cmd), "a FETCH 1 (%s)", item);
+	memset(&req, 0, sizeof(req));
+	*code = IMAP_CODE_NONE;
+	if (parse(&req, cmd) == -1) {
+		imap_request_free(&req);
+		return NULL;
+	}
+	if (*t == NULL)
+		*t = mime_parse(msg, strlen(msg));
+	items = req.u.fetch.items & ~(unsigned)IMAP_FETCH_UID;
+	if (items != 0)
+		s = section_open_rfc822(items, msg, strlen(msg), *t);
+	else
+		s = section_open(&req.u.fetch.bodies[0], msg, strlen(msg), *t,
+		    code, &err);
+	imap_request_free(&req);
+	return s;
+}
+
+static char *
+item_text(const char *item, const char *msg, size_t *len)
+{
+	struct mime_tree	*t = NULL;
+	struct section		*s;
+	enum imap_code		 code;
+	struct buf		 b;
+
+	buf_init(&b, 0);
+	if ((s = open_item(item, msg, &t, &code)) == NULL) {
+		mime_free(&t);
+		return NULL;
+	}
+	section_write(s, &b);
+	section_free(&s);
+	mime_free(&t);
+	*len = b.len;
+	return buf_release(&b);
+}
+
+static const char mixed[] =
+    "From: a@example.org\n"
+    "Content-Type: multipart/mixed; boundary=XX\n"
+    "\n"
+    "--XX\n"
+    "Content-Transfer-Encoding: base64\n"
+    "\n"
+    "aGVs!bG8\n=\nxx\n"
+    "--XX\n"
+    "Content-Transfer-Encoding: quoted-printable\n"
+    "\n"
+    "a=ZZb=4\n"
+    "--XX\n"
+    "Content-Type: text/plain\n"
+    "\n"
+    "bare\nlf\r\ncrlf\n\n"
+    "--XX--\n";
+
+/* Malformed base64 and quoted-printable decode leniently, as mail readers do. */
+static void
+test_lenient(void)
+{
+	char	*p;
+	size_t	 n;
+
+	p = item_text("BINARY.PEEK[1]", mixed, &n);
+	T_ASSERT(p != NULL);
+	/* "!" and "=" are skipped, "xx" is a cut quantum: "hello" and what it gives. */
+	T_ASSERT(strncmp(p, "BINARY[1] ~{", 12) == 0);
+	T_ASSERT(strstr(p, "hello") != NULL);
+	free(p);
+	p = item_text("BINARY.PEEK[2]", mixed, &n);
+	T_ASSERT(p != NULL);
+	T_EQ_STR(p, "BINARY[2] ~{7}\r\na=ZZb=4");
+	free(p);
+}
+
+/* Every <off.count> window is the slice of the whole, across segments and CRLF halves. */
+static void
+test_windows(void)
+{
+	static const char *const items[] = { "BODY.PEEK[]", "BODY.PEEK[3]",
+	    "BINARY.PEEK[]", "BINARY.PEEK[1]", "BODY.PEEK[HEADER.FIELDS (From)]",
+	    "BINARY.PEEK[3]" };
+	char		 item[128], *whole, *part, *lit;
+	size_t		 i, off, cnt, wn, pn, start, len;
+
+	for (i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+		whole = item_text(items[i], mixed, &wn);
+		T_ASSERT(whole != NULL);
+		lit = strstr(whole, "}\r\n");
+		T_ASSERT(lit != NULL);
+		start = (size_t)(lit - whole) + 3;
+		len = wn - start;
+		T_EQ_INT(strtoul(strchr(whole, '{') + 1, NULL, 10), len);
+		for (off = 0; off <= len + 1; off++)
+			for (cnt = 1; cnt <= 9; cnt += 4) {
+				size_t	 want = off >= len ? 0 :
+				    (cnt < len - off ? cnt : len - off);
+
+				snprintf(item, sizeof(item), "%s<%zu.%zu>", items[i],
+				    off, cnt);
+				part = item_text(item, mixed, &pn);
+				T_ASSERT(part != NULL);
+				lit = strstr(part, "}\r\n");
+				T_ASSERT(lit != NULL);
+				T_EQ_INT(pn - (size_t)(lit - part) - 3, want);
+				T_ASSERT(memcmp(lit + 3, whole + start + off, want) == 0);
+				free(part);
+			}
+		free(whole);
+	}
+}
+
+/* BODY carries NUL as 0x80 in a {n} literal; BINARY keeps it, in ~{n}. */
+static void
+test_nul(void)
+{
+	static const char msg[] = "Subject: x\n\na\0b\n";
+	struct mime_tree	*t;
+	struct section		*s;
+	struct buf		 b;
+	enum imap_code		 code;
+	const char		*err;
+	struct imap_fetch_body	 f;
+	uint32_t		 one = 1;
+
+	t = mime_parse(msg, sizeof(msg) - 1);
+	memset(&f, 0, sizeof(f));
+	f.kind = IMAP_FB_BODY;
+	f.part = &one;
+	f.nparts = 1;
+	buf_init(&b, 0);
+	s = section_open(&f, msg, sizeof(msg) - 1, t, &code, &err);
+	T_ASSERT(s != NULL);
+	section_write(s, &b);
+	T_EQ_INT(b.len, 18);
+	T_ASSERT(memcmp(b.data, "BODY[1] {5}\r\na\x80" "b\r\n", 18) == 0);
+	section_free(&s);
+	b.len = 0;
+	f.kind = IMAP_FB_BINARY;
+	s = section_open(&f, msg, sizeof(msg) - 1, t, &code, &err);
+	T_ASSERT(s != NULL);
+	section_write(s, &b);
+	T_EQ_INT(b.len, 21);
+	T_ASSERT(memcmp(b.data, "BINARY[1] ~{5}\r\na\0b\r\n", 21) == 0);
+	section_free(&s);
+	buf_free(&b);
+	mime_free(&t);
+}
+
+/* Which items set \Seen; BINARY.SIZE has no data; unknown encodings are refused. */
+static void
+test_seen_and_refusals(void)
+{
+	static const struct { const char *item; int seen; } v[] = {
+		{ "BODY[1]", 1 }, { "BODY.PEEK[1]", 0 }, { "BINARY[1]", 1 },
+		{ "BINARY.PEEK[1]", 0 }, { "BINARY.SIZE[1]", 0 }, { "RFC822", 1 },
+		{ "RFC822.HEADER", 0 }, { "RFC822.TEXT", 1 },
+	};
+	static const char uu[] = "Content-Transfer-Encoding: x-uuencode\n\nbegin\n";
+	struct mime_tree	*t = NULL;
+	struct section		*s;
+	enum imap_code		 code;
+	struct buf		 b;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		s = open_item(v[i].item, mixed, &t, &code);
+		T_ASSERT(s != NULL);
+		T_EQ_INT(section_sets_seen(s), v[i].seen);
+		section_free(&s);
+	}
+	buf_init(&b, 0);
+	s = open_item("BINARY.SIZE[2]", mixed, &t, &code);
+	T_ASSERT(s != NULL);
+	T_EQ_INT(section_length(s), 0);
+	section_write(s, &b);
+	T_EQ_STR(b.data, "BINARY.SIZE[2] 7");
+	section_free(&s);
+	mime_free(&t);
+	T_ASSERT(open_item("BINARY.PEEK[1]", uu, &t, &code) == NULL);
+	T_EQ_INT(code, IMAP_CODE_UNKNOWN_CTE);
+	/* BODY of the same part is fine. */
+	s = open_item("BODY.PEEK[1]", uu, &t, &code);
+	T_ASSERT(s != NULL);
+	section_free(&s);
+	mime_free(&t);
+	buf_free(&b);
+}
+
+/* A 4.5 MB base64 part streams in 16 KiB chunks to its decoded octets. */
+static void
+test_stream_large(void)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	struct buf		 m;
+	struct mime_tree	*t = NULL;
+	struct section		*s;
+	enum imap_code		 code;
+	char			 chunk[16384], line[76];
+	unsigned char		 one[57];
+	size_t			 i, n, total = 0, lines = 80000, bad = 0;
+
+	/* A line is the alphabet then its first 12 letters: 57 octets, decoded here. */
+	memcpy(line, b64, 64);
+	memcpy(line + 64, b64, 12);
+	for (i = 0; i < 19; i++) {
+		unsigned	 v = (unsigned)((strchr(b64, line[4 * i]) - b64) << 18 |
+		    (strchr(b64, line[4 * i + 1]) - b64) << 12 |
+		    (strchr(b64, line[4 * i + 2]) - b64) << 6 |
+		    (strchr(b64, line[4 * i + 3]) - b64));
+
+		one[3 * i] = (unsigned char)(v >> 16);
+		one[3 * i + 1] = (unsigned char)(v >> 8);
+		one[3 * i + 2] = (unsigned char)v;
+	}
+	buf_init(&m, 0);
+	buf_adds(&m, "Content-Type: application/octet-stream\n"
+	    "Content-Transfer-Encoding: base64\n\n");
+	for (i = 0; i < lines; i++) {
+		buf_add(&m, line, 76);
+		buf_addc(&m, '\n');
+	}
+	s = open_item("BINARY.PEEK[1]", m.data, &t, &code);
+	T_ASSERT(s != NULL);
+	T_EQ_INT(section_length(s), lines * 57);
+	while ((n = section_read(s, chunk, sizeof(chunk))) > 0)
+		for (i = 0; i < n; i++, total++)
+			if ((unsigned char)chunk[i] != one[total % 57])
+				bad++;
+	T_EQ_INT(total, lines * 57);
+	T_EQ_INT(bad, 0);
+	section_free(&s);
+	mime_free(&t);
+	buf_free(&m);
+}
+
 void
 test_main(void)
 {
 	t_run("mime_refs", test_mime_refs);
 	t_run("dovecot", test_dovecot);
+	t_run("lenient", test_lenient);
+	t_run("windows", test_windows);
+	t_run("nul", test_nul);
+	t_run("seen_and_refusals", test_seen_and_refusals);
+	t_run("stream_large", test_stream_large);
 }
