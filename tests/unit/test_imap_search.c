@@ -440,9 +440,459 @@ test_dovecot_trees(void)
 	dovecot_mode(2);
 }
 
+
+/* --- the pieces ------------------------------------------------------------ */
+
+static char *
+fold(const char *s)
+{
+	struct buf	 b;
+
+	buf_init(&b, 0);
+	search_fold(&b, s, strlen(s));
+	buf_addc(&b, '\0');
+	return buf_release(&b);
+}
+
+static int
+fold_eq(const char *a, const char *b)
+{
+	char	*x = fold(a), *y = fold(b);
+	int	 r = strcmp(x, y) == 0;
+
+	free(x);
+	free(y);
+	return r;
+}
+
+static void
+test_fold(void)
+{
+	char	*p;
+
+	T_EQ_STR(search_fold_version(), "14.0.0");
+	p = fold("Hello, World 123");
+	T_EQ_STR(p, "HELLO, WORLD 123");
+	free(p);
+	T_ASSERT(fold_eq("ＡＢＣ　ｄｅｆ", "abc def"));
+	T_ASSERT(fold_eq("ｶﾀｶﾅ", "カタカナ"));
+	T_ASSERT(fold_eq("ｶﾞ", "ガ"));
+	T_ASSERT(fold_eq("ǆ", "DŽ"));
+	T_ASSERT(fold_eq("ﬁle", "FILE"));
+	T_ASSERT(fold_eq("①", "1"));
+	T_ASSERT(fold_eq("Ｇｒüße", "GRÜßE"));
+	T_ASSERT(!fold_eq("ß", "SS"));		/* simple mapping only */
+	T_ASSERT(fold_eq("한", "\xe1\x84\x92\xe1\x85\xa1\xe1\x86\xab"));
+	/* Combining marks in canonical order, however they came. */
+	T_ASSERT(fold_eq("a\xcc\x81\xcc\x96", "a\xcc\x96\xcc\x81"));
+	T_ASSERT(fold_eq("é", "E\xcc\x81"));
+	T_ASSERT(!fold_eq("e", "é"));
+	/* Not UTF-8: the octets as they are. */
+	p = fold("a\xff\xc3z");
+	T_EQ_STR(p, "A\xff\xc3Z");
+	free(p);
+}
+
+static void
+test_base_subject(void)
+{
+	static const struct {
+		const char	*in, *out;
+		int		 reply;
+	} v[] = {
+		{ "Re: foo", "FOO", 1 },
+		{ "RE: [list] Re: foo (fwd)", "FOO", 1 },
+		{ "[list] foo", "FOO", 0 },
+		{ "[list]", "[LIST]", 0 },
+		{ "[fwd: foo]", "FOO", 1 },
+		{ "Fwd: Re: [x] [y] Re:  foo \t  bar  ", "FOO BAR", 1 },
+		{ "re:", "", 1 },
+		{ "Re[2]: foo", "FOO", 1 },
+		{ "fw : foo", "FOO", 1 },
+		{ "Re:foo", "FOO", 1 },
+		{ "Rebound: foo", "REBOUND: FOO", 0 },
+		{ "  foo  (fwd) (FWD) ", "FOO", 1 },
+		{ "[fwd: Re: [list] bar] (fwd)", "BAR", 1 },
+		{ "foo\r\n bar", "FOO BAR", 0 },
+		{ "[a][b] Re: x", "X", 1 },
+		{ "Rê: x", "Rê: X", 0 },	/* ASCII only; search_fields folds the rest */
+		{ "", "", 0 },
+	};
+	struct buf	 b;
+	size_t		 i;
+	bool		 reply;
+
+	buf_init(&b, 0);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		buf_reset(&b);
+		T_EQ_INT(sort_base_subject(&b, v[i].in, strlen(v[i].in), &reply), 0);
+		buf_addc(&b, '\0');
+		T_EQ_STR(b.data, v[i].out);
+		T_EQ_INT(reply, v[i].reply);
+	}
+	buf_free(&b);
+}
+
+static int
+collect_id(void *arg, const char *id, size_t n)
+{
+	struct buf	*b = arg;
+
+	buf_add(b, id, n);
+	buf_addc(b, '|');
+	return 0;
+}
+
+static char *
+ids(const char *v, size_t max)
+{
+	struct buf	 b;
+
+	buf_init(&b, 0);
+	thread_msgids(v, strlen(v), max, collect_id, &b);
+	buf_addc(&b, '\0');
+	return buf_release(&b);
+}
+
+static void
+test_msgids(void)
+{
+	static const struct {
+		const char	*in, *out;
+	} v[] = {
+		{ "<a@b>", "a@b|" },
+		{ "<a@b> <c@d>", "a@b|c@d|" },
+		{ "junk <x@y> (comment <z@w>) <e@f>", "x@y|e@f|" },
+		{ "< a @ b >", "a@b|" },
+		{ "<a\r\n @b>", "a@b|" },
+		{ "<noat> <@b> <a@> <a@b", "" },
+		{ "<<a@b>", "a@b|" },
+		{ "<\"x y\"@b>", "\"x y\"@b|" },
+		{ "\"<q@q>\" <r@r>", "r@r|" },
+		{ "<a(c)@b>", "a@b|" },
+		{ "", "" },
+	};
+	struct buf	 big;
+	char		*p;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		p = ids(v[i].in, SIZE_MAX);
+		T_EQ_STR(p, v[i].out);
+		free(p);
+	}
+	p = ids("<a@b> <c@d> <e@f>", 2);
+	T_EQ_STR(p, "a@b|c@d|");
+	free(p);
+	/* An id longer than THREAD_ID_MAX is no id. */
+	buf_init(&big, 0);
+	buf_addc(&big, '<');
+	for (i = 0; i < THREAD_ID_MAX; i++)
+		buf_addc(&big, 'x');
+	buf_adds(&big, "@y> <ok@y>");
+	p = ids(big.data, SIZE_MAX);
+	T_EQ_STR(p, "ok@y|");
+	free(p);
+	buf_free(&big);
+}
+
+static struct thread_msg *
+tmsgs(size_t n)
+{
+	struct thread_msg	*v = calloc(n, sizeof(*v));
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		v[i].seq = v[i].num = (uint32_t)(i + 1);
+		v[i].date = (int64_t)i;
+		v[i].subj = "S";
+		v[i].subjlen = 1;
+	}
+	return v;
+}
+
+/* RFC 5256 REFERENCES on small cases, and linear on a crafted 100,000-message chain. */
+static void
+test_thread_references(void)
+{
+	struct thread_msg	*v;
+	struct buf		 out;
+	char			 id[100][16];
+	const char		*refs[100][2];
+	size_t			 reflens[100][2], i, n = 100000;
+	char			(*bid)[16];
+	const char		**bref;
+	size_t			*blen;
+	clock_t			 c0;
+
+	buf_init(&out, 0);
+	/* 1 <- 2 <- 3, 4 answers 1, 5 has an unknown parent, 6 another subject. */
+	v = tmsgs(6);
+	for (i = 0; i < 6; i++) {
+		snprintf(id[i], sizeof(id[i]), "m%zu@x", i + 1);
+		v[i].id = id[i];
+		v[i].idlen = strlen(id[i]);
+	}
+	refs[1][0] = id[0];
+	refs[2][0] = id[0];
+	refs[2][1] = id[1];
+	refs[3][0] = id[0];
+	refs[4][0] = "ghost@x";
+	for (i = 1; i <= 4; i++) {
+		size_t	 k;
+
+		v[i].refs = refs[i];
+		v[i].reflens = reflens[i];
+		v[i].nrefs = i == 2 ? 2 : 1;
+		for (k = 0; k < v[i].nrefs; k++)
+			reflens[i][k] = strlen(refs[i][k]);
+	}
+	v[5].subj = "T";
+	thread_references(&out, v, 6);
+	buf_addc(&out, '\0');
+	/* 5 has subject S like 1's thread and no reply marker: a dummy takes both. */
+	T_EQ_STR(out.data, "((1 (2 3)(4))(5))(6)");
+	buf_reset(&out);
+	thread_orderedsubject(&out, v, 6);
+	buf_addc(&out, '\0');
+	T_EQ_STR(out.data, "(1 (2)(3)(4)(5))(6)");
+	free(v);
+
+	/* A chain: each message answers the one before; dates backwards. */
+	v = tmsgs(n);
+	bid = calloc(n, sizeof(*bid));
+	bref = calloc(n, sizeof(*bref));
+	blen = calloc(n, sizeof(*blen));
+	for (i = 0; i < n; i++) {
+		snprintf(bid[i], sizeof(bid[i]), "c%zu@x", i);
+		v[i].id = bid[i];
+		v[i].idlen = strlen(bid[i]);
+		v[i].date = (int64_t)(n - i);
+		if (i > 0) {
+			bref[i] = bid[i - 1];
+			blen[i] = strlen(bid[i - 1]);
+			v[i].refs = &bref[i];
+			v[i].reflens = &blen[i];
+			v[i].nrefs = 1;
+		}
+	}
+	buf_reset(&out);
+	c0 = clock();
+	T_EQ_INT(thread_references(&out, v, n), 0);
+	T_ASSERT(clock() - c0 < 2 * CLOCKS_PER_SEC);
+	T_ASSERT(strncmp(out.data, "(1 2 3 4 ", 9) == 0);
+	T_ASSERT(out.len > 9 && memcmp(out.data + out.len - 8, " 100000)", 8) == 0);
+	/* Every message a reply to the one after it: a loop at each step is refused. */
+	for (i = 0; i + 1 < n; i++) {
+		bref[i] = bid[i + 1];
+		blen[i] = strlen(bid[i + 1]);
+		v[i].refs = &bref[i];
+		v[i].reflens = &blen[i];
+		v[i].nrefs = 1;
+	}
+	bref[n - 1] = bid[0];
+	blen[n - 1] = strlen(bid[0]);
+	v[n - 1].refs = &bref[n - 1];
+	v[n - 1].reflens = &blen[n - 1];
+	v[n - 1].nrefs = 1;
+	buf_reset(&out);
+	c0 = clock();
+	T_EQ_INT(thread_references(&out, v, n), 0);
+	T_ASSERT(clock() - c0 < 5 * CLOCKS_PER_SEC);
+	T_ASSERT(out.len > 0);
+	free(bid);
+	free(bref);
+	free(blen);
+	free(v);
+	buf_free(&out);
+}
+
+/* Damaged or stale index bytes are refused, and the search reads the file. */
+static void
+test_fields_blob(void)
+{
+	static const char msg[] = "From: A <a@x>\nSubject: Re: hello\n"
+	    "Date: Mon, 7 Feb 2022 10:00:00 +0900\nMessage-ID: <i@x>\n"
+	    "References: <r1@x> <r2@x>\n\nbody\n";
+	struct search_fields	 f;
+	struct buf		 b;
+	size_t			 i;
+
+	buf_init(&b, 0);
+	T_EQ_INT(search_fields_build(&b, msg, sizeof(msg) - 1, NULL), 0);
+	T_ASSERT(search_fields_current(b.data, b.len));
+	T_EQ_INT(search_fields_parse(b.data, b.len, &f), 0);
+	T_ASSERT(f.reply);
+	T_ASSERT(f.date_set);
+	T_EQ_INT(f.tz, 540);
+	T_EQ_INT(f.nrefs, 2);
+	T_ASSERT(f.len[SF_MSGID] == 3 && memcmp(f.s[SF_MSGID], "i@x", 3) == 0);
+	T_ASSERT(f.len[SF_BASESUBJ] == 5 && memcmp(f.s[SF_BASESUBJ], "HELLO", 5) == 0);
+	T_ASSERT(memmem(f.s[SF_FROM], f.len[SF_FROM], "A <A@X>", 7) != NULL);
+	for (i = 0; i < b.len; i++)
+		T_ASSERT(!search_fields_current(b.data, i));
+	b.data[4] ^= 1;
+	T_ASSERT(!search_fields_current(b.data, b.len));
+	buf_free(&b);
+}
+
+/* Runs cmd over box with the given options; the untagged output in out. */
+static void
+run_cmd(const char *cmd, unsigned enabled, struct buf *out, char *status,
+    size_t statuslen)
+{
+	struct entry	 en;
+
+	memset(&en, 0, sizeof(en));
+	en.cmd = (char *)cmd;
+	en.cmdlen = strlen(cmd);
+	run(&en, enabled, out, status, statuslen);
+}
+
+static void
+test_rev2_and_modes(void)
+{
+	struct buf	 out;
+	char		 st[64];
+	int		 opens;
+
+	T_ASSERT(load() == 0);
+	buf_init(&out, 0);
+	box.mode = 1;
+	/* IMAP4rev2 answers SEARCH with ESEARCH, ALL by default. */
+	run_cmd("x SEARCH SEEN", IMAP_ENA_IMAP4REV2, &out, st, sizeof(st));
+	T_EQ_STR(out.data, "* ESEARCH (TAG \"x\") ALL 1:3,5,11,20:22\r\n");
+	run_cmd("x UID SEARCH SUBJECT nosuch", IMAP_ENA_IMAP4REV2, &out, st,
+	    sizeof(st));
+	T_EQ_STR(out.data, "* ESEARCH (TAG \"x\") UID\r\n");
+	run_cmd("x SEARCH CHARSET X-NOSUCH ALL", 0, &out, st, sizeof(st));
+	T_EQ_STR(st, "NO [BADCHARSET");
+	/* Keys the list answers open nothing; the index answers SUBJECT. */
+	box.opens = 0;
+	run_cmd("x SEARCH SEEN UNFLAGGED 1:20 LARGER 10", 0, &out, st, sizeof(st));
+	T_EQ_INT(box.opens, 0);
+	run_cmd("x SEARCH SUBJECT meeting", 0, &out, st, sizeof(st));
+	T_EQ_INT(box.opens, 0);
+	/* BODY opens only what the cheaper keys leave: the 8 seen messages. */
+	run_cmd("x SEARCH SEEN BODY budget", 0, &out, st, sizeof(st));
+	T_EQ_STR(out.data, "* SEARCH 1\r\n");
+	T_EQ_INT(box.opens, 8);
+	/* Without the index every message is read once. */
+	box.mode = 0;
+	box.opens = 0;
+	run_cmd("x SEARCH OR SUBJECT meeting BODY budget", 0, &out, st, sizeof(st));
+	opens = box.opens;
+	T_EQ_INT(opens, (int)box.n);
+	buf_free(&out);
+}
+
+static int
+open_fail(void *arg, uint32_t uid, void *priv, struct search_text *t,
+    const char **errstr)
+{
+	if (uid == 3) {
+		*errstr = "EIO";
+		return -1;
+	}
+	return uid == 2 ? 0 : src_open(arg, uid, priv, t, errstr);
+}
+
+/* A message that cannot be read stops with NO [SERVERBUG]; one gone matches nothing. */
+static void
+test_read_errors(void)
+{
+	struct search_src	 s2 = { NULL, NULL, open_fail, NULL };
+	struct search_mailbox	 mb;
+	struct imap_request	 req;
+	struct search		*s;
+	struct buf		 out;
+	uint32_t		*saved;
+	size_t			 n;
+
+	T_ASSERT(load() == 0);
+	box.mode = 0;
+	memset(&mb, 0, sizeof(mb));
+	mb.msgs = box.m;
+	mb.n = 2;
+	mb.src = &s2;
+	memset(&req, 0, sizeof(req));
+	T_EQ_INT(parse(&req, "x SEARCH RETURN (SAVE ALL) BODY e",
+	    strlen("x SEARCH RETURN (SAVE ALL) BODY e"), 0), 0);
+	s = search_new(&req, &mb);
+	search_run(s);
+	T_EQ_INT(search_result(s), IMAP_OK);
+	T_EQ_INT(search_gone(s), 1);
+	buf_init(&out, 0);
+	search_write(s, &out);
+	T_EQ_STR(out.data, "* ESEARCH (TAG \"x\") ALL 1\r\n");
+	search_free(&s);
+	mb.n = 3;
+	s = search_new(&req, &mb);
+	search_run(s);
+	T_EQ_INT(search_result(s), IMAP_NO);
+	buf_reset(&out);
+	search_write(s, &out);
+	T_EQ_INT(out.len, 0);
+	search_write_status(s, &out);
+	T_ASSERT(strncmp(out.data, "x NO [SERVERBUG] ", 17) == 0);
+	/* RFC 5182 2.1: a failed SAVE leaves $ empty. */
+	T_EQ_INT(search_take_saved(s, &saved, &n), 1);
+	T_EQ_INT(n, 0);
+	free(saved);
+	search_free(&s);
+	imap_request_free(&req);
+	buf_free(&out);
+}
+
+/* 100,000 messages: flag keys alone touch no file and take little time. */
+static void
+test_large_mailbox(void)
+{
+	struct search_mailbox	 mb;
+	struct imap_request	 req;
+	struct search		*s;
+	struct search_msg	*m;
+	const uint32_t		*seqs;
+	size_t			 i, n = 100000;
+	clock_t			 c0;
+
+	m = calloc(n, sizeof(*m));
+	for (i = 0; i < n; i++) {
+		m[i].uid = (uint32_t)(i * 2 + 1);
+		m[i].flags = i % 3 ? IMAP_FLAG_SEEN : 0;
+		m[i].size = i;
+	}
+	memset(&mb, 0, sizeof(mb));
+	mb.msgs = m;
+	mb.n = (uint32_t)n;
+	mb.src = &src;
+	box.opens = 0;
+	memset(&req, 0, sizeof(req));
+	T_EQ_INT(parse(&req, "x UID SEARCH UNSEEN UID 1:100001 NOT LARGER 60000",
+	    strlen("x UID SEARCH UNSEEN UID 1:100001 NOT LARGER 60000"), 0), 0);
+	c0 = clock();
+	s = search_new(&req, &mb);
+	search_run(s);
+	T_ASSERT(clock() - c0 < CLOCKS_PER_SEC / 2);
+	T_EQ_INT(search_matches(s, &seqs, NULL), 16667);
+	T_EQ_INT(seqs[1], 4);
+	T_EQ_INT(box.opens, 0);
+	search_free(&s);
+	imap_request_free(&req);
+	free(m);
+}
+
 void
 test_main(void)
 {
+	t_run("fold", test_fold);
+	t_run("base_subject", test_base_subject);
+	t_run("msgids", test_msgids);
+	t_run("thread_references", test_thread_references);
+	t_run("fields_blob", test_fields_blob);
+	t_run("rev2_and_modes", test_rev2_and_modes);
+	t_run("read_errors", test_read_errors);
+	t_run("large_mailbox", test_large_mailbox);
 	t_run("dovecot_files", test_dovecot_files);
 	t_run("dovecot_index", test_dovecot_index);
 	t_run("dovecot_trees", test_dovecot_trees);
