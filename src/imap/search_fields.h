@@ -16,8 +16,9 @@ struct mime_tree;
  * (RFC 2047, charsets to UTF-8) and case-folded (i;unicode-casemap):
  *   - the text SEARCH FROM, TO, CC, BCC and SUBJECT match;
  *   - the Date field's instant and zone (SENTBEFORE/ON/SINCE, SORT DATE);
- *   - the SORT keys: base subject (RFC 5256 2.1), first mailbox of From,
- *     To and Cc, DISPLAYFROM and DISPLAYTO (RFC 5957);
+ *   - the SORT keys, folded too (Dovecot sorts by i;unicode-casemap, which
+ *     is i;ascii-casemap for ASCII): base subject (RFC 5256 2.1), first
+ *     mailbox of From, To and Cc, DISPLAYFROM and DISPLAYTO (RFC 5957);
  *   - for THREAD REFERENCES: Message-ID, the References chain (or
  *     In-Reply-To), and whether the subject was a reply or forward.
  * About 200 to 600 octets for a usual message; strings are cut at
