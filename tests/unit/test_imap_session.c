@@ -680,6 +680,58 @@ t_index_lost(void)
 	logout(c);
 }
 
+static void
+t_search(void)
+{
+	char		 root[256];
+	struct client	*c;
+	char		*r;
+	const char	*err;
+
+	mkroot(root, sizeof(root), "search");
+	T_ASSERT(folder_create_defaults(root, &err) == 0);
+	deliver(root, "cur", "S", "alpha");
+	deliver(root, "cur", "", "beta");
+	deliver(root, "cur", "", "Re: alpha");
+	c = login(root);
+	free(cmd(c, "a", "SELECT INBOX"));
+	r = cmd(c, "b", "SEARCH UNSEEN");
+	HAS(r, "* SEARCH 2 3\r\n");
+	HAS(r, "b OK");
+	free(r);
+	r = cmd(c, "c", "UID SEARCH SUBJECT beta");
+	HAS(r, "* SEARCH 2\r\n");
+	free(r);
+	/* A body search opens the files. */
+	r = cmd(c, "d", "SEARCH BODY \"line two\"");
+	HAS(r, "* SEARCH 1 2 3\r\n");
+	free(r);
+	r = cmd(c, "e", "SEARCH RETURN (COUNT MIN) SUBJECT alpha");
+	HAS(r, "* ESEARCH (TAG \"e\") MIN 1 COUNT 2");
+	free(r);
+	r = cmd(c, "f", "SORT (SUBJECT) UTF-8 ALL");
+	HAS(r, "* SORT 1 3 2");
+	free(r);
+	r = cmd(c, "g", "THREAD ORDEREDSUBJECT UTF-8 ALL");
+	HAS(r, "* THREAD ");
+	free(r);
+	/* SEARCHRES: "$" is the saved result. */
+	r = cmd(c, "h", "SEARCH RETURN (SAVE) UNSEEN");
+	HAS(r, "h OK");
+	free(r);
+	r = cmd(c, "i", "FETCH $ (UID)");
+	HAS(r, "* 2 FETCH (UID 2)");
+	HAS(r, "* 3 FETCH (UID 3)");
+	HASNT(r, "* 1 FETCH");
+	free(r);
+	r = cmd(c, "j", "FETCH 2 (BODYSTRUCTURE BODY.PEEK[1] BINARY.SIZE[1])");
+	HAS(r, "BODYSTRUCTURE (\"text\" \"plain\"");
+	HAS(r, "BODY[1] {");
+	HAS(r, "BINARY.SIZE[1] ");
+	free(r);
+	logout(c);
+}
+
 void
 test_main(void)
 {
@@ -704,5 +756,6 @@ test_main(void)
 	t_run("mailboxes", t_mailboxes);
 	t_run("qresync", t_qresync);
 	t_run("index_lost", t_index_lost);
+	t_run("search", t_search);
 	rmtree(tdir);
 }
