@@ -182,6 +182,75 @@ import_uid(const struct uidlist *l, const size_t *order, const char *base,
 	return 0;
 }
 
+/*
+ * Arrival order of new files, for their UIDs: names of tegami, Dovecot
+ * and qmail start "SECONDS." and often carry "M<usec>" and "Q<n>" or
+ * "_<n>", which do not sort as text ("M99999" comes after "M123456").
+ * Names without them go by the file's mtime.
+ */
+struct arrival {
+	int64_t		 sec, usec, n;
+};
+
+static int64_t
+num_after(const char *s, size_t len, char c, int64_t dflt)
+{
+	const char	*p = memchr(s, c, len);
+	int64_t		 v = 0;
+	int		 digits = 0;
+
+	if (p == NULL)
+		return dflt;
+	for (p++; p < s + len && *p >= '0' && *p <= '9' && digits < 18; p++) {
+		v = v * 10 + (*p - '0');
+		digits++;
+	}
+	return digits ? v : dflt;
+}
+
+static void
+arrival_of(const struct imsg *m, struct arrival *a)
+{
+	const char	*n = m->name;
+	size_t		 bl = base_len(n), i;
+	int64_t		 sec = 0;
+
+	for (i = 0; i < bl && i < 18 && n[i] >= '0' && n[i] <= '9'; i++)
+		sec = sec * 10 + (n[i] - '0');
+	if (i == 0 || i >= bl || n[i] != '.') {
+		a->sec = m->idate;
+		a->usec = a->n = 0;
+		return;
+	}
+	a->sec = sec;
+	/* Only the part before the host: "TIME.M1P2Q3.host". */
+	{
+		const char	*uniq = n + i + 1;
+		const char	*dot = memchr(uniq, '.', bl - i - 1);
+		size_t		 ul = dot ? (size_t)(dot - uniq) : bl - i - 1;
+
+		a->usec = num_after(uniq, ul, 'M', 0);
+		a->n = num_after(uniq, ul, 'Q', num_after(uniq, ul, '_', 0));
+	}
+}
+
+static int
+cmp_arrival(const void *pa, const void *pb)
+{
+	const struct imsg	*x = pa, *y = pb;
+	struct arrival		 a, b;
+
+	arrival_of(x, &a);
+	arrival_of(y, &b);
+	if (a.sec != b.sec)
+		return a.sec < b.sec ? -1 : 1;
+	if (a.usec != b.usec)
+		return a.usec < b.usec ? -1 : 1;
+	if (a.n != b.n)
+		return a.n < b.n ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
 static int
 cmp_uid(const void *a, const void *b)
 {
@@ -270,6 +339,8 @@ sync_scan(struct idb *db, struct scan_dir *d, const char *path,
 		if (order != NULL)
 			nw[k].uid = import_uid(imp, order, nw[k].name,
 			    base_len(nw[k].name));
+	if (nnew > 1)
+		qsort(nw, nnew, sizeof(*nw), cmp_arrival);
 	for (k = 0; k < nnew; k++) {
 		if (nw[k].uid != 0)
 			continue;
@@ -504,6 +575,15 @@ cmp_event(const void *a, const void *b, void *arg)
 	return x < y ? -1 : x > y;
 }
 
+/* New records by the index of their first event (kept in modseq until UIDs are given). */
+static int
+cmp_first_event(const void *a, const void *b)
+{
+	const struct imsg	*x = a, *y = b;
+
+	return x->modseq < y->modseq ? -1 : x->modseq > y->modseq;
+}
+
 static int
 exists_at(const struct scan_dir *d, int sub, const char *name)
 {
@@ -610,6 +690,8 @@ idb_events(struct idb *db, const char *root, const char *dir, int flags,
 			if (new_record(&d, last->name, last->sub, -1,
 			    &nw[nnew]) == 0) {
 				nw[nnew].name = xstrdup(last->name);
+				/* The order inotify saw them in: the order of arrival. */
+				nw[nnew].modseq = order[g];
 				nnew++;
 			}
 		} else if (found) {
@@ -625,7 +707,8 @@ idb_events(struct idb *db, const char *root, const char *dir, int flags,
 			free(m.name);
 		}
 	}
-	/* Base order is the order of arrival for tegami's and Dovecot's names. */
+	if (nnew > 1)
+		qsort(nw, nnew, sizeof(*nw), cmp_first_event);
 	for (k = 0; k < nnew; k++) {
 		if (r.f.uidnext == UINT32_MAX) {
 			*errstr = "UIDs exhausted";
