@@ -361,11 +361,12 @@ static const struct account_proc {
 	enum proc_id	 requester;	/* gets the channel, or the reason why not */
 	uint32_t	 ready, unavailable;
 	const char	*what;		/* for log lines */
+	const char	*not_root;	/* why root is refused, for the requester */
 } account_procs[] = {
 	{ PROC_MDA, PROC_QUEUE, MSG_MDA_READY, MSG_MDA_UNAVAILABLE,
-	    "delivery agent" },
+	    "delivery agent", "refusing to deliver as root" },
 	{ PROC_MAILBOX, PROC_LOGIN, MSG_MAILBOX_READY, MSG_MAILBOX_UNAVAILABLE,
-	    "mailbox process" },
+	    "mailbox process", "refusing to serve a mailbox as root" },
 };
 
 static void
@@ -424,7 +425,7 @@ spawn_account(enum proc_id kind, const char *account)
 		}
 		if (uid == 0) {
 			/* Mail is never written or read as root (qmail's rule too). */
-			account_unavailable(ap, account, "refusing to run as root");
+			account_unavailable(ap, account, ap->not_root);
 			return;
 		}
 	}
