@@ -55,8 +55,8 @@ barrier(struct imap_session *s, void (*then)(struct imap_session *))
 	struct imap_view	*v = s->view;
 	struct barrier		*b;
 
-	if (v == NULL || !v->loaded || (v->nev == 0 && !v->ev_job &&
-	    !v->overflow)) {
+	if (v == NULL || !v->loaded || v->gone || (v->nev == 0 &&
+	    !v->ev_job && !v->overflow)) {
 		then(s);
 		return;
 	}

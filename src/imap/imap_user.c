@@ -97,10 +97,16 @@ job_done(void *arg)
 	struct imap_job	*j = arg;
 	struct imap_user *u = j->user;
 
-	u->running = 0;
+	/*
+	 * The user counts as busy while done runs: a job it asks for waits in
+	 * the queue behind the events flushed below. Started at once, it would
+	 * keep the events from ever being flushed (a NOOP or CHECK waiting for
+	 * them would then ask again, for ever).
+	 */
 	if (j->done != NULL)
 		j->done(j->arg);
 	free(j);
+	u->running = 0;
 	/* What inotify saw meanwhile is filtered against the views now up to date. */
 	imap_view_flush_events(u);
 	job_start(u);

@@ -732,6 +732,35 @@ t_search(void)
 	logout(c);
 }
 
+static void
+t_pipeline(void)
+{
+	char		 root[256];
+	struct client	*c;
+	char		*r;
+	const char	*err;
+
+	mkroot(root, sizeof(root), "pipeline");
+	T_ASSERT(folder_create_defaults(root, &err) == 0);
+	deliver(root, "cur", "", "one");
+	deliver(root, "cur", "", "two");
+	deliver(root, "new", NULL, "three");
+	c = login(root);
+	free(cmd(c, "a", "SELECT INBOX"));
+	/* Pipelined as mbsync sends them: answered in order, all of them. */
+	sendf(c, "6 UID STORE 1 +FLAGS.SILENT (\\Flagged \\Seen)\r\n"
+	    "7 UID STORE 2 +FLAGS.SILENT (\\Deleted)\r\n8 CHECK\r\n"
+	    "9 UID FETCH 3 (BODY.PEEK[])\r\n");
+	r = take(c, "9 ");
+	HAS(r, "6 OK");
+	HAS(r, "7 OK");
+	HAS(r, "8 OK");
+	HAS(r, "BODY[] {");
+	HAS(r, "9 OK");
+	free(r);
+	logout(c);
+}
+
 void
 test_main(void)
 {
@@ -757,5 +786,6 @@ test_main(void)
 	t_run("qresync", t_qresync);
 	t_run("index_lost", t_index_lost);
 	t_run("search", t_search);
+	t_run("pipeline", t_pipeline);
 	rmtree(tdir);
 }
