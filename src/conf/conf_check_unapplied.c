@@ -38,21 +38,6 @@ check_listeners(struct parser *p)
 }
 
 static void
-check_mail_listeners(struct parser *p)
-{
-	const struct listener	*l;
-	size_t			 i;
-
-	for (i = 0; i < p->conf->nlisteners; i++) {
-		l = p->conf->listeners[i];
-		if (l->proto == PROTO_IMAP)
-			pwarn(p, l->conf_file, l->conf_line, "IMAP is not served "
-			    "by this version: logins on this listener are "
-			    "answered NO [UNAVAILABLE]");
-	}
-}
-
-static void
 check_actions(struct parser *p)
 {
 	const struct action	*a;
@@ -73,6 +58,5 @@ conf_check_unapplied(struct parser *p)
 {
 	check_global(p);
 	check_listeners(p);
-	check_mail_listeners(p);
 	check_actions(p);
 }

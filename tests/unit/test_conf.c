@@ -622,6 +622,7 @@ test_listen(void)
 	    "applied by this version: the greeting names mx.example.org\n"
 	    "t.conf:12: listen option proxy-v2 is not applied by this version: a "
 	    "PROXY header is read as a command\n") != NULL);
+	T_ASSERT(strstr(warnings(), "IMAP") == NULL);	/* IMAP listeners are served */
 	conf_free(c);
 
 	T_ASSERT(fails_with("pki x cert \"/c\"\npki x key \"/k\"\n"
