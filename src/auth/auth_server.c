@@ -1,4 +1,4 @@
-/* The auth process: password checks on worker threads, failure throttling, answers to the smtp process. */
+/* The auth process: password checks on worker threads, failure throttling, answers and tickets to the login processes. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,10 +13,12 @@
 #include "conf/table.h"
 #include "lib/ipc.h"
 #include "lib/log.h"
+#include "lib/map.h"
 #include "lib/msg.h"
 #include "lib/password.h"
 #include "lib/pool.h"
 #include "lib/throttle.h"
+#include "lib/ticket.h"
 #include "lib/xalloc.h"
 #include "mail/sasl.h"
 #include "route/login.h"
@@ -24,7 +26,7 @@
 #define AUTH_THREADS	4
 #define AUTH_PENDING_MAX 4096	/* checks in flight (hashing or held back); then 454 */
 
-/* A process whose users log in here (smtp today; imap and pop3 next). */
+/* A process whose users log in here: smtp, and login for IMAP and POP3. */
 struct client {
 	struct client	*next;
 	struct ipc	*ipc;
@@ -37,6 +39,7 @@ struct check {
 	struct client	*client;
 	struct conf	*conf;		/* stored points into its table */
 	uint64_t	 id;
+	uint32_t	 listener;
 	char		 login[SASL_LOGIN_MAX + 1];
 	char		 found[SASL_LOGIN_MAX + 1];	/* the table's key, "" if none */
 	char		 password[PASSWORD_MAX + 1];
@@ -44,6 +47,7 @@ struct check {
 	char		 key[THROTTLE_KEY_MAX];
 	const char	*stored;	/* the table's value; NULL: unknown login */
 	int		 match;		/* 1, 0, or -1 unusable hash */
+	char		*rehash;	/* the password, kept when the hash is to be replaced */
 	const char	*errstr;
 	enum auth_result result;
 	int		 counted;	/* in flight for the throttle */
@@ -57,6 +61,7 @@ static struct {
 	struct client		*clients;
 	struct pool		*pool;
 	struct throttle		*throttle;
+	struct map		*rehashed;	/* "listener key" asked for since the last reload */
 	unsigned		 pending;
 } A;
 
@@ -83,6 +88,10 @@ check_free(struct check *c)
 		throttle_end(A.throttle, c->key, time(NULL), 0);
 	if (c->timer)
 		event_free(c->timer);
+	if (c->rehash != NULL) {
+		explicit_bzero(c->rehash, strlen(c->rehash));
+		free(c->rehash);
+	}
 	conf_free(c->conf);
 	explicit_bzero(c, sizeof(*c));
 	free(c);
@@ -94,12 +103,19 @@ static void
 reply(struct check *c)
 {
 	struct ipc_out	 o;
+	char		 ticket[TICKET_MAX];
 
 	if (!c->client->gone) {
+		/* What lets the mailbox process open this user's mail (lib/ticket.h). */
+		if (c->result == AUTH_OK && ticket_make(c->found, c->listener,
+		    time(NULL), ticket, sizeof(ticket)) == -1)
+			c->result = AUTH_TEMPFAIL;
 		ipc_begin(&o, MSG_AUTH_RESULT, c->id);
 		ipc_add_u32(&o, (uint32_t)c->result);
 		ipc_add_str(&o, c->result == AUTH_OK ? c->found : NULL);
+		ipc_add_str(&o, c->result == AUTH_OK ? ticket : NULL);
 		ipc_send(c->client->ipc, &o);
+		explicit_bzero(ticket, sizeof(ticket));
 	}
 	A.pending--;
 	check_free(c);
@@ -137,7 +153,35 @@ check_work(void *arg)
 		c->match = 0;
 	} else
 		c->match = password_verify(c->stored, c->password, &c->errstr);
+	/* An old scheme that checked: the parent is asked to store bcrypt instead. */
+	if (c->match == 1 && password_needs_rehash(c->stored))
+		c->rehash = xstrdup(c->password);
 	explicit_bzero(c->password, sizeof(c->password));
+}
+
+/*
+ * Once per entry and configuration: the parent checks the password against
+ * the table itself before it writes anything, so this process cannot have
+ * a hash of its choosing stored.
+ */
+static void
+ask_rehash(struct check *c)
+{
+	struct ipc_out	 o;
+	char		*key;
+
+	key = xasprintf("%u %s", c->listener, c->found);
+	if (map_has(A.rehashed, key)) {
+		free(key);
+		return;
+	}
+	map_set(A.rehashed, key, NULL);
+	free(key);
+	ipc_begin(&o, MSG_AUTH_REHASH, 0);
+	ipc_add_u32(&o, c->listener);
+	ipc_add_str(&o, c->found);
+	ipc_add_str(&o, c->rehash);
+	ipc_send(A.parent, &o);
 }
 
 static void
@@ -154,6 +198,8 @@ check_done(void *arg)
 		throttle_end(A.throttle, c->key, now, 0);
 		c->counted = 0;
 		log_msg(LOG_INFO, "auth-ok address=%s login=%s", c->addr, clean);
+		if (c->rehash != NULL)
+			ask_rehash(c);
 	} else {
 		if (c->match == -1)
 			log_msg(LOG_ERR, "auth: login %s: unusable password hash: %s",
@@ -194,6 +240,7 @@ auth_check(struct client *cl, struct ipc_msg *m)
 	c->client = cl;
 	c->conf = conf_ref(A.conf);
 	c->id = m->id;
+	c->listener = li;
 	memcpy(c->login, login, strlen(login) + 1);
 	memcpy(c->password, password, strlen(password) + 1);
 	memcpy(c->addr, addr, strlen(addr) + 1);
@@ -261,6 +308,9 @@ auth_conf(struct ipc_msg *m)
 	}
 	conf_free(A.conf);
 	A.conf = u.conf;
+	/* The tables were read again: an entry still old is asked for again. */
+	map_free(A.rehashed, NULL);
+	A.rehashed = map_new();
 	throttle_set(A.throttle, A.conf->auth_throttle_fails,
 	    A.conf->auth_throttle_within, A.conf->auth_ban);
 	conf_update_done(A.parent, &u, 1, NULL);
@@ -281,7 +331,7 @@ on_parent(struct ipc *ch, struct ipc_msg *m, void *arg)
 	case MSG_LINK:
 		peer = ipc_get_u32(m);
 		ipc_get_end(m);
-		if (m->fd == -1 || peer >= PROC_COUNT || !(PROC_BIT(peer) & PROC_LOGIN))
+		if (m->fd == -1 || peer >= PROC_COUNT || !(PROC_BIT(peer) & PROC_AUTH_CLIENTS))
 			fatalx("auth: LINK to process %u", peer);
 		cl = xcalloc(1, sizeof(*cl));
 		cl->kind = (enum proc_id)peer;
@@ -306,6 +356,7 @@ auth_main(struct conf *conf, int parent_fd)
 	if ((A.base = event_base_new()) == NULL)
 		fatalx("auth: event_base_new");
 	A.pool = pool_new(A.base, AUTH_THREADS);
+	A.rehashed = map_new();
 	A.throttle = throttle_new(conf->auth_throttle_fails,
 	    conf->auth_throttle_within, conf->auth_ban);
 	A.parent = ipc_new(A.base, parent_fd, "parent", on_parent, NULL);

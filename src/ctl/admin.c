@@ -286,7 +286,8 @@ admin_is_account(const char *v)
 const char *
 admin_account(struct admin *a, const char *given)
 {
-	static char	 name[256];
+	/* An account name: Linux allows 32 characters; a longer value is no account. */
+	static char	 name[sizeof(((struct admin *)0)->account)];
 	struct table	*t;
 	struct map	*counts;
 	struct passwd	*pw;

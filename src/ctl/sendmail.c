@@ -194,7 +194,7 @@ sendmail_main(int argc, char **argv)
 	struct buf	 msg, hdr;
 	struct passwd	*pw;
 	struct smtp_client c = { NULL, NULL, "" };
-	int		 ch, tflag = 0, iflag = 0, fd, r, status = EX_OK;
+	int		 attempt, ch, tflag = 0, iflag = 0, fd, r, status = EX_OK;
 
 	/* Flags of the classic sendmail that scripts pass; unknown -o options are ignored. */
 	while ((ch = getopt(argc, argv, "tiC:f:F:r:o:B:b:N:R:V:vUGm")) != -1) {
@@ -319,23 +319,38 @@ sendmail_main(int argc, char **argv)
 		    rnd, host);
 	}
 
-	if ((fd = ctl_connect(ctl_socket_path(conf))) == -1) {
-		status = EX_TEMPFAIL;
-		goto done;
-	}
-	c.in = fdopen(fd, "r");
-	c.out = fdopen(dup(fd), "w");
-	if (c.in == NULL || c.out == NULL) {
-		fprintf(stderr, "sendmail: fdopen: %s\n", strerror(errno));
-		status = EX_OSERR;
-		goto done;
-	}
-	fprintf(c.out, "ENQUEUE\n");
-	fflush(c.out);
-	if (client_reply(&c) != 220) {
-		fprintf(stderr, "sendmail: server refused the submission\n");
-		status = EX_TEMPFAIL;
-		goto done;
+	/*
+	 * A daemon that is starting, or restarting its smtp process, answers
+	 * 421 for a moment: wait for it (15 s at most) rather than fail a
+	 * cron job's mail.
+	 */
+	for (attempt = 0;; attempt++) {
+		if ((fd = ctl_connect(ctl_socket_path(conf))) == -1) {
+			status = EX_TEMPFAIL;
+			goto done;
+		}
+		c.in = fdopen(fd, "r");
+		c.out = fdopen(dup(fd), "w");
+		if (c.in == NULL || c.out == NULL) {
+			fprintf(stderr, "sendmail: fdopen: %s\n", strerror(errno));
+			status = EX_OSERR;
+			goto done;
+		}
+		fprintf(c.out, "ENQUEUE\n");
+		fflush(c.out);
+		if ((r = client_reply(&c)) == 220)
+			break;
+		if (r != 421 || attempt == 30) {
+			c.line[strcspn(c.line, "\r\n")] = '\0';
+			fprintf(stderr, "sendmail: server refused the submission: "
+			    "%s\n", r == -1 ? "(connection lost)" : c.line);
+			status = EX_TEMPFAIL;
+			goto done;
+		}
+		fclose(c.in);
+		fclose(c.out);
+		c.in = c.out = NULL;
+		usleep(500 * 1000);
 	}
 	if ((r = client_cmd(&c, 250, "EHLO localhost")) != 0 ||
 	    (r = client_cmd(&c, 250, "MAIL FROM:<%s>%s", sender,

@@ -202,6 +202,13 @@ ipc_try_send(struct ipc *c, struct ipc_pending *p)
 	if (n == -1) {
 		if (errno == EAGAIN || errno == ENOBUFS)
 			return 0;
+		/*
+		 * The peer is gone (a child killed a moment ago): what was for
+		 * it is dropped, and the read side reports the channel closed
+		 * to the handler, which decides what that means.
+		 */
+		if (errno == EPIPE || errno == ECONNRESET)
+			return 1;
 		fatal("ipc %s: sendmsg", c->peer);
 	}
 	return 1;

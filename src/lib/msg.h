@@ -5,15 +5,16 @@
 #include <stdint.h>
 
 enum proc_id { PROC_PARENT, PROC_SMTP, PROC_QUEUE, PROC_MDA, PROC_MTA,
-    PROC_AUTH, PROC_SIGNER, PROC_COUNT };
+    PROC_AUTH, PROC_LOGIN, PROC_MAILBOX, PROC_SIGNER, PROC_COUNT };
 
 /* A set of processes, for the table of who may send what to whom. */
 #define PROC_BIT(p)	(1U << (p))
 #define PROC_CHILDREN	(PROC_BIT(PROC_SMTP) | PROC_BIT(PROC_QUEUE) | \
 			 PROC_BIT(PROC_MDA) | PROC_BIT(PROC_MTA) | PROC_BIT(PROC_AUTH) | \
+			 PROC_BIT(PROC_LOGIN) | PROC_BIT(PROC_MAILBOX) | \
 			 PROC_BIT(PROC_SIGNER))
 /* The processes that log users in through the auth service. */
-#define PROC_LOGIN	PROC_BIT(PROC_SMTP)
+#define PROC_AUTH_CLIENTS	(PROC_BIT(PROC_SMTP) | PROC_BIT(PROC_LOGIN))
 
 /*
  * Payloads are listed as the ipc_add_* calls that build them. The request
@@ -75,11 +76,29 @@ enum msg_type {
 	MSG_MTA_DELIVER,
 	MSG_MTA_RESULT,
 
-	/* smtp (any login process) -> auth: check a login.  u32 listener index (in conf->listeners),
+	/* smtp or login -> auth: check a login.  u32 listener index (in conf->listeners),
 	 * str login, str password, str client address ("local" for the socket)
-	 * reply MSG_AUTH_RESULT: u32 enum auth_result, str login as found */
+	 * reply MSG_AUTH_RESULT: u32 enum auth_result, str login as found,
+	 * str ticket (for AUTH_OK: what the mailbox process checks, lib/ticket.h) */
 	MSG_AUTH_CHECK,
 	MSG_AUTH_RESULT,
+	/* auth -> parent: a good login whose stored hash is not bcrypt.
+	 * u32 listener index, str the table's key, str the password; the
+	 * parent checks the password against the table itself, then rewrites
+	 * the entry with a bcrypt hash (no reply) */
+	MSG_AUTH_REHASH,
+
+	/* login -> parent: the mailbox process of an account.  str account
+	 * reply MSG_MAILBOX_READY: str account + fd (channel to it), or
+	 * MSG_MAILBOX_UNAVAILABLE: str account, str why */
+	MSG_MAILBOX_SPAWN,
+	MSG_MAILBOX_READY,
+	MSG_MAILBOX_UNAVAILABLE,
+	/* login -> mailbox: a logged-in client (src/mailbox/mailbox.h).
+	 * fd (the session's end of a socketpair), u32 enum mailbox_proto,
+	 * u32 listener index, u32 flags (MAILBOX_F_*), str session id,
+	 * str login, str ticket, str client address, str IMAP tag (or NULL) */
+	MSG_MAILBOX_SESSION,
 
 	/* smtp -> signer: sign a DKIM digest with the key of a dkim-sign filter.
 	 * str domain (d=), str selector (s=), u32 enum dkim_alg, data the
@@ -98,6 +117,10 @@ enum auth_result {
 	AUTH_THROTTLED,		/* too many failures from this address: 454 */
 	AUTH_TEMPFAIL,		/* no usable credentials table: 454 */
 };
+
+/* MSG_MAILBOX_SESSION's flags. */
+#define MAILBOX_F_TLS		0x01	/* the client's connection is encrypted */
+#define MAILBOX_F_SECURE	0x02	/* TLS or loopback */
 
 /* MSG_MTA_DELIVER's flags. */
 #define MTA_F_RET_FULL	0x01	/* DSN RET=FULL */

@@ -24,8 +24,30 @@ static const struct {
 	{ "{SHA512-CRYPT}", "$6$" },
 	{ "{SHA256-CRYPT}", "$5$" },
 	{ "{MD5-CRYPT}", "$1$" },
-	{ "{CRYPT}", "$2b$|$2y$|$2a$|$6$|$5$|$y$|$1$" },
+	{ "{CRYPT}", "$2b$|$2y$|$2a$|$6$|$5$|$y$|$1$|DES" },
 };
+
+/*
+ * Traditional DES crypt: two salt and eleven hash characters of crypt's
+ * alphabet, no "$id$" (old vpopmail and /etc/shadow entries). libxcrypt
+ * still checks them; new hashes are bcrypt, and a login with one is
+ * rehashed.
+ */
+static int
+is_des(const char *hash)
+{
+	size_t	 i;
+
+	if (strlen(hash) != 13)
+		return 0;
+	for (i = 0; i < 13; i++)
+		if (!((hash[i] >= 'a' && hash[i] <= 'z') ||
+		    (hash[i] >= 'A' && hash[i] <= 'Z') ||
+		    (hash[i] >= '0' && hash[i] <= '9') ||
+		    hash[i] == '.' || hash[i] == '/'))
+			return 0;
+	return 1;
+}
 
 static int
 crypt_id_allowed(const char *hash, const char *ids)
@@ -36,7 +58,10 @@ crypt_id_allowed(const char *hash, const char *ids)
 	for (;;) {
 		bar = strchr(p, '|');
 		n = bar ? (size_t)(bar - p) : strlen(p);
-		if (strncmp(hash, p, n) == 0 && hash[n] != '\0')
+		if (n == 3 && strncmp(p, "DES", 3) == 0) {
+			if (is_des(hash))
+				return 1;
+		} else if (strncmp(hash, p, n) == 0 && hash[n] != '\0')
 			return 1;
 		if (bar == NULL)
 			return 0;
@@ -48,7 +73,7 @@ int
 password_parse(const char *stored, enum password_scheme *scheme, char *out,
     size_t outlen, const char **errstr)
 {
-	const char	*ids = schemes[4].crypt_ids, *end;
+	const char	*ids = schemes[4].crypt_ids, *end;	/* bare: what {CRYPT} holds */
 	size_t		 i, n;
 
 	if (stored == NULL) {
@@ -85,7 +110,7 @@ password_parse(const char *stored, enum password_scheme *scheme, char *out,
 	if (!crypt_id_allowed(out, ids)) {
 		*errstr = n == 0 ? "empty password hash" :
 		    "unsupported password hash (expected $2b$, $2y$, $2a$, $6$, "
-		    "$5$, $y$ or $1$)";
+		    "$5$, $y$, $1$ or DES)";
 		explicit_bzero(out, outlen);
 		return -1;
 	}
@@ -148,6 +173,21 @@ password_verify(const char *stored, const char *password, const char **errstr)
 		r = plain_equal(hash, password);
 	else
 		r = crypt_equal(password, hash);
+	explicit_bzero(hash, sizeof(hash));
+	return r;
+}
+
+int
+password_needs_rehash(const char *stored)
+{
+	enum password_scheme	 scheme;
+	char			 hash[PASSWORD_HASH_MAX + 1];
+	const char		*errstr;
+	int			 r;
+
+	if (password_parse(stored, &scheme, hash, sizeof(hash), &errstr) == -1)
+		return 0;
+	r = scheme == PW_PLAIN || strncmp(hash, "$2", 2) != 0;
 	explicit_bzero(hash, sizeof(hash));
 	return r;
 }

@@ -9,7 +9,7 @@
 #define PASSWORD_COST_DEFAULT	10	/* bcrypt cost of new hashes */
 
 enum password_scheme {
-	PW_CRYPT,	/* a crypt(3) hash: $2b$ $2y$ $2a$ $6$ $5$ $y$ $1$ */
+	PW_CRYPT,	/* a crypt(3) hash: $2b$ $2y$ $2a$ $6$ $5$ $y$ $1$, DES */
 	PW_PLAIN,	/* {PLAIN}secret (vpopmail clear passwords) */
 };
 
@@ -32,6 +32,13 @@ int	 password_parse(const char *stored, enum password_scheme *,
  */
 int	 password_verify(const char *stored, const char *password,
 	    const char **errstr);
+
+/*
+ * 1 when a stored value that checks is not bcrypt (clear, DES, MD5, SHA
+ * crypt, yescrypt): the first good login replaces it (issue 13, "old
+ * hashes keep working and are re-hashed with bcrypt").
+ */
+int	 password_needs_rehash(const char *stored);
 
 /*
  * Spends the time of a bcrypt check (cost PASSWORD_COST_DEFAULT) for a login

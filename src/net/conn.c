@@ -26,6 +26,15 @@
 #define CONN_OUT_LOW_DEFAULT	(16 * 1024)
 /* conn_close() gives queued output this long when no write time was set. */
 #define CONN_FLUSH_SECS		30
+/*
+ * After the last words are out, what the client still sends is read and
+ * dropped for this long before the socket closes. Closing with unread
+ * input makes the kernel answer with a reset, and a reset makes the
+ * client's kernel throw away replies the client has not read yet: the
+ * 421 or BYE that explains the close would be lost (Apache's "lingering
+ * close" for the same reason).
+ */
+#define CONN_LINGER_SECS	2
 
 struct conn {
 	struct event_base	*base;
@@ -65,6 +74,7 @@ struct conn {
 	int			 eof;		/* CONN_EV_CLOSED by the peer's orderly close */
 	int			 in_cb;
 	int			 closing;	/* conn_close: flushing, then freed */
+	int			 lingering;	/* flushed, write side shut, input dropped */
 	int			 dead;		/* freed once the callback returns */
 	struct conn_limits	*limits;
 	char			*limits_addr;
@@ -77,6 +87,7 @@ static void	conn_on_read(struct bufferevent *, void *);
 static void	conn_on_write(struct bufferevent *, void *);
 static void	conn_on_event(struct bufferevent *, short, void *);
 static void	conn_free_now(struct conn *);
+static void	conn_linger(struct conn *);
 
 static void
 conn_apply_watermarks(struct conn *c)
@@ -248,8 +259,12 @@ conn_close(struct conn *c)
 	}
 	bufferevent_disable(c->bev, EV_READ);
 	out = bufferevent_get_output(c->bev);
-	if (evbuffer_get_length(out) == 0 || c->tls_pending) {
+	if (c->tls_pending) {
 		conn_release(c);
+		return;
+	}
+	if (evbuffer_get_length(out) == 0) {
+		conn_linger(c);
 		return;
 	}
 	/* What the owner said last (a 221, a 421) still goes out, within a bound. */
@@ -493,6 +508,10 @@ conn_on_timer(evutil_socket_t fd, short ev, void *arg)
 	struct conn	*c = arg;
 	time_t		 now = time(NULL);
 
+	if (c->lingering) {
+		conn_release(c);
+		return;
+	}
 	if (c->session_deadline && now >= c->session_deadline)
 		c->timeout = CONN_TIMEOUT_SESSION;
 	else if (c->cmd_deadline && now >= c->cmd_deadline)
@@ -544,6 +563,36 @@ enum conn_timeout
 conn_timeout_kind(const struct conn *c)
 {
 	return c->timeout;
+}
+
+/*
+ * Everything is sent: the write side is shut (the client reads EOF after
+ * the last reply), and input is read and dropped until the client closes
+ * too or CONN_LINGER_SECS pass. Nothing happens twice.
+ */
+static void
+conn_linger(struct conn *c)
+{
+	struct timeval	 tv = { CONN_LINGER_SECS, 0 };
+
+	if (c->lingering)
+		return;
+	c->lingering = 1;
+	if (c->eof || c->bev == NULL || c->fd == -1 ||
+	    shutdown(c->fd, SHUT_WR) == -1) {
+		conn_release(c);
+		return;
+	}
+	bufferevent_set_timeouts(c->bev, NULL, NULL);
+	bufferevent_disable(c->bev, EV_WRITE);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+	bufferevent_enable(c->bev, EV_READ);
+	if (c->timer == NULL &&
+	    (c->timer = evtimer_new(c->base, conn_on_timer, c)) == NULL) {
+		conn_release(c);
+		return;
+	}
+	evtimer_add(c->timer, &tv);
 }
 
 /* ---- TLS ---- */
@@ -677,7 +726,7 @@ conn_on_write(struct bufferevent *bev, void *arg)
 
 	if (c->closing) {
 		if (len == 0)
-			conn_release(c);
+			conn_linger(c);
 		return;
 	}
 	if (c->tls_pending) {

@@ -47,6 +47,13 @@ size_t		 conn_limits_rate_tracked(const struct conn_limits *);
 void		 conn_limits_add(struct conn_limits *, const char *addr);
 void		 conn_limits_del(struct conn_limits *, const char *addr);
 
+/* A bound listening socket handed from the parent, with its listener of the configuration. */
+struct listener;
+struct listen_socket {
+	struct listener	*listener;
+	int		 fd;
+};
+
 /* A socket passed the limits: the owner makes a connection of it. */
 typedef void	(*net_accept_cb)(int fd, const struct sockaddr *, socklen_t, void *arg);
 /*

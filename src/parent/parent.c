@@ -18,8 +18,10 @@
 #include "lib/ipc.h"
 #include "lib/log.h"
 #include "lib/proc.h"
+#include "lib/ticket.h"
 #include "lib/tls.h"
 #include "lib/xalloc.h"
+#include "net/tls_conf.h"
 #include "parent/parent.h"
 #include "parent/parent_priv.h"
 #include "smtp/smtp.h"
@@ -140,7 +142,7 @@ parent_run(struct conf *conf, struct bundle *bundle, const char *conf_path,
 	parent_bind_control();
 	/* Keys are loaded now, as root; the smtp process inherits them loaded. */
 	buf_init(&errors, 0);
-	if ((P.tls = smtp_tls_load(conf, P.bundle, &errors)) == NULL)
+	if ((P.tls = tls_conf_load(conf, P.bundle, &errors)) == NULL)
 		fatalx("%s", errors.data ? errors.data : "TLS set-up failed");
 	buf_free(&errors);
 
@@ -152,12 +154,16 @@ parent_run(struct conf *conf, struct bundle *bundle, const char *conf_path,
 		if (ev == NULL || event_add(ev, NULL) == -1)
 			fatalx("evsignal_new");
 	}
+	/* Kept by auth, which issues login tickets, and the mailbox processes. */
+	ticket_key_init();
 	/* The queue first: the others are given their channel to it. */
 	parent_spawn(PROC_QUEUE);
 	parent_spawn(PROC_AUTH);
 	parent_spawn(PROC_MTA);
 	parent_spawn(PROC_SIGNER);
 	parent_spawn(PROC_SMTP);
+	if (parent_wants_login())
+		parent_spawn(PROC_LOGIN);
 
 	log_msg(LOG_INFO, "tegamid started: hostname=%s spool=%s listeners=%zu",
 	    conf->hostname, conf->spool, P.nlistens);

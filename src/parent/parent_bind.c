@@ -14,6 +14,7 @@
 #include "conf/conf.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
+#include "net/limits.h"
 #include "parent/parent_priv.h"
 
 static int
@@ -56,12 +57,6 @@ parent_bind(void)
 
 		if (l->flags & LF_SOCKET)
 			continue;	/* served through the control socket */
-		if (l->proto != PROTO_SMTP) {
-			log_msg(LOG_WARNING, "%s:%d: %s listeners are not served by "
-			    "this version; skipped", l->conf_file, l->conf_line,
-			    l->proto == PROTO_IMAP ? "IMAP" : "POP3");
-			continue;
-		}
 		if (conf_listener_addrs(l, &addrs, &n, &errstr) == -1)
 			fatalx("%s:%d: listen on %s: %s", l->conf_file, l->conf_line,
 			    l->on, errstr);

@@ -10,7 +10,7 @@
 
 #include "lib/buf.h"
 #include "lib/msg.h"
-#include "smtp/smtp.h"
+#include "net/limits.h"
 
 struct bundle;
 struct conf;
@@ -27,7 +27,7 @@ struct child {
 	struct child	*next;
 	pid_t		 pid;
 	enum proc_id	 kind;
-	char		*account;	/* mda */
+	char		*account;	/* mda, mailbox */
 	struct ipc	*ipc;		/* the parent's channel to it */
 	int		 current;	/* the one process of its kind that serves */
 	uint64_t	 conf_gen;	/* a MSG_CONF awaits its answer */
@@ -41,7 +41,7 @@ struct parent {
 	const char		*conf_path;
 	uid_t			 uid;		/* the unprivileged account */
 	gid_t			 gid;
-	struct smtp_listen	*listens;	/* listener pointers into conf, updated on reload */
+	struct listen_socket	*listens;	/* listener pointers into conf, updated on reload */
 	size_t			 nlistens;
 	int			 control_fd;
 	struct child		*children;
@@ -70,10 +70,17 @@ int	 parent_listeners_same(const struct conf *, const struct conf *);
 /* parent_spawn.c: the process table, forks, channels between children, restarts */
 void	 parent_spawn(enum proc_id);
 void	 parent_spawn_mda(const char *account);
+/* The mailbox process of an account, for the login process (MSG_MAILBOX_SPAWN). */
+void	 parent_spawn_mailbox(const char *account);
+/* Whether the configuration has IMAP or POP3 listeners: the login process serves them. */
+int	 parent_wants_login(void);
 /* A child ended: restart it when it was a current one, unless it keeps dying. */
 void	 parent_child_died(struct child *, int status);
 struct child *parent_child_find(pid_t);
 const char *parent_proc_name(enum proc_id);
+
+/* parent_rehash.c: an old hash of a good login made bcrypt (MSG_AUTH_REHASH) */
+void	 parent_rehash(uint32_t listener, const char *key, const char *password);
 
 /* parent_reload.c */
 /*

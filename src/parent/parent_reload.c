@@ -16,6 +16,7 @@
 #include "lib/readfile.h"
 #include "lib/tls.h"
 #include "lib/xalloc.h"
+#include "net/tls_conf.h"
 #include "parent/parent_priv.h"
 #include "smtp/smtp.h"
 
@@ -84,8 +85,9 @@ keep_for(const struct bundle_file *f, void *arg)
 		/* DKIM keys to the signer alone. */
 		if (conf_dkim_is_key(P.conf, f->path))
 			return kind == PROC_SIGNER;
-		/* Server keys to the process that terminates TLS; CA files to the relay client too. */
-		return kind == PROC_SMTP || (kind == PROC_MTA && is_ca(P.conf, f->path));
+		/* Server keys to the processes that terminate TLS; CA files to the relay client too. */
+		return kind == PROC_SMTP || kind == PROC_LOGIN ||
+		    (kind == PROC_MTA && is_ca(P.conf, f->path));
 	}
 	return 0;
 }
@@ -267,7 +269,7 @@ parent_reload(const char *table, uint64_t req)
 		goto fail;
 	}
 	/* New certificates (an ACME renewal) serve new connections at once. */
-	if ((ntls = smtp_tls_load(nc, nb, &errors)) == NULL) {
+	if ((ntls = tls_conf_load(nc, nb, &errors)) == NULL) {
 		reload_failed(req, errors.data ? errors.data : "TLS");
 		goto fail;
 	}

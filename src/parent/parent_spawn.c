@@ -18,8 +18,11 @@
 #include "lib/log.h"
 #include "lib/msg.h"
 #include "lib/proc.h"
+#include "lib/ticket.h"
 #include "lib/tls.h"
 #include "lib/xalloc.h"
+#include "login/login.h"
+#include "mailbox/mailbox_proc.h"
 #include "mda/mda.h"
 #include "mta/mta.h"
 #include "parent/parent_priv.h"
@@ -35,6 +38,7 @@ static _Noreturn void	run_queue(int parent_fd);
 static _Noreturn void	run_smtp(int parent_fd);
 static _Noreturn void	run_auth(int parent_fd);
 static _Noreturn void	run_mta(int parent_fd);
+static _Noreturn void	run_login(int parent_fd);
 static _Noreturn void	run_signer(int parent_fd);
 
 static const struct proc_desc {
@@ -46,6 +50,7 @@ static const struct proc_desc {
 	{ PROC_AUTH,	"auth",		run_auth },
 	{ PROC_MTA,	"mta",		run_mta },
 	{ PROC_SMTP,	"smtp",		run_smtp },
+	{ PROC_LOGIN,	"login",	run_login },
 	{ PROC_SIGNER,	"signer",	run_signer },
 };
 
@@ -56,6 +61,7 @@ static const struct {
 	{ PROC_SMTP,	PROC_QUEUE },
 	{ PROC_SMTP,	PROC_AUTH },
 	{ PROC_QUEUE,	PROC_MTA },
+	{ PROC_LOGIN,	PROC_AUTH },
 	{ PROC_SMTP,	PROC_SIGNER },
 };
 
@@ -67,7 +73,9 @@ parent_proc_name(enum proc_id id)
 	for (i = 0; i < sizeof(procs) / sizeof(procs[0]); i++)
 		if (procs[i].id == id)
 			return procs[i].name;
-	return id == PROC_MDA ? "mda" : "process";
+	if (id == PROC_MDA)
+		return "mda";
+	return id == PROC_MAILBOX ? "mailbox" : "process";
 }
 
 static const struct proc_desc *
@@ -205,16 +213,21 @@ parent_spawn(enum proc_id kind)
 	int			 keep[1], nkeep = 0, fd;
 	pid_t			 pid;
 
-	/* The queue serves the control socket; the smtp process the listeners. */
+	/*
+	 * The queue serves the control socket; the smtp process the SMTP
+	 * listeners, the login process the IMAP and POP3 ones.
+	 */
 	if (kind == PROC_QUEUE)
 		keep[nkeep++] = P.control_fd;
-	if (kind == PROC_SMTP) {
+	if (kind == PROC_SMTP || kind == PROC_LOGIN) {
 		int	*all = xcalloc(P.nlistens + 1, sizeof(*all));
-		size_t	 i;
+		size_t	 i, n = 0;
 
 		for (i = 0; i < P.nlistens; i++)
-			all[i] = P.listens[i].fd;
-		pid = fork_child(all, P.nlistens, &fd);
+			if ((P.listens[i].listener->proto == PROTO_SMTP) ==
+			    (kind == PROC_SMTP))
+				all[n++] = P.listens[i].fd;
+		pid = fork_child(all, n, &fd);
 		free(all);
 	} else
 		pid = fork_child(keep, (size_t)nkeep, &fd);
@@ -236,9 +249,24 @@ child_forget_bundle(void)
 	P.bundle = NULL;
 }
 
+/* This process's listening sockets of one kind: SMTP, or IMAP and POP3. */
+static struct listen_socket *
+child_listens(int smtp, size_t *n)
+{
+	struct listen_socket	*v;
+	size_t			 i;
+
+	v = xcalloc(P.nlistens + 1, sizeof(*v));
+	for (*n = i = 0; i < P.nlistens; i++)
+		if ((P.listens[i].listener->proto == PROTO_SMTP) == smtp)
+			v[(*n)++] = P.listens[i];
+	return v;
+}
+
 static _Noreturn void
 run_queue(int parent_fd)
 {
+	ticket_key_forget();
 	child_forget_bundle();
 	conf_drop_secrets(P.conf);
 	child_forget_tls();
@@ -249,15 +277,47 @@ run_queue(int parent_fd)
 static _Noreturn void
 run_smtp(int parent_fd)
 {
+	struct listen_socket	*ls;
+	size_t			 n;
+
+	ticket_key_forget();
 	child_forget_bundle();
 	conf_drop_secrets(P.conf);
+	ls = child_listens(1, &n);
 	proc_setup("smtp", P.uid, P.gid, PROC_NO_GROUP, NULL);
-	smtp_main(P.conf, P.tls, P.listens, P.nlistens, parent_fd);
+	smtp_main(P.conf, P.tls, ls, n, parent_fd);
+}
+
+/* IMAP and POP3 before login: TLS and the clients' first words, no mail, no hashes. */
+static _Noreturn void
+run_login(int parent_fd)
+{
+	struct listen_socket	*ls;
+	size_t			 n;
+
+	ticket_key_forget();
+	child_forget_bundle();
+	conf_drop_secrets(P.conf);
+	ls = child_listens(0, &n);
+	proc_setup("login", P.uid, P.gid, PROC_NO_GROUP, NULL);
+	login_main(P.conf, P.tls, ls, n, parent_fd);
+}
+
+int
+parent_wants_login(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < P.nlistens; i++)
+		if (P.listens[i].listener->proto != PROTO_SMTP)
+			return 1;
+	return 0;
 }
 
 static _Noreturn void
 run_auth(int parent_fd)
 {
+	/* It keeps the ticket key: it vouches for the logins it checked. */
 	/* It alone keeps the password hashes of the listeners' auth tables. */
 	child_forget_bundle();
 	child_forget_tls();
@@ -268,6 +328,7 @@ run_auth(int parent_fd)
 static _Noreturn void
 run_mta(int parent_fd)
 {
+	ticket_key_forget();
 	child_forget_tls();
 	/* CA files are often readable by root only, like the keys beside them. */
 	mta_preload(P.conf, P.bundle);
@@ -280,6 +341,7 @@ run_mta(int parent_fd)
 static _Noreturn void
 run_signer(int parent_fd)
 {
+	ticket_key_forget();
 	child_forget_tls();
 	/* The DKIM keys, read by the parent as root: it alone keeps them. */
 	signer_preload(P.conf, P.bundle);
@@ -304,71 +366,119 @@ mail_group(void)
 	return gr->gr_gid;
 }
 
+/*
+ * The processes forked per account on a peer's request: delivery agents
+ * (for the queue) and mailbox processes (for the login process). Both run
+ * as the account, never root, and only for an account the configuration
+ * delivers as: a queue or login process that was taken over cannot have
+ * mail written or read as anyone else.
+ */
+static const struct account_proc {
+	enum proc_id	 kind;
+	enum proc_id	 requester;	/* gets the channel, or the reason why not */
+	uint32_t	 ready, unavailable;
+	const char	*what;		/* for log lines */
+	const char	*not_root;	/* why root is refused, for the requester */
+} account_procs[] = {
+	{ PROC_MDA, PROC_QUEUE, MSG_MDA_READY, MSG_MDA_UNAVAILABLE,
+	    "delivery agent", "refusing to deliver as root" },
+	{ PROC_MAILBOX, PROC_LOGIN, MSG_MAILBOX_READY, MSG_MAILBOX_UNAVAILABLE,
+	    "mailbox process", "refusing to serve a mailbox as root" },
+};
+
 static void
-mda_unavailable(const char *account, const char *why)
+account_unavailable(const struct account_proc *ap, const char *account,
+    const char *why)
 {
 	struct ipc_out	 o;
 
-	log_msg(LOG_WARNING, "parent: no delivery agent for account %s: %s",
+	log_msg(LOG_WARNING, "parent: no %s for account %s: %s", ap->what,
 	    account, why);
-	ipc_begin(&o, MSG_MDA_UNAVAILABLE, 0);
+	ipc_begin(&o, ap->unavailable, 0);
 	ipc_add_str(&o, account);
 	ipc_add_str(&o, why);
-	ipc_send(P.procs[PROC_QUEUE]->ipc, &o);
+	ipc_send(P.procs[ap->requester]->ipc, &o);
 }
 
-void
-parent_spawn_mda(const char *account)
+static _Noreturn void
+run_account(enum proc_id kind, const char *account, uid_t uid, gid_t gid,
+    int peer_fd, int parent_fd)
 {
-	struct ipc_out	 o;
-	struct child	*c;
-	uid_t		 uid = P.uid;
-	gid_t		 gid = P.gid;
-	int		 sv[2], fd;
-	pid_t		 pid;
+	child_forget_bundle();
+	conf_drop_secrets(P.conf);
+	child_forget_tls();
+	if (kind == PROC_MDA) {
+		ticket_key_forget();
+		proc_setup("mda", uid, gid, mail_group(), NULL);
+		mda_main(P.conf, account, peer_fd, parent_fd);
+	}
+	/* A mailbox process keeps the ticket key: it checks what the login process says. */
+	proc_setup("mailbox", uid, gid, PROC_NO_GROUP, NULL);
+	mailbox_main(P.conf, account, peer_fd, parent_fd);
+}
 
-	if (P.procs[PROC_QUEUE] == NULL)
+static void
+spawn_account(enum proc_id kind, const char *account)
+{
+	const struct account_proc	*ap = NULL;
+	struct ipc_out			 o;
+	struct child			*c;
+	uid_t				 uid = P.uid;
+	gid_t				 gid = P.gid;
+	size_t				 i;
+	int				 sv[2], fd;
+	pid_t				 pid;
+
+	for (i = 0; i < sizeof(account_procs) / sizeof(account_procs[0]); i++)
+		if (account_procs[i].kind == kind)
+			ap = &account_procs[i];
+	if (ap == NULL || P.procs[ap->requester] == NULL ||
+	    P.procs[ap->requester]->ipc == NULL)
 		return;
 	if (geteuid() == 0) {
 		if (proc_account(account, &uid, &gid, NULL) == -1) {
-			mda_unavailable(account, "no such system account");
+			account_unavailable(ap, account, "no such system account");
 			return;
 		}
 		if (uid == 0) {
-			/* Mail is never written as root (qmail's rule too). */
-			mda_unavailable(account, "refusing to deliver as root");
+			/* Mail is never written or read as root (qmail's rule too). */
+			account_unavailable(ap, account, ap->not_root);
 			return;
 		}
 	}
-	/*
-	 * Only accounts the configuration delivers as: a queue process that
-	 * was taken over cannot have mail written as anyone else.
-	 */
 	if (!route_account_allowed(P.conf, account, uid)) {
-		mda_unavailable(account, "the configuration delivers as no such "
-		    "account");
+		account_unavailable(ap, account, "the configuration delivers as "
+		    "no such account");
 		return;
 	}
-	/* Its channel to the queue, inherited; the one to the parent made by fork_child. */
+	/* Its channel to the requester, inherited; the one to the parent made by fork_child. */
 	if (ipc_pair(sv) == -1)
 		fatal("socketpair");
 	fd_track(sv[1]);
 	if ((pid = fork_child(&sv[1], 1, &fd)) == 0) {
 		close(sv[0]);
-		child_forget_bundle();
-		conf_drop_secrets(P.conf);
-		child_forget_tls();
-		proc_setup("mda", uid, gid, mail_group(), NULL);
-		mda_main(P.conf, account, sv[1], fd);
+		run_account(kind, account, uid, gid, sv[1], fd);
 	}
 	fd_untrack(sv[1]);
 	close(sv[1]);
-	c = child_add(pid, PROC_MDA, account, fd);
+	c = child_add(pid, kind, account, fd);
 	c->current = 1;
-	ipc_begin(&o, MSG_MDA_READY, 0);
+	ipc_begin(&o, ap->ready, 0);
 	ipc_add_str(&o, account);
 	ipc_add_fd(&o, sv[0]);
-	ipc_send(P.procs[PROC_QUEUE]->ipc, &o);
+	ipc_send(P.procs[ap->requester]->ipc, &o);
+}
+
+void
+parent_spawn_mda(const char *account)
+{
+	spawn_account(PROC_MDA, account);
+}
+
+void
+parent_spawn_mailbox(const char *account)
+{
+	spawn_account(PROC_MAILBOX, account);
 }
 
 /* 1 when kind died PARENT_DEATHS_MAX times within PARENT_DEATHS_WINDOW seconds. */
@@ -408,15 +518,18 @@ parent_child_died(struct child *c, int status)
 		c->ipc = NULL;
 	}
 	parent_conf_child_gone(c);
-	restart = c->current && c->kind != PROC_MDA && !P.stopping;
+	restart = c->current && c->kind != PROC_MDA && c->kind != PROC_MAILBOX &&
+	    !P.stopping;
 	if (P.procs[c->kind] == c)
 		P.procs[c->kind] = NULL;
 	if (P.stopping)
 		return;
-	if (c->kind == PROC_MDA) {
+	if (c->kind == PROC_MDA || c->kind == PROC_MAILBOX) {
+		/* Started on demand: the next delivery or login starts another. */
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			log_msg(LOG_WARNING, "mda process %d for %s ended (%s)",
-			    (int)c->pid, c->account ? c->account : "?", why);
+			log_msg(LOG_WARNING, "%s process %d for %s ended (%s)",
+			    parent_proc_name(c->kind), (int)c->pid,
+			    c->account ? c->account : "?", why);
 		return;
 	}
 	if (!restart)
@@ -465,6 +578,21 @@ parent_on_child(struct ipc *ch, struct ipc_msg *m, void *arg)
 		if (account == NULL || *account == '\0')
 			fatalx("parent: MDA_SPAWN without account");
 		parent_spawn_mda(account);
+		break;
+	case MSG_AUTH_REHASH: {
+		uint32_t	 li = ipc_get_u32(m);
+		const char	*key = ipc_get_str(m), *pw = ipc_get_str(m);
+
+		ipc_get_end(m);
+		parent_rehash(li, key, pw);
+		break;
+	}
+	case MSG_MAILBOX_SPAWN:
+		account = ipc_get_str(m);
+		ipc_get_end(m);
+		if (account == NULL || *account == '\0')
+			fatalx("parent: MAILBOX_SPAWN without account");
+		parent_spawn_mailbox(account);
 		break;
 	case MSG_RELOAD:
 		table = ipc_get_str(m);

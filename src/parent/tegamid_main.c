@@ -9,6 +9,7 @@
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/tls.h"
+#include "net/tls_conf.h"
 #include "parent/parent.h"
 #include "smtp/smtp.h"
 
@@ -69,7 +70,7 @@ main(int argc, char **argv)
 
 		/* The certificates and keys must load too, as the daemon will. */
 		buf_init(&errors, 0);
-		tls = smtp_tls_load(conf, bundle, &errors);
+		tls = tls_conf_load(conf, bundle, &errors);
 		if (tls == NULL)
 			fprintf(stderr, "%s", errors.data ? errors.data : "TLS error\n");
 		else

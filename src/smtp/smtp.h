@@ -4,16 +4,9 @@
 
 #include <stddef.h>
 
-struct buf;
 struct conf;
-struct listener;
+struct listen_socket;
 struct tls_server;
-
-/* A bound listening socket handed from the parent. */
-struct smtp_listen {
-	struct listener	*listener;
-	int		 fd;
-};
 
 /*
  * Runs the process's event loop; never returns. parent_fd is its channel to
@@ -22,16 +15,7 @@ struct smtp_listen {
  * The listeners open once the queue is there. Privileges must already be
  * dropped.
  */
-_Noreturn void	 smtp_main(struct conf *, struct tls_server *, struct smtp_listen *,
+_Noreturn void	 smtp_main(struct conf *, struct tls_server *, struct listen_socket *,
 		    size_t nlisten, int parent_fd);
-
-/*
- * The certificates and keys of every pki and the ca files, from the text the
- * bundle holds (the parent read the files with its privileges). NULL with
- * "FILE:LINE: ..." lines appended to errors.
- */
-struct bundle;
-struct tls_server *smtp_tls_load(const struct conf *, const struct bundle *,
-		    struct buf *errors);
 
 #endif

@@ -22,6 +22,7 @@
 #include "net/conn.h"
 #include "net/limits.h"
 #include "net/pending.h"
+#include "net/tls_conf.h"
 #include "smtp/mailauth.h"
 #include "smtp/session.h"
 #include "smtp/smtp.h"
@@ -30,7 +31,7 @@
 #define SMTP_ROUTE_THREADS	4
 
 static struct smtp_server	 server;
-static struct smtp_listen	*listens;	/* as the parent bound them */
+static struct listen_socket	*listens;	/* as the parent bound them */
 static size_t			*listen_index;	/* each one's listener in conf->listeners */
 static struct net_listener	**listeners;	/* NULL until the queue is there */
 static size_t			 nlisteners;
@@ -131,6 +132,7 @@ smtp_on_auth(struct ipc *c, struct ipc_msg *m, void *arg)
 	case MSG_AUTH_RESULT:
 		result = ipc_get_u32(m);
 		login = ipc_get_str(m);
+		(void)ipc_get_str(m);	/* the ticket: SMTP sessions open no mailbox */
 		ipc_get_end(m);
 		if ((s = smtp_find(&server, m->id)) == NULL || s->wait != W_AUTH)
 			fatalx("smtp: unexpected AUTH_RESULT");
@@ -222,29 +224,11 @@ static void
 smtp_conf(struct ipc_msg *m)
 {
 	struct conf_update	 u;
-	struct tls_server	*tls;
-	struct conf		*old = server.conf;
+	struct conf		*old;
 	size_t			 i;
 
-	conf_update_read(m, old->file, &u);
-	if (u.conf == NULL) {
-		conf_update_done(server.parent, &u, 0, NULL);
+	if (!tls_conf_reload(m, server.parent, &server.conf, &server.tls, &u, &old))
 		return;
-	}
-	if ((tls = smtp_tls_load(u.conf, u.bundle, u.errors)) == NULL) {
-		conf_free(u.conf);
-		conf_update_done(server.parent, &u, 0, NULL);
-		return;
-	}
-	if (u.conf->nlisteners != old->nlisteners) {
-		conf_free(u.conf);
-		tls_server_free(tls);
-		conf_update_done(server.parent, &u, 0, "listeners changed");
-		return;
-	}
-	server.conf = u.conf;
-	tls_server_free(server.tls);
-	server.tls = tls;
 	for (i = 0; listeners != NULL && i < nlisteners; i++)
 		net_listener_set_arg(listeners[i],
 		    server.conf->listeners[listen_index[i]]);
@@ -279,7 +263,7 @@ smtp_on_parent(struct ipc *c, struct ipc_msg *m, void *arg)
 }
 
 void
-smtp_main(struct conf *conf, struct tls_server *tls, struct smtp_listen *ls,
+smtp_main(struct conf *conf, struct tls_server *tls, struct listen_socket *ls,
     size_t nls, int parent_fd)
 {
 	const char	*errstr;

@@ -5,7 +5,6 @@
 
 #include <openssl/err.h>
 
-#include "conf/bundle.h"
 #include "conf/conf.h"
 #include "lib/buf.h"
 #include "lib/log.h"
@@ -14,67 +13,6 @@
 #include "net/conn.h"
 #include "smtp/session.h"
 #include "smtp/smtp.h"
-
-/* The text of a file the configuration names, from its bundle. */
-static const struct bundle_file *
-pem(const struct bundle *b, const char *path, const char *file, int line,
-    struct buf *errors)
-{
-	const struct bundle_file	*f = bundle_get(b, path);
-
-	if (f == NULL || f->withheld) {
-		buf_addf(errors, "%s:%d: %s was not read\n", file, line, path);
-		return NULL;
-	}
-	return f;
-}
-
-struct tls_server *
-smtp_tls_load(const struct conf *c, const struct bundle *b, struct buf *errors)
-{
-	const struct bundle_file	*cert, *key, *ca;
-	struct tls_server		*ts;
-	const char			*errstr;
-	size_t				 i;
-	int				 failed = 0;
-
-	if ((ts = tls_server_new(c->smtp_ciphers, &errstr)) == NULL) {
-		buf_addf(errors, "%s: %s\n", c->file, errstr);
-		return NULL;
-	}
-	for (i = 0; i < c->npkis; i++) {
-		const struct pki	*k = c->pkis[i];
-
-		if ((cert = pem(b, k->cert, k->conf_file, k->conf_line, errors)) == NULL ||
-		    (key = pem(b, k->key, k->conf_file, k->conf_line, errors)) == NULL) {
-			failed = 1;
-			continue;
-		}
-		if (tls_server_add_pem(ts, k->name, k->cert, cert->data, cert->len,
-		    k->key, key->data, key->len, &errstr) == -1) {
-			buf_addf(errors, "%s:%d: pki %s: %s\n", k->conf_file,
-			    k->conf_line, k->name, errstr);
-			failed = 1;
-		}
-	}
-	for (i = 0; i < c->ncas; i++) {
-		const struct ca	*x = c->cas[i];
-
-		if ((ca = pem(b, x->cert, x->conf_file, x->conf_line, errors)) == NULL ||
-		    tls_server_add_ca_pem(ts, x->name, x->cert, ca->data, ca->len,
-		    &errstr) == -1) {
-			if (ca != NULL)
-				buf_addf(errors, "%s:%d: ca %s: %s\n", x->conf_file,
-				    x->conf_line, x->name, errstr);
-			failed = 1;
-		}
-	}
-	if (failed) {
-		tls_server_free(ts);
-		return NULL;
-	}
-	return ts;
-}
 
 static SSL *
 session_ssl(struct smtp_session *s)

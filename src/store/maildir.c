@@ -151,6 +151,46 @@ open_dir(const char *dir, const char *sub)
 	return fd;
 }
 
+/* Octets a bare LF adds on the wire: one CR before each LF not preceded by one. */
+static uint64_t
+crlf_extra(const char *p, size_t n, int *prev_cr)
+{
+	uint64_t	 extra = 0;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\n' && !*prev_cr)
+			extra++;
+		*prev_cr = p[i] == '\r';
+	}
+	return extra;
+}
+
+/*
+ * The size with CRLF line ends (Dovecot's W=), what IMAP's RFC822.SIZE and
+ * POP3's LIST report: counted here once, so that neither reads the
+ * message again. The queue file was just written: it is in the page cache.
+ */
+static int
+virtual_size(const char *header, size_t headerlen, int msgfd, off_t offset,
+    size_t len, uint64_t *vsize)
+{
+	char		 chunk[16384];
+	size_t		 n;
+	int		 prev_cr = 0;
+
+	*vsize = (uint64_t)headerlen + len + crlf_extra(header, headerlen, &prev_cr);
+	while (len > 0) {
+		n = len < sizeof(chunk) ? len : sizeof(chunk);
+		if (dio_pread(msgfd, chunk, n, offset) == -1)
+			return -1;
+		*vsize += crlf_extra(chunk, n, &prev_cr);
+		offset += (off_t)n;
+		len -= n;
+	}
+	return 0;
+}
+
 enum deliver_result
 maildir_deliver(const char *path, const char *folder, const char *header,
     size_t headerlen, int msgfd, off_t offset, size_t len, char *name_out,
@@ -159,6 +199,7 @@ maildir_deliver(const char *path, const char *folder, const char *header,
 	enum deliver_result	 res = DELIVER_TEMPFAIL;
 	char			 name[MAILDIR_NAME_MAX + 1];
 	char			*dir = NULL;
+	uint64_t		 vsize;
 	int			 tmpfd = -1, newfd = -1, fd = -1;
 	int			 created = 0, in_tmp = 0, in_new = 0;
 	int			 attempt, saved;
@@ -172,6 +213,11 @@ maildir_deliver(const char *path, const char *folder, const char *header,
 	if (headerlen > SIZE_MAX - len || offset < 0) {
 		*errstr = "message size out of range";
 		return DELIVER_PERMFAIL;
+	}
+	if (virtual_size(header, headerlen, msgfd, offset, len, &vsize) == -1) {
+		*errstr = errstr_sys(errno == ENODATA ? "queue file too short" :
+		    "cannot read the message", errno);
+		return DELIVER_TEMPFAIL;
 	}
 	dir = folder ? xasprintf("%s/%s", path, folder) : xstrdup(path);
 
@@ -193,8 +239,7 @@ maildir_deliver(const char *path, const char *folder, const char *header,
 	}
 
 	for (attempt = 0;; attempt++) {
-		(void)maildir_unique(name, sizeof(name), headerlen + len,
-		    MAILDIR_NOSIZE);
+		(void)maildir_unique(name, sizeof(name), headerlen + len, vsize);
 		fd = openat(tmpfd, name,
 		    O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd != -1)

@@ -26,7 +26,7 @@ int	 maildir_create(const char *path, const char **errstr);
 /*
  * Writes header (the added Return-Path/Delivered-To lines) followed by len
  * bytes of msgfd from offset into a new message in the Maildir at path, named
- * TIME.M<usec>P<pid>Q<seq>.HOST,S=<size>. When folder is not NULL (".Junk")
+ * TIME.M<usec>P<pid>Q<seq>.HOST,S=<size>,W=<size with CRLF>. When folder is not NULL (".Junk")
  * it is a Maildir++ subfolder, created if missing. On success the name is
  * written to name_out (if not NULL). errstr says what failed; ENOSPC, EDQUOT
  * and EIO are TEMPFAIL, a path that cannot be a Maildir is PERMFAIL.

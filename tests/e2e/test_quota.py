@@ -69,7 +69,7 @@ def defer():
 
 
 def size_of(name):
-    return int(name.split(",S=")[1].split(":")[0])
+    return int(name.split(",S=")[1].split(":")[0].split(",")[0])
 
 
 def test_over_quota_bounces_with_552(bounce):

@@ -24,8 +24,9 @@ class CertAuthority:
                 "-subj", "/CN=%s" % name, "-keyout", self.key, "-out", self.crt)
         assert r.returncode == 0, r.stderr
 
-    def leaf(self, host, prefix=None, client=False):
-        """(cert path, key path) for host, signed by this CA; the key is mode 600."""
+    def leaf(self, host, prefix=None, client=False, ips=()):
+        """(cert path, key path) for host (and the addresses ips), signed by this CA;
+        the key is mode 600."""
         prefix = os.path.join(self.dir, prefix or host)
         key, csr, crt, ext = (prefix + ".key", prefix + ".csr", prefix + ".crt",
                               prefix + ".ext")
@@ -33,7 +34,7 @@ class CertAuthority:
                 "-nodes", "-subj", "/CN=%s" % host, "-keyout", key, "-out", csr)
         assert r.returncode == 0, r.stderr
         with open(ext, "w") as f:
-            f.write("subjectAltName=DNS:%s\n" % host)
+            f.write("subjectAltName=DNS:%s%s\n" % (host, "".join(",IP:" + a for a in ips)))
             f.write("extendedKeyUsage=%s\n" % ("clientAuth" if client else "serverAuth"))
         r = run("openssl", "x509", "-req", "-in", csr, "-CA", self.crt, "-CAkey", self.key,
                 "-CAcreateserial", "-days", "30", "-extfile", ext, "-out", crt)

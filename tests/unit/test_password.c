@@ -1,4 +1,4 @@
-/* Tests for src/auth/password.c and src/auth/sasl.c: hash vectors from independent tools, schemes, SASL decoding. */
+/* Tests for src/lib/password.c and src/mail/sasl.c: hash vectors from independent tools, schemes, SASL decoding. */
 #include <string.h>
 
 #include "harness.h"
@@ -10,6 +10,8 @@
 #define SHA512	"$6$abcdefgh$ltjgWl6579NluT/Vi1nwEvcil.G5Nbc4NiXZaNGStk8PSwGfQv72N2CKPPrVACtLtip/cZ/1GM/O6IND4WQhG."
 #define SHA256	"$5$abcdefgh$gruCpC7VkOTspMQTTSAR8mtlO9Upms.fwqE5y16JVM."
 #define MD5	"$1$abcdefgh$cHJi5PXp/ki/ktXzqlk6I1"
+/* python3's crypt.crypt("secret", "ab"): traditional DES, as old vpopmail trees hold. */
+#define DES	"abNANd1rDfiNc"
 
 static void
 test_vectors(void)
@@ -41,14 +43,34 @@ test_schemes(void)
 	T_EQ_INT(password_verify("{PLAIN}secret", "secret", &err), 1);
 	T_EQ_INT(password_verify("{PLAIN}secret", "secre", &err), 0);
 	T_EQ_INT(password_verify("{PLAIN}secret", "secret2", &err), 0);
-	/* A scheme that does not fit its hash, unknown schemes, DES. */
+	/* DES, bare and under {CRYPT}; not under a scheme naming another algorithm. */
+	T_EQ_INT(password_verify(DES, "secret", &err), 1);
+	T_EQ_INT(password_verify(DES, "secreT", &err), 0);
+	T_EQ_INT(password_verify("{CRYPT}" DES, "secret", &err), 1);
+	T_EQ_INT(password_verify("{MD5-CRYPT}" DES, "secret", &err), -1);
+	T_EQ_INT(password_verify("abNANd1rDfiN", "secret", &err), -1);
+	T_EQ_INT(password_verify("abNANd1rDfiN!", "secret", &err), -1);
+	/* A scheme that does not fit its hash, unknown schemes. */
 	T_EQ_INT(password_verify("{BLF-CRYPT}" SHA512, "secret", &err), -1);
 	T_EQ_INT(password_verify("{SSHA}abcd", "secret", &err), -1);
 	T_EQ_STR(err, "unsupported password scheme");
-	T_EQ_INT(password_verify("abJnggxhB/yWI", "secret", &err), -1);
 	T_EQ_INT(password_verify("", "secret", &err), -1);
 	T_EQ_INT(password_verify("$6$", "secret", &err), -1);
 	T_EQ_INT(password_verify(NULL, "secret", &err), -1);
+}
+
+static void
+test_needs_rehash(void)
+{
+	T_EQ_INT(password_needs_rehash(BCRYPT4), 0);
+	T_EQ_INT(password_needs_rehash("{BLF-CRYPT}" BCRYPT4 ":1:1"), 0);
+	T_EQ_INT(password_needs_rehash(MD5), 1);
+	T_EQ_INT(password_needs_rehash(SHA512), 1);
+	T_EQ_INT(password_needs_rehash(DES), 1);
+	T_EQ_INT(password_needs_rehash("{PLAIN}secret"), 1);
+	/* Nothing that cannot be checked is rewritten. */
+	T_EQ_INT(password_needs_rehash("{SSHA}abcd"), 0);
+	T_EQ_INT(password_needs_rehash(NULL), 0);
 }
 
 static void
@@ -145,6 +167,7 @@ test_main(void)
 {
 	t_run("vectors", test_vectors);
 	t_run("schemes", test_schemes);
+	t_run("needs_rehash", test_needs_rehash);
 	t_run("passwd_fields", test_passwd_fields);
 	t_run("hash", test_hash);
 	t_run("b64", test_b64);

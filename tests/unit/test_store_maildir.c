@@ -189,8 +189,15 @@ t_deliver_bytes(void)
 	snprintf(want, sizeof(want), "%s%s", hdr, body);
 	T_EQ_INT(len, strlen(want));
 	T_ASSERT(memcmp(got, want, len) == 0);
+	/* S= the bytes, W= the size with CRLF line ends: one more per bare LF. */
+	{
+		size_t	 lf = 0, k;
+
+		for (k = 0; k < len; k++)
+			lf += got[k] == '\n' && (k == 0 || got[k - 1] != '\r');
+		snprintf(want, sizeof(want), ",S=%zu,W=%zu", len, len + lf);
+	}
 	free(got);
-	snprintf(want, sizeof(want), ",S=%zu", strlen(want));
 	T_ASSERT(strlen(name) > strlen(want) &&
 	    strcmp(name + strlen(name) - strlen(want), want) == 0);
 	snprintf(want, sizeof(want), "%s/%s", nd, name);
@@ -357,15 +364,16 @@ t_tempfail_short_queue_file(void)
 	T_EQ_INT(maildir_deliver(md, NULL, hdr, sizeof(hdr) - 1, mfd, 7,
 	    sizeof(body), NULL, 0, &err), DELIVER_TEMPFAIL);
 	T_ASSERT(strstr(err, "queue file too short") != NULL);
+	/* Found before anything is written: no file, not even the Maildir. */
 	snprintf(p, sizeof(p), "%s/tmp", md);
-	T_EQ_INT(count(p), 0);
+	T_ASSERT(count(p) <= 0);
 	snprintf(p, sizeof(p), "%s/new", md);
-	T_EQ_INT(count(p), 0);
+	T_ASSERT(count(p) <= 0);
 	/* A closed descriptor: nothing can be read, the mail waits. */
 	close(mfd);
 	T_EQ_INT(maildir_deliver(md, NULL, hdr, sizeof(hdr) - 1, mfd, 7, 10,
 	    NULL, 0, &err), DELIVER_TEMPFAIL);
-	T_EQ_INT(count(p), 0);
+	T_ASSERT(count(p) <= 0);
 }
 
 /* Permission trouble is the admin's to fix: the mail waits. */
