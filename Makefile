@@ -4,7 +4,7 @@
 #   make run        build and start a demo instance on loopback
 #   make check      every test: unit, config, fuzz (brief), end-to-end, end-to-end under ASan+UBSan,
 #                   after deps-check (what the tests run comes from scripts/packages.txt)
-#   make bench      benchmarks beside Postfix; writes docs/BENCHMARKS.md
+#   make bench      benchmarks beside Postfix; writes docs/BENCHMARKS.md (BENCH="dkim": one family)
 #
 # Variants: `make SAN=1` builds into build/san with ASan+UBSan and crash points
 # (the test build of docs/queue.md); the normal build lives in build/ and bin/.
@@ -131,8 +131,9 @@ check: deps
 run: deps all
 	@sh scripts/run-demo.sh
 
+# make bench BENCH="dkim": only those families (bench/run.sh, BENCH_SCENARIOS).
 bench: deps all
-	@sh bench/run.sh
+	@$(if $(BENCH),BENCH_SCENARIOS="$(BENCH)" )sh bench/run.sh
 
 # The programs, links, man pages and the systemd unit; as root without DESTDIR
 # also the _tegami and vmail accounts (ACCOUNTS=yes|no|auto).

@@ -196,6 +196,10 @@ def start_clients(a, clients, count, errlog):
         cmd = [a.source, "-s", "1", "-m", str(n), "-l", str(a.size),
                "-M", "client.bench.test", "-f", "sender@bench.test",
                "-t", f"u{i + 1}@{a.domain}", f"127.0.0.1:{a.port}"]
+        if getattr(a, "message", None):
+            # A message of our own (the dkim family's signed one), as it is.
+            i = cmd.index("-l")
+            cmd[i:i + 2] = ["-F", a.message]
         procs.append(subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
                                       stdout=subprocess.DEVNULL, stderr=errlog))
     return procs
@@ -679,6 +683,29 @@ def cmd_audit(a):
     return 0
 
 
+def cmd_signrate(a):
+    """bench/dkimsign: tegami's DKIM signatures per second on one thread."""
+    rec = {"kind": "signrate", "family": a.family, "peer": a.peer, "rep": a.rep,
+           "key": os.path.basename(a.key)}
+    r = subprocess.run([a.dkimsign, a.key, a.message, str(a.seconds)],
+                       capture_output=True, text=True, timeout=a.seconds * 4 + 30)
+    if r.returncode != 0:
+        rec.update(status="error", why=(r.stderr or r.stdout).strip()[-200:])
+    else:
+        rec["status"] = "ok"
+        for word in r.stdout.split():
+            k, _, v = word.partition("=")
+            try:
+                rec[k] = float(v) if k != "alg" else v
+            except ValueError:
+                rec[k] = v
+        print(f"bench: dkimsign {rec.get('alg')}: {rec.get('digest_per_s', 0):.0f} "
+              f"signatures/s, {rec.get('message_per_s', 0):.0f} messages/s",
+              file=sys.stderr)
+    append(a.out, rec)
+    return 0
+
+
 def cmd_skip(a):
     append(a.out, {"kind": "run", "family": a.family, "scenario": a.scenario, "peer": a.peer,
                    "clients": a.clients, "count": a.count, "size": a.size, "rep": a.rep,
@@ -747,11 +774,23 @@ def main():
             p.add_argument("--sink", required=True, help="smtp-sink's counter output file")
             p.add_argument("--sink-pid", type=int, default=0,
                            help="smtp-sink's pid: its CPU time counts as the load's")
+        if name == "run":
+            p.add_argument("--message", default="",
+                           help="send this file (smtp-source -F) instead of a made-up message")
         if name == "tls":
             p.add_argument("--mode", choices=("handshake", "submit"), required=True)
             p.add_argument("--tlsload", required=True, help="bench/tlsload.c, compiled")
             p.add_argument("--user", required=True)
             p.add_argument("--password", required=True)
+    p = sub.add_parser("signrate")
+    p.add_argument("--family", default="dkim")
+    p.add_argument("--peer", default="tegami")
+    p.add_argument("--dkimsign", required=True, help="bench/dkimsign.c, compiled")
+    p.add_argument("--key", required=True)
+    p.add_argument("--message", required=True)
+    p.add_argument("--seconds", type=float, default=3.0)
+    p.add_argument("--rep", type=int, default=1)
+    p.add_argument("--out", required=True)
     p = sub.add_parser("skip")
     for opt in ("--peer", "--out", "--why", "--family", "--scenario"):
         p.add_argument(opt, required=True)
@@ -772,7 +811,8 @@ def main():
     if getattr(a, "sink_pid", 0) > 0:
         LOAD_PIDS.append(a.sink_pid)
     return {"run": cmd_run, "relay": cmd_relay, "tls": cmd_tls, "audit": cmd_audit,
-            "idle": cmd_idle, "skip": cmd_skip, "note": cmd_note}[a.cmd](a)
+            "idle": cmd_idle, "skip": cmd_skip, "note": cmd_note,
+            "signrate": cmd_signrate}[a.cmd](a)
 
 
 if __name__ == "__main__":

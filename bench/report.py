@@ -369,7 +369,7 @@ def split(recs):
             "submit": pick("tls", "submit"), "relay": pick("relay", "relay"),
             "idle": Results([r for r in recs if family_of(r) == "idle" and
                              r["kind"] != "family"]),
-            "filters": pick("filters", "deliver")}
+            "filters": pick("filters", "deliver"), "dkim": pick("dkim", "deliver")}
 
 
 def measured(recs, family, out):
@@ -586,12 +586,118 @@ def generate(recs, info, args):
             table_cpu(res, size, out)
             out.append("")
 
+    res = sec["dkim"]
+    signs = [r for r in recs if r["kind"] == "signrate" and family_of(r) == "dkim"]
+    if ran(res) or signs:
+        dkim_section(recs, res, signs, info, out)
+
     out.append("## Every round")
     out.append("")
     table_rounds([("deliver", sec["deliver"]), ("handshake", hs), ("submit", sub),
-                  ("relay", sec["relay"]), ("filters", sec["filters"])], out)
+                  ("relay", sec["relay"]), ("filters", sec["filters"]),
+                  ("dkim", sec["dkim"])], out)
     out.append("")
     return "\n".join(out)
+
+
+# The dkim family's peers, each with the plain server it is measured against.
+DKIM_BASE = {"tegami-sign-rsa": "tegami", "tegami-sign-ed25519": "tegami",
+             "tegami-mailauth": "tegami", "postfix-opendkim-rsa": "postfix",
+             "postfix-opendkim-ed25519": "postfix", "postfix-opendkim-verify": "postfix"}
+# What is compared with what: tegami's cost beside OpenDKIM's.
+DKIM_PAIRS = [("signing, RSA-2048", "tegami-sign-rsa", "postfix-opendkim-rsa"),
+              ("signing, Ed25519", "tegami-sign-ed25519", "postfix-opendkim-ed25519"),
+              ("checking (tegami: SPF, DKIM and DMARC; OpenDKIM: DKIM)",
+               "tegami-mailauth", "postfix-opendkim-verify")]
+
+
+def server_ms(res, p, size, c):
+    u = res.median(p, size, c, "server_user_ms")
+    s_ = res.median(p, size, c, "server_sys_ms")
+    return None if u is None or s_ is None else u + s_
+
+
+def dkim_section(recs, res, signs, info, out):
+    out.append("## DKIM signing and mail-auth")
+    out.append("")
+    measured(recs, "dkim", out)
+    if signs:
+        out.append("### Signatures per second")
+        out.append("")
+        out.append("tegami's own code on one thread (bench/dkimsign.c, linked with"
+                   " build/libtegami.a), for 3 seconds in each round, the best round:"
+                   " a signature is what the signer process does for each (the"
+                   " private-key operation on a 32-octet hash, RFC 6376 3.7; RFC 8463"
+                   " for Ed25519); a message is all of it for one message of about"
+                   " 4 KiB (body hash, header hash, signature, the field written),"
+                   " as a process holding the key would do alone. CPU is that of the"
+                   " thread, median of the rounds.")
+        out.append("")
+        out.append("| algorithm | signatures/s | CPU ms per signature"
+                   " | messages/s | CPU ms per message |")
+        out.append("|---|---:|---:|---:|---:|")
+        by = {}
+        for r in signs:
+            if r.get("status") == "ok":
+                by.setdefault(r.get("alg", "?"), []).append(r)
+        for alg, rs in sorted(by.items()):
+            bits = int(rs[0].get("bits", 0))
+            name = f"{alg} ({bits} bits)" if alg.startswith("rsa") else alg
+            out.append(f"| {name} | {fmt_rate(max(r['digest_per_s'] for r in rs))}"
+                       f" | {statistics.median(r['digest_cpu_ms'] for r in rs):.3f}"
+                       f" | {fmt_rate(max(r['message_per_s'] for r in rs))}"
+                       f" | {statistics.median(r['message_cpu_ms'] for r in rs):.3f} |")
+        bad = [r for r in signs if r.get("status") != "ok"]
+        if bad:
+            out.append("")
+            out.append(f"bench/dkimsign failed: {bad[0].get('why', '')}")
+        out.append("")
+    if not ran(res):
+        return
+    out.append("### Accept-and-deliver with signing and checking")
+    out.append("")
+    out.append("smtp-source sends, at 10 clients, one 4 KiB message DKIM-signed by"
+               " dkimpy (RSA-2048, d=bench.test), for Maildirs as in the deliver family."
+               " tegami signs on its listener (`dkim-sign`: the client, 127.0.0.1, is"
+               " local) with RSA-2048 or Ed25519, or checks (`mail-auth`: SPF of MAIL"
+               " FROM and HELO, the DKIM signature, DMARC p=reject; dnsmasq on loopback"
+               " without a cache); Postfix passes every message to Debian's OpenDKIM"
+               " as a milter (seed 003's set-up) signing (Mode s, relaxed/relaxed,"
+               " OversignHeaders From) or verifying (Mode v, its keys asked of the same"
+               " kind of dnsmasq through its libunbound). Server CPU counts the"
+               " milter's. Each is set against its plain server of the same run.")
+    out.append("")
+    not_runnable(res, "dkim", out)
+    for size in res.sizes:
+        for c in res.clients:
+            out.append("| server | msg/s | server CPU ms per message | more than the plain"
+                       " server, ms | more, % |")
+            out.append("|---|---:|---:|---:|---:|")
+            for p in res.peers:
+                ms = server_ms(res, p, size, c)
+                base = DKIM_BASE.get(p)
+                bms = server_ms(res, base, size, c) if base else None
+                more = f"{ms - bms:.2f}" if ms is not None and bms is not None else "–"
+                pct = (f"{(ms - bms) / bms * 100:.0f}%" if ms is not None and bms else "–")
+                out.append(f"| {res.name(p)} | {res.cell(p, size, c)}"
+                           f" | {fmt_ms(ms)} | {more if base else ''} | {pct if base else ''} |")
+            out.append("")
+            for what, t, o in DKIM_PAIRS:
+                tb, ob = DKIM_BASE[t], DKIM_BASE[o]
+                vals = [server_ms(res, x, size, c) for x in (t, tb, o, ob)]
+                if None in vals:
+                    continue
+                tc, oc = vals[0] - vals[1], vals[2] - vals[3]
+                verdict = ("tegami's costs less" if tc < oc else "OpenDKIM's costs less")
+                out.append(f"- {what}: {tc:.2f} ms of CPU per message for tegami,"
+                           f" {oc:.2f} ms for Postfix with OpenDKIM's milter: {verdict}"
+                           + (f" ({oc / tc:.1f} times)" if tc > 0 and oc > 0 else "") + ".")
+            out.append("")
+        busy_note(res, size, info, out)
+        out.append("CPU milliseconds per message (medians), as for delivery.")
+        out.append("")
+        table_cpu(res, size, out)
+        out.append("")
 
 
 def main():

@@ -3,7 +3,8 @@
 # connections' memory); writes docs/BENCHMARKS.md.
 #
 # Environment:
-#   BENCH_SCENARIOS  families to run, in this order (default: deliver tls relay idle filters):
+#   BENCH_SCENARIOS  families to run, in this order (default: deliver tls relay idle filters dkim;
+#                    make bench BENCH="dkim" sets it):
 #                    deliver  durable accept-and-deliver into Maildirs, 1/10/50 clients
 #                    tls      STARTTLS handshakes/s and authenticated submissions/s
 #                             at 10 clients (bench/tlsload.c)
@@ -13,24 +14,34 @@
 #                    filters  accept-and-deliver at 10 clients with seed 001's
 #                             filters and one DNS list (dnsmasq on loopback)
 #                             against the same without: the cost of filtering
+#                    dkim     DKIM signatures per second (RSA-2048, Ed25519, one
+#                             thread, bench/dkimsign.c), and accept-and-deliver at
+#                             10 clients of a DKIM-signed 4 KiB message: tegami
+#                             signing (RSA-2048, Ed25519) and checking (mail-auth:
+#                             SPF, DKIM, DMARC; dnsmasq on loopback) against tegami
+#                             plain, Postfix + OpenDKIM's milter signing and
+#                             verifying against Postfix plain: CPU per message
 #   BENCH_PEERS        peers of deliver, files in bench/peers/ (default: tegami postfix postfix-dirsync)
 #   BENCH_TLS_PEERS    peers of tls (default: tegami postfix; postfix is Postfix+Dovecot SASL)
 #   BENCH_RELAY_PEERS  peers of relay (default: tegami postfix)
 #   BENCH_IDLE_PEERS   peers of idle (default: tegami postfix)
 #   BENCH_FILTER_PEERS peers of filters (default: tegami tegami-filters)
+#   BENCH_DKIM_PEERS   peers of dkim (default: tegami tegami-sign-rsa tegami-sign-ed25519
+#                      tegami-mailauth postfix postfix-opendkim-rsa
+#                      postfix-opendkim-ed25519 postfix-opendkim-verify)
 #   BENCH_SCALE    multiplies the counts: deliver 300/1000/2000 messages at 1/10/50
 #                  clients, tls 2000 handshakes and 150 submissions, relay 600/1200
 #                  messages at 10/50, idle 1000 connections (never below 10),
-#                  filters 1000 messages at 10
+#                  filters and dkim 1000 messages at 10
 #                  (default 1; a fraction such as 0.1 for a quick try)
 #   BENCH_FULL=1   also 100 KiB messages (deliver)
 #   BENCH_REPEAT   rounds; the report takes the best round of each (default 3)
 #   BENCH_IDLE_REPEAT  rounds of the idle family, whose memory hardly varies
 #                  (default 1; the report takes the median)
 #   BENCH_TIMEOUT  seconds one scenario may take before it is cut off (default 60)
-#   BENCH_BUDGET   seconds for all families, shared out 44/15/17/24/10 (deliver,
-#                  tls, relay, idle, filters) among those that run; a family's
-#                  remaining scenarios are skipped past its share (default 820)
+#   BENCH_BUDGET   seconds for all families, shared out 44/15/17/24/10/16 (deliver,
+#                  tls, relay, idle, filters, dkim) among those that run; a family's
+#                  remaining scenarios are skipped past its share (default 940)
 #   BENCH_AUDIT=0  skip the strace audit of each server's sync calls
 #   BENCH_DIR      working directory (default build/bench)
 #   TEGAMI_BIN     where tegamid is (default bin)
@@ -52,19 +63,20 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=$ROOT/bench
 WORK=${BENCH_DIR:-$ROOT/build/bench}
 PY=${PYTHON:-/usr/bin/python3}
-FAMILIES=${BENCH_SCENARIOS:-deliver tls relay idle filters}
+FAMILIES=${BENCH_SCENARIOS:-deliver tls relay idle filters dkim}
 PEERS_deliver=${BENCH_PEERS:-tegami postfix postfix-dirsync}
 PEERS_tls=${BENCH_TLS_PEERS:-tegami postfix}
 PEERS_relay=${BENCH_RELAY_PEERS:-tegami postfix}
 PEERS_idle=${BENCH_IDLE_PEERS:-tegami postfix}
 PEERS_filters=${BENCH_FILTER_PEERS:-tegami tegami-filters}
+PEERS_dkim=${BENCH_DKIM_PEERS:-tegami tegami-sign-rsa tegami-sign-ed25519 tegami-mailauth postfix postfix-opendkim-rsa postfix-opendkim-ed25519 postfix-opendkim-verify}
 SCALE=${BENCH_SCALE:-1}
 FULL=${BENCH_FULL:-0}
 TIMEOUT=${BENCH_TIMEOUT:-60}
 AUDIT=${BENCH_AUDIT:-1}
 REPEAT=${BENCH_REPEAT:-3}
 REPEAT_idle=${BENCH_IDLE_REPEAT:-1}
-BUDGET=${BENCH_BUDGET:-820}
+BUDGET=${BENCH_BUDGET:-940}
 # The one login of the tls family, the same for every server.
 BENCH_USER=user@bench.test
 BENCH_PASSWORD=bench-password-42
@@ -166,6 +178,11 @@ scenarios()
 	filters)
 		# The target is at 10 clients (docs/filters.md): the same scenario
 		# as deliver's, with and without the filters.
+		scaled deliver 4096 "10:1000"
+		echo
+		;;
+	dkim)
+		# The same, every peer sent the one DKIM-signed message of dkim_setup.
 		scaled deliver 4096 "10:1000"
 		echo
 		;;
@@ -297,8 +314,13 @@ one()
 {
 	case $2 in
 	deliver)
-		load run "$1" --size "$3" --clients "$4" --count "$5" \
-		    --timeout "$TIMEOUT" --rep "$6"
+		if [ "$FAMILY" = dkim ]; then
+			load run "$1" --size "$3" --clients "$4" --count "$5" \
+			    --timeout "$TIMEOUT" --rep "$6" --message "$DKIM_MSG"
+		else
+			load run "$1" --size "$3" --clients "$4" --count "$5" \
+			    --timeout "$TIMEOUT" --rep "$6"
+		fi
 		;;
 	handshake|submit)
 		load tls "$1" --mode "$2" --size "$3" --clients "$4" --count "$5" \
@@ -355,6 +377,14 @@ run_family()
 	_rep=1
 	while [ "$_rep" -le "$_reps" ]; do
 		say "$FAMILY: round $_rep of $_reps"
+		# Signatures per second, beside the servers: one thread, each round.
+		if [ "$FAMILY" = dkim ] && [ -n "$DKIMSIGN" ]; then
+			for _k in rsa ed; do
+				"$PY" "$BENCH/load.py" signrate --out "$RESULTS" --family dkim \
+				    --peer tegami --dkimsign "$DKIMSIGN" --key "$DKIM_DIR/$_k.key" \
+				    --message "$DKIM_MSG" --seconds 3 --rep "$_rep"
+			done
+		fi
 		for sc in $(scenarios "$FAMILY"); do
 			kind=${sc%%:*} _r=${sc#*:}
 			size=${_r%%:*} _r=${_r#*:}
@@ -435,6 +465,59 @@ idle_setup()
 	return 0
 }
 
+# What the dkim family needs beside the servers: two keys made by tegamictl
+# (RSA 2048, Ed25519) and their records, one message of 4 KiB DKIM-signed by
+# dkimpy with the RSA key (what the verifying peers check and every peer is
+# sent), and bench/dkimsign built against build/libtegami.a.
+dkim_setup()
+{
+	DKIM_DIR=$WORK/dkim
+	_ctl=${TEGAMI_BIN:-$ROOT/bin}/tegamictl
+	rm -rf "$DKIM_DIR" && mkdir -p "$DKIM_DIR" && chmod 755 "$DKIM_DIR" || return 1
+	for _k in rsa ed; do
+		_t=rsa
+		[ "$_k" = ed ] && _t=ed25519
+		if ! "$_ctl" dkim keygen bench.test --selector "$_k" --type "$_t" \
+		    --key "$DKIM_DIR/$_k.key" >"$DKIM_DIR/$_k.out" 2>&1; then
+			FAMILY_WHY="tegamictl dkim keygen failed: $(tail -n 1 "$DKIM_DIR/$_k.out")"
+			return 1
+		fi
+		# The record: the quoted strings of the TXT line, joined.
+		"$PY" -c 'import re, sys
+t = open(sys.argv[1]).read().split("TXT", 1)[1].split("and sign", 1)[0]
+print("".join(re.findall(r"\"([^\"]*)\"", t)))' "$DKIM_DIR/$_k.out" >"$DKIM_DIR/$_k.rec" ||
+		    return 1
+	done
+	if ! "$PY" -c 'import base64, os, sys
+import dkim
+body = base64.encodebytes(os.urandom(3072))
+msg = (b"From: Sender <sender@bench.test>\nTo: <u1@bench.test>\n"
+       b"Subject: benchmark\nDate: Mon, 1 Jan 2024 10:00:00 +0000\n"
+       b"Message-ID: <bench@bench.test>\nMIME-Version: 1.0\n"
+       b"Content-Type: text/plain\n\n" + body)
+key = open(sys.argv[1], "rb").read()
+sig = dkim.sign(msg, b"rsa", b"bench.test", key, canonicalize=(b"relaxed", b"relaxed"),
+                include_headers=[b"from", b"to", b"subject", b"date", b"message-id"],
+                linesep=b"\n")
+open(sys.argv[2], "wb").write(sig + msg)' "$DKIM_DIR/rsa.key" "$DKIM_DIR/msg.eml" \
+	    2>"$DKIM_DIR/sign.log"; then
+		FAMILY_WHY="dkimpy could not sign the message: $(tail -n 1 "$DKIM_DIR/sign.log")"
+		return 1
+	fi
+	DKIM_MSG=$DKIM_DIR/msg.eml
+	DKIMSIGN=$WORK/dkimsign
+	if [ ! -f "$ROOT/build/libtegami.a" ] || ! ${CC:-cc} -O2 -std=c17 -D_GNU_SOURCE \
+	    -Wall -Wextra -I"$ROOT/src" -o "$DKIMSIGN" "$BENCH/dkimsign.c" \
+	    "$ROOT/build/libtegami.a" $(pkg-config --libs libevent libevent_openssl \
+	    libevent_pthreads openssl libunbound sqlite3 libxcrypt libpsl libidn2) \
+	    -lpthread 2>"$WORK/dkimsign.log"; then
+		say "dkim: bench/dkimsign.c did not build: $(head -n 1 "$WORK/dkimsign.log")"
+		DKIMSIGN=""
+	fi
+	export DKIM_DIR DKIM_MSG
+	return 0
+}
+
 start=$(date +%s)
 # Shares of the budget. One round of idle takes 2 to 4.5 minutes, most
 # of it Postfix starting an smtpd for each connection, one at a time.
@@ -442,7 +525,7 @@ _weight()
 {
 	case $1 in
 	deliver) echo 44 ;; tls) echo 15 ;; relay) echo 17 ;; idle) echo 24 ;;
-	filters) echo 10 ;; *) echo 0 ;;
+	filters) echo 10 ;; dkim) echo 16 ;; *) echo 0 ;;
 	esac
 }
 _left=0
@@ -451,8 +534,8 @@ for f in $FAMILIES; do
 done
 for f in $FAMILIES; do
 	case $f in
-	deliver|tls|relay|idle|filters) ;;
-	*) say "unknown scenario family $f (deliver, tls, relay, idle, filters)"; continue ;;
+	deliver|tls|relay|idle|filters|dkim) ;;
+	*) say "unknown scenario family $f (deliver, tls, relay, idle, filters, dkim)"; continue ;;
 	esac
 	# This family's share of the time still left; what a family does not
 	# use goes to the ones after it.
@@ -465,6 +548,7 @@ for f in $FAMILIES; do
 	FAMILY_WHY=""
 	[ "$f" = tls ] && ! tls_setup && say "tls: $FAMILY_WHY"
 	[ "$f" = idle ] && ! idle_setup && say "idle: $FAMILY_WHY"
+	[ "$f" = dkim ] && ! dkim_setup && say "dkim: $FAMILY_WHY"
 	say "$f: until $((_deadline - start)) s of $BUDGET s"
 	printf '{"kind": "family", "family": "%s", "time": %s}\n' "$f" "$(date +%s)" >>"$RESULTS"
 	run_family "$f" "$_deadline"

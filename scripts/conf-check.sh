@@ -21,15 +21,22 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 # git keeps no file modes but +x, and a key readable by others is refused.
 chmod 600 tests/data/conf/*/*.key 2>/dev/null
 
-# tegamid -n loads the certificates too. The examples name the paths of a
-# real installation, so they are checked in a copy whose pki lines point at
-# a throwaway certificate (the tables beside them come along).
+# tegamid -n loads the certificates and DKIM keys too. The examples name the
+# paths of a real installation, so they are checked in a copy whose pki and
+# dkim-sign lines point at a throwaway certificate and key (the tables beside
+# them come along).
 if ! openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=conf-check \
     -keyout "$tmp/check.key" -out "$tmp/check.crt" >/dev/null 2>&1; then
 	echo "conf-check: openssl cannot make a test certificate" >&2
 	fail=$((fail + 1))
 fi
 chmod 600 "$tmp/check.key" 2>/dev/null
+# And the key of a dkim-sign filter: it must load and be able to sign.
+if ! openssl genpkey -algorithm ed25519 -out "$tmp/dkim.key" >/dev/null 2>&1; then
+	echo "conf-check: openssl cannot make a test DKIM key" >&2
+	fail=$((fail + 1))
+fi
+chmod 600 "$tmp/dkim.key" 2>/dev/null
 cp -R etc "$tmp/etc"
 
 check_ok() {	# name shown, file to check
@@ -47,6 +54,8 @@ for f in etc/*.conf; do
 	copy="$tmp/$f"
 	sed -e "/^[[:space:]]*pki[[:space:]]/s|cert[[:space:]]*\"[^\"]*\"|cert \"$tmp/check.crt\"|" \
 	    -e "/^[[:space:]]*pki[[:space:]]/s|key[[:space:]]*\"[^\"]*\"|key \"$tmp/check.key\"|" \
+	    -e "/dkim-sign/s|key[[:space:]]*\"[^\"]*\"|key \"$tmp/dkim.key\"|g" \
+	    -e "/^[[:space:]]*key[[:space:]]*\"/s|key[[:space:]]*\"[^\"]*\"|key \"$tmp/dkim.key\"|" \
 	    "$f" > "$copy"
 	check_ok "$f" "$copy"
 done

@@ -66,6 +66,10 @@ peer_prepare()
 		fi
 		rmdir "$WORK/dirsync-probe"
 	fi
+	# What a peer built on this one needs beside (pf_extra_prepare).
+	if command -v pf_extra_prepare >/dev/null 2>&1 && ! pf_extra_prepare; then
+		return 1
+	fi
 	return 0
 }
 
@@ -183,6 +187,9 @@ smtpd_client_connection_count_limit = 0
 EOF
 		;;
 	esac
+	# What a peer built on this one adds (postfix-opendkim.sh: its milter).
+	command -v pf_extra_main >/dev/null 2>&1 && pf_extra_main
+	return 0
 }
 
 peer_start()
@@ -218,6 +225,10 @@ peer_start()
 	if [ "$PEER_MODE" = tls ] && ! dv_start; then
 		return 1
 	fi
+	# A process a peer built on this one runs beside Postfix (pf_extra_start).
+	if command -v pf_extra_start >/dev/null 2>&1 && ! pf_extra_start; then
+		return 1
+	fi
 	if ! pf postfix start >"$PEER_DIR/start.log" 2>&1; then
 		PEER_WHY="postfix start failed: $(tail -n 1 "$PEER_DIR/start.log")"
 		return 1
@@ -234,11 +245,13 @@ peer_pid()
 	tr -d ' ' 2>/dev/null <"$PEER_DIR/queue/pid/master.pid"
 }
 
-# With Dovecot, both process trees serve: both are counted.
+# With Dovecot (or a milter), both process trees serve: both are counted.
 peer_pids()
 {
 	if [ "$PEER_MODE" = tls ]; then
 		echo "$(peer_pid),$(dv_pid)"
+	elif command -v pf_extra_pid >/dev/null 2>&1; then
+		echo "$(peer_pid),$(pf_extra_pid)"
 	else
 		peer_pid
 	fi
@@ -271,4 +284,6 @@ peer_stop()
 	done
 	stop_pid "$_pid" 5
 	dv_stop
+	command -v pf_extra_stop >/dev/null 2>&1 && pf_extra_stop
+	return 0
 }

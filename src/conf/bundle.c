@@ -139,6 +139,22 @@ bundle_to_fd(const struct bundle *b, int (*keep)(const struct bundle_file *, voi
 	int		 fd = -1, saved;
 
 	buf_init(&out, BUNDLE_SIZE_MAX);
+	/*
+	 * One allocation of the whole size: growing by reallocation would
+	 * leave copies of keys and password hashes in freed memory, which the
+	 * parent's next children inherit.
+	 */
+	{
+		size_t	 total = sizeof(BUNDLE_MAGIC) + 8;
+
+		for (i = 0; i < b->nfiles; i++)
+			total += 32 + strlen(b->files[i].path) + b->files[i].len;
+		if (total <= BUNDLE_SIZE_MAX) {
+			out.data = xmalloc(total + 1);
+			out.cap = total + 1;
+			out.data[0] = '\0';
+		}
+	}
 	buf_adds(&out, BUNDLE_MAGIC);
 	add_u64(&out, b->nfiles);
 	for (i = 0; i < b->nfiles; i++) {

@@ -160,6 +160,7 @@ conf_load_recorded(const char *path, struct bundle *out, struct buf *errors,
 			conf_free(c);
 			return NULL;
 		}
+		conf_dkim_algs(c, out);
 	}
 	return c;
 }
@@ -169,6 +170,7 @@ conf_load_bundle(const char *path, const struct bundle *in, struct buf *errors,
     struct buf *warnings)
 {
 	struct parser	 p;
+	struct conf	*c;
 
 	memset(&p, 0, sizeof(p));
 	p.conf = conf_new();
@@ -176,7 +178,9 @@ conf_load_bundle(const char *path, const struct bundle *in, struct buf *errors,
 	p.bundle_in = in;
 	p.errors = errors;
 	p.warnings = warnings;
-	return conf_run(&p, path, NULL, 0);
+	if ((c = conf_run(&p, path, NULL, 0)) != NULL)
+		conf_dkim_algs(c, in);
+	return c;
 }
 
 /* One certificate, key or CA file into the bundle; FILE:LINE when it cannot be read. */
@@ -220,6 +224,8 @@ conf_bundle_pems(const struct conf *c, struct bundle *out, struct buf *errors)
 		if (bundle_pem(out, c->cas[i]->cert, c->cas[i]->conf_file,
 		    c->cas[i]->conf_line, "cannot read CA file", errors) == -1)
 			r = -1;
+	if (conf_bundle_dkim_keys(c, out, errors) == -1)
+		r = -1;
 	return r;
 }
 
@@ -417,6 +423,8 @@ filter_free(struct filter *f)
 	free(f->domain);
 	free(f->selector);
 	free(f->key);
+	free(f->selector2);
+	free(f->key2);
 	free(f);
 }
 

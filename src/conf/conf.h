@@ -152,7 +152,7 @@ enum filter_kind {
 	FILTER_CHAIN,		/* chain { a, b } */
 	FILTER_PROC,		/* proc NAME */
 	FILTER_PROC_EXEC,	/* proc-exec "command" [user U] [group G] */
-	FILTER_DKIM_SIGN,	/* dkim-sign domain D selector S key "F" */
+	FILTER_DKIM_SIGN,	/* dkim-sign domain D|<t> selector S key "F" [selector S key "F"] ... */
 	FILTER_MAIL_AUTH,	/* check mail-auth [enforce] */
 	FILTER_RBL,		/* rbl phase P match dnsbl "zone" DECISION */
 };
@@ -201,7 +201,19 @@ struct filter {
 	size_t		 nchain;
 	char		*command;	/* proc / proc-exec */
 	char		*user, *group;
-	char		*domain, *selector, *key;	/* dkim-sign */
+	/* dkim-sign: domain "D" or <table>, one or two selectors and keys */
+	char		*domain;
+	struct table	*domains;
+	char		*selector, *key;
+	char		*selector2, *key2;	/* a second key (Ed25519 beside RSA), or NULL */
+	int		 dkim_hcanon, dkim_bcanon;	/* 0 simple, 1 relaxed (default) */
+	int		 subdomains;	/* subdomains of the domains signed with d= the domain */
+	/*
+	 * The algorithms of key and key2 (enum dkim_alg; 0 unknown), known
+	 * without the keys: the parent notes them in the bundle, so that the
+	 * smtp process can write a= without ever holding a key.
+	 */
+	int		 dkim_alg, dkim_alg2;
 	int		 enforce;	/* mail-auth */
 	const char	*conf_file;
 	int		 conf_line;
@@ -293,8 +305,18 @@ struct conf	*conf_load_recorded(const char *path, struct bundle *out,
  */
 struct conf	*conf_load_bundle(const char *path, const struct bundle *,
 		    struct buf *errors, struct buf *warnings);
-/* Adds the pki certificates and keys and the ca files of c to out; FILE:LINE errors. */
+/*
+ * Adds the pki certificates and keys, the ca files and the dkim-sign keys
+ * (each checked to be a key that can sign) of c to out; FILE:LINE errors.
+ */
 int		 conf_bundle_pems(const struct conf *, struct bundle *, struct buf *errors);
+/*
+ * The dkim-sign part of it (src/conf/conf_dkim.c): each key, and a
+ * "meta:dkim-alg:PATH" note of its algorithm that every process may read.
+ */
+int		 conf_bundle_dkim_keys(const struct conf *, struct bundle *, struct buf *errors);
+/* Sets the dkim-sign filters' dkim_alg and dkim_alg2 from those notes. */
+void		 conf_dkim_algs(struct conf *, const struct bundle *);
 /*
  * The same for a configuration held in memory (fuzzing, tests): include is
  * refused and file tables are declared but not read, so nothing touches the
@@ -341,6 +363,20 @@ struct table	*conf_table(const struct conf *, const char *name);
 struct action	*conf_action(const struct conf *, const char *name);
 struct pki	*conf_pki(const struct conf *, const char *name);
 struct filter	*conf_filter(const struct conf *, const char *name);
+
+/*
+ * dkim-sign (src/conf/conf_dkim.c). Whether filter f signs mail whose From
+ * domain is domain: one of its domains, or with subdomains a name below
+ * one; the signing domain (d=, lowercased) goes to d. 1 or 0.
+ */
+int		 conf_dkim_signs(const struct filter *f, const char *domain, char *d,
+		    size_t dlen);
+/* 1 when path is the key of a dkim-sign filter: only the signer process may hold it. */
+int		 conf_dkim_is_key(const struct conf *, const char *path);
+/* 1 when some filter of the configuration is mail-auth (our Authentication-Results exist). */
+int		 conf_has_mail_auth(const struct conf *);
+/* The authserv-id of our Authentication-Results: admd, else the server's name. */
+const char	*conf_authserv_id(const struct conf *);
 
 /*
  * A relay URL, [proto://[label@]]host[:port] (smtpd.conf(5)), into rh

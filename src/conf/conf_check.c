@@ -174,11 +174,12 @@ check_filters(struct parser *p)
 			perr(p, f->conf_file, f->conf_line, "unknown proc \"%s\"", f->command);
 		if (f->kind != FILTER_CHAIN) {
 			/*
-			 * Builtin phase filters are applied (src/smtp/filter.c);
-			 * the others are parsed and checked, and said plainly not
-			 * to work yet so that no one trusts them.
+			 * Builtin phase filters, dkim-sign and mail-auth are
+			 * applied (src/smtp/filter.c, mailauth.c, dkim_sign.c);
+			 * procs are parsed and checked, and said plainly not to
+			 * work yet so that no one trusts them.
 			 */
-			if (f->kind != FILTER_BUILTIN && f->kind != FILTER_RBL)
+			if (f->kind == FILTER_PROC || f->kind == FILTER_PROC_EXEC)
 				pwarn(p, f->conf_file, f->conf_line, "filter \"%s\" "
 				    "is not applied by this version of tegamid: mail "
 				    "passes it unfiltered", f->name);

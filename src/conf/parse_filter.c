@@ -271,34 +271,144 @@ parse_decision(struct parser *p, struct filter *f)
 	return 0;
 }
 
+/* A selector or domain: dot-separated labels of letters, digits, '-' and '_', 63 octets each. */
+static int
+dkim_selector_ok(const char *s)
+{
+	size_t	 label = 0, i, n = strlen(s);
+
+	if (n == 0 || n > 253 || s[0] == '.' || s[n - 1] == '.')
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+			return 0;
+		if (++label > 63)
+			return 0;
+	}
+	return 1;
+}
+
+/* canonicalization relaxed|simple[/relaxed|simple]: RFC 6376's c=, the body simple when not named. */
+static int
+parse_canon(struct parser *p, struct filter *f)
+{
+	char	*v, *slash;
+	int	 c[2], i;
+
+	if ((v = p_string(p, "a canonicalization")) == NULL)
+		return -1;
+	c[1] = 0;
+	slash = strchr(v, '/');
+	for (i = 0; i < (slash ? 2 : 1); i++) {
+		const char	*w = i == 0 ? v : slash + 1;
+		size_t		 n = i == 0 && slash ? (size_t)(slash - v) : strlen(w);
+
+		if (n == 7 && strncmp(w, "relaxed", 7) == 0)
+			c[i] = 1;
+		else if (n == 6 && strncmp(w, "simple", 6) == 0)
+			c[i] = 0;
+		else {
+			perr(p, p->dfile, p->dline, "canonicalization \"%s\": "
+			    "relaxed, simple, or header/body (relaxed/simple ...)", v);
+			free(v);
+			return -1;
+		}
+	}
+	free(v);
+	f->dkim_hcanon = c[0];
+	f->dkim_bcanon = c[1];
+	return 0;
+}
+
+/*
+ * domain D|<table> selector S key "F" [selector S2 key "F2"]
+ * [canonicalization C] [subdomains]: the first selector goes with the first
+ * key, the second with the second.
+ */
 static int
 parse_dkim(struct parser *p, struct filter *f)
 {
 	char	**dst, *s;
+	int	 canon = 0;
+	struct token *t;
 
+	f->dkim_hcanon = f->dkim_bcanon = 1;
 	while (!tok_at_eol(p)) {
-		if (tok_accept(p, "domain"))
+		if (tok_accept(p, "subdomains")) {
+			f->subdomains = 1;
+			continue;
+		}
+		if (tok_accept(p, "canonicalization")) {
+			if (canon++) {
+				perr(p, p->dfile, p->dline, "dkim-sign option given twice");
+				return -1;
+			}
+			if (parse_canon(p, f) == -1)
+				return -1;
+			continue;
+		}
+		if (tok_accept(p, "domain")) {
+			if (f->domain != NULL || f->domains != NULL) {
+				perr(p, p->dfile, p->dline, "dkim-sign option given twice");
+				return -1;
+			}
+			t = tok_peek(p);
+			if (t->type == T_LT || t->type == T_LBRACE) {
+				if ((f->domains = p_table_arg(p, 0,
+				    "in dkim-sign domain")) == NULL)
+					return -1;
+				continue;
+			}
 			dst = &f->domain;
-		else if (tok_accept(p, "selector"))
-			dst = &f->selector;
+		} else if (tok_accept(p, "selector"))
+			dst = f->selector == NULL ? &f->selector : &f->selector2;
 		else if (tok_accept(p, "key"))
-			dst = &f->key;
+			dst = f->key == NULL ? &f->key : &f->key2;
 		else
-			return perr_unexpected(p, "in dkim-sign (expected domain, selector "
-			    "or key)");
+			return perr_unexpected(p, "in dkim-sign (expected domain, selector, "
+			    "key, canonicalization or subdomains)");
 		if ((s = p_string(p, "a value")) == NULL)
 			return -1;
 		if (*dst != NULL) {
-			perr(p, p->dfile, p->dline, "dkim-sign option given twice");
+			perr(p, p->dfile, p->dline, "dkim-sign: at most two selectors "
+			    "and two keys");
 			free(s);
 			return -1;
 		}
-		*dst = dst == &f->key ? p_path(s, p->dfile) : s;
-		if (dst == &f->key)
+		*dst = (dst == &f->key || dst == &f->key2) ? p_path(s, p->dfile) : s;
+		if (dst == &f->key || dst == &f->key2)
 			free(s);
 	}
-	if (f->domain == NULL || f->selector == NULL || f->key == NULL) {
+	if ((f->domain == NULL && f->domains == NULL) || f->selector == NULL ||
+	    f->key == NULL) {
 		perr(p, p->dfile, p->dline, "dkim-sign needs domain, selector and key");
+		return -1;
+	}
+	if ((f->selector2 == NULL) != (f->key2 == NULL)) {
+		perr(p, p->dfile, p->dline, "dkim-sign: each selector needs its key");
+		return -1;
+	}
+	if (f->selector2 != NULL && (strcmp(f->selector, f->selector2) == 0 ||
+	    strcmp(f->key, f->key2) == 0)) {
+		perr(p, p->dfile, p->dline, "dkim-sign: two keys need two selectors "
+		    "and two key files");
+		return -1;
+	}
+	if (!dkim_selector_ok(f->selector) ||
+	    (f->selector2 != NULL && !dkim_selector_ok(f->selector2))) {
+		perr(p, p->dfile, p->dline, "dkim-sign: a selector is a DNS name: "
+		    "labels of letters, digits and '-' separated by dots");
+		return -1;
+	}
+	if (f->domain != NULL && !dkim_selector_ok(f->domain)) {
+		perr(p, p->dfile, p->dline, "dkim-sign: domain \"%s\" is not a "
+		    "domain name", f->domain);
 		return -1;
 	}
 	return 0;

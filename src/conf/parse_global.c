@@ -88,9 +88,7 @@ d_user(struct parser *p)
 static int
 d_admd(struct parser *p)
 {
-	/* Until the mail-auth filter writes Authentication-Results (issue 12). */
-	pwarn(p, p->dfile, p->dline, "admd is not used by this version: no "
-	    "filter writes Authentication-Results yet");
+	/* The authserv-id of the mail-auth filter's Authentication-Results. */
 	return set_string(p, &p->conf->admd, "authserv-id", 0);
 }
 

@@ -199,6 +199,8 @@ const struct i18n_entry i18n_ja[] = {
 	    "RSA 鍵は 1024 から 4096 ビットです" },
 	{ "the key type is rsa or ed25519",
 	    "鍵の種類は rsa か ed25519 です" },
+	{ "an Ed25519 key has no number of bits to choose (--bits is for RSA)",
+	    "Ed25519 鍵のビット数は選べません (--bits は RSA 用です)" },
 	{ "cannot generate the key",
 	    "鍵を生成できません" },
 	{ "cannot encode the key",

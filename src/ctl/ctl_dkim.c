@@ -159,6 +159,9 @@ ctl_dkim(const char *conf, int argc, char **argv)
 		if (*end != '\0' || end == bits_s)
 			return admin_fail(prog, tr("%s is no number of bits"), bits_s);
 	}
+	if (bits_s != NULL && strcmp(type, "ed25519") == 0)
+		return admin_fail(prog, "%s", tr("an Ed25519 key has no number of "
+		    "bits to choose (--bits is for RSA)"));
 	if (strspn(selector, "abcdefghijklmnopqrstuvwxyz0123456789-.") !=
 	    strlen(selector) || *selector == '\0' || strlen(selector) > 63)
 		return admin_fail(prog, tr("a selector holds lowercase letters, "

@@ -153,8 +153,10 @@ struct check {
 	char		*addrs[DNS_ADDRS_MAX];	/* this server's, given or found */
 	size_t		 naddrs;
 	int		 given;			/* --address named them */
-	const char	*selector;		/* NULL: no dkim-sign filter for the domain */
-	char		*dkim;			/* the record of the signing key */
+	/* The dkim-sign filter's keys for the domain (none: nkeys 0). */
+	size_t		 nkeys;
+	const char	*selector[2];
+	char		*dkim[2];		/* the record of each key, NULL if unreadable */
 	int		 problems;
 };
 
@@ -354,38 +356,48 @@ check_spf(struct check *c)
 }
 
 static void
-check_dkim(struct check *c)
+check_dkim_key(struct check *c, size_t k)
 {
 	struct answer		 a;
 	struct dnsrec_result	 r;
 	struct buf		 pub;
 	char			 name[600], **v;
+	const char		*rec = c->dkim[k];
 	size_t			 n, off;
 
-	if (c->selector == NULL) {
-		printf("%-6s %-36s %s\n", "DKIM", c->domain, tr("no dkim-sign "
-		    "filter signs for this domain (tegamictl dkim keygen)"));
-		return;
-	}
-	snprintf(name, sizeof(name), "%s._domainkey.%s", c->selector, c->domain);
+	snprintf(name, sizeof(name), "%s._domainkey.%s", c->selector[k], c->domain);
 	lookup(name, DNS_T_TXT, &a);
 	v = texts(&a, DNS_T_TXT, &n);
-	if (c->dkim == NULL) {
+	if (rec == NULL) {
 		memset(&r, 0, sizeof(r));
 		r.verdict = DNSREC_UNKNOWN;
 		snprintf(r.why, sizeof(r.why), "%s", tr("cannot read the signing "
 		    "key"));
 	} else if (lookup_failed(&a, &r) == -1)
-		dnsrec_check_dkim(c->dkim, (const char *const *)v, n, &r);
+		dnsrec_check_dkim(rec, (const char *const *)v, n, &r);
 	/* The record in 255-octet strings, as a zone file takes it. */
 	buf_init(&pub, 0);
-	for (off = 0; c->dkim && off < strlen(c->dkim); off += 255)
-		buf_addf(&pub, "%s\"%.255s\"", off ? " " : "", c->dkim + off);
+	for (off = 0; rec && off < strlen(rec); off += 255)
+		buf_addf(&pub, "%s\"%.255s\"", off ? " " : "", rec + off);
 	row(c, "DKIM", name, &r, "%s. IN TXT ( %s )", name, pub.data ? pub.data :
 	    "");
 	buf_free(&pub);
 	texts_free(v, n);
 	answer_free(&a);
+}
+
+static void
+check_dkim(struct check *c)
+{
+	size_t	 k;
+
+	if (c->nkeys == 0) {
+		printf("%-6s %-36s %s\n", "DKIM", c->domain, tr("no dkim-sign "
+		    "filter signs for this domain (tegamictl dkim keygen)"));
+		return;
+	}
+	for (k = 0; k < c->nkeys; k++)
+		check_dkim_key(c, k);
 }
 
 static void
@@ -435,39 +447,61 @@ check_ptr(struct check *c)
 	}
 }
 
-/* The dkim-sign filter of a domain: its selector, and the record of its key. */
-static void
-find_dkim(const struct conf *conf, struct check *c)
+/* The record of the key in path, or NULL when it cannot be read. */
+static char *
+key_record(const char *path)
 {
 	struct buf	 rec, pem;
 	EVP_PKEY	*key = NULL;
 	const char	*errstr;
 	FILE		*f;
-	size_t		 i, n;
-	char		 chunk[4096];
+	size_t		 n;
+	char		 chunk[4096], *out = NULL;
+
+	buf_init(&pem, 0);
+	if ((f = fopen(path, "r")) != NULL) {
+		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			buf_add(&pem, chunk, n);
+		fclose(f);
+	}
+	buf_init(&rec, 0);
+	if (pem.len > 0 && dkim_key_load_private(pem.data, pem.len, &key,
+	    &errstr) == 0 && dkim_key_record(&rec, key, &errstr) == 0)
+		out = buf_release(&rec);
+	EVP_PKEY_free(key);
+	explicit_bzero(chunk, sizeof(chunk));
+	if (pem.data)
+		explicit_bzero(pem.data, pem.len);
+	buf_free(&pem);
+	buf_free(&rec);
+	return out;
+}
+
+/*
+ * The dkim-sign filter that signs as the domain itself (d= the domain: a
+ * subdomain signed with its parent's key publishes nothing), its selectors
+ * and the records of its keys.
+ */
+static void
+find_dkim(const struct conf *conf, struct check *c)
+{
+	char	 d[256];
+	size_t	 i;
 
 	for (i = 0; i < conf->nfilters; i++) {
 		const struct filter	*fl = conf->filters[i];
 
-		if (fl->kind != FILTER_DKIM_SIGN || fl->domain == NULL ||
-		    strcasecmp(fl->domain, c->domain) != 0)
+		if (!conf_dkim_signs(fl, c->domain, d, sizeof(d)) ||
+		    strcasecmp(d, c->domain) != 0)
 			continue;
-		c->selector = fl->selector;
-		buf_init(&pem, 0);
-		if ((f = fopen(fl->key, "r")) != NULL) {
-			while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-				buf_add(&pem, chunk, n);
-			fclose(f);
+		c->selector[0] = fl->selector;
+		c->dkim[0] = key_record(fl->key);
+		c->nkeys = 1;
+		if (fl->selector2 != NULL) {
+			c->selector[1] = fl->selector2;
+			c->dkim[1] = key_record(fl->key2);
+			c->nkeys = 2;
 		}
-		buf_init(&rec, 0);
-		if (pem.len > 0 && dkim_key_load_private(pem.data, pem.len, &key,
-		    &errstr) == 0 && dkim_key_record(&rec, key, &errstr) == 0)
-			c->dkim = buf_release(&rec);
-		EVP_PKEY_free(key);
-		if (pem.data)
-			explicit_bzero(pem.data, pem.len);
-		buf_free(&pem);
-		buf_free(&rec);
 		return;
 	}
 }
@@ -488,10 +522,12 @@ print_records(const struct check *c)
 		printf("  %s. IN %s %s\n", c->host, strchr(c->addrs[i], ':') ?
 		    "AAAA" : "A", c->addrs[i]);
 	printf("  %s. IN TXT \"%s\"\n", c->domain, DNSREC_SPF);
-	if (c->dkim != NULL) {
-		snprintf(name, sizeof(name), "  %s._domainkey.%s", c->selector,
+	for (size_t k = 0; k < c->nkeys; k++) {
+		if (c->dkim[k] == NULL)
+			continue;
+		snprintf(name, sizeof(name), "  %s._domainkey.%s", c->selector[k],
 		    c->domain);
-		ctl_dkim_print_txt(stdout, name, c->dkim);
+		ctl_dkim_print_txt(stdout, name, c->dkim[k]);
 	}
 	dnsrec_dmarc_record(c->domain, dm, sizeof(dm));
 	printf("  _dmarc.%s. IN TXT \"%s\"\n", c->domain, dm);
@@ -543,7 +579,8 @@ ctl_dns(const char *conf_path, int argc, char **argv)
 		print_records(&c);
 		for (i = 0; i < (int)c.naddrs; i++)
 			free(c.addrs[i]);
-		free(c.dkim);
+		free(c.dkim[0]);
+		free(c.dkim[1]);
 		admin_close(&a);
 		return 0;
 	}
@@ -568,7 +605,8 @@ ctl_dns(const char *conf_path, int argc, char **argv)
 		printf("%s", tr("every record is in place\n"));
 	for (i = 0; i < (int)c.naddrs; i++)
 		free(c.addrs[i]);
-	free(c.dkim);
+	free(c.dkim[0]);
+	free(c.dkim[1]);
 	admin_close(&a);
 	return c.problems ? 1 : 0;
 }

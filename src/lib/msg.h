@@ -5,13 +5,14 @@
 #include <stdint.h>
 
 enum proc_id { PROC_PARENT, PROC_SMTP, PROC_QUEUE, PROC_MDA, PROC_MTA,
-    PROC_AUTH, PROC_LOGIN, PROC_MAILBOX, PROC_COUNT };
+    PROC_AUTH, PROC_LOGIN, PROC_MAILBOX, PROC_SIGNER, PROC_COUNT };
 
 /* A set of processes, for the table of who may send what to whom. */
 #define PROC_BIT(p)	(1U << (p))
 #define PROC_CHILDREN	(PROC_BIT(PROC_SMTP) | PROC_BIT(PROC_QUEUE) | \
 			 PROC_BIT(PROC_MDA) | PROC_BIT(PROC_MTA) | PROC_BIT(PROC_AUTH) | \
-			 PROC_BIT(PROC_LOGIN) | PROC_BIT(PROC_MAILBOX))
+			 PROC_BIT(PROC_LOGIN) | PROC_BIT(PROC_MAILBOX) | \
+			 PROC_BIT(PROC_SIGNER))
 /* The processes that log users in through the auth service. */
 #define PROC_AUTH_CLIENTS	(PROC_BIT(PROC_SMTP) | PROC_BIT(PROC_LOGIN))
 
@@ -98,6 +99,13 @@ enum msg_type {
 	 * u32 listener index, u32 flags (MAILBOX_F_*), str session id,
 	 * str login, str ticket, str client address, str IMAP tag (or NULL) */
 	MSG_MAILBOX_SESSION,
+
+	/* smtp -> signer: sign a DKIM digest with the key of a dkim-sign filter.
+	 * str domain (d=), str selector (s=), u32 enum dkim_alg, data the
+	 * SHA-256 of the header data (32 octets, RFC 6376 3.7)
+	 * reply MSG_SIGNER_RESULT: u32 ok, data signature (b=, raw), str error */
+	MSG_SIGNER_SIGN,
+	MSG_SIGNER_RESULT,
 
 	MSG_TYPE_MAX
 };

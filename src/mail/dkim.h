@@ -61,6 +61,12 @@ struct dkim_signer {
 	 * signature; From is always signed.
 	 */
 	const char *const *headers;
+	/*
+	 * With key NULL, the key is held by another process: its algorithm
+	 * (DKIM_ALG_RSA_SHA256 or DKIM_ALG_ED25519_SHA256), and the signing
+	 * goes through dkim_sign_prepare and dkim_sign_complete.
+	 */
+	enum dkim_alg	 alg;
 };
 
 struct dkim_sign;
@@ -82,6 +88,34 @@ int	 dkim_sign_body(struct dkim_sign *, const void *, size_t);
 int	 dkim_sign_final(struct dkim_sign *, const struct dkim_hdr *, size_t n,
 	    struct buf *out, int flags, const char **errstr);
 void	 dkim_sign_free(struct dkim_sign **);
+
+/*
+ * Signing with keys held elsewhere (the signer process): ends the body and,
+ * for every signer, writes its field with b= empty and hashes what the key
+ * signs (RFC 6376 3.7). Once only; the context keeps the fields.
+ */
+int	 dkim_sign_prepare(struct dkim_sign *, const struct dkim_hdr *, size_t n,
+	    int flags, const char **errstr);
+size_t	 dkim_sign_count(const struct dkim_sign *);
+/* After dkim_sign_prepare: the SHA-256 signer idx's key must sign, and its algorithm. */
+const unsigned char *dkim_sign_digest(const struct dkim_sign *, size_t idx);
+enum dkim_alg dkim_sign_alg(const struct dkim_sign *, size_t idx);
+/*
+ * Appends signer idx's field to out with sig[0..siglen) as b=, folded and
+ * ended as dkim_sign_final does. -1 when the length does not fit the
+ * algorithm.
+ */
+int	 dkim_sign_complete(struct dkim_sign *, size_t idx, const unsigned char *sig,
+	    size_t siglen, struct buf *out, int flags, const char **errstr);
+/*
+ * What the holder of the key does with a digest: RSASSA-PKCS1-v1_5 with
+ * SHA-256, or Ed25519 over the digest (RFC 8463 3). *siglen is the room
+ * in sig on entry (DKIM_SIG_B_MAX is enough), the length on return.
+ */
+int	 dkim_sign_hash(EVP_PKEY *, const unsigned char md[32], unsigned char *sig,
+	    size_t *siglen);
+/* The algorithm a private key signs with, DKIM_ALG_UNKNOWN for other keys. */
+enum dkim_alg dkim_key_alg(EVP_PKEY *);
 
 /* All of the above for a message in one buffer. */
 int	 dkim_sign_message(const struct dkim_signer *, size_t nsigners,

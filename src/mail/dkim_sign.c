@@ -32,6 +32,11 @@ struct dkim_sign {
 	int			 used[2];	/* by canonicalization */
 	struct dkim_body	 body[2];
 	unsigned char		 bh[2][32];
+	/* dkim_sign_prepare: each signature's field with b= empty, and what is signed */
+	int			 prepared;
+	struct dkim_sig		*sig[DKIM_SIGN_MAX];
+	struct buf		 field[DKIM_SIGN_MAX];
+	unsigned char		 md[DKIM_SIGN_MAX][32];
 };
 
 void
@@ -39,10 +44,16 @@ dkim_sign_free(struct dkim_sign **pctx)
 {
 	struct dkim_sign	*ctx = *pctx;
 
+	size_t			 i;
+
 	if (ctx == NULL)
 		return;
 	dkim_body_free(&ctx->body[0]);
 	dkim_body_free(&ctx->body[1]);
+	for (i = 0; i < DKIM_SIGN_MAX; i++) {
+		x_free(&ctx->sig[i]);
+		buf_free(&ctx->field[i]);
+	}
 	x_free(pctx);
 }
 
@@ -62,11 +73,15 @@ check_signer(const struct dkim_signer *s, time_t now, const char **errstr)
 		*errstr = "bad selector";
 		return -1;
 	}
-	if (s->key == NULL || dkim_key_signable(s->key, errstr) == -1) {
-		if (s->key == NULL)
+	if (s->key == NULL) {
+		/* The key is held elsewhere: dkim_sign_prepare and _complete. */
+		if (s->alg != DKIM_ALG_RSA_SHA256 &&
+		    s->alg != DKIM_ALG_ED25519_SHA256) {
 			*errstr = "no signing key";
+			return -1;
+		}
+	} else if (dkim_key_signable(s->key, errstr) == -1)
 		return -1;
-	}
 	if (s->auid != NULL) {
 		if ((at = strrchr(s->auid, '@')) == NULL ||
 		    strlen(s->auid) > DKIM_AUID_MAX) {
@@ -216,21 +231,23 @@ full:
 	return -1;
 }
 
+/* The field with b= empty, and the hash of what it signs (RFC 6376 3.7). */
 static int
-sign_one(struct dkim_sign *ctx, const struct dkim_signer *s,
-    const struct dkim_hdr *hdrs, size_t n, struct buf *out, int flags,
-    const char **errstr)
+prepare_one(struct dkim_sign *ctx, size_t idx, const struct dkim_hdr *hdrs,
+    size_t n, int flags, const char **errstr)
 {
-	struct dkim_sig	*sig;
-	struct buf	 field;
-	unsigned char	 md[32];
-	size_t		 namelen = strlen(DKIM_SIG_FIELD), siglen;
-	int		 rc = -1;
+	const struct dkim_signer *s = &ctx->signer[idx];
+	struct dkim_sig		*sig;
+	struct buf		*field = &ctx->field[idx];
+	size_t			 namelen = strlen(DKIM_SIG_FIELD);
 
-	sig = xcalloc(1, sizeof(*sig));
-	buf_init(&field, 0);
-	sig->alg = EVP_PKEY_is_a(s->key, "ED25519") ? DKIM_ALG_ED25519_SHA256 :
-	    DKIM_ALG_RSA_SHA256;
+	sig = ctx->sig[idx] = xcalloc(1, sizeof(*sig));
+	buf_init(field, 0);
+	if (s->key != NULL)
+		sig->alg = EVP_PKEY_is_a(s->key, "ED25519") ?
+		    DKIM_ALG_ED25519_SHA256 : DKIM_ALG_RSA_SHA256;
+	else
+		sig->alg = s->alg;
 	sig->hcanon = s->hcanon;
 	sig->bcanon = s->bcanon;
 	/* Lengths were checked by check_signer. */
@@ -249,54 +266,147 @@ sign_one(struct dkim_sign *ctx, const struct dkim_signer *s,
 	memcpy(sig->bh, ctx->bh[s->bcanon], 32);
 	sig->bhlen = 32;
 	if (header_set(sig, s, hdrs, n, errstr) == -1)
-		goto done;
-	if (dkim_sig_write(&field, sig, flags) == -1) {
+		return -1;
+	if (dkim_sig_write(field, sig, flags) == -1) {
 		*errstr = "cannot write the signature";
-		goto done;
+		return -1;
 	}
 	/* What is signed is the field as written, its b= still empty (RFC 6376 3.7). */
-	if (dkim_header_hash(hdrs, n, n, sig, field.data, namelen,
-	    field.data + namelen + 1, field.len - namelen - 1,
-	    field.len - namelen - 1, field.len - namelen - 1, md, errstr) == -1)
-		goto done;
-	siglen = sizeof(sig->b);
-	if (dkim_crypto_sign(s->key, md, sig->b, &siglen) == -1) {
-		*errstr = "signing failed";
-		goto done;
+	return dkim_header_hash(hdrs, n, n, sig, field->data, namelen,
+	    field->data + namelen + 1, field->len - namelen - 1,
+	    field->len - namelen - 1, field->len - namelen - 1, ctx->md[idx],
+	    errstr);
+}
+
+static int
+end_body(struct dkim_sign *ctx, const char **errstr)
+{
+	int	 c;
+
+	if (ctx->ended)
+		return 0;
+	for (c = 0; c < 2; c++)
+		if (ctx->used[c] &&
+		    dkim_body_final(&ctx->body[c], ctx->bh[c]) == -1) {
+			*errstr = "cannot hash the body";
+			return -1;
+		}
+	ctx->ended = 1;
+	return 0;
+}
+
+int
+dkim_sign_prepare(struct dkim_sign *ctx, const struct dkim_hdr *hdrs, size_t n,
+    int flags, const char **errstr)
+{
+	size_t	 i;
+
+	if (ctx->prepared) {
+		*errstr = "signatures already prepared";
+		return -1;
 	}
-	sig->blen = siglen;
-	if (dkim_sig_write_b(&field, sig, flags) == -1 ||
-	    buf_add(out, field.data, field.len) == -1) {
+	if (end_body(ctx, errstr) == -1)
+		return -1;
+	for (i = 0; i < ctx->n; i++)
+		if (prepare_one(ctx, i, hdrs, n, flags, errstr) == -1)
+			return -1;
+	ctx->prepared = 1;
+	return 0;
+}
+
+size_t
+dkim_sign_count(const struct dkim_sign *ctx)
+{
+	return ctx->n;
+}
+
+const unsigned char *
+dkim_sign_digest(const struct dkim_sign *ctx, size_t idx)
+{
+	if (!ctx->prepared || idx >= ctx->n)
+		return NULL;
+	return ctx->md[idx];
+}
+
+enum dkim_alg
+dkim_sign_alg(const struct dkim_sign *ctx, size_t idx)
+{
+	if (!ctx->prepared || idx >= ctx->n)
+		return DKIM_ALG_UNKNOWN;
+	return ctx->sig[idx]->alg;
+}
+
+int
+dkim_sign_complete(struct dkim_sign *ctx, size_t idx, const unsigned char *sig,
+    size_t siglen, struct buf *out, int flags, const char **errstr)
+{
+	struct dkim_sig	*ds;
+
+	if (!ctx->prepared || idx >= ctx->n) {
+		*errstr = "no such prepared signature";
+		return -1;
+	}
+	ds = ctx->sig[idx];
+	/* An RSA signature is as long as the modulus, an Ed25519 one 64 octets. */
+	if (siglen == 0 || siglen > sizeof(ds->b) ||
+	    (ds->alg == DKIM_ALG_ED25519_SHA256 && siglen != 64) ||
+	    (ds->alg == DKIM_ALG_RSA_SHA256 &&
+	    (siglen < DKIM_RSA_MIN_BITS / 8 ||
+	    siglen > DKIM_RSA_SIGN_MAX_BITS / 8))) {
+		*errstr = "signature of the wrong length";
+		return -1;
+	}
+	memcpy(ds->b, sig, siglen);
+	ds->blen = siglen;
+	if (dkim_sig_write_b(&ctx->field[idx], ds, flags) == -1 ||
+	    buf_add(out, ctx->field[idx].data, ctx->field[idx].len) == -1) {
 		*errstr = "signature too long";
-		goto done;
+		return -1;
 	}
-	rc = 0;
-done:
-	buf_free(&field);
-	x_free(&sig);
-	return rc;
+	return 0;
+}
+
+int
+dkim_sign_hash(EVP_PKEY *key, const unsigned char md[32], unsigned char *sig,
+    size_t *siglen)
+{
+	return dkim_crypto_sign(key, md, sig, siglen);
+}
+
+enum dkim_alg
+dkim_key_alg(EVP_PKEY *key)
+{
+	if (EVP_PKEY_is_a(key, "ED25519"))
+		return DKIM_ALG_ED25519_SHA256;
+	if (EVP_PKEY_is_a(key, "RSA"))
+		return DKIM_ALG_RSA_SHA256;
+	return DKIM_ALG_UNKNOWN;
 }
 
 int
 dkim_sign_final(struct dkim_sign *ctx, const struct dkim_hdr *hdrs, size_t n,
     struct buf *out, int flags, const char **errstr)
 {
-	size_t	 i;
-	int	 c;
+	unsigned char	 b[DKIM_SIG_B_MAX];
+	size_t		 i, blen;
 
-	if (!ctx->ended) {
-		for (c = 0; c < 2; c++)
-			if (ctx->used[c] &&
-			    dkim_body_final(&ctx->body[c], ctx->bh[c]) == -1) {
-				*errstr = "cannot hash the body";
-				return -1;
-			}
-		ctx->ended = 1;
-	}
 	for (i = 0; i < ctx->n; i++)
-		if (sign_one(ctx, &ctx->signer[i], hdrs, n, out, flags,
-		    errstr) == -1)
+		if (ctx->signer[i].key == NULL) {
+			*errstr = "no signing key";
 			return -1;
+		}
+	if (dkim_sign_prepare(ctx, hdrs, n, flags, errstr) == -1)
+		return -1;
+	for (i = 0; i < ctx->n; i++) {
+		blen = sizeof(b);
+		if (dkim_crypto_sign(ctx->signer[i].key, ctx->md[i], b,
+		    &blen) == -1) {
+			*errstr = "signing failed";
+			return -1;
+		}
+		if (dkim_sign_complete(ctx, i, b, blen, out, flags, errstr) == -1)
+			return -1;
+	}
 	return 0;
 }
 

@@ -160,6 +160,7 @@ parent_run(struct conf *conf, struct bundle *bundle, const char *conf_path,
 	parent_spawn(PROC_QUEUE);
 	parent_spawn(PROC_AUTH);
 	parent_spawn(PROC_MTA);
+	parent_spawn(PROC_SIGNER);
 	parent_spawn(PROC_SMTP);
 	if (parent_wants_login())
 		parent_spawn(PROC_LOGIN);

@@ -82,6 +82,9 @@ keep_for(const struct bundle_file *f, void *arg)
 			return kind == PROC_MTA;
 		return 1;
 	case BUNDLE_PEM:
+		/* DKIM keys to the signer alone. */
+		if (conf_dkim_is_key(P.conf, f->path))
+			return kind == PROC_SIGNER;
 		/* Server keys to the processes that terminate TLS; CA files to the relay client too. */
 		return kind == PROC_SMTP || kind == PROC_LOGIN ||
 		    (kind == PROC_MTA && is_ca(P.conf, f->path));

@@ -28,6 +28,7 @@
 #include "parent/parent_priv.h"
 #include "queue/queue.h"
 #include "route/route.h"
+#include "signer/signer.h"
 #include "smtp/smtp.h"
 
 static void	parent_on_child(struct ipc *, struct ipc_msg *, void *);
@@ -38,6 +39,7 @@ static _Noreturn void	run_smtp(int parent_fd);
 static _Noreturn void	run_auth(int parent_fd);
 static _Noreturn void	run_mta(int parent_fd);
 static _Noreturn void	run_login(int parent_fd);
+static _Noreturn void	run_signer(int parent_fd);
 
 static const struct proc_desc {
 	enum proc_id	 id;
@@ -49,6 +51,7 @@ static const struct proc_desc {
 	{ PROC_MTA,	"mta",		run_mta },
 	{ PROC_SMTP,	"smtp",		run_smtp },
 	{ PROC_LOGIN,	"login",	run_login },
+	{ PROC_SIGNER,	"signer",	run_signer },
 };
 
 /* Which processes talk to which: the parent makes the channel and hands each an end. */
@@ -59,6 +62,7 @@ static const struct {
 	{ PROC_SMTP,	PROC_AUTH },
 	{ PROC_QUEUE,	PROC_MTA },
 	{ PROC_LOGIN,	PROC_AUTH },
+	{ PROC_SMTP,	PROC_SIGNER },
 };
 
 const char *
@@ -332,6 +336,19 @@ run_mta(int parent_fd)
 	P.bundle = NULL;
 	proc_setup("mta", P.uid, P.gid, PROC_NO_GROUP, NULL);
 	mta_main(P.conf, parent_fd);
+}
+
+static _Noreturn void
+run_signer(int parent_fd)
+{
+	ticket_key_forget();
+	child_forget_tls();
+	/* The DKIM keys, read by the parent as root: it alone keeps them. */
+	signer_preload(P.conf, P.bundle);
+	child_forget_bundle();
+	conf_drop_secrets(P.conf);
+	proc_setup("signer", P.uid, P.gid, PROC_NO_GROUP, NULL);
+	signer_main(P.conf, parent_fd);
 }
 
 /*

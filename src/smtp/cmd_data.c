@@ -16,6 +16,7 @@
 #include "mail/received.h"
 #include "net/conn.h"
 #include "smtp/filter.h"
+#include "smtp/mailauth.h"
 #include "smtp/session.h"
 
 /* Writes what wbuf holds to the queue file; a failure is remembered, not fatal. */
@@ -32,36 +33,78 @@ smtp_wflush(struct smtp_session *s)
 }
 
 /* A header longer than this is passed on as it is, not rewritten. */
-#define SMTP_MASQUERADE_MAX	(256 * 1024)
+#define SMTP_HEADER_HOLD_MAX	MAILAUTH_HEADER_MAX
+
+/* senders <t> masquerade: the From address becomes the authenticated MAIL FROM. */
+static int
+smtp_masquerades(const struct smtp_session *s)
+{
+	return s->listener && (s->listener->flags & LF_MASQUERADE) &&
+	    s->auth_user != NULL && s->env.sender && s->env.sender[0] != '\0';
+}
 
 /*
- * senders <t> masquerade: once the client's header section is complete in
- * wbuf (or at the end of the data), its From address becomes the
- * authenticated MAIL FROM, as smtpd.conf(5) describes.
+ * The client's header section is held in wbuf until it is complete (or at
+ * the end of the data, or once it is too long), for what must see all of
+ * it before it is stored: the checks of mail-auth read it as it came;
+ * masquerade (senders <t> masquerade) rewrites the From address to the
+ * authenticated MAIL FROM, as smtpd.conf(5) describes; forged
+ * Authentication-Results of ours are taken out; then dkim-sign hashes it
+ * as it is stored, and the body from there on.
  */
 static void
-smtp_masquerade(struct smtp_session *s, int final)
+smtp_header_held(struct smtp_session *s, int final)
 {
 	struct buf	 nb;
-	size_t		 len = s->wbuf.len - s->hdr_start, end;
+	size_t		 len = s->wbuf.len - s->hdr_start, end, n;
 
 	end = header_end(s->wbuf.data + s->hdr_start, len);
-	if (end == 0 && !final && len <= SMTP_MASQUERADE_MAX)
+	if (end == 0 && !final && len <= SMTP_HEADER_HOLD_MAX)
 		return;
 	s->hold_header = 0;
-	if (end == 0 && len > SMTP_MASQUERADE_MAX)
+	if (end == 0 && len > SMTP_HEADER_HOLD_MAX) {
+		if (s->ma != NULL)
+			smtp_mailauth_header_overflow(s);
 		return;
+	}
 	if (end == 0)
 		end = len;
-	buf_init(&nb, 0);
-	buf_add(&nb, s->wbuf.data, s->hdr_start);
-	if (header_masquerade_from(&nb, s->wbuf.data + s->hdr_start, end,
-	    s->env.sender) == 1)
-		log_msg(LOG_INFO, "%s smtp masquerade from=<%s> user=%s", s->qid,
-		    s->env.sender, s->auth_user);
-	buf_add(&nb, s->wbuf.data + s->hdr_start + end, len - end);
-	buf_free(&s->wbuf);
-	s->wbuf = nb;
+	if (s->ma != NULL)
+		smtp_mailauth_header(s, s->wbuf.data + s->hdr_start, end);
+	if (smtp_masquerades(s)) {
+		buf_init(&nb, 0);
+		buf_add(&nb, s->wbuf.data, s->hdr_start);
+		if (header_masquerade_from(&nb, s->wbuf.data + s->hdr_start, end,
+		    s->env.sender) == 1)
+			log_msg(LOG_INFO, "%s smtp masquerade from=<%s> user=%s",
+			    s->qid, s->env.sender, s->auth_user);
+		n = nb.len - s->hdr_start;
+		buf_add(&nb, s->wbuf.data + s->hdr_start + end, len - end);
+		buf_free(&s->wbuf);
+		s->wbuf = nb;
+		end = n;
+	}
+	if (s->ma == NULL)
+		return;
+	n = smtp_mailauth_strip(s, s->wbuf.data + s->hdr_start, end);
+	if (n < end) {
+		memmove(s->wbuf.data + s->hdr_start + n, s->wbuf.data +
+		    s->hdr_start + end, s->wbuf.len - s->hdr_start - end);
+		s->wbuf.len -= end - n;
+		s->wbuf.data[s->wbuf.len] = '\0';
+		end = n;
+	}
+	smtp_mailauth_sign_header(s, s->wbuf.data + s->hdr_start, end);
+	smtp_mailauth_body(s, s->wbuf.data + s->hdr_start + end,
+	    s->wbuf.len - s->hdr_start - end);
+}
+
+/* The data is complete: a header still held is done with. */
+static void
+smtp_body_complete(struct smtp_session *s)
+{
+	if (s->hold_header)
+		smtp_header_held(s, 1);
 }
 
 /*
@@ -87,6 +130,8 @@ static void
 smtp_wadd(struct smtp_session *s, const char *p, size_t n, int data_mode)
 {
 	const char	*end = p + n;
+	size_t		 before = s->wbuf.len;
+	int		 held = s->hold_header;
 
 	smtp_hops_feed(s, p, n);
 	while (p < end) {
@@ -113,8 +158,10 @@ smtp_wadd(struct smtp_session *s, const char *p, size_t n, int data_mode)
 		/* DATA mode: the decoder guarantees every CR precedes an LF. */
 	}
 	if (s->hold_header)
-		smtp_masquerade(s, 0);
-	else if (s->wbuf.len >= SMTP_WBUF_SIZE)
+		smtp_header_held(s, 0);
+	else if (!held && s->ma != NULL)
+		smtp_mailauth_body(s, s->wbuf.data + before, s->wbuf.len - before);
+	if (!s->hold_header && s->wbuf.len >= SMTP_WBUF_SIZE)
 		smtp_wflush(s);
 }
 
@@ -250,8 +297,7 @@ smtp_queue_created(struct smtp_session *s, const char *qid, int fd)
 	smtp_filter_header(s, &s->wbuf);
 	s->hdr_start = s->wbuf.len;
 	smtp_hops_start(s);
-	s->hold_header = s->listener && (s->listener->flags & LF_MASQUERADE) &&
-	    s->auth_user != NULL && s->env.sender && s->env.sender[0] != '\0';
+	s->hold_header = smtp_masquerades(s) || smtp_mailauth_holds(s);
 	if (s->state == S_BDAT) {
 		if (s->chunk_left == 0)
 			smtp_bdat_input(s);
@@ -333,8 +379,7 @@ smtp_commit(struct smtp_session *s)
 		smtp_body_refused(s, 554, "5.4.6", "Too many hops: a mail loop?");
 		return;
 	}
-	if (s->hold_header)
-		smtp_masquerade(s, 1);
+	smtp_body_complete(s);
 	smtp_wflush(s);
 	if (s->write_errno) {
 		smtp_storage_refused(s, s->write_errno);
@@ -439,6 +484,7 @@ smtp_data_done(struct smtp_session *s)
 	s->state = S_RCPT;	/* until the commit resolves */
 	switch (s->dot.error) {
 	case DOT_OK:
+		smtp_body_complete(s);
 		smtp_phase(s, PH_COMMIT, smtp_commit);
 		return;
 	case DOT_ERR_TOO_BIG:
@@ -536,6 +582,7 @@ smtp_bdat_input(struct smtp_session *s)
 		return 1;
 	}
 	s->state = S_RCPT;
+	smtp_body_complete(s);
 	smtp_phase(s, PH_COMMIT, smtp_commit);
 	return 1;
 }

@@ -7,6 +7,7 @@
 #include "route/route.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
+#include "smtp/mailauth.h"
 #include "smtp/session.h"
 
 /* DSN is offered after EHLO, except on no-dsn listeners. */
@@ -82,6 +83,8 @@ smtp_cmd_mail(struct smtp_session *s, struct smtp_cmd *cmd)
 static void
 mail_accepted(struct smtp_session *s)
 {
+	/* SPF runs while the client sends recipients and the message. */
+	smtp_mailauth_start(s);
 	s->state = S_MAIL;
 	smtp_reply(s, 250, "2.1.0", "Ok");
 }

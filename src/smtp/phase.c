@@ -9,6 +9,7 @@
 #include "lib/xalloc.h"
 #include "smtp/filter.h"
 #include "smtp/guard.h"
+#include "smtp/mailauth.h"
 #include "smtp/session.h"
 
 const char *
@@ -45,6 +46,9 @@ phase_decide(struct smtp_session *s, int async)
 		out = FILTER_CLOSE;
 	} else
 		out = smtp_filter_decide(s);
+	/* At the end of data, once the filters let it through: mail-auth and dkim-sign. */
+	if (out == FILTER_PROCEED && s->phase == PH_COMMIT)
+		out = smtp_mailauth_decide(s);
 	switch (out) {
 	case FILTER_PROCEED:
 		phase_done(s, async);
@@ -129,6 +133,9 @@ smtp_phase(struct smtp_session *s, enum smtp_phase phase, smtp_proceed proceed)
 	if (smtp_filter_start(s, phase, phase == PH_CONNECT ? FILTER_STAGE_EARLY :
 	    FILTER_STAGE_ALL, phase_step))
 		s->phase_pending++;
+	/* SPF, DKIM keys and DMARC went out earlier; signatures go out now. */
+	if (phase == PH_COMMIT && smtp_mailauth_commit(s, phase_step))
+		s->phase_pending++;
 	if (--s->phase_pending == 0)
 		phase_decide(s, 0);
 }
@@ -141,6 +148,7 @@ smtp_phase_cancel(struct smtp_session *s)
 	fcrdns_cancel(s->fcrdns);
 	s->fcrdns = NULL;
 	smtp_filter_cancel(s);
+	smtp_mailauth_unwait(s);
 	s->phase_pending = 0;
 	s->wait = W_NONE;
 	s->proceed = NULL;

@@ -22,6 +22,7 @@
 #include "route/route.h"
 #include "smtp/filter.h"
 #include "smtp/guard.h"
+#include "smtp/mailauth.h"
 #include "smtp/session.h"
 
 static void	smtp_on_conn(struct conn *, enum conn_event, void *);
@@ -163,6 +164,7 @@ smtp_tx_reset(struct smtp_session *s)
 	s->bdat_discard = 0;
 	s->hold_header = 0;
 	x_free(&s->hops);
+	smtp_mailauth_free(s);
 	buf_free(&s->wbuf);
 	buf_init(&s->wbuf, 0);
 	if (s->state != S_GREETING && s->state != S_QUIT && s->state != S_CONNECT)
@@ -232,6 +234,7 @@ smtp_free(struct smtp_session *s)
 	free(s->rdns_name);
 	free(s->auth_user);
 	free(s->hops);
+	smtp_mailauth_free(s);
 	explicit_bzero(s->sasl_login, sizeof(s->sasl_login));
 	envelope_free(&s->env);
 	buf_free(&s->wbuf);

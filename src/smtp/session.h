@@ -26,6 +26,7 @@ struct listener;
 struct pending;
 struct pool;
 struct route_job;
+struct smtp_mailauth;
 struct throttle;
 struct tls_server;
 
@@ -89,6 +90,8 @@ struct smtp_server {
 	struct ipc		*queue;
 	struct ipc		*parent;
 	struct ipc		*auth;
+	struct ipc		*signer;	/* the DKIM signer (signing.c) */
+	struct pending		*sign_reqs;	/* its requests in flight -> transaction */
 	struct pool		*pool;		/* routing (user database, :include: files) */
 	struct conn_limits	*limits;
 	TAILQ_HEAD(, smtp_session) sessions;
@@ -187,8 +190,9 @@ struct smtp_session {
 	const char		*bdat_text;
 	int			 cr_pending;	/* BDAT: a CR ended the previous chunk */
 	int			 bdat_discard;	/* BDAT out of sequence: swallow, then 503 */
-	int			 hold_header;	/* masquerade: header kept in wbuf until it ends */
+	int			 hold_header;	/* masquerade, mail-auth: header kept in wbuf until it ends */
 	size_t			 hdr_start;	/* where the client's header starts in wbuf */
+	struct smtp_mailauth	*ma;		/* DKIM signing and checks (mailauth.c), or NULL */
 };
 
 /* session.c */

@@ -23,6 +23,7 @@
 #include "net/limits.h"
 #include "net/pending.h"
 #include "net/tls_conf.h"
+#include "smtp/mailauth.h"
 #include "smtp/session.h"
 #include "smtp/smtp.h"
 
@@ -209,6 +210,9 @@ smtp_link(struct ipc_msg *m)
 		if (server.auth != NULL)
 			ipc_free(server.auth);
 		server.auth = ipc_new(server.base, m->fd, "auth", smtp_on_auth, NULL);
+		break;
+	case PROC_SIGNER:
+		smtp_signer_link(&server, m->fd);
 		break;
 	default:
 		fatalx("smtp: LINK to process %u", peer);

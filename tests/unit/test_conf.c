@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
+#include "conf/bundle.h"
 #include "conf/conf.h"
 #include "lib/buf.h"
 #include "route/lookup.h"
@@ -450,8 +452,6 @@ test_globals(void)
 	T_EQ_STR(warnings(), "t.conf:1: queue compression is not applied by this "
 	    "version: queue files are stored as they came\n"
 	    "t.conf:2: mta max-deferred is not applied by this version\n"
-	    "t.conf:3: admd is not used by this version: no filter writes "
-	    "Authentication-Results yet\n"
 	    "t.conf:4: pki p: dhe is not applied by this version: TLS uses ECDHE "
 	    "only\n"
 	    "t.conf:7: action \"m\": mda delivery is not carried out by this "
@@ -970,6 +970,9 @@ test_filters(void)
 	T_EQ_STR(f->domain, "example.org");
 	T_EQ_STR(f->selector, "s1");
 	T_EQ_STR(f->key, "/etc/tegami/dkim.key");
+	T_ASSERT(f->key2 == NULL && f->selector2 == NULL && !f->subdomains);
+	T_EQ_INT(f->dkim_hcanon, 1);	/* relaxed/relaxed unless said */
+	T_EQ_INT(f->dkim_bcanon, 1);
 	T_EQ_INT(conf_filter(c, "auth1")->kind, FILTER_MAIL_AUTH);
 	T_EQ_INT(conf_filter(c, "auth1")->enforce, 0);
 	T_EQ_INT(conf_filter(c, "auth2")->enforce, 1);
@@ -1011,6 +1014,24 @@ test_filters(void)
 	T_ASSERT(fails_with("filter p proc nope\n", "t.conf:1: unknown proc \"nope\"\n"));
 	T_ASSERT(fails_with("filter s dkim-sign domain d selector s\n",
 	    "t.conf:1: dkim-sign needs domain, selector and key\n"));
+	T_ASSERT(fails_with("filter s dkim-sign domain d selector s key \"/k\" "
+	    "selector t\n", "t.conf:1: dkim-sign: each selector needs its key\n"));
+	T_ASSERT(fails_with("filter s dkim-sign domain d selector s key \"/k\" "
+	    "selector s key \"/k2\"\n", "t.conf:1: dkim-sign: two keys need two "
+	    "selectors and two key files\n"));
+	T_ASSERT(fails_with("filter s dkim-sign domain d selector a key \"/k\" "
+	    "selector b key \"/k2\" selector c\n",
+	    "t.conf:1: dkim-sign: at most two selectors and two keys\n"));
+	T_ASSERT(fails_with("filter s dkim-sign domain d selector \"a b\" key \"/k\"\n",
+	    "t.conf:1: dkim-sign: a selector is a DNS name: labels of letters, "
+	    "digits and '-' separated by dots\n"));
+	T_ASSERT(fails_with("filter s dkim-sign domain \"x..y\" selector s key \"/k\"\n",
+	    "t.conf:1: dkim-sign: domain \"x..y\" is not a domain name\n"));
+	T_ASSERT(fails_with("filter s dkim-sign domain d selector s key \"/k\" "
+	    "canonicalization loose\n", "t.conf:1: canonicalization \"loose\": "
+	    "relaxed, simple, or header/body (relaxed/simple ...)\n"));
+	T_ASSERT(fails_with("filter s dkim-sign domain d domain e selector s key \"/k\"\n",
+	    "t.conf:1: dkim-sign option given twice\n"));
 	T_ASSERT(fails_with("filter s frobnicate\n", "t.conf:1: unknown filter type \"frobnicate\"\n"));
 	T_ASSERT(fails_with("filter a check mail-auth\nfilter a check mail-auth\n",
 	    "t.conf:2: duplicate filter \"a\"\n"));
@@ -1187,6 +1208,69 @@ test_reload(void)
 	free(path);
 }
 
+/* dkim-sign keys travel in the bundle, checked: they must load and be able to sign. */
+static void
+test_dkim_keys_bundled(void)
+{
+	char		 dir[] = "/tmp/test_conf.XXXXXX", cwd[1024];
+	char		*path, *cmd;
+	struct bundle	*b;
+	struct conf	*c;
+	FILE		*f;
+
+	T_ASSERT(getcwd(cwd, sizeof(cwd)) != NULL);
+	T_ASSERT(mkdtemp(dir) != NULL);
+	path = xasprintf("%s/t.conf", dir);
+	f = fopen(path, "w");
+	fprintf(f, "filter s dkim-sign domain example.org selector rsa key "
+	    "\"%s/tests/data/dkim/rsa2048.pem\" selector ed key \"ed.pem\"\n", cwd);
+	fclose(f);
+	cmd = xasprintf("cp %s/tests/data/dkim/ed25519.pem %s/ed.pem", cwd, dir);
+	T_EQ_INT(system(cmd), 0);
+	free(cmd);
+	buf_reset(&errs);
+	b = bundle_new();
+	c = conf_load_recorded(path, b, &errs, &warns);
+	T_EQ_STR(errors(), "");
+	T_ASSERT(c != NULL);
+	cmd = xasprintf("%s/ed.pem", dir);
+	T_ASSERT(bundle_get(b, cmd) != NULL && bundle_get(b, cmd)->kind == BUNDLE_PEM);
+	T_ASSERT(conf_dkim_is_key(c, cmd));
+	free(cmd);
+	/* The algorithms are known without the keys: smtp writes a= from them. */
+	T_EQ_INT(conf_filter(c, "s")->dkim_alg, 1);	/* DKIM_ALG_RSA_SHA256 */
+	T_EQ_INT(conf_filter(c, "s")->dkim_alg2, 2);	/* DKIM_ALG_ED25519_SHA256 */
+	conf_free(c);
+	c = conf_load_bundle(path, b, &errs, &warns);
+	T_ASSERT(c != NULL);
+	T_EQ_INT(conf_filter(c, "s")->dkim_alg, 1);
+	T_EQ_INT(conf_filter(c, "s")->dkim_alg2, 2);
+	conf_free(c);
+	bundle_free(b);
+
+	/* A key too short to sign with, a file that is no key, a missing file. */
+	f = fopen(path, "w");
+	fprintf(f, "filter s dkim-sign domain example.org selector s key "
+	    "\"%s/tests/data/dkim/rsa512.pem\"\n"
+	    "filter t dkim-sign domain example.org selector s key \"t.conf\"\n"
+	    "filter u dkim-sign domain example.org selector s key \"nope.pem\"\n", cwd);
+	fclose(f);
+	buf_reset(&errs);
+	b = bundle_new();
+	c = conf_load_recorded(path, b, &errs, &warns);
+	T_ASSERT(c == NULL);
+	T_ASSERT(strstr(errors(), "t.conf:1: dkim-sign key ") != NULL);
+	T_ASSERT(strstr(errors(), "rsa512.pem: ") != NULL);
+	if (strstr(errors(), "t.conf:2: dkim-sign key ") == NULL) { t_fail(__FILE__, __LINE__, "%s", errors()); return; }
+	T_ASSERT(strstr(errors(), "t.conf:3: cannot read dkim-sign key ") != NULL);
+	T_ASSERT(strstr(errors(), "No such file or directory") != NULL);
+	bundle_free(b);
+	cmd = xasprintf("rm -rf %s", dir);
+	T_EQ_INT(system(cmd), 0);
+	free(cmd);
+	free(path);
+}
+
 static void
 test_garbage(void)
 {
@@ -1261,6 +1345,72 @@ test_table_checks(void)
 	    "for each domain\n"));
 }
 
+/* dkim-sign: two keys, a domain table, canonicalization, subdomains, and which filter signs what. */
+static void
+test_dkim_sign(void)
+{
+	struct conf	*c;
+	struct filter	*f;
+	char		 d[256];
+
+	c = parse("table signed { example.com, Example.NET }\n"
+	    "filter two dkim-sign domain example.org selector rsa key \"/k/rsa.key\" "
+	    "selector ed key \"ed.key\" canonicalization simple subdomains\n"
+	    "filter tab dkim-sign selector s1 key \"/k/t.key\" domain <signed> "
+	    "canonicalization \"relaxed/simple\"\n"
+	    "filter simple dkim-sign domain a.example selector s key \"/k/a\" "
+	    "canonicalization simple/relaxed\n"
+	    "filter ma check mail-auth\n"
+	    "admd \"example.org\"\n");
+	T_EQ_STR(errors(), "");
+	T_ASSERT(c != NULL);
+	T_EQ_STR(warnings(), "");
+	f = conf_filter(c, "two");
+	T_EQ_STR(f->selector, "rsa");
+	T_EQ_STR(f->key, "/k/rsa.key");
+	T_EQ_STR(f->selector2, "ed");
+	T_EQ_STR(f->key2, "ed.key");	/* relative to the directory of t.conf: none here */
+	T_EQ_INT(f->dkim_hcanon, 0);
+	T_EQ_INT(f->dkim_bcanon, 0);
+	T_EQ_INT(f->subdomains, 1);
+	T_EQ_INT(conf_dkim_signs(f, "example.org", d, sizeof(d)), 1);
+	T_EQ_STR(d, "example.org");
+	/* A subdomain is signed with the parent's key and d= the parent. */
+	T_EQ_INT(conf_dkim_signs(f, "Mail.Lists.EXAMPLE.org", d, sizeof(d)), 1);
+	T_EQ_STR(d, "example.org");
+	T_EQ_INT(conf_dkim_signs(f, "example.org.evil", d, sizeof(d)), 0);
+	T_EQ_INT(conf_dkim_signs(f, "badexample.org", d, sizeof(d)), 0);
+	T_EQ_INT(conf_dkim_signs(f, "org", d, sizeof(d)), 0);
+	f = conf_filter(c, "tab");
+	T_ASSERT(f->domain == NULL && f->domains == conf_table(c, "signed"));
+	T_EQ_INT(f->dkim_hcanon, 1);
+	T_EQ_INT(f->dkim_bcanon, 0);
+	T_EQ_INT(conf_dkim_signs(f, "EXAMPLE.com", d, sizeof(d)), 1);
+	T_EQ_STR(d, "example.com");
+	T_EQ_INT(conf_dkim_signs(f, "example.net", d, sizeof(d)), 1);
+	/* Without subdomains, only the names themselves. */
+	T_EQ_INT(conf_dkim_signs(f, "sub.example.com", d, sizeof(d)), 0);
+	T_EQ_INT(conf_dkim_signs(f, "example.org", d, sizeof(d)), 0);
+	f = conf_filter(c, "simple");
+	T_EQ_INT(f->dkim_hcanon, 0);
+	T_EQ_INT(f->dkim_bcanon, 1);
+	/* Not a dkim-sign filter: signs nothing. */
+	T_EQ_INT(conf_dkim_signs(conf_filter(c, "ma"), "a.example", d, sizeof(d)), 0);
+	T_EQ_INT(conf_dkim_is_key(c, "/k/rsa.key"), 1);
+	T_EQ_INT(conf_dkim_is_key(c, "ed.key"), 1);
+	T_EQ_INT(conf_dkim_is_key(c, "/k/t.key"), 1);
+	T_EQ_INT(conf_dkim_is_key(c, "/k/other"), 0);
+	T_EQ_INT(conf_has_mail_auth(c), 1);
+	T_EQ_STR(conf_authserv_id(c), "example.org");
+	conf_free(c);
+
+	c = parse("hostname \"mx.example.org\"\n");
+	T_ASSERT(c != NULL);
+	T_EQ_INT(conf_has_mail_auth(c), 0);
+	T_EQ_STR(conf_authserv_id(c), "mx.example.org");
+	conf_free(c);
+}
+
 void
 test_main(void)
 {
@@ -1288,8 +1438,10 @@ test_main(void)
 	t_run("matches", test_matches);
 	t_run("filters", test_filters);
 	t_run("filters_inbound", test_filters_inbound);
+	t_run("dkim_sign", test_dkim_sign);
 	t_run("include", test_include);
 	t_run("reload", test_reload);
+	t_run("dkim_keys_bundled", test_dkim_keys_bundled);
 	t_run("garbage", test_garbage);
 	buf_free(&errs);
 	buf_free(&warns);

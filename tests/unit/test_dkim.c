@@ -151,9 +151,9 @@ test_rfc8463_sign(void)
 {
 	struct dkim_signer	 s[2] = {
 		{ "football.example.com", "brisbane", NULL, DKIM_CANON_RELAXED,
-		    DKIM_CANON_RELAXED, NULL, 0, NULL },
+		    DKIM_CANON_RELAXED, NULL, 0, NULL, DKIM_ALG_UNKNOWN },
 		{ "football.example.com", "test", NULL, DKIM_CANON_RELAXED,
-		    DKIM_CANON_RELAXED, NULL, 0, NULL },
+		    DKIM_CANON_RELAXED, NULL, 0, NULL, DKIM_ALG_UNKNOWN },
 	};
 	struct dkim_verdict	 v[6];
 	struct dkim_sig		 sig;
@@ -828,6 +828,95 @@ set_keys(const char *sel, EVP_PKEY *k)
 	keys[1].name = NULL;
 }
 
+/*
+ * Signing with the key in another process: the hash handed out, signed
+ * there, the signature put back, gives the very field dkim_sign_message
+ * writes (PKCS#1 v1.5 and Ed25519 are deterministic), and it verifies.
+ */
+static void
+test_split_sign(void)
+{
+	static const char *const names[] = { "rsa2048.pem", "ed25519.pem", NULL };
+	struct dkim_signer	 s[2], remote[2];
+	struct dkim_verdict	 v[2];
+	struct dkim_hdr		 hdrs[64];
+	struct dkim_sign	*ctx;
+	struct buf		 whole, split, msg;
+	unsigned char		 b[DKIM_SIG_B_MAX];
+	const char		*errstr;
+	size_t			 n, body, i, blen, len = strlen(message);
+	int			 k;
+
+	memset(s, 0, sizeof(s));
+	for (k = 0; names[k] != NULL; k++) {
+		s[k].domain = "example.org";
+		s[k].selector = k == 0 ? "sel" : "ed";
+		s[k].hcanon = DKIM_CANON_RELAXED;
+		s[k].bcanon = k == 0 ? DKIM_CANON_RELAXED : DKIM_CANON_SIMPLE;
+		T_ASSERT((s[k].key = t_key(names[k])) != NULL);
+		remote[k] = s[k];
+		remote[k].key = NULL;
+		remote[k].alg = dkim_key_alg(s[k].key);
+	}
+	T_EQ_INT(remote[0].alg, DKIM_ALG_RSA_SHA256);
+	T_EQ_INT(remote[1].alg, DKIM_ALG_ED25519_SHA256);
+	buf_init(&whole, 0);
+	T_EQ_INT(dkim_sign_message(s, 2, T0, message, len, &whole, 0, &errstr), 0);
+
+	T_EQ_INT(dkim_hdr_split(message, len, hdrs, 64, &n, &body, &errstr), 0);
+	T_ASSERT((ctx = dkim_sign_new(remote, 2, T0, &errstr)) != NULL);
+	/* The body in small pieces, as it arrives. */
+	for (i = body; i < len; i += 7)
+		T_EQ_INT(dkim_sign_body(ctx, message + i, len - i < 7 ? len - i : 7), 0);
+	T_ASSERT(dkim_sign_digest(ctx, 0) == NULL);	/* not prepared yet */
+	/* Without the key, dkim_sign_final cannot sign. */
+	buf_init(&split, 0);
+	T_EQ_INT(dkim_sign_prepare(ctx, hdrs, n, 0, &errstr), 0);
+	T_EQ_INT(dkim_sign_prepare(ctx, hdrs, n, 0, &errstr), -1);
+	T_EQ_INT((int)dkim_sign_count(ctx), 2);
+	for (i = 0; i < 2; i++) {
+		T_EQ_INT(dkim_sign_alg(ctx, i), remote[i].alg);
+		blen = sizeof(b);
+		T_EQ_INT(dkim_sign_hash(s[i].key, dkim_sign_digest(ctx, i), b,
+		    &blen), 0);
+		/* A signature of a length the algorithm never makes is refused. */
+		T_EQ_INT(dkim_sign_complete(ctx, i, b, i == 0 ? 100 : blen - 1,
+		    &split, 0, &errstr), -1);
+		T_EQ_INT(dkim_sign_complete(ctx, i, b, blen, &split, 0, &errstr), 0);
+	}
+	T_EQ_INT(dkim_sign_complete(ctx, 2, b, blen, &split, 0, &errstr), -1);
+	dkim_sign_free(&ctx);
+	T_EQ_INT((int)split.len, (int)whole.len);
+	T_EQ_STR(split.data, whole.data);
+
+	buf_init(&msg, 0);
+	buf_add(&msg, split.data, split.len);
+	buf_add(&msg, message, len);
+	{
+		char	 rsa[1200], ed[200];
+
+		(void)snprintf(rsa, sizeof(rsa), "%s", t_record(s[0].key));
+		(void)snprintf(ed, sizeof(ed), "%s", t_record(s[1].key));
+		const struct keymap	 both[] = {
+			{ "sel._domainkey.example.org", rsa },
+			{ "ed._domainkey.example.org", ed },
+			{ NULL, NULL },
+		};
+		T_EQ_INT(t_verify(msg.data, msg.len, both, T0 + 10, 0, v, 2), 2);
+		T_EQ_INT(v[0].result, DKIM_PASS);
+		T_EQ_INT(v[1].result, DKIM_PASS);
+		T_EQ_INT(v[1].alg, DKIM_ALG_ED25519_SHA256);
+	}
+	buf_free(&msg);
+	buf_free(&split);
+	buf_free(&whole);
+	/* No key and no algorithm: nothing to sign with. */
+	remote[0].alg = DKIM_ALG_UNKNOWN;
+	T_ASSERT(dkim_sign_new(remote, 1, T0, &errstr) == NULL);
+	EVP_PKEY_free(s[0].key);
+	EVP_PKEY_free(s[1].key);
+}
+
 /* Round trips: each key size, each canonicalization, LF and CRLF. */
 static void
 test_round_trip(void)
@@ -896,7 +985,7 @@ static void
 test_header_set(void)
 {
 	struct dkim_signer	 s = { "example.org", "sel", NULL,
-	    DKIM_CANON_RELAXED, DKIM_CANON_RELAXED, NULL, 0, NULL };
+	    DKIM_CANON_RELAXED, DKIM_CANON_RELAXED, NULL, 0, NULL, DKIM_ALG_UNKNOWN };
 	struct dkim_hdr		 h[40];
 	struct dkim_sig		 sig;
 	const char		*errstr;
@@ -971,7 +1060,7 @@ static void
 test_tamper(void)
 {
 	struct dkim_signer	 s = { "example.org", "sel", NULL,
-	    DKIM_CANON_RELAXED, DKIM_CANON_RELAXED, NULL, 0, NULL };
+	    DKIM_CANON_RELAXED, DKIM_CANON_RELAXED, NULL, 0, NULL, DKIM_ALG_UNKNOWN };
 	struct dkim_verdict	 v[2];
 	char			*sm, *t;
 	size_t			 len;
@@ -1045,11 +1134,11 @@ test_multi(void)
 {
 	struct dkim_signer	 s[3] = {
 		{ "example.org", "rsa", NULL, DKIM_CANON_RELAXED,
-		    DKIM_CANON_RELAXED, NULL, 0, NULL },
+		    DKIM_CANON_RELAXED, NULL, 0, NULL, DKIM_ALG_UNKNOWN },
 		{ "example.org", "ed", NULL, DKIM_CANON_RELAXED,
-		    DKIM_CANON_RELAXED, "joe@example.org", T0 + 86400, NULL },
+		    DKIM_CANON_RELAXED, "joe@example.org", T0 + 86400, NULL, DKIM_ALG_UNKNOWN },
 		{ "example.org", "eds", NULL, DKIM_CANON_SIMPLE,
-		    DKIM_CANON_SIMPLE, NULL, 0, NULL },
+		    DKIM_CANON_SIMPLE, NULL, 0, NULL, DKIM_ALG_UNKNOWN },
 	};
 	struct keymap		 km[4];
 	struct dkim_verdict	 v[4];
@@ -1369,7 +1458,7 @@ static void
 test_clock(void)
 {
 	struct dkim_signer	 s = { "example.org", "sel", NULL,
-	    DKIM_CANON_RELAXED, DKIM_CANON_RELAXED, NULL, T0 + 3600, NULL };
+	    DKIM_CANON_RELAXED, DKIM_CANON_RELAXED, NULL, T0 + 3600, NULL, DKIM_ALG_UNKNOWN };
 	struct dkim_verdict	 v[2];
 	char			*m;
 	size_t			 len;
@@ -1468,6 +1557,7 @@ test_main(void)
 	t_run("key_parse", test_key_parse);
 	t_run("private_keys", test_private_keys);
 	t_run("round_trip", test_round_trip);
+	t_run("split_sign", test_split_sign);
 	t_run("header_set", test_header_set);
 	t_run("tamper", test_tamper);
 	t_run("multi", test_multi);

@@ -221,10 +221,10 @@ tegami_sign_all(const struct keyset *k, const char *base,
 	int			 i, c, form, bad;
 
 	s[0] = (struct dkim_signer){ "example.org", "rsa", k->rsa,
-	    DKIM_CANON_RELAXED, DKIM_CANON_RELAXED, NULL, 0, NULL };
+	    DKIM_CANON_RELAXED, DKIM_CANON_RELAXED, NULL, 0, NULL, DKIM_ALG_UNKNOWN };
 	s[1] = (struct dkim_signer){ "example.org", "ed", k->ed,
 	    DKIM_CANON_RELAXED, DKIM_CANON_RELAXED, "joe@example.org",
-	    T_NOW + 86400, NULL };
+	    T_NOW + 86400, NULL, DKIM_ALG_UNKNOWN };
 	names[0] = '\0';
 	for (i = 0; i < NSIGNED; i++) {
 		c = i / 4;
@@ -510,7 +510,7 @@ static void
 test_opendkim_genkey(void)
 {
 	struct dkim_signer	 s = { "example.org", "gen", NULL,
-	    DKIM_CANON_RELAXED, DKIM_CANON_RELAXED, NULL, 0, NULL };
+	    DKIM_CANON_RELAXED, DKIM_CANON_RELAXED, NULL, 0, NULL, DKIM_ALG_UNKNOWN };
 	struct dkim_verdict	 v[2];
 	struct dkim_key		 key;
 	struct keymap		 km[2];

@@ -155,6 +155,20 @@ test_alignment(void)
 	T_EQ_INT(dmarc_aligned("foo.blogspot.com", "bar.blogspot.com", 's'), 0);
 	T_EQ_INT(dmarc_aligned(NULL, "example.com", 'r'), 0);
 	T_EQ_INT(dmarc_aligned("", "example.com", 'r'), 0);
+	/* Subdomains both ways, in relaxed mode only; case and a final dot ignored. */
+	T_EQ_INT(dmarc_aligned("example.com", "a.b.example.com", 'r'), 1);
+	T_EQ_INT(dmarc_aligned("example.com", "a.b.example.com", 's'), 0);
+	T_EQ_INT(dmarc_aligned("x.y.example.com", "a.b.example.com", 'r'), 1);
+	T_EQ_INT(dmarc_aligned("MAIL.Example.Com.", "news.example.COM", 'r'), 1);
+	T_EQ_INT(dmarc_aligned("news.example.com", "NEWS.EXAMPLE.COM.", 's'), 1);
+	/* Organisational domains under wildcard and exception rules of the list. */
+	T_EQ_INT(dmarc_aligned("a.b.foo.kawasaki.jp", "c.b.foo.kawasaki.jp", 'r'), 1);
+	T_EQ_INT(dmarc_aligned("a.b.foo.kawasaki.jp", "c.d.foo.kawasaki.jp", 'r'), 0);
+	T_EQ_INT(dmarc_aligned("www.city.kawasaki.jp", "city.kawasaki.jp", 'r'), 1);
+	T_EQ_INT(dmarc_aligned("city.kawasaki.jp", "b.foo.kawasaki.jp", 'r'), 0);
+	/* Two organisations under one multi-label suffix. */
+	T_EQ_INT(dmarc_aligned("mail.example.co.uk", "mail.other.co.uk", 'r'), 0);
+	T_EQ_INT(dmarc_aligned("a.example.com.au", "b.example.com.au", 'r'), 1);
 }
 
 static struct dmarc *

@@ -1,0 +1,3 @@
+# Benchmark peer (dkim family): tegami with dkim-sign, rsa key (bench/peers/tegami-dkim.sh).
+TD_KIND=sign-rsa
+. "$BENCH/peers/tegami-dkim.sh"
