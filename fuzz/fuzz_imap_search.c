@@ -81,21 +81,18 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const keys[] = {
-		"SUBJECT %s", "FROM %s", "TO %s", "CC %s", "BCC %s",
-		"SENTBEFORE 1-Jan-2000", "SENTON 7-Feb-2022",
-		"SENTSINCE 1-Jan-2020", "SUBJECT \"\"", "FROM \"\"", "CC \"\"",
-		"OR SUBJECT %s NOT FROM %s",
+		"SUBJECT %s", "FROM %s", "BCC %s", "SENTBEFORE 1-Jan-2000",
+		"SENTSINCE 1-Jan-2020", "CC \"\"", "OR TO %s NOT FROM %s",
 	};
 	static const char *const cmds[] = {
 		"a SORT (SUBJECT DATE FROM DISPLAYTO) UTF-8 ALL",
 		"a THREAD REFERENCES UTF-8 ALL",
-		"a THREAD ORDEREDSUBJECT UTF-8 ALL",
 	};
 	struct buf	 a, b;
 	char		 word[4], key[128], cmd[160];
 	size_t		 i;
 
-	if (size > 16384)
+	if (size > 8192)
 		return 0;
 	g_msg = (const char *)data;
 	g_len = size;
