@@ -28,6 +28,7 @@ struct mtext {
 	bool		 body_done, text_done;
 	struct buf	 body, text;	/* folded */
 	struct buf	 hdr;		/* HEADER: one field's value, folded */
+	struct search_scratch sc;
 };
 
 struct mctx {
@@ -35,6 +36,7 @@ struct mctx {
 	const struct search_msg	*m;
 	uint32_t		 seq;
 	int			 lvl;
+	bool			 have_fields;
 	struct search_fields	 f;
 	struct buf		*fbuf;
 	bool			 open;
@@ -171,6 +173,7 @@ compile(struct search *s, const struct imap_search_key *k)
 	case IMAP_SK_SUBJECT:
 	case IMAP_SK_TO:
 		n->lvl = LV_FIELDS;
+		s->need_fields = true;
 		needle(s, n, &k->u.str);
 		break;
 	case IMAP_SK_BODY:
@@ -203,6 +206,7 @@ compile(struct search *s, const struct imap_search_key *k)
 	case IMAP_SK_SENTON:
 	case IMAP_SK_SENTSINCE:
 		n->lvl = LV_FIELDS;
+		s->need_fields = true;
 		n->day = days_from_civil(k->u.date.year, k->u.date.mon,
 		    k->u.date.day);
 		break;
@@ -443,12 +447,9 @@ text_key(struct mctx *c, const struct search_node *n)
 	bool		*done = body ? &t->body_done : &t->text_done;
 
 	if (!*done) {
-		c->tmp->len = 0;
-		(void)mime_text_search(c->tmp, c->txt.msg, c->tree, body ?
-		    MIME_TEXT_BODIES : MIME_TEXT_HEADERS | MIME_TEXT_BODIES);
 		b->len = 0;
-		(void)search_fold(b, c->tmp->data ? c->tmp->data : "",
-		    c->tmp->len);
+		(void)search_text_fold(b, &c->mt->sc, c->txt.msg, c->tree, body ?
+		    MIME_TEXT_BODIES : MIME_TEXT_HEADERS | MIME_TEXT_BODIES);
 		*done = true;
 	}
 	return contains(b->data, b->len, n);
@@ -627,13 +628,15 @@ load_fields(struct mctx *c)
 {
 	int	 r;
 
-	if (c->lvl >= LV_FIELDS)
+	if (c->have_fields)
 		return 1;
 	c->fbuf->len = 0;
 	if (c->s->src.fields != NULL && c->s->src.fields(c->s->src.arg,
 	    c->m->uid, c->m->priv, c->fbuf) == 1 &&
 	    search_fields_parse(c->fbuf->data, c->fbuf->len, &c->f) == 0) {
-		c->lvl = LV_FIELDS;
+		c->have_fields = true;
+		if (c->lvl < LV_FIELDS)
+			c->lvl = LV_FIELDS;
 		return 1;
 	}
 	if ((r = open_msg(c)) != 1)
@@ -642,6 +645,7 @@ load_fields(struct mctx *c)
 	if (search_fields_build(c->fbuf, c->txt.msg, c->txt.len, c->tree) ==
 	    -1 || search_fields_parse(c->fbuf->data, c->fbuf->len, &c->f) == -1)
 		memset(&c->f, 0, sizeof(c->f));
+	c->have_fields = true;
 	c->lvl = LV_FILE;
 	return 1;
 }
@@ -698,6 +702,8 @@ search_run(struct search *s)
 	buf_init(&mt.body, 0);
 	buf_init(&mt.text, 0);
 	buf_init(&mt.hdr, 0);
+	buf_init(&mt.sc.raw, 0);
+	buf_init(&mt.sc.utf, 0);
 	buf_init(&fbuf, 0);
 	buf_init(&tmp, 0);
 	search_keys_init(s);
@@ -712,14 +718,16 @@ search_run(struct search *s)
 		c.mt = &mt;
 		mt.body_done = mt.text_done = false;
 		r = eval(&c, s->prog);
-		if (r == T_UNKNOWN || (r == T_TRUE && keys)) {
-			if (load_fields(&c) == 1 && r == T_UNKNOWN)
-				r = eval(&c, s->prog);
-		}
+		/* The search fields when a key reads them, then the file. */
+		if (r == T_UNKNOWN && s->need_fields && load_fields(&c) == 1)
+			r = eval(&c, s->prog);
 		if (r == T_UNKNOWN && !c.error && open_msg(&c) == 1) {
 			c.lvl = LV_FILE;
 			r = eval(&c, s->prog);
 		}
+		/* SORT and THREAD keep the keys of what matched. */
+		if (r == T_TRUE && keys && !c.error)
+			(void)load_fields(&c);
 		if (c.error) {
 			close_msg(&c);
 			s->resp = IMAP_NO;
@@ -733,13 +741,15 @@ search_run(struct search *s)
 		if (r == T_TRUE) {
 			add_match(s, i + 1, c.m);
 			if (keys)
-				search_keys_add(s, i, c.lvl >= LV_FIELDS ?
-				    &c.f : NULL);
+				search_keys_add(s, i, c.have_fields ? &c.f :
+				    NULL);
 		}
 		close_msg(&c);
 		trim(&mt.body);
 		trim(&mt.text);
 		trim(&mt.hdr);
+		trim(&mt.sc.raw);
+		trim(&mt.sc.utf);
 		trim(&tmp);
 	}
 	if (s->resp == IMAP_OK && keys)
@@ -747,6 +757,8 @@ search_run(struct search *s)
 	buf_free(&mt.body);
 	buf_free(&mt.text);
 	buf_free(&mt.hdr);
+	buf_free(&mt.sc.raw);
+	buf_free(&mt.sc.utf);
 	buf_free(&fbuf);
 	buf_free(&tmp);
 }

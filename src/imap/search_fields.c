@@ -147,47 +147,76 @@ field(struct build *x, const struct mime_field *f)
 	}
 }
 
+/* A display name that is not one atom is written quoted (RFC 5322 atext; 8-bit counts as text). */
+static bool
+needs_quotes(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x80 && !((*s >= 'a' && *s <= 'z') ||
+		    (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		    strchr("!#$%&'*+-/=?^_`{|}~", *s) != NULL))
+			return true;
+	return false;
+}
+
 /*
- * "name <mailbox@host>, ..." with names decoded, groups as "name: ...;":
- * what FROM, TO, CC and BCC match (Dovecot matches the same form).
+ * The text FROM, TO, CC and BCC match: each address as Dovecot writes it
+ * before matching, "name <mailbox@host>" with the name quoted when it is
+ * not one atom, then encoded words decoded; ", " between addresses,
+ * "group:" members ";" for groups.
  */
 static void
 addr_text(const struct mime_addrlist *l, struct buf *out)
 {
 	const struct mime_addr	*a;
+	struct buf		 raw;
 	size_t			 i;
 	bool			 sep = false;
+	const char		*p;
 
-	for (i = 0; i < l->n && out->len < SEARCH_FIELDS_STR_MAX; i++) {
+	buf_init(&raw, 0);
+	for (i = 0; i < l->n && raw.len < SEARCH_FIELDS_STR_MAX; i++) {
 		a = &l->a[i];
 		if (a->group) {
 			if (a->mailbox == NULL) {
-				(void)buf_addc(out, ';');
+				(void)buf_addc(&raw, ';');
+				sep = true;
 				continue;
 			}
 			if (sep)
-				(void)buf_adds(out, ", ");
-			mime_words_decode(a->mailbox, strlen(a->mailbox), out);
-			(void)buf_adds(out, ": ");
+				(void)buf_adds(&raw, ", ");
+			(void)buf_adds(&raw, a->mailbox);
+			(void)buf_addc(&raw, ':');
 			sep = false;
 			continue;
 		}
 		if (sep)
-			(void)buf_adds(out, ", ");
+			(void)buf_adds(&raw, ", ");
+		else if (raw.len > 0 && raw.data[raw.len - 1] == ':')
+			(void)buf_addc(&raw, ' ');
 		sep = true;
 		if (a->name != NULL && a->name[0] != '\0') {
-			mime_words_decode(a->name, strlen(a->name), out);
+			if (needs_quotes(a->name)) {
+				(void)buf_addc(&raw, '"');
+				for (p = a->name; *p != '\0'; p++) {
+					if (*p == '"' || *p == '\\')
+						(void)buf_addc(&raw, '\\');
+					(void)buf_addc(&raw, *p);
+				}
+				(void)buf_addc(&raw, '"');
+			} else
+				(void)buf_adds(&raw, a->name);
 			if (a->mailbox == NULL)
 				continue;
-			(void)buf_adds(out, " <");
+			(void)buf_addc(&raw, ' ');
 		}
-		if (a->mailbox != NULL)
-			(void)buf_adds(out, a->mailbox);
-		if (a->host != NULL)
-			(void)buf_addf(out, "@%s", a->host);
-		if (a->name != NULL && a->name[0] != '\0')
-			(void)buf_addc(out, '>');
+		if (a->mailbox == NULL)
+			continue;
+		(void)buf_addf(&raw, "<%s%s%s>", a->mailbox, a->host ? "@" : "",
+		    a->host ? a->host : "");
 	}
+	mime_words_decode(raw.data ? raw.data : "", raw.len, out);
+	buf_free(&raw);
 }
 
 /* Appends the fold of s[0..len) (a SORT key: i;unicode-casemap, as Dovecot sorts). */

@@ -43,6 +43,7 @@ struct search {
 	bool			 esearch;
 	unsigned		 ret;
 	bool			 uses_modseq;
+	bool			 need_fields;	/* a key reads the search fields */
 	/* SORT, THREAD */
 	struct imap_sort_crit	*crit;
 	size_t			 ncrit;
@@ -77,6 +78,20 @@ struct search {
 	uint32_t		*order;		/* SORT: the numbers, sorted */
 	struct buf		 threads;	/* THREAD: the response text */
 };
+
+/* Buffers reused from message to message by search_text_fold. */
+struct search_scratch {
+	struct buf	 raw;		/* a body with its transfer encoding undone */
+	struct buf	 utf;		/* ... and in UTF-8 */
+};
+
+/*
+ * The text of message msg for BODY (what: MIME_TEXT_BODIES) or TEXT (with
+ * MIME_TEXT_HEADERS), folded, appended to out: the text parts of
+ * mime_text_search, without its copies. 0, or -1 when out is full.
+ */
+int	 search_text_fold(struct buf *out, struct search_scratch *,
+	    const char *msg, const struct mime_tree *, int what);
 
 void	 search_keys_init(struct search *);
 /* Keeps what SORT or THREAD needs of match number nm - 1 (message index idx). */

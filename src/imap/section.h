@@ -26,9 +26,17 @@ struct mime_tree;
  *
  * Octets are what IMAP sends: message files keep LF line ends (Maildir) and
  * every bare LF goes out as CRLF; sizes and partial offsets count those
- * CRLF octets (RFC822.SIZE, as Dovecot counts them). BINARY decodes
- * base64 and quoted-printable (RFC 3516). A section that does not exist is
- * an empty literal "{0}", as Dovecot answers.
+ * CRLF octets (RFC822.SIZE, as Dovecot counts them). A NUL, which no
+ * literal may hold, goes out as 0x80 in BODY (as Dovecot sends it). BINARY
+ * decodes base64 and quoted-printable (RFC 3516) by the part's last
+ * Content-Transfer-Encoding field; BINARY of a multipart, of a
+ * message/rfc822 part and BINARY[] give their insides with every such leaf
+ * decoded and marked "Content-Transfer-Encoding: binary" (Dovecot's form).
+ * BINARY data goes in a literal8 "~{n}" when something was decoded or it
+ * holds a NUL, and always for BINARY[]. A section that does not exist is
+ * an empty literal "{0}", as Dovecot answers. Malformed base64 or
+ * quoted-printable is decoded leniently (Dovecot refuses it).
+ * tests/data/imapsection/README has the details and the reference answers.
  *
  * Costs: section_open is O(1) for BODY ranges, O(header) for
  * HEADER.FIELDS[.NOT] (built in memory at open), O(part) for BINARY and
