@@ -124,7 +124,7 @@ check: deps
 	$(MAKE) SAN=1 unit
 	$(MAKE) conf-check
 	$(MAKE) doc-check
-	$(MAKE) fuzz
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-15} $(MAKE) fuzz
 	$(MAKE) e2e
 	$(MAKE) e2e-san
 
