@@ -919,7 +919,12 @@ def cmd_read(a):
         port = a.pop3_port if proto == "pop3" else a.imap_port
         rec, rc = session(a, scenario, proto, port, user + "@bench.test", steps, checks)
         if rc == 3 and unavailable(rec.get("refused", [])):
-            return not_available(a, rec, rec.pop("refused"))
+            # Said for every session of the scenario, so that each row shows it.
+            refused = rec.pop("refused")
+            for other in runs:
+                if other[0] != scenario:
+                    not_available(a, new_record(a, other[0]), refused)
+            return not_available(a, rec, refused)
         if rc == 3:
             rec.update(status="error", why=step_error(rec.pop("refused"), ""))
         append(a.out, rec)
