@@ -2,7 +2,7 @@
 
 /*
  * idleload -m MODE -p PORT -n TOTAL [-k FIRST] [-a ADDRS] [-c PARALLEL]
- *          [-t SECONDS] [-H HELO] [-S SNI]
+ *          [-t SECONDS] [-S SNI] [-u USER -w PASSWORD]
  *
  * Opens TOTAL connections to 127.0.0.1:PORT, at most PARALLEL of them still
  * in their opening dialogue at once, connection i from the source address
@@ -11,9 +11,13 @@
  *   smtp      banner 220, EHLO, 250
  *   smtp-tls  banner 220, EHLO, 250, STARTTLS, 220, TLS 1.3 handshake,
  *             EHLO, 250 (over TLS)
+ *   imap-idle greeting * OK, LOGIN USER PASSWORD (in clear), OK, SELECT
+ *             INBOX, OK, IDLE, the continuation "+"
  *
- * A new mode (IMAP: LOGIN, SELECT, IDLE) is a new script in modes[] and, for
- * its replies, a new step kind beside STEP_SMTP_REPLY.
+ * A new mode is a new script in modes[] and, for replies of a new kind, a
+ * new step kind beside STEP_SMTP_REPLY and the STEP_IMAP_* ones. An idle
+ * IMAP connection may receive untagged "* OK" lines (Dovecot's "Still
+ * here" every two minutes of IDLE); anything else ends it as "closed".
  *
  * The driver talks to it through stdin and stdout. Once the first FIRST
  * connections have each become idle or failed (or SECONDS have passed), it
@@ -66,13 +70,17 @@
 enum step_kind {
 	STEP_SEND,		/* write text */
 	STEP_SMTP_REPLY,	/* read one SMTP reply, want code */
+	STEP_IMAP_GREETING,	/* read the greeting, want "* OK" */
+	STEP_IMAP_TAGGED,	/* read up to the completion of tag text, want OK */
+	STEP_IMAP_CONT,		/* read up to a continuation request "+" */
 	STEP_TLS,		/* TLS client handshake */
 	STEP_IDLE		/* the end: nothing more is sent */
 };
 
 struct step {
 	enum step_kind	 kind;
-	const char	*text;	/* STEP_SEND: what; STEP_SMTP_REPLY: after what */
+	const char	*text;	/* STEP_SEND: what (NULL: the LOGIN command);
+				   STEP_SMTP_REPLY: after what; STEP_IMAP_TAGGED: the tag */
 	int		 code;
 };
 
@@ -97,12 +105,25 @@ static const struct step script_smtp_tls[] = {
 	{ STEP_IDLE, NULL, 0 }
 };
 
+static const struct step script_imap_idle[] = {
+	{ STEP_IMAP_GREETING, "connect", 0 },
+	{ STEP_SEND, NULL, 0 },
+	{ STEP_IMAP_TAGGED, "a", 0 },
+	{ STEP_SEND, "b SELECT INBOX\r\n", 0 },
+	{ STEP_IMAP_TAGGED, "b", 0 },
+	{ STEP_SEND, "c IDLE\r\n", 0 },
+	{ STEP_IMAP_CONT, "IDLE", 0 },
+	{ STEP_IDLE, NULL, 0 }
+};
+
 static const struct {
 	const char		*name;
 	const struct step	*script;
+	int			 imap;
 } modes[] = {
-	{ "smtp", script_smtp },
-	{ "smtp-tls", script_smtp_tls }
+	{ "smtp", script_smtp, 0 },
+	{ "smtp-tls", script_smtp_tls, 0 },
+	{ "imap-idle", script_imap_idle, 1 }
 };
 
 enum conn_state {
@@ -129,6 +150,9 @@ struct conn {
 };
 
 static const struct step *script = script_smtp;
+static int		 imap_mode;
+static const char	*user, *password;
+static char		 login_cmd[600];
 static int		 port;
 static long		 total;
 static long		 first;
@@ -155,6 +179,7 @@ static void fail(struct conn *, const char *, ...)
 static int conn_read(struct conn *);
 static int step_send(struct conn *);
 static int step_smtp_reply(struct conn *);
+static int step_imap(struct conn *);
 static int step_tls(struct conn *);
 static void run(struct conn *);
 static void watch_idle(struct conn *);
@@ -165,8 +190,9 @@ static void report_stage(long);
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: idleload -m smtp|smtp-tls -p port -n total"
-	    " [-k first] [-a addrs] [-c parallel] [-t seconds] [-S sni]\n");
+	fprintf(stderr, "usage: idleload -m smtp|smtp-tls|imap-idle -p port -n total"
+	    " [-k first] [-a addrs] [-c parallel] [-t seconds] [-S sni]"
+	    " [-u user -w password]\n");
 	exit(2);
 }
 
@@ -307,7 +333,7 @@ conn_read(struct conn *c)
 static int
 step_send(struct conn *c)
 {
-	const char	*text = c->step->text;
+	const char	*text = c->step->text != NULL ? c->step->text : login_cmd;
 	size_t		 len = strlen(text);
 	ssize_t		 n;
 	int		 r, err;
@@ -405,6 +431,80 @@ step_smtp_reply(struct conn *c)
 	}
 }
 
+/*
+ * IMAP replies up to the one the step waits for: the greeting ("* OK"),
+ * the completion of the step's tag (which must be OK), or a continuation
+ * request. Untagged lines before it are taken in; lines longer than
+ * LINE_MAX_LEN are kept to their start (a LOGIN's OK may carry a long
+ * CAPABILITY list). Nothing may follow the reply, as for SMTP.
+ */
+static int
+step_imap(struct conn *c)
+{
+	const char	*tag = c->step->text;
+	size_t		 taglen = strlen(tag);
+	char		 ch;
+	int		 r, done = 0;
+
+	for (;;) {
+		if (c->roff == c->rlen && (r = conn_read(c)) != 1)
+			return r;
+		ch = c->rbuf[c->roff++];
+		if (ch != '\n') {
+			if (c->llen < LINE_MAX_LEN)
+				c->line[c->llen++] = ch;
+			continue;
+		}
+		if (c->llen > 0 && c->line[c->llen - 1] == '\r')
+			c->llen--;
+		c->line[c->llen] = '\0';
+		c->llen = 0;
+		switch (c->step->kind) {
+		case STEP_IMAP_GREETING:
+			if (strncmp(c->line, "* OK", 4) != 0) {
+				fail(c, "greeting: %.120s", c->line);
+				return -1;
+			}
+			/* Dovecot says it is waiting for its auth process first. */
+			done = strstr(c->line, "Waiting for") == NULL;
+			break;
+		case STEP_IMAP_CONT:
+			if (c->line[0] == '+')
+				done = 1;
+			else if (c->line[0] != '*') {
+				fail(c, "after %s: %.120s", tag, c->line);
+				return -1;
+			}
+			break;
+		default:
+			if (strncmp(c->line, tag, taglen) == 0 &&
+			    c->line[taglen] == ' ') {
+				if (strncmp(c->line + taglen + 1, "OK", 2) != 0) {
+					fail(c, "%.120s", c->line);
+					return -1;
+				}
+				done = 1;
+			} else if (c->line[0] != '*') {
+				fail(c, "before %s OK: %.120s", tag, c->line);
+				return -1;
+			}
+			break;
+		}
+		if (++c->lines == REPLY_LINES_MAX && !done) {
+			fail(c, "more than %d reply lines", REPLY_LINES_MAX);
+			return -1;
+		}
+		if (!done)
+			continue;
+		c->lines = 0;
+		if (c->roff != c->rlen) {
+			fail(c, "bytes after the reply to %s", tag);
+			return -1;
+		}
+		return 1;
+	}
+}
+
 static int
 step_tls(struct conn *c)
 {
@@ -459,6 +559,11 @@ run(struct conn *c)
 		case STEP_SMTP_REPLY:
 			r = step_smtp_reply(c);
 			break;
+		case STEP_IMAP_GREETING:
+		case STEP_IMAP_TAGGED:
+		case STEP_IMAP_CONT:
+			r = step_imap(c);
+			break;
 		case STEP_TLS:
 			r = step_tls(c);
 			break;
@@ -480,9 +585,24 @@ run(struct conn *c)
 static void
 watch_idle(struct conn *c)
 {
+	size_t	 i;
 	int	 r;
 
 	while ((r = conn_read(c)) == 1) {
+		/* IMAP: untagged OK lines (keepalives) are what an idle session may get. */
+		for (i = 0; imap_mode && i < c->rlen; i++) {
+			if (c->rbuf[i] != '\n') {
+				if (c->llen < LINE_MAX_LEN)
+					c->line[c->llen++] = c->rbuf[i];
+				continue;
+			}
+			c->line[c->llen] = '\0';
+			c->llen = 0;
+			if (strncmp(c->line, "* OK", 4) != 0)
+				break;
+		}
+		if (imap_mode && i == c->rlen)
+			continue;
 		c->line[0] = '\0';
 		memcpy(c->line, c->rbuf, c->rlen < 80 ? c->rlen : 80);
 		c->line[c->rlen < 80 ? c->rlen : 80] = '\0';
@@ -583,7 +703,7 @@ main(int argc, char *argv[])
 	int			 ch, nev, waiting = 0, stop = 0;
 	char			*end;
 
-	while ((ch = getopt(argc, argv, "a:c:k:m:n:p:S:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:c:k:m:n:p:S:t:u:w:")) != -1) {
 		switch (ch) {
 		case 'a':
 			naddrs = (int)strtol(optarg, &end, 10);
@@ -607,6 +727,7 @@ main(int argc, char *argv[])
 			if (m == sizeof(modes) / sizeof(modes[0]))
 				usage();
 			script = modes[m].script;
+			imap_mode = modes[m].imap;
 			break;
 		case 'n':
 			total = strtol(optarg, &end, 10);
@@ -626,12 +747,26 @@ main(int argc, char *argv[])
 			if (*end != '\0' || seconds <= 0 || seconds > 3600)
 				usage();
 			break;
+		case 'u':
+			user = optarg;
+			break;
+		case 'w':
+			password = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
 	if (port == 0 || total == 0)
 		usage();
+	if (imap_mode) {
+		/* Quoted strings: only '"' and '\\' need a backslash; none is expected. */
+		if (user == NULL || password == NULL || strpbrk(user, "\"\\\r\n") ||
+		    strpbrk(password, "\"\\\r\n") ||
+		    (size_t)snprintf(login_cmd, sizeof(login_cmd),
+		    "a LOGIN \"%s\" \"%s\"\r\n", user, password) >= sizeof(login_cmd))
+			usage();
+	}
 	if (first >= total)
 		first = 0;
 	signal(SIGPIPE, SIG_IGN);

@@ -3,7 +3,9 @@
 # Scenarios: run (accept-and-deliver into Maildirs), relay (accept and relay to
 # smtp-sink), tls (STARTTLS handshakes, or authenticated submissions into
 # Maildirs, from bench/tlsload), idle (the memory of idle connections held by
-# bench/idleload), plus audit, skip and note records.
+# bench/idleload), read (POP3 and IMAP sessions timed by bench/readload, and
+# the delay from a delivery to EXISTS in IDLE), plus audit, skip and note
+# records.
 
 import argparse
 import json
@@ -12,6 +14,9 @@ import re
 import select
 import shutil
 import signal
+import smtplib
+import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -564,10 +569,25 @@ def cmd_idle(a):
     rec["first"] = a.first
     if not server_running(a, rec):
         return 1
+    port = a.port
+    if a.mode.startswith("imap"):
+        port = a.imap_port
+        # One login first: a server that answers NO (tegami before its
+        # IMAP engine) is not available, and 10,000 refused logins say no more.
+        steps, rc, err = readload(a, "imap", port, a.user, ["connect", "login", "logout"],
+                                  a.timeout)
+        if rc == 3 and unavailable(steps):
+            return not_available(a, rec, steps)
+        if rc != 0:
+            rec.update(status="error", why="a first login failed: " + step_error(steps, err))
+            append(a.out, rec)
+            return 1
     time.sleep(a.settle)
     m0 = tree_memory(a.pids)
-    cmd = [a.idleload, "-m", a.mode, "-p", str(a.port), "-n", str(a.count),
+    cmd = [a.idleload, "-m", a.mode, "-p", str(port), "-n", str(a.count),
            "-k", str(a.first), "-a", str(a.addrs), "-t", f"{a.timeout:.0f}"]
+    if a.mode.startswith("imap"):
+        cmd += ["-u", a.user, "-w", a.password]
     errlog = tempfile.TemporaryFile(mode="w+")
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=errlog)
@@ -704,6 +724,364 @@ def cmd_signrate(a):
               file=sys.stderr)
     append(a.out, rec)
     return 0
+# ---- reading mail: POP3 and IMAP sessions (bench/readload) ----
+
+# What a server keeps beside a Maildir as its index: removed for a cold start.
+# tegami: its SQLite index (src/imap/imap_index.h); Dovecot: its index, cache,
+# transaction logs and UID list. Both servers lose the same things.
+INDEX_PREFIXES = ("tegami-index.sqlite", "dovecot.index", "dovecot.list.index",
+                  "dovecot-uidlist", "dovecot-uidvalidity", "dovecot-keywords")
+EXISTS_RE = re.compile(rb"^\* (\d+) EXISTS\r?$")
+TAGGED_NO_RE = re.compile(rb"^[a-z] (NO|BAD) ")
+
+
+def mailbox_path(a, user):
+    """A user's Maildir under the peer's template, refused outside the bench directory."""
+    path = os.path.realpath(a.maildir.replace("%u", user))
+    if not path.startswith(os.path.realpath(a.work) + os.sep):
+        sys.exit(f"load.py: refusing to touch {path}: not under {a.work}")
+    return path
+
+
+def drop_index(path):
+    """Removes the servers' index files from a Maildir root; returns their names."""
+    gone = []
+    for name in os.listdir(path):
+        if name.startswith(INDEX_PREFIXES):
+            os.unlink(os.path.join(path, name))
+            gone.append(name)
+    return gone
+
+
+def chown_like(path, ref):
+    """Gives path, and everything under it, the owner of ref (nobody, as root)."""
+    st = os.stat(ref)
+    if os.geteuid() != 0:
+        return
+    for root, dirs, files in os.walk(path):
+        os.chown(root, st.st_uid, st.st_gid)
+        for n in files:
+            os.chown(os.path.join(root, n), st.st_uid, st.st_gid)
+
+
+def parse_step(line):
+    """One of readload's step lines: name, numbers, status and text."""
+    head, _, text = line.partition(" text=")
+    out = {"text": text.strip()}
+    for word in head.split()[1:]:
+        k, _, v = word.partition("=")
+        if k in ("name", "status"):
+            out[k] = v
+        else:
+            try:
+                out[k] = float(v)
+            except ValueError:
+                pass
+    return out
+
+
+def readload(a, proto, port, user, steps, timeout):
+    """Runs one readload session: (its steps, exit code, stderr)."""
+    cmd = [a.readload, "-P", proto, "-p", str(port), "-u", user, "-w", a.password,
+           "-t", f"{timeout:.0f}"] + steps
+    try:
+        r = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           timeout=timeout * len(steps) + 30)
+    except subprocess.TimeoutExpired:
+        return [], 2, f"readload still running after {timeout * len(steps) + 30:.0f} s"
+    out = [parse_step(x) for x in r.stdout.splitlines() if x.startswith("step ")]
+    return out, r.returncode, r.stderr.strip()
+
+
+def step_error(steps, err):
+    bad = [s for s in steps if s.get("status") != "ok"]
+    if bad:
+        return f"{bad[0].get('name')}: {bad[0].get('status')}: {bad[0].get('text', '')}"
+    return err or "readload failed"
+
+
+def unavailable(steps):
+    """A login refused because the server does not offer the service (RFC
+    5530's UNAVAILABLE: tegami's IMAP before its engine), not for the password."""
+    return any(s.get("status") == "no" and "[UNAVAILABLE]" in s.get("text", "") for s in steps)
+
+
+def not_available(a, rec, steps):
+    """The server answered the login with NO: the scenario is not offered."""
+    bad = [s for s in steps if s.get("status") == "no"]
+    rec.update(status="not available",
+               why="the login was answered: " + (bad[0].get("text", "") if bad else "NO"))
+    append(a.out, rec)
+    print(f"bench: {a.peer:16} {rec['scenario']:14} not available: {rec['why']}",
+          file=sys.stderr)
+    return 3
+
+
+def server_tree(pids):
+    table = proc_table()
+    return set().union(*(descendants(table, p) for p in pids if p in table))
+
+
+def settle_tree(pids, before, limit=5.0):
+    """Waits until the processes the session started are gone or stay (up to
+    limit seconds): a process that has exited reaches its parent's cutime
+    only once reaped (Dovecot's imap process ends after LOGOUT), one that
+    stays (tegami's mailbox process) is counted where it is."""
+    end = time.time() + limit
+    last, same = None, 0
+    while time.time() < end:
+        new = server_tree(pids) - before
+        zombies = False
+        for pid in new:
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    zombies |= f.read().rsplit(")", 1)[1].split()[0] == "Z"
+            except OSError:
+                zombies = True
+        same = same + 1 if new == last and not zombies else 0
+        if same >= 3:
+            return
+        last = new
+        time.sleep(0.1)
+
+
+def session(a, scenario, proto, port, user, steps, checks):
+    """One timed session: a record with each step's seconds and what it
+    counted, the server's CPU time meanwhile, and a status; checks maps a
+    step name to (field, wanted value). Returns (record, readload's code)."""
+    rec = new_record(a, scenario)
+    before = server_tree(a.pids)
+    snap0 = CpuSnap(a.pids)
+    t0 = time.time()
+    res, rc, err = readload(a, proto, port, user, steps, a.timeout)
+    settle_tree(a.pids, before)
+    snap1 = CpuSnap(a.pids)
+    rec["steps"] = {s["name"]: s.get("seconds") for s in res if "name" in s}
+    rec["counts"] = {s["name"]: {k: s.get(k) for k in ("responses", "octets", "result")}
+                     for s in res if "name" in s}
+    rec["elapsed"] = sum(v for v in rec["steps"].values() if v is not None)
+    # CPU milliseconds of the whole session (one operation), and what other
+    # work took meanwhile, as for the other families.
+    cpu_fields(rec, snap0, snap1, 1, max(0.001, time.time() - t0))
+    if "server_user_ms" in rec:
+        rec["server_ms"] = rec["server_user_ms"] + rec["server_sys_ms"]
+    if rc == 3:
+        rec["refused"] = res
+        return rec, 3
+    if rc != 0 or len(res) != len(steps):
+        rec.update(status="error", why=step_error(res, err))
+        return rec, rc or 1
+    wrong = []
+    for name, (field, want) in checks.items():
+        got = rec["counts"].get(name, {}).get(field)
+        if got is not None and want is not None and int(got) != int(want):
+            wrong.append(f"{name}: {field} {int(got)}, {int(want)} expected")
+    rec.update(status="ok" if not wrong else "wrong answers", why="; ".join(wrong))
+    return rec, 0
+
+
+def say_session(a, rec):
+    print(f"bench: {a.peer:16} {rec['scenario']:16} "
+          + (f"{rec['elapsed']:8.3f} s" if rec.get("status") == "ok" else "       -  ")
+          + (f", server {rec['server_ms']:.0f} ms CPU" if "server_ms" in rec else "")
+          + ("" if rec.get("status") == "ok" else f" [{rec['status']}: {rec.get('why', '')}]"),
+          file=sys.stderr)
+
+
+def stamp_of(a, name):
+    with open(os.path.join(a.master, name + ".stamp")) as f:
+        return json.load(f)
+
+
+def cmd_read(a):
+    """One scenario of the pop3 or imap family (see run.sh)."""
+    probe = new_record(a, a.mode)
+    if not server_running(a, probe):
+        return 1
+    if a.mode == "imap-exists":
+        return read_exists(a)
+    runs = []           # (scenario, proto, user, steps, checks, prepare)
+    if a.mode == "pop3-retr":
+        # A fresh copy of the just-delivered messages (all in new/): the
+        # first session moves them to cur/ (and Dovecot builds its index),
+        # marks them seen at QUIT; the second finds them there.
+        path = mailbox_path(a, "pop1k")
+        master = os.path.join(a.master, f"pop1k-{a.count}")
+
+        def fresh():
+            if os.path.exists(path):
+                shutil.rmtree(path)
+            shutil.copytree(master, path, copy_function=shutil.copy2)
+            chown_like(path, os.path.dirname(os.path.dirname(path)))
+        steps = ["connect", "login", "uidl", "retr-all", "quit"]
+        checks = {"uidl": ("responses", a.count), "retr-all": ("responses", a.count)}
+        runs = [("pop3-retr-first", "pop3", "pop1k", steps, checks, fresh),
+                ("pop3-retr", "pop3", "pop1k", steps, checks, None)]
+    elif a.mode == "pop3-uidl":
+        path = mailbox_path(a, "big")
+        steps = ["connect", "login", "uidl", "quit"]
+        checks = {"uidl": ("responses", a.count)}
+        runs = [("pop3-uidl-cold", "pop3", "big", steps, checks, lambda: drop_index(path)),
+                ("pop3-uidl", "pop3", "big", steps, checks, None)]
+    elif a.mode == "imap-ops":
+        path = mailbox_path(a, "big")
+        st = stamp_of(a, f"big-{a.count}")
+        steps = ["connect", "login", "select", "flags", "envelope",
+                 "search-subject=" + st["subject_word"], "search-body=" + st["body_word"],
+                 "logout"]
+        checks = {"select": ("result", a.count), "flags": ("responses", a.count),
+                  "envelope": ("responses", a.count),
+                  steps[5]: ("result", st["subject_hits"]), steps[6]: ("result", st["body_hits"])}
+        runs = [("imap-cold", "imap", "big", steps, checks, lambda: drop_index(path)),
+                ("imap-warm", "imap", "big", steps, checks, None)]
+    else:
+        sys.exit(f"load.py: unknown read mode {a.mode}")
+    rc_all = 0
+    for scenario, proto, user, steps, checks, prepare in runs:
+        if prepare is not None:
+            prepare()
+        time.sleep(SETTLE)
+        port = a.pop3_port if proto == "pop3" else a.imap_port
+        rec, rc = session(a, scenario, proto, port, user + "@bench.test", steps, checks)
+        if rc == 3 and unavailable(rec.get("refused", [])):
+            # Said for every session of the scenario, so that each row shows it.
+            refused = rec.pop("refused")
+            for other in runs:
+                if other[0] != scenario:
+                    not_available(a, new_record(a, other[0]), refused)
+            return not_available(a, rec, refused)
+        if rc == 3:
+            rec.update(status="error", why=step_error(rec.pop("refused"), ""))
+        append(a.out, rec)
+        say_session(a, rec)
+        if rec["status"] != "ok":
+            rc_all = 1
+            break
+    return rc_all
+
+
+def imap_lines(sock, buf, deadline):
+    """The next line from sock (without CRLF) and what is left, or None at the deadline."""
+    while b"\n" not in buf:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([sock], [], [], left)[0]:
+            return None, buf
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("the IMAP server closed the connection")
+        buf += chunk
+    line, _, buf = buf.partition(b"\n")
+    return line.rstrip(b"\r"), buf
+
+
+def imap_wait(sock, buf, prefix, deadline):
+    """Reads lines until one starting with prefix; (line, rest) or (None, rest)."""
+    while True:
+        line, buf = imap_lines(sock, buf, deadline)
+        if line is None or line.startswith(prefix) or TAGGED_NO_RE.match(line):
+            return line, buf
+
+
+def deliver_smtp(a, n):
+    """One message to notify@bench.test over SMTP; the time of the 250 after DATA."""
+    msg = (f"From: <sender@bench.test>\r\nTo: <notify@bench.test>\r\n"
+           f"Subject: delivery {n} of the IDLE scenario\r\nMessage-ID: <exists.{n}."
+           f"{time.time():.6f}@bench.test>\r\n\r\nA message for the client in IDLE.\r\n")
+    s = smtplib.SMTP("127.0.0.1", a.port, timeout=30)
+    s.ehlo("client.bench.test")
+    s.sendmail("sender@bench.test", ["notify@bench.test"], msg.encode())
+    t0 = time.monotonic()
+    return t0, s
+
+
+def deliver_maildir(a, n, path):
+    """One message written into the Maildir as a delivery agent does: the file
+    in tmp/, fsync, linked into new/, new/ fsync'd; the time after that."""
+    body = (f"From: <sender@bench.test>\nTo: <notify@bench.test>\n"
+            f"Subject: delivery {n} of the IDLE scenario\n\n"
+            f"A message for the client in IDLE.\n").encode()
+    name = "%d.M%dP%dQ%d.bench.test,S=%d,W=%d" % (time.time(), n, os.getpid(), n,
+                                                    len(body), len(body) + body.count(b"\n"))
+    tmp = os.path.join(path, "tmp", name)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.write(fd, body)
+    os.fsync(fd)
+    os.close(fd)
+    ref = os.stat(os.path.join(path, "new"))
+    if os.geteuid() == 0:
+        os.chown(tmp, ref.st_uid, ref.st_gid)
+    os.link(tmp, os.path.join(path, "new", name))
+    dfd = os.open(os.path.join(path, "new"), os.O_RDONLY | os.O_DIRECTORY)
+    os.fsync(dfd)
+    os.close(dfd)
+    t0 = time.monotonic()
+    os.unlink(tmp)
+    return t0, None
+
+
+def read_exists(a):
+    """The delay from a delivery to the IDLE client's EXISTS, a.count times:
+    over SMTP (from the 250 after DATA) for a server that takes mail, or
+    written into new/ as a delivery agent does for one that only reads it."""
+    rec = new_record(a, "imap-exists")
+    path = mailbox_path(a, "notify")
+    by_smtp = "smtp" in a.protocols.split()
+    rec["delivered_by"] = "SMTP" if by_smtp else "new/"
+    steps, rc, err = readload(a, "imap", a.imap_port, "notify@bench.test",
+                              ["connect", "login", "logout"], a.timeout)
+    if rc == 3 and unavailable(steps):
+        return not_available(a, rec, steps)
+    delays, status, why = [], "ok", ""
+    sock = socket.create_connection(("127.0.0.1", a.imap_port), timeout=30)
+    buf = b""
+    try:
+        deadline = time.monotonic() + 30
+        line, buf = imap_wait(sock, buf, b"* OK [", deadline)
+        sock.sendall(b'a LOGIN "notify@bench.test" "%s"\r\n' % a.password.encode())
+        line, buf = imap_wait(sock, buf, b"a ", deadline)
+        if line is None or not line.startswith(b"a OK"):
+            raise ConnectionError(f"LOGIN: {line!r}")
+        sock.sendall(b"b SELECT INBOX\r\n")
+        line, buf = imap_wait(sock, buf, b"b ", deadline)
+        if line is None or not line.startswith(b"b OK"):
+            raise ConnectionError(f"SELECT: {line!r}")
+        sock.sendall(b"c IDLE\r\n")
+        line, buf = imap_wait(sock, buf, b"+", deadline)
+        if line is None:
+            raise ConnectionError("no continuation after IDLE")
+        for n in range(1, a.count + 1):
+            t0, smtp = deliver_smtp(a, n) if by_smtp else deliver_maildir(a, n, path)
+            line, buf = None, buf
+            limit = t0 + 10.0
+            while True:
+                line, buf = imap_lines(sock, buf, limit)
+                if line is None or EXISTS_RE.match(line):
+                    break
+            t1 = time.monotonic()
+            if smtp is not None:
+                smtp.quit()
+            if line is None:
+                status, why = "timeout", f"delivery {n}: no EXISTS within 10 s"
+                break
+            delays.append((t1 - t0) * 1000.0)
+            time.sleep(0.3)
+        sock.sendall(b"DONE\r\n")
+        imap_wait(sock, buf, b"c ", time.monotonic() + 10)
+        sock.sendall(b"d LOGOUT\r\n")
+    except (OSError, ConnectionError, smtplib.SMTPException) as e:
+        status, why = "error", str(e)
+    finally:
+        sock.close()
+    rec.update(status=status, why=why, delays_ms=delays)
+    if delays:
+        rec["median_ms"] = statistics.median(delays)
+        rec["max_ms"] = max(delays)
+    append(a.out, rec)
+    print(f"bench: {a.peer:16} imap-exists      "
+          + (f"median {rec['median_ms']:.0f} ms, max {rec['max_ms']:.0f} ms"
+             f" ({len(delays)} deliveries by {rec['delivered_by']})" if delays else "-")
+          + ("" if status == "ok" else f" [{status}: {why}]"), file=sys.stderr)
+    return 0 if status == "ok" else (2 if status == "timeout" else 1)
 
 
 def cmd_skip(a):
@@ -730,13 +1108,35 @@ def pid_list(text):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("run", "relay", "tls", "audit", "idle"):
+    for name in ("run", "relay", "tls", "audit", "idle", "read"):
         p = sub.add_parser(name)
         p.add_argument("--family", default="deliver")
         p.add_argument("--peer", required=True)
         p.add_argument("--port", type=int, required=True)
         p.add_argument("--pid", required=True, help="server pid(s), comma-separated")
+        if name in ("idle", "read"):
+            p.add_argument("--imap-port", type=int, default=0)
+            p.add_argument("--pop3-port", type=int, default=0)
+            p.add_argument("--readload", default="", help="bench/readload.c, compiled")
+            p.add_argument("--password", default="")
+        if name == "read":
+            p.add_argument("--mode", required=True,
+                           choices=("pop3-retr", "pop3-uidl", "imap-ops", "imap-exists"))
+            p.add_argument("--count", type=int, required=True)
+            p.add_argument("--master", required=True, help="the master Maildirs (mkmaildir.py)")
+            p.add_argument("--protocols", default="", help="what the peer serves")
+            p.add_argument("--rep", type=int, default=1)
+            p.add_argument("--timeout", type=float, default=60.0)
+            p.add_argument("--out", required=True)
+            p.add_argument("--maildir", required=True)
+            p.add_argument("--work", required=True)
+            p.add_argument("--source", default="")
+            p.add_argument("--libdir", default="")
+            p.add_argument("--clients", type=int, default=1)
+            p.add_argument("--size", type=int, default=0)
+            continue
         if name == "idle":
+            p.add_argument("--user", default="")
             p.add_argument("--mode", required=True, help="idleload's mode (smtp, smtp-tls)")
             p.add_argument("--idleload", required=True, help="bench/idleload.c, compiled")
             p.add_argument("--first", type=int, default=0,
@@ -811,7 +1211,7 @@ def main():
     if getattr(a, "sink_pid", 0) > 0:
         LOAD_PIDS.append(a.sink_pid)
     return {"run": cmd_run, "relay": cmd_relay, "tls": cmd_tls, "audit": cmd_audit,
-            "idle": cmd_idle, "skip": cmd_skip, "note": cmd_note,
+            "idle": cmd_idle, "read": cmd_read, "skip": cmd_skip, "note": cmd_note,
             "signrate": cmd_signrate}[a.cmd](a)
 
 

@@ -265,8 +265,8 @@ def family_of(r):
 
 # The idle family's scenarios (bench/idleload's modes): how the table names
 # them, and the targets for tegami in KiB of PSS per connection.
-IDLE_KINDS = {"smtp": "SMTP, plain", "smtp-tls": "SMTP, TLS"}
-IDLE_TARGETS = {"smtp": 10, "smtp-tls": 16}
+IDLE_KINDS = {"smtp": "SMTP, plain", "smtp-tls": "SMTP, TLS", "imap-idle": "IMAP, IDLE"}
+IDLE_TARGETS = {"smtp": 10, "smtp-tls": 16, "imap-idle": 20}
 
 
 def fmt_kib(x):
@@ -360,6 +360,362 @@ def idle_section(recs, res, out):
                        f" | {st} |")
 
 
+# ---- the mail-reading families (pop3, imap) ----
+
+def fmt_s(x):
+    """Seconds: milliseconds below one second."""
+    if x is None:
+        return "–"
+    if x < 1:
+        return f"{x * 1000:.1f} ms" if x < 0.1 else f"{x * 1000:.0f} ms"
+    return f"{x:.2f} s"
+
+
+def read_recs(recs, family):
+    return [r for r in recs if family_of(r) == family and r["kind"] == "run"]
+
+
+def op_seconds(r, steps):
+    """The seconds of some steps of a session record, or None if one is missing."""
+    vals = [r.get("steps", {}).get(x) for x in steps]
+    return None if any(v is None for v in vals) else sum(vals)
+
+
+def best_op(rs, steps):
+    """The least time over the good rounds (other work only slows a round down)."""
+    vals = [op_seconds(r, steps) for r in rs if r["status"] == "ok"]
+    vals = [v for v in vals if v is not None]
+    return min(vals) if vals else None
+
+
+def read_cell(rs, steps):
+    """A time, or why there is none."""
+    if not rs:
+        return "–", None
+    t = best_op(rs, steps)
+    if t is not None:
+        good = sum(1 for r in rs if r["status"] == "ok")
+        return fmt_s(t) + (f" ({good} of {len(rs)} rounds)" if good < len(rs) else ""), t
+    real = [r for r in rs if r["status"] != "skipped"] or rs
+    return real[0]["status"], None
+
+
+def by_peer(rs):
+    out = {}
+    for r in rs:
+        out.setdefault(r["peer"], []).append(r)
+    return out
+
+
+def ratio(t, o):
+    return f"{t / o:.2f}" if t is not None and o else "–"
+
+
+def read_versus(res, rows, recs, out, what="messages"):
+    """One table: a row per (label, scenario, steps, count), a column per
+    peer with its best time, and tegami's time over each other peer's."""
+    peers = res.peers
+    others = [p for p in peers if p != "tegami"]
+    head = ["session", what] + [res.name(p) for p in peers] + \
+        [f"tegami / {res.name(p)}" for p in others if "tegami" in peers]
+    out.append("| " + " | ".join(head) + " |")
+    out.append("|---|" + "---:|" * (len(head) - 1))
+    for label, scen, steps in rows:
+        rs = by_peer([r for r in recs if r["scenario"] == scen])
+        counts = sorted({r["count"] for r in recs if r["scenario"] == scen})
+        cells, times = [], {}
+        for p in peers:
+            c, t = read_cell(rs.get(p, []), steps)
+            cells.append(c)
+            times[p] = t
+        row = [label, "/".join(f"{n:,}" for n in counts) or "–"] + cells
+        if "tegami" in peers:
+            row += [ratio(times.get("tegami"), times.get(p)) for p in others]
+        out.append("| " + " | ".join(row) + " |")
+
+
+def read_rounds(res, recs, out, steps_of):
+    """Every session: its time in each round, the CPUs other work took, and its status."""
+    out.append("| server | session | seconds in each round | server CPU ms in each round"
+               " | CPUs used by other processes | status |")
+    out.append("|---|---|---|---|---|---|")
+    for scen in dict.fromkeys(r["scenario"] for r in recs):
+        for p in res.peers:
+            rs = [r for r in recs if r["scenario"] == scen and r["peer"] == p]
+            if not rs:
+                continue
+            secs = ", ".join(f"{op_seconds(r, steps_of(r)):.3f}"
+                             if r["status"] == "ok" and op_seconds(r, steps_of(r)) is not None
+                             else "–" for r in rs)
+            cpu = ", ".join(f"{r['server_ms']:.0f}" if r.get("server_ms") is not None else "–"
+                            for r in rs)
+            other = ", ".join(f"{r['other_cpus']:.2f}" if r.get("other_cpus") is not None
+                              else "–" for r in rs)
+            st = "; ".join(sorted({r["status"] + (": " + r["why"] if r.get("why") else "")
+                                   for r in rs}))
+            out.append(f"| {res.name(p)} | {scen} | {secs} | {cpu} | {other} | {st} |")
+
+
+def read_busy(recs, info, out):
+    busy = [r["other_cpus"] for r in recs if r.get("other_cpus") is not None
+            and r["status"] == "ok"]
+    if busy and statistics.mean(busy) > 0.25:
+        out.append(f"The machine was not quiet: during these sessions other processes kept"
+                   f" {statistics.mean(busy):.2f} of its {info.get('nproc', '?')} CPUs busy"
+                   f" on average ({min(busy):.2f} to {max(busy):.2f}). Absolute times are"
+                   " longer than on an idle machine, for every server; the ratios are the"
+                   " result.")
+        out.append("")
+
+
+def targets_note(res, recs, rows, out, goal="at most Dovecot's time"):
+    """tegami against 'at most the other's time', row by row."""
+    if "tegami" not in res.peers:
+        return
+    lines = []
+    for label, scen, steps in rows:
+        rs = by_peer([r for r in recs if r["scenario"] == scen])
+        t = best_op(rs.get("tegami", []), steps)
+        for p in res.peers:
+            if p == "tegami":
+                continue
+            o = best_op(rs.get(p, []), steps)
+            if t is None or o is None:
+                continue
+            lines.append(f"{label}: {'met' if t <= o else 'not met'} ({t / o:.2f})")
+    if lines:
+        out.append(f"tegami against its target ({goal}): " + "; ".join(lines) + ".")
+        out.append("")
+
+
+def not_available_note(res, recs, out):
+    seen = set()
+    for r in recs:
+        if r["status"] == "not available" and r["peer"] not in seen:
+            seen.add(r["peer"])
+            out.append(f"- **{res.name(r['peer'])}: not available**: {r.get('why', '')}")
+    if seen:
+        out.append("")
+
+
+POP3_STEPS = ["connect", "login", "uidl", "retr-all", "quit"]
+
+
+def pop3_section(recs, res, info, out):
+    rs = read_recs(recs, "pop3")
+    rows = [("login + UIDL + RETR of each + QUIT, first session (new/ to cur/, no index)",
+             "pop3-retr-first", POP3_STEPS),
+            ("the same again (in cur/, index built)", "pop3-retr", POP3_STEPS),
+            ("login + UIDL + QUIT, no index", "pop3-uidl-cold",
+             ["connect", "login", "uidl", "quit"]),
+            ("the same again (index built)", "pop3-uidl", ["connect", "login", "uidl", "quit"])]
+    out.append("One POP3 session at a time over plain POP3 on loopback (no TLS: the numbers"
+               " compare the servers, not OpenSSL), one command at a time, by"
+               " bench/readload.c; from the connection until the reply to QUIT. The best"
+               " of the rounds; tegami / Dovecot is tegami's time over Dovecot's (the"
+               " target is at most 1).")
+    out.append("")
+    not_available_note(res, rs, out)
+    read_versus(res, rows, rs, out, "messages")
+    out.append("")
+    targets_note(res, rs, rows, out)
+    read_busy(rs, info, out)
+    out.append("Each step (medians of the good rounds):")
+    out.append("")
+    out.append("| server | session | connect | USER + PASS | UIDL | RETR each | QUIT"
+               " | server CPU ms |")
+    out.append("|---|---|---:|---:|---:|---:|---:|---:|")
+    for label, scen, steps in rows:
+        for p in res.peers:
+            good = [r for r in rs if r["scenario"] == scen and r["peer"] == p
+                    and r["status"] == "ok"]
+            if not good:
+                continue
+
+            def med(step):
+                v = [r["steps"].get(step) for r in good if r["steps"].get(step) is not None]
+                return fmt_s(statistics.median(v)) if v else "–"
+            cpu = [r["server_ms"] for r in good if r.get("server_ms") is not None]
+            out.append(f"| {res.name(p)} | {scen} | {med('connect')} | {med('login')}"
+                       f" | {med('uidl')} | {med('retr-all')} | {med('quit')}"
+                       f" | {statistics.median(cpu):.0f} |" if cpu else
+                       f"| {res.name(p)} | {scen} | {med('connect')} | {med('login')}"
+                       f" | {med('uidl')} | {med('retr-all')} | {med('quit')} | – |")
+    out.append("")
+    out.append("Every round:")
+    out.append("")
+    read_rounds(res, rs, out, lambda r: list(r.get("steps", {}).keys()))
+    out.append("")
+
+
+IMAP_OPS = [("LOGIN + SELECT (from the connection)", ["connect", "login", "select"]),
+            ("UID FETCH 1:* (FLAGS)", ["flags"]),
+            ("FETCH 1:* (ENVELOPE)", ["envelope"]),
+            ("SEARCH SUBJECT", ["search-subject"]),
+            ("SEARCH BODY", ["search-body"])]
+
+
+def imap_steps(r, steps):
+    """Step names as readload printed them: search-subject=WORD."""
+    names = list(r.get("steps", {}).keys())
+    out = []
+    for s in steps:
+        m = [n for n in names if n == s or n.startswith(s + "=")]
+        out.append(m[0] if m else s)
+    return out
+
+
+def imap_best(rs, steps):
+    vals = [op_seconds(r, imap_steps(r, steps)) for r in rs if r["status"] == "ok"]
+    vals = [v for v in vals if v is not None]
+    return min(vals) if vals else None
+
+
+def imap_cell(rs, steps):
+    if not rs:
+        return "–", None
+    t = imap_best(rs, steps)
+    if t is not None:
+        return fmt_s(t), t
+    real = [r for r in rs if r["status"] != "skipped"] or rs
+    return real[0]["status"], None
+
+
+def imap_section(recs, res, info, out):
+    rs = read_recs(recs, "imap")
+    ops = [r for r in rs if r["scenario"] in ("imap-cold", "imap-warm")]
+    peers = res.peers
+    others = [p for p in peers if p != "tegami"]
+    counts = sorted({r["count"] for r in ops})
+    out.append("### Operations on a large mailbox")
+    out.append("")
+    out.append(f"One IMAP session over plain IMAP on loopback (no TLS), on an INBOX of"
+               f" {'/'.join(f'{n:,}' for n in counts) or '–'} messages, each command"
+               " timed by bench/readload.c from its first byte sent to the last byte of its"
+               " tagged reply. No index: the servers' index files were removed just before"
+               " (tegami's SQLite index; Dovecot's index, cache, logs and dovecot-uidlist),"
+               " so SELECT builds them and FETCH ENVELOPE parses every message's header;"
+               " index built: the same session again right after. The messages are in the"
+               " page cache either way. The best of the rounds.")
+    out.append("")
+    not_available_note(res, rs, out)
+    head = ["operation"]
+    for kind in ("index built", "no index"):
+        head += [f"{res.name(p)}, {kind}" for p in peers]
+        if "tegami" in peers:
+            head += [f"tegami / {res.name(p)}, {kind}" for p in others]
+    out.append("| " + " | ".join(head) + " |")
+    out.append("|---|" + "---:|" * (len(head) - 1))
+    lines = []
+    for label, steps in IMAP_OPS:
+        row = [label]
+        for scen in ("imap-warm", "imap-cold"):
+            bp = by_peer([r for r in ops if r["scenario"] == scen])
+            times = {}
+            for p in peers:
+                c, t = imap_cell(bp.get(p, []), steps)
+                row.append(c)
+                times[p] = t
+            if "tegami" in peers:
+                for p in others:
+                    row.append(ratio(times.get("tegami"), times.get(p)))
+                    if times.get("tegami") is not None and times.get(p):
+                        ok = times["tegami"] <= times[p]
+                        lines.append(f"{label}, {'index built' if scen == 'imap-warm' else 'no index'}:"
+                                     f" {'met' if ok else 'not met'}"
+                                     f" ({times['tegami'] / times[p]:.2f})")
+        out.append("| " + " | ".join(row) + " |")
+    out.append("")
+    if lines:
+        out.append("tegami against its target (at most Dovecot's time): " + "; ".join(lines) + ".")
+        out.append("")
+    # What the searches found: every server must find the same messages.
+    found = []
+    for p in peers:
+        for r in ops:
+            if r["peer"] != p or r["status"] not in ("ok", "wrong answers"):
+                continue
+            for name, c in r.get("counts", {}).items():
+                if name.startswith("search-"):
+                    found.append((name, p, int(c.get("result") or 0)))
+    if found:
+        parts = []
+        for name in dict.fromkeys(n for n, _, _ in found):
+            per = {}
+            for n, p, v in found:
+                if n == name:
+                    per.setdefault(p, set()).add(v)
+            kind, _, word = name.partition("=")
+            parts.append(f"{kind.replace('search-', 'SEARCH ').upper()} {word}: "
+                         + ", ".join(f"{res.name(p)} {'/'.join(str(x) for x in sorted(v))}"
+                                     for p, v in per.items()))
+        want = next((r.get("big", {}) for r in reversed(recs) if r.get("status") == "info"
+                     and r.get("peer") == "readload" and family_of(r) == "imap"), {})
+        if want and want.get("count") in counts:
+            parts.append(f"mkmaildir.py put {want.get('subject_word')} in"
+                         f" {want.get('subject_hits')} subjects and {want.get('body_word')}"
+                         f" in {want.get('body_hits')} text parts")
+        out.append("Messages found: " + "; ".join(parts) + ".")
+        out.append("")
+    wrong = [r for r in ops if r["status"] == "wrong answers"]
+    for r in wrong:
+        out.append(f"- **{res.name(r['peer'])}, {r['scenario']}: wrong answers**: {r.get('why', '')}")
+    if wrong:
+        out.append("")
+    read_busy(ops, info, out)
+    out.append("Every round (the whole session, with LOGOUT):")
+    out.append("")
+    read_rounds(res, ops, out, lambda r: list(r.get("steps", {}).keys()))
+    out.append("")
+
+    ex = [r for r in rs if r["scenario"] == "imap-exists"]
+    if ex:
+        out.append("### From delivery to EXISTS in IDLE")
+        out.append("")
+        out.append("One client in IDLE on a small INBOX; a message is delivered, and the time"
+                   " is taken from the delivery to the untagged EXISTS that announces it:"
+                   " for tegami from the 250 reply to the message's DATA over SMTP (so its"
+                   " queue, delivery and IMAP notification are all in it), for Dovecot from"
+                   " the moment the message is in new/, written there as a delivery agent"
+                   " does (the file in tmp/, fsync, a link into new/, new/ fsync'd). Each"
+                   " round delivers one message at a time, 0.3 s apart. The target is one"
+                   " second.")
+        out.append("")
+        out.append("| server | deliveries | delivered by | median | max | target (1 s) |")
+        out.append("|---|---:|---|---:|---:|---|")
+        for p in peers:
+            prs = [r for r in ex if r["peer"] == p]
+            if not prs:
+                continue
+            good = [r for r in prs if r["status"] == "ok" and r.get("delays_ms")]
+            if not good:
+                real = [r for r in prs if r["status"] != "skipped"] or prs
+                out.append(f"| {res.name(p)} | – | – | {real[0]['status']} | | |")
+                continue
+            d = [x for r in good for x in r["delays_ms"]]
+            ok = "met" if max(d) <= 1000 else "not met"
+            out.append(f"| {res.name(p)} | {len(d)} | {good[0].get('delivered_by', '?')}"
+                       f" | {statistics.median(d):.0f} ms | {max(d):.0f} ms"
+                       f" | {ok if p == 'tegami' else '–'} |")
+        out.append("")
+
+    idle = [r for r in recs if family_of(r) == "imap" and r["kind"] == "run"
+            and r["scenario"] == "imap-idle"]
+    if idle:
+        out.append("### Idle connections in IDLE")
+        out.append("")
+        out.append("As in [Idle connections](#idle-connections): bench/idleload holds the"
+                   " connections, each through LOGIN (in clear), SELECT INBOX (100 messages,"
+                   " one login for all) and IDLE, then nothing more; the memory of every"
+                   " process of the server's tree, less the same on the freshly started"
+                   " server, per connection. The target for tegami is 20 KiB of PSS per"
+                   " connection.")
+        out.append("")
+        idle_section(idle, res, out)
+        if out[-1]:
+            out.append("")
+
+
 def split(recs):
     """Results per section: accept-and-deliver, handshakes, submissions, relay."""
     def pick(fam, scen):
@@ -369,7 +725,11 @@ def split(recs):
             "submit": pick("tls", "submit"), "relay": pick("relay", "relay"),
             "idle": Results([r for r in recs if family_of(r) == "idle" and
                              r["kind"] != "family"]),
-            "filters": pick("filters", "deliver"), "dkim": pick("dkim", "deliver")}
+            "filters": pick("filters", "deliver"), "dkim": pick("dkim", "deliver"),
+            "pop3": Results([r for r in recs if family_of(r) == "pop3" and
+                             r["kind"] != "family" and r.get("peer") != "readload"]),
+            "imap": Results([r for r in recs if family_of(r) == "imap" and
+                             r["kind"] != "family" and r.get("peer") != "readload"])}
 
 
 def measured(recs, family, out):
@@ -432,7 +792,17 @@ def generate(recs, info, args):
     pf = next((sec[k].version["postfix"] for k in ("deliver", "relay", "idle")
                if sec[k].version.get("postfix")), "")
     out.append(f"| load generators | smtp-source from Debian's postfix {pf}; bench/tlsload.c"
-               f" (threads) and bench/idleload.c (one thread, epoll), {ssl.OPENSSL_VERSION} |")
+               f" (threads) and bench/idleload.c (one thread, epoll), {ssl.OPENSSL_VERSION};"
+               " bench/readload.c (one POP3 or IMAP session, one command at a time) |")
+    read_info = next((r for r in reversed(recs) if r.get("status") == "info" and
+                      r.get("peer") == "readload"), {})
+    if read_info:
+        big = read_info.get("big", {})
+        out.append(f"| POP3 and IMAP | plain, on loopback; one bcrypt hash, cost"
+                   f" {read_info.get('hash_cost', '?')}, made by {read_info.get('hash_by', '?')},"
+                   f" for both servers; Maildirs by bench/mkmaildir.py (version"
+                   f" {big.get('version', '?')}): {big.get('count', 0):,} messages,"
+                   f" {big.get('bytes', 0) / 1048576:,.0f} MiB |")
     if tls_info:
         out.append(f"| TLS and AUTH | {tls_info.get('cert', '')} certificate; one bcrypt hash,"
                    f" cost {tls_info.get('hash_cost', '?')}, made by"
@@ -590,6 +960,22 @@ def generate(recs, info, args):
     signs = [r for r in recs if r["kind"] == "signrate" and family_of(r) == "dkim"]
     if ran(res) or signs:
         dkim_section(recs, res, signs, info, out)
+
+    res = sec["pop3"]
+    if ran(res):
+        out.append("## Reading mail: POP3")
+        out.append("")
+        measured(recs, "pop3", out)
+        not_runnable(res, "pop3", out)
+        pop3_section(recs, res, info, out)
+
+    res = sec["imap"]
+    if ran(res):
+        out.append("## Reading mail: IMAP")
+        out.append("")
+        measured(recs, "imap", out)
+        not_runnable(res, "imap", out)
+        imap_section(recs, res, info, out)
 
     out.append("## Every round")
     out.append("")

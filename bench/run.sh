@@ -1,10 +1,10 @@
 #!/bin/sh
 # make bench: tegami beside its peers (delivery, TLS and AUTH, relay, idle
-# connections' memory); writes docs/BENCHMARKS.md.
+# connections' memory, reading mail over POP3 and IMAP); writes docs/BENCHMARKS.md.
 #
 # Environment:
-#   BENCH_SCENARIOS  families to run, in this order (default: deliver tls relay idle filters dkim;
-#                    make bench BENCH="dkim" sets it):
+#   BENCH_SCENARIOS  families to run, in this order (default: deliver tls relay idle
+#                    filters dkim pop3 imap; make bench BENCH="dkim" sets it):
 #                    deliver  durable accept-and-deliver into Maildirs, 1/10/50 clients
 #                    tls      STARTTLS handshakes/s and authenticated submissions/s
 #                             at 10 clients (bench/tlsload.c)
@@ -21,6 +21,12 @@
 #                             SPF, DKIM, DMARC; dnsmasq on loopback) against tegami
 #                             plain, Postfix + OpenDKIM's milter signing and
 #                             verifying against Postfix plain: CPU per message
+#                    pop3     login + UIDL + RETR of 1,000 messages, and login +
+#                             UIDL on 100,000, beside Dovecot (bench/readload.c)
+#                    imap     LOGIN+SELECT, UID FETCH FLAGS, FETCH ENVELOPE, SEARCH
+#                             SUBJECT and BODY on 100,000 messages, with and
+#                             without an index; 250-to-EXISTS delay in IDLE; memory
+#                             of 1,000 and 10,000 idle connections in IDLE
 #   BENCH_PEERS        peers of deliver, files in bench/peers/ (default: tegami postfix postfix-dirsync)
 #   BENCH_TLS_PEERS    peers of tls (default: tegami postfix; postfix is Postfix+Dovecot SASL)
 #   BENCH_RELAY_PEERS  peers of relay (default: tegami postfix)
@@ -29,32 +35,43 @@
 #   BENCH_DKIM_PEERS   peers of dkim (default: tegami tegami-sign-rsa tegami-sign-ed25519
 #                      tegami-mailauth postfix postfix-opendkim-rsa
 #                      postfix-opendkim-ed25519 postfix-opendkim-verify)
+#   BENCH_POP3_PEERS   peers of pop3 (default: tegami dovecot)
+#   BENCH_IMAP_PEERS   peers of imap (default: tegami dovecot)
 #   BENCH_SCALE    multiplies the counts: deliver 300/1000/2000 messages at 1/10/50
 #                  clients, tls 2000 handshakes and 150 submissions, relay 600/1200
 #                  messages at 10/50, idle 1000 connections (never below 10),
-#                  filters and dkim 1000 messages at 10
+#                  filters and dkim 1000 messages at 10, pop3 and imap Maildirs of
+#                  1000 and 100,000 messages (never below 10 and 100) and 1000
+#                  and 10,000 idle IMAP connections
 #                  (default 1; a fraction such as 0.1 for a quick try)
 #   BENCH_FULL=1   also 100 KiB messages (deliver)
 #   BENCH_REPEAT   rounds; the report takes the best round of each (default 3)
 #   BENCH_IDLE_REPEAT  rounds of the idle family, whose memory hardly varies
-#                  (default 1; the report takes the median)
+#                  (default 1; the report takes the median); also of the imap
+#                  family's idle connections
+#   BENCH_IMAP_REPEAT  rounds of the imap family (default 2: each reads
+#                  100,000 messages several times)
 #   BENCH_TIMEOUT  seconds one scenario may take before it is cut off (default 60)
-#   BENCH_BUDGET   seconds for all families, shared out 44/15/17/24/10/16 (deliver,
-#                  tls, relay, idle, filters, dkim) among those that run; a family's
-#                  remaining scenarios are skipped past its share (default 940)
+#   BENCH_BUDGET   seconds for all families, shared out 44/15/17/24/10/16/15/45
+#                  (deliver, tls, relay, idle, filters, dkim, pop3, imap) among those
+#                  that run; a family's remaining scenarios are skipped past its
+#                  share (default 1400)
 #   BENCH_AUDIT=0  skip the strace audit of each server's sync calls
 #   BENCH_DIR      working directory (default build/bench)
 #   TEGAMI_BIN     where tegamid is (default bin)
 #
-# Postfix needs root (its master starts as root); as another user it is
-# reported as not runnable. Only 127.0.0.1 and ports 2525-2774 are used.
+# Postfix and Dovecot need root (their masters start as root); as another
+# user they are reported as not runnable. Only 127.0.0.1 and ports 2525-2874
+# are used.
 #
 # A peer file bench/peers/NAME.sh sets PEER_LABEL and PEER_PORT_BASE and
 # defines peer_prepare, peer_version, peer_start, peer_pid, peer_maildir and
 # peer_stop (see postfix.sh), optionally peer_pids (every process tree that
 # serves, comma-separated) and peer_tune CLIENTS (before each relay scenario),
-# and PEER_PROTOCOLS, what the idle family may ask of it (default smtp);
-# on failure they leave the reason in PEER_WHY. PEER_MODE tells them the family.
+# and PEER_PROTOCOLS, what the idle, pop3 and imap families may ask of it
+# (default smtp), with PEER_IMAP_PORT and PEER_POP3_PORT when it serves
+# them; on failure they leave the reason in PEER_WHY. PEER_MODE tells them
+# the family.
 # All peers of a family run at once and the scenarios take turns between them,
 # so that a slow spell of the machine does not fall on one peer only.
 
@@ -63,24 +80,35 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=$ROOT/bench
 WORK=${BENCH_DIR:-$ROOT/build/bench}
 PY=${PYTHON:-/usr/bin/python3}
-FAMILIES=${BENCH_SCENARIOS:-deliver tls relay idle filters dkim}
+FAMILIES=${BENCH_SCENARIOS:-deliver tls relay idle filters dkim pop3 imap}
 PEERS_deliver=${BENCH_PEERS:-tegami postfix postfix-dirsync}
 PEERS_tls=${BENCH_TLS_PEERS:-tegami postfix}
 PEERS_relay=${BENCH_RELAY_PEERS:-tegami postfix}
 PEERS_idle=${BENCH_IDLE_PEERS:-tegami postfix}
 PEERS_filters=${BENCH_FILTER_PEERS:-tegami tegami-filters}
 PEERS_dkim=${BENCH_DKIM_PEERS:-tegami tegami-sign-rsa tegami-sign-ed25519 tegami-mailauth postfix postfix-opendkim-rsa postfix-opendkim-ed25519 postfix-opendkim-verify}
+PEERS_pop3=${BENCH_POP3_PEERS:-tegami dovecot}
+PEERS_imap=${BENCH_IMAP_PEERS:-tegami dovecot}
 SCALE=${BENCH_SCALE:-1}
 FULL=${BENCH_FULL:-0}
 TIMEOUT=${BENCH_TIMEOUT:-60}
 AUDIT=${BENCH_AUDIT:-1}
 REPEAT=${BENCH_REPEAT:-3}
 REPEAT_idle=${BENCH_IDLE_REPEAT:-1}
-BUDGET=${BENCH_BUDGET:-940}
+REPEAT_imap=${BENCH_IMAP_REPEAT:-2}
+BUDGET=${BENCH_BUDGET:-1400}
 # The one login of the tls family, the same for every server.
 BENCH_USER=user@bench.test
 BENCH_PASSWORD=bench-password-42
 export BENCH_USER BENCH_PASSWORD
+# The mailboxes of the pop3 and imap families, one login each: 100,000
+# messages (big), 1,000 just delivered (pop1k), and 100 each for the idle
+# connections (idle) and the delivery seen in IDLE (notify), times
+# BENCH_SCALE.
+READ_USERS="big@bench.test pop1k@bench.test idle@bench.test notify@bench.test"
+READ_BIG=$(awk -v s="$SCALE" 'BEGIN { n = int(100000 * s); print (n < 100 ? 100 : n) }')
+READ_P1K=$(awk -v s="$SCALE" 'BEGIN { n = int(1000 * s); print (n < 10 ? 10 : n) }')
+export READ_USERS
 
 . "$BENCH/lib.sh"
 
@@ -186,6 +214,16 @@ scenarios()
 		scaled deliver 4096 "10:1000"
 		echo
 		;;
+	pop3)
+		echo "pop3-retr:0:1:$READ_P1K pop3-uidl:0:1:$READ_BIG"
+		;;
+	imap)
+		# The operations on 100,000 messages, the delay to EXISTS, then
+		# the idle connections (a fresh server for each, as in idle).
+		echo "imap-ops:0:1:$READ_BIG imap-exists:0:1:10"
+		idle_rows imap-idle 1000 10000
+		echo
+		;;
 	esac
 }
 
@@ -210,7 +248,7 @@ peer()
 	}
 	case $2 in
 	start)
-		rm -f "$WORK/$PEER.state" "$WORK/$PEER.slow"
+		rm -f "$WORK/$PEER.state" "$WORK/$PEER.slow" "$WORK/$PEER.na"
 		if [ -n "$FAMILY_WHY" ]; then
 			PEER_WHY=$FAMILY_WHY
 		elif peer_prepare; then
@@ -270,9 +308,9 @@ peer()
 	else
 		_pids=$(peer_pid)
 	fi
-	printf "PORT=%s\nPID=%s\nMAILDIR=%s\nSINK_PORT=%s\nPROTOCOLS='%s'\n" "$PORT" \
-	    "$_pids" "$(peer_maildir)" "$SINK_PORT" "${PEER_PROTOCOLS:-smtp}" \
-	    >"$WORK/$PEER.state"
+	printf "PORT=%s\nPID=%s\nMAILDIR=%s\nSINK_PORT=%s\nPROTOCOLS='%s'\nIMAP_PORT=%s\nPOP3_PORT=%s\n" \
+	    "$PORT" "$_pids" "$(peer_maildir)" "$SINK_PORT" "${PEER_PROTOCOLS:-smtp}" \
+	    "${PEER_IMAP_PORT:-}" "${PEER_POP3_PORT:-}" >"$WORK/$PEER.state"
 	return 0
 )
 
@@ -292,17 +330,21 @@ load()
 	_act=$1 _p=$2
 	shift 2
 	. "$WORK/$_p.state"
+	case $_act in
+	idle|read) set -- --imap-port "${IMAP_PORT:-0}" --pop3-port "${POP3_PORT:-0}" "$@" ;;
+	esac
 	"$PY" "$BENCH/load.py" "$_act" --out "$RESULTS" --family "$FAMILY" --peer "$_p" \
 	    --port "$PORT" --pid "$PID" --maildir "$MAILDIR" --work "$WORK" \
 	    --source "$SOURCE" --libdir "$SOURCE_LIB" "$@"
 }
 
 # serves PEER KIND: whether PEER speaks the protocol of scenario KIND: the
-# part of KIND before any "-" in the idle family, SMTP in the others.
+# part of KIND before any "-" in the idle, pop3 and imap families, SMTP in
+# the others.
 serves()
 (
 	_proto=smtp
-	[ "$FAMILY" = idle ] && _proto=${2%%-*}
+	case $FAMILY in idle|pop3|imap) _proto=${2%%-*} ;; esac
 	. "$WORK/$1.state"
 	case " $PROTOCOLS " in *" $_proto "*) return 0 ;; esac
 	return 1
@@ -333,14 +375,24 @@ one()
 		    --timeout "$TIMEOUT" --rep "$6" --domain relay.test --sink "$WORK/$1.sink" \
 		    --sink-pid "$(cat "$WORK/$1.sinkpid" 2>/dev/null || echo 0)"
 		;;
+	pop3-*|imap-ops|imap-exists)
+		# Reading mail (bench/load.py read): each of these reads the
+		# whole mailbox, several times for imap-ops, so it gets
+		# BENCH_TIMEOUT per 10,000 messages.
+		load read "$1" --mode "$2" --count "$5" --rep "$6" --readload "$READLOAD" \
+		    --timeout $((TIMEOUT * (1 + $5 / 10000))) --password "$BENCH_PASSWORD" \
+		    --master "$WORK/maildirs" --protocols "$(. "$WORK/$1.state"; echo "$PROTOCOLS")"
+		;;
 	*)
-		# The idle family: KIND is idleload's mode (smtp, smtp-tls).
+		# The idle family: KIND is idleload's mode (smtp, smtp-tls), and
+		# the imap family's idle connections (imap-idle).
 		# Postfix starts one smtpd at a time, each after the one before
 		# has taken its connection (about 30 a second here): each stage
 		# of 1,000 connections gets BENCH_TIMEOUT plus 0.1 s a connection.
 		load idle "$1" --mode "$2" --clients "$4" --count "$5" --first $(($5 / 10)) \
 		    --addrs $((1 + $5 / 20000)) --timeout $((TIMEOUT + $5 / 10)) --rep "$6" \
-		    --idleload "$IDLELOAD"
+		    --idleload "$IDLELOAD" --readload "${READLOAD:-}" \
+		    --user idle@bench.test --password "$BENCH_PASSWORD"
 		_rc=$?
 		# Every measure is of a fresh server, with nothing left from the
 		# scenario before (Postfix keeps its smtpd processes for
@@ -389,9 +441,13 @@ run_family()
 			kind=${sc%%:*} _r=${sc#*:}
 			size=${_r%%:*} _r=${_r#*:}
 			clients=${_r%%:*} count=${_r#*:}
+			# Idle IMAP connections: as many rounds as the idle family.
+			[ "$kind" = imap-idle ] && [ "$_rep" -gt "$REPEAT_idle" ] && continue
 			for p in $RUNNING; do
 				[ -f "$WORK/$p.state" ] || continue
 				serves "$p" "$kind" || continue
+				# Not available (an IMAP login answered NO): said once.
+				grep -qx "$kind:$size:$clients" "$WORK/$p.na" 2>/dev/null && continue
 				why=""
 				if grep -qx "$kind:$size:$clients" "$WORK/$p.slow" 2>/dev/null; then
 					why="too slow in an earlier round"
@@ -408,6 +464,11 @@ run_family()
 				rc=$?
 				# 2: timed out or stalled; later rounds skip it to stay in the budget.
 				[ "$rc" = 2 ] && echo "$kind:$size:$clients" >>"$WORK/$p.slow"
+				# 3: the server does not offer it (tegami's IMAP before its engine).
+				if [ "$rc" = 3 ]; then
+					echo "$kind:$size:$clients" >>"$WORK/$p.na"
+					continue
+				fi
 				# A failed scenario may leave messages queued: start afresh.
 				[ "$rc" != 0 ] && peer "$p" restart
 			done
@@ -518,6 +579,108 @@ open(sys.argv[2], "wb").write(sig + msg)' "$DKIM_DIR/rsa.key" "$DKIM_DIR/msg.eml
 	return 0
 }
 
+# What the pop3 and imap families need beside the servers: readload (and
+# idleload for imap), the password hash every server checks, and each
+# peer's own copy of the Maildirs, made from masters that bench/mkmaildir.py
+# writes once (the same bytes for every run of a given size).
+read_setup()
+{
+	READLOAD=$WORK/readload
+	if ! ${CC:-cc} -O2 -std=c17 -D_GNU_SOURCE -Wall -Wextra \
+	    -o "$READLOAD" "$BENCH/readload.c" 2>"$WORK/readload.log"; then
+		FAMILY_WHY="bench/readload.c did not compile: $(head -n 1 "$WORK/readload.log")"
+		return 1
+	fi
+	if [ "$1" = imap ]; then
+		idle_setup || return 1
+		BENCH_IDLE_MAX=$(scenarios imap | tr ' ' '\n' |
+		    awk -F: '$1 == "imap-idle" && $4 > m { m = $4 } END { print m + 0 }')
+	fi
+	if ! read_hash "$WORK/read"; then
+		FAMILY_WHY="no bcrypt hash (see bench/run.sh read_hash)"
+		return 1
+	fi
+	READ_HASH=$(cat "$WORK/read/hash")
+	if ! "$PY" "$BENCH/mkmaildir.py" --out "$WORK/maildirs/big-$READ_BIG" \
+	    --count "$READ_BIG" --seed 1 --to big@bench.test ||
+	    ! "$PY" "$BENCH/mkmaildir.py" --out "$WORK/maildirs/pop1k-$READ_P1K" \
+	    --count "$READ_P1K" --seed 2 --to pop1k@bench.test --sub new ||
+	    ! "$PY" "$BENCH/mkmaildir.py" --out "$WORK/maildirs/small" \
+	    --count 100 --seed 3 --to idle@bench.test; then
+		FAMILY_WHY="bench/mkmaildir.py failed"
+		return 1
+	fi
+	eval "_peers=\$PEERS_$1"
+	for _p in $_peers; do
+		read_copy "$_p" || { FAMILY_WHY="cannot copy the Maildirs for $_p"; return 1; }
+	done
+	"$PY" "$BENCH/load.py" note --out "$RESULTS" --family "$1" --peer readload \
+	    --label readload --status info --why "" --extra "$("$PY" -c 'import json, sys
+print(json.dumps({"hash_by": sys.argv[1], "hash_cost": 4,
+                  "big": json.load(open(sys.argv[2])), "pop1k": json.load(open(sys.argv[3]))}))' \
+	    "$(cat "$WORK/read/hash.by")" "$WORK/maildirs/big-$READ_BIG.stamp" \
+	    "$WORK/maildirs/pop1k-$READ_P1K.stamp")"
+	export READLOAD READ_HASH READ_BIG READ_P1K BENCH_IDLE_MAX
+	return 0
+}
+
+# read_hash DIR: a bcrypt hash of cost 4 of $BENCH_PASSWORD in DIR/hash (what
+# made it in DIR/hash.by). Cost 4 (about a millisecond) rather than the tls
+# family's 10 (about 55): here a login is one step of what is measured, and
+# both servers check it with crypt(3) on the same hash; the tls family
+# measures the password check itself.
+read_hash()
+{
+	mkdir -p "$1" || return 1
+	_h="" _by=""
+	if [ -x "${TEGAMI_BIN:-$ROOT/bin}/tegamictl" ]; then
+		echo "smtp auth-cost 4" >"$1/cost.conf"
+		_h=$("${TEGAMI_BIN:-$ROOT/bin}/tegamictl" -f "$1/cost.conf" encrypt \
+		    "$BENCH_PASSWORD" 2>/dev/null)
+		_by="tegamictl encrypt"
+	fi
+	case $_h in '$2'?'$04$'*) ;; *)
+		_h=$("$PY" -W ignore -c 'import crypt, sys
+print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 4)))' \
+		    "$BENCH_PASSWORD" 2>/dev/null)
+		_by="python3 crypt" ;;
+	esac
+	case $_h in '$2'?'$04$'*) ;; *) return 1 ;; esac
+	printf '%s\n' "$_h" >"$1/hash" && printf '%s\n' "$_by" >"$1/hash.by"
+}
+
+# read_copy PEER: PEER's Maildirs under $WORK/readmail/PEER/bench.test, copied
+# (never linked: a server renames files and writes its index beside them)
+# from the masters. The 100,000 messages are copied again only when the
+# master changed or the copy lost or gained a message; the scenarios remove
+# the servers' index files themselves. As root everything belongs to nobody,
+# who reads the mail for both servers.
+read_copy()
+{
+	_d=$WORK/readmail/$1/bench.test
+	mkdir -p "$_d" || return 1
+	_big=$_d/big/Maildir
+	if ! cmp -s "$WORK/maildirs/big-$READ_BIG.stamp" "$_d/big.stamp" ||
+	    [ "$(ls "$_big/cur" 2>/dev/null | wc -l)" != "$READ_BIG" ] ||
+	    [ -n "$(ls -A "$_big/new" 2>/dev/null)" ]; then
+		say "copying $READ_BIG messages for $1"
+		rm -rf "$_d/big" "$_d/big.stamp" && mkdir -p "$_d/big" &&
+		    cp -R --preserve=mode,timestamps "$WORK/maildirs/big-$READ_BIG" "$_big" &&
+		    cp "$WORK/maildirs/big-$READ_BIG.stamp" "$_d/big.stamp" || return 1
+	fi
+	for _u in idle notify; do
+		rm -rf "${_d:?}/$_u" && mkdir -p "$_d/$_u" &&
+		    cp -R --preserve=mode,timestamps "$WORK/maildirs/small" "$_d/$_u/Maildir" ||
+		    return 1
+	done
+	# pop1k is copied afresh by each scenario (bench/load.py).
+	rm -rf "${_d:?}/pop1k"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown -R nobody:"$(id -gn nobody)" "$WORK/readmail/$1" || return 1
+	fi
+	return 0
+}
+
 start=$(date +%s)
 # Shares of the budget. One round of idle takes 2 to 4.5 minutes, most
 # of it Postfix starting an smtpd for each connection, one at a time.
@@ -525,7 +688,7 @@ _weight()
 {
 	case $1 in
 	deliver) echo 44 ;; tls) echo 15 ;; relay) echo 17 ;; idle) echo 24 ;;
-	filters) echo 10 ;; dkim) echo 16 ;; *) echo 0 ;;
+	filters) echo 10 ;; dkim) echo 16 ;; pop3) echo 15 ;; imap) echo 45 ;; *) echo 0 ;;
 	esac
 }
 _left=0
@@ -534,8 +697,9 @@ for f in $FAMILIES; do
 done
 for f in $FAMILIES; do
 	case $f in
-	deliver|tls|relay|idle|filters|dkim) ;;
-	*) say "unknown scenario family $f (deliver, tls, relay, idle, filters, dkim)"; continue ;;
+	deliver|tls|relay|idle|filters|dkim|pop3|imap) ;;
+	*) say "unknown scenario family $f (deliver, tls, relay, idle, filters, dkim, pop3, imap)"
+		continue ;;
 	esac
 	# This family's share of the time still left; what a family does not
 	# use goes to the ones after it.
@@ -549,6 +713,7 @@ for f in $FAMILIES; do
 	[ "$f" = tls ] && ! tls_setup && say "tls: $FAMILY_WHY"
 	[ "$f" = idle ] && ! idle_setup && say "idle: $FAMILY_WHY"
 	[ "$f" = dkim ] && ! dkim_setup && say "dkim: $FAMILY_WHY"
+	case $f in pop3|imap) read_setup "$f" || say "$f: $FAMILY_WHY" ;; esac
 	say "$f: until $((_deadline - start)) s of $BUDGET s"
 	printf '{"kind": "family", "family": "%s", "time": %s}\n' "$f" "$(date +%s)" >>"$RESULTS"
 	run_family "$f" "$_deadline"
