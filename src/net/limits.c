@@ -1,6 +1,8 @@
 /* Connection limits and the accept loop that applies them before a session costs anything. */
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <stdint.h>
@@ -248,6 +250,16 @@ on_accept(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
 		log_msg(LOG_WARNING, "%s refused address=%s reason=\"%s\" "
 		    "sessions=%u", nl->name, addr, why, conn_limits_count(nl->limits));
 		return;
+	}
+	/*
+	 * Replies are written whole, as the output buffer has them: Nagle's
+	 * wait for an ACK only delays the last segment of a long reply (a
+	 * RETR or FETCH of 20 KiB waited 40 ms for the client's delayed ACK).
+	 */
+	if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6) {
+		int	 on = 1;
+
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	}
 	nl->accept_cb(fd, sa, (socklen_t)salen, nl->arg);
 }
