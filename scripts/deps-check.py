@@ -1110,7 +1110,8 @@ class Check:
         base_roots = dpkg.base()
         base = dpkg.closure(base_roots)
         for p, n in sorted(listed.items(), key=lambda x: x[1]):
-            if not dpkg.installed(p):
+            # Installed, or provided by an installed package (npm by NodeSource's nodejs).
+            if not dpkg.candidates(p):
                 self.fail("%s:%d" % (PKG_LIST, n), "%s is listed but not installed: run "
                           "`make deps` as root (or fix the name)" % p)
         closure = dpkg.closure(set(listed) | base_roots)
