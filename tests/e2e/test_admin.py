@@ -1,11 +1,12 @@
 """Administration: tegamictl init, domain/user/alias, the vpopmail names, -h everywhere, Japanese, dkim keygen, make run.
 
-Reading mail checks the Maildir directly: IMAP and POP3 come later. When they
-land, the assertions marked "(IMAP/POP3)" read the message with imaplib and
-poplib, logging in with the password that was set, instead.
+A user added by tegamictl reads the mail SMTP delivered over IMAPS and POP3S
+with the password that was set; the Maildir is checked beside.
 """
+import imaplib
 import json
 import os
+import poplib
 import pwd
 import signal
 import smtplib
@@ -15,8 +16,8 @@ import time
 
 import pytest
 
-from admintest import (IS_ROOT, cleanup, init_instance, login, send, tegamictl,
-                       wait_files)
+from admintest import (IS_ROOT, cleanup, init_instance, login, send, starttls_context,
+                       tegamictl, wait_files)
 from tegami import BIN, ROOT, bin_path
 
 COMPAT = ["vadddomain", "vadduser", "vdeluser", "vpasswd", "vuserinfo", "valias"]
@@ -89,23 +90,40 @@ def test_user_add_then_mail_without_restart(inst):
         assert os.path.isdir(os.path.join(root, f)), f
     assert pwd.getpwuid(os.stat(root).st_uid).pw_name == t.account
     assert os.stat(root).st_mode & 0o777 == 0o700
-    # Mail over SMTP reaches the user (IMAP/POP3: read it with password s3cret).
+    # Mail over SMTP reaches the user, who reads it over IMAPS and POP3S with
+    # the password just set (init's ports 993 and 995 style).
     send(t.port, ["alice@example.test"], subject="first")
     names = wait_files(maildir_of(t, "alice@example.test"), 1)
     assert len(names) == 1
     with open(os.path.join(maildir_of(t, "alice@example.test"), names[0]), "rb") as f:
-        assert b"Subject: first" in f.read()
+        delivered = f.read()
+    assert b"Subject: first" in delivered
+    m = imaplib.IMAP4_SSL("127.0.0.1", t.ports[3], ssl_context=starttls_context())
+    with pytest.raises(imaplib.IMAP4.error):
+        m.login("alice@example.test", "wrong")
+    m = imaplib.IMAP4_SSL("127.0.0.1", t.ports[3], ssl_context=starttls_context())
+    assert m.login("alice@example.test", "s3cret")[0] == "OK"
+    assert m.select("INBOX")[1] == [b"1"]
+    typ, data = m.fetch("1", "(BODY.PEEK[])")
+    assert typ == "OK" and data[0][1].replace(b"\r\n", b"\n") == delivered.replace(b"\r\n", b"\n")
+    m.logout()
+    p = poplib.POP3_SSL("127.0.0.1", t.ports[4], context=starttls_context())
+    p.user("alice@example.test")
+    p.pass_("s3cret")
+    assert p.uidl()[1] == [b"1 " + names[0].split(":")[0].encode()]
+    p.quit()
     # The password works for submission, and the user may send as itself only.
     assert login(t.ports[1], "alice@example.test", "s3cret")
     assert not login(t.ports[1], "alice@example.test", "wrong")
     with smtplib.SMTP("127.0.0.1", t.ports[1], timeout=30) as s:
-        from admintest import starttls_context
         s.starttls(context=starttls_context())
         s.login("alice@example.test", "s3cret")
         s.sendmail("alice@example.test", ["alice@example.test"], b"Subject: self\r\n\r\nx\r\n")
         with pytest.raises(smtplib.SMTPSenderRefused):
             s.sendmail("bob@example.test", ["alice@example.test"], b"Subject: no\r\n\r\nx\r\n")
-    assert len(wait_files(maildir_of(t, "alice@example.test"), 2)) == 2
+    # The first one is in cur/ now (IMAP's SELECT and POP3 took it from new/).
+    assert len(wait_files(maildir_of(t, "alice@example.test"), 1)) == 1
+    assert len(os.listdir(os.path.join(root, "cur"))) == 1
     # user show: address, Maildir, quota and usage.
     info = json.loads(t.ctl("user", "show", "alice@example.test", "--json").stdout)
     assert info["maildir"] == root and info["messages"] == 2 and info["login"]

@@ -4,18 +4,21 @@ Reading mail checks the Maildirs directly: IMAP and POP3 come later. When they
 land, "mail is there" becomes an IMAP FETCH and "UIDLs equal the old names" a
 POP3 UIDL (see the notes at each assertion).
 """
+import imaplib
 import json
 import os
+import poplib
 import pwd
 import shutil
 import subprocess
 import tempfile
+import time
 import warnings
 
 import pytest
 
 from admintest import (IS_ROOT, Instance, cleanup, init_instance, localize, login,
-                       send, tegamictl, wait_files)
+                       send, starttls_context, tegamictl, wait_files)
 from relaytest import Sink, fetch_postfix, wait_for
 from tegami import ROOT, account_names, bin_path
 
@@ -174,7 +177,6 @@ def test_qmail_then_vpopmail_in_place(trees):
         assert not login(sub, "alice@example.jp", "wrong")
 
         # The mail is where it was, under the names POP3 clients know as UIDLs.
-        # (IMAP/POP3: FETCH the messages; UIDL must list these names.)
         home = os.path.join(vp, "domains", "example.jp")
         assert sorted(os.listdir(os.path.join(home, "alice", "Maildir", "new"))) == ALICE_NEW
         assert sorted(os.listdir(os.path.join(home, "alice", "Maildir", "cur"))) == ALICE_CUR
@@ -188,13 +190,37 @@ def test_qmail_then_vpopmail_in_place(trees):
         send(t.port, ["bob@example.jp"], subject="to bob")
         send(t.port, ["dave@example.jp"], subject="to dave")
         send(t.port, ["info.desk@example.jp"], subject="to info.desk")
-        assert len(wait_files(alice_new, len(ALICE_NEW) + 3)) == len(ALICE_NEW) + 3
+        # dave's Maildir named in .qmail-info:desk is imported as dave's
+        # address (the dry run says "alias info.desk -> dave"), so dave's
+        # forward to alice applies to it too: alice gets sales, bob, dave and
+        # info.desk; dave his own copy and info.desk.
         dave_new = os.path.join(home, "dave", "Maildir", "new")
-        assert len(wait_files(dave_new, 2)) == 2     # his own copy, and info.desk
+        assert len(wait_files(dave_new, 2)) == 2
+        assert len(wait_files(alice_new, len(ALICE_NEW) + 4)) == len(ALICE_NEW) + 4
+        time.sleep(0.5)     # nothing more arrives
+        assert len(os.listdir(alice_new)) == len(ALICE_NEW) + 4
+        assert len(os.listdir(dave_new)) == 2
         assert sorted(os.listdir(os.path.join(home, "bob", "Maildir", "new"))) == BOB_NEW
         # vdelivermail's bounce-no-mailbox: unknown users are refused.
         with pytest.raises(Exception):
             send(t.port, ["nobody@example.jp"])
+
+        # Read with the old passwords: over POP3S the UIDLs are the base names
+        # vpopmail's clients already have (nothing downloaded twice); over
+        # IMAPS dave finds what was delivered to his Maildir.
+        p = poplib.POP3_SSL("127.0.0.1", ports[995], context=starttls_context())
+        p.user("alice@example.jp")
+        p.pass_("alice-old")
+        uidls = {line.split()[1].decode() for line in p.uidl()[1]}
+        assert {n.split(":")[0] for n in ALICE_NEW + ALICE_CUR} <= uidls, uidls
+        p.quit()
+        m = imaplib.IMAP4_SSL("127.0.0.1", ports[993], ssl_context=starttls_context())
+        assert m.login("dave@example.jp", "dave-old")[0] == "OK"
+        assert m.select("INBOX")[1] == [b"2"]
+        typ, data = m.fetch("1:*", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        subjects = sorted(d[1].strip() for d in data if isinstance(d, tuple))
+        assert subjects == [b"Subject: to dave", b"Subject: to info.desk"], subjects
+        m.logout()
     finally:
         cleanup(t)
 
