@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -249,7 +250,20 @@ idb_folder_open(struct idb *db, const char *path, const char *dir,
 		r->f.uidnext = 1;
 		r->f.recent = 1;
 	}
-	r->f.modseq = 1;
+	/*
+	 * With UIDVALIDITY kept, a client may hold MODSEQs of the index that
+	 * was lost (or Dovecot's): CONDSTORE and QRESYNC need them never to go
+	 * back. Counting on from the clock in microseconds stays above them,
+	 * as no folder changes a million times a second.
+	 */
+	if (r->stamp.ino != 0) {
+		struct timespec	 ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		r->f.modseq = (uint64_t)ts.tv_sec * 1000000 +
+		    (uint64_t)ts.tv_nsec / 1000;
+	} else
+		r->f.modseq = 1;
 	if (idb_folder_insert(db, dir, &r->f, errstr) == -1) {
 		uidlist_free(imported);
 		return -1;

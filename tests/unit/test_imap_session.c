@@ -652,7 +652,7 @@ t_index_lost(void)
 	r = cmd(c, "b", "STORE 2 +FLAGS (\\Flagged)");
 	free(r);
 	a = cmd(c, "c", "UID FETCH 1:* (UID FLAGS)");
-	r = cmd(c, "d", "STATUS INBOX (UIDVALIDITY)");
+	r = cmd(c, "d", "STATUS INBOX (UIDVALIDITY HIGHESTMODSEQ)");
 	logout(c);
 	/* Give the engine time to let go of the user (its index is closed). */
 	for (int i = 0; i < 50; i++) {
@@ -671,10 +671,15 @@ t_index_lost(void)
 	T_ASSERT(strstr(a, "UID 2 FLAGS (\\Flagged") != NULL);
 	free(a);
 	free(b);
-	b = cmd(c, "g", "STATUS INBOX (UIDVALIDITY)");
+	b = cmd(c, "g", "STATUS INBOX (UIDVALIDITY HIGHESTMODSEQ)");
 	T_ASSERT(strstr(r, "UIDVALIDITY ") != NULL && strstr(b, "UIDVALIDITY ") != NULL);
 	T_EQ_INT(strtoul(strstr(b, "UIDVALIDITY ") + 12, NULL, 10),
 	    strtoul(strstr(r, "UIDVALIDITY ") + 12, NULL, 10));
+	/* UIDVALIDITY kept: MODSEQs go on upwards, a QRESYNC client misses nothing. */
+	T_ASSERT(strstr(r, "HIGHESTMODSEQ ") != NULL &&
+	    strstr(b, "HIGHESTMODSEQ ") != NULL);
+	T_ASSERT(strtoull(strstr(b, "HIGHESTMODSEQ ") + 14, NULL, 10) >
+	    strtoull(strstr(r, "HIGHESTMODSEQ ") + 14, NULL, 10));
 	free(r);
 	free(b);
 	logout(c);
