@@ -1,4 +1,5 @@
 /* The control socket: local enqueue for everyone, queue and table commands for the admin. */
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -26,10 +27,21 @@
 #define CONTROL_TIMEOUT_SECS	30
 
 struct control_client {
+	TAILQ_ENTRY(control_client) entry;	/* on parked */
 	struct conn		*conn;
 	uid_t			 uid;
 	uint64_t		 req;		/* waiting for a reload result, or 0 */
+	int			 parked;	/* ENQUEUE waiting for an smtp process */
 };
+
+/*
+ * ENQUEUEs that came while no smtp process is linked (tegamid starting, or
+ * smtp restarting): they wait for one, up to the command deadline, rather
+ * than fail a cron job's mail. At most this many wait; more get a 421.
+ */
+#define CONTROL_PARKED_MAX	256
+static TAILQ_HEAD(, control_client) parked = TAILQ_HEAD_INITIALIZER(parked);
+static size_t			 nparked;
 
 static struct pending		*waiting_reload;	/* req -> client */
 
@@ -41,6 +53,10 @@ control_done(struct control_client *cc)
 {
 	if (cc->req)
 		pending_take(waiting_reload, cc->req);
+	if (cc->parked) {
+		TAILQ_REMOVE(&parked, cc, entry);
+		nparked--;
+	}
 	conn_close(cc->conn);
 	free(cc);
 }
@@ -252,6 +268,12 @@ control_enqueue(struct control_client *cc)
 	int		 fd;
 
 	if (queue_server.nsmtp == 0) {
+		if (nparked < CONTROL_PARKED_MAX) {
+			cc->parked = 1;
+			TAILQ_INSERT_TAIL(&parked, cc, entry);
+			nparked++;
+			return;
+		}
 		control_printf(cc, "421 4.3.0 not accepting mail now\r\n");
 		control_done(cc);
 		return;
@@ -339,10 +361,12 @@ control_on_conn(struct conn *c, enum conn_event ev, void *arg)
 
 	if (ev != CONN_EV_INPUT) {
 		/* Closed, or the 30 seconds are up. */
+		if (cc->parked && ev == CONN_EV_TIMEOUT)
+			control_printf(cc, "421 4.3.0 not accepting mail now\r\n");
 		control_done(cc);
 		return;
 	}
-	if (cc->req)
+	if (cc->req || cc->parked)
 		return;		/* one command per connection, its answer pending */
 	switch (conn_getline(c, &line, &n)) {
 	case CONN_LINE_MORE:
@@ -379,6 +403,20 @@ control_on_accept(int fd, const struct sockaddr *sa, socklen_t salen, void *arg)
 	/* A show queue of a big queue is long; a client that reads nothing is cut off. */
 	conn_set_output_max(cc->conn, 0, 0);
 	conn_set_command_deadline(cc->conn, CONTROL_TIMEOUT_SECS);
+}
+
+/* An smtp process is linked: the ENQUEUEs that waited go to it. */
+void
+control_smtp_ready(void)
+{
+	struct control_client	*cc;
+
+	while (queue_server.nsmtp > 0 && (cc = TAILQ_FIRST(&parked)) != NULL) {
+		TAILQ_REMOVE(&parked, cc, entry);
+		nparked--;
+		cc->parked = 0;
+		control_enqueue(cc);
+	}
 }
 
 void

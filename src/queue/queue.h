@@ -138,6 +138,7 @@ void		 relay_mta_ready(int fd);
 
 /* control.c */
 void		 control_init(int fd);
+void		 control_smtp_ready(void);
 void		 control_reload_result(uint64_t id, int ok, const char *message);
 
 #endif

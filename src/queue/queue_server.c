@@ -253,6 +253,7 @@ queue_add_smtp(int fd)
 	    queue_server.nsmtp + 1, sizeof(*queue_server.smtp));
 	queue_server.smtp[queue_server.nsmtp++] = ipc_new(queue_server.base, fd,
 	    "smtp", queue_on_smtp, NULL);
+	control_smtp_ready();
 }
 
 /*
