@@ -1,4 +1,6 @@
 /* The auth process: password checks on worker threads, failure throttling, answers and tickets to the login processes. */
+#include <sys/queue.h>
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +38,7 @@ struct client {
 };
 
 struct check {
+	TAILQ_ENTRY(check) entry;	/* on waiting */
 	struct client	*client;
 	struct conf	*conf;		/* stored points into its table */
 	uint64_t	 id;
@@ -53,6 +56,12 @@ struct check {
 	int		 counted;	/* in flight for the throttle */
 	struct event	*timer;
 };
+
+/* Checks waiting for an attempt from the same address to end (throttle_begin). */
+static TAILQ_HEAD(, check)	 waiting = TAILQ_HEAD_INITIALIZER(waiting);
+
+static void	check_start(struct check *);
+static void	wake_waiting(const char *);
 
 static struct {
 	struct event_base	*base;
@@ -84,8 +93,11 @@ check_free(struct check *c)
 {
 	struct client	*cl = c->client;
 
-	if (c->counted)
+	if (c->counted) {
 		throttle_end(A.throttle, c->key, time(NULL), 0);
+		c->counted = 0;
+		wake_waiting(c->key);
+	}
 	if (c->timer)
 		event_free(c->timer);
 	if (c->rehash != NULL) {
@@ -197,6 +209,7 @@ check_done(void *arg)
 		c->result = AUTH_OK;
 		throttle_end(A.throttle, c->key, now, 0);
 		c->counted = 0;
+		wake_waiting(c->key);
 		log_msg(LOG_INFO, "auth-ok address=%s login=%s", c->addr, clean);
 		if (c->rehash != NULL)
 			ask_rehash(c);
@@ -212,18 +225,37 @@ check_done(void *arg)
 		if (n == A.conf->auth_throttle_fails)
 			log_msg(LOG_WARNING, "auth-throttled address=%s failures=%u "
 			    "banned=%llds", c->addr, n, (long long)A.conf->auth_ban);
+		wake_waiting(c->key);
 	}
 	reply_after(c, throttle_delay(A.throttle, c->key, now));
+}
+
+/* An attempt of key ended: the checks that waited for it begin (or wait again). */
+static void
+wake_waiting(const char *key)
+{
+	TAILQ_HEAD(, check)	 ready = TAILQ_HEAD_INITIALIZER(ready);
+	struct check		*c, *next;
+
+	for (c = TAILQ_FIRST(&waiting); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (strcmp(c->key, key) == 0) {
+			TAILQ_REMOVE(&waiting, c, entry);
+			TAILQ_INSERT_TAIL(&ready, c, entry);
+		}
+	}
+	while ((c = TAILQ_FIRST(&ready)) != NULL) {
+		TAILQ_REMOVE(&ready, c, entry);
+		check_start(c);
+	}
 }
 
 static void
 auth_check(struct client *cl, struct ipc_msg *m)
 {
 	struct check	*c;
-	struct listener	*l;
 	const char	*login, *password, *addr;
 	uint32_t	 li;
-	unsigned	 failures;
 
 	li = ipc_get_u32(m);
 	login = ipc_get_str(m);
@@ -253,12 +285,26 @@ auth_check(struct client *cl, struct ipc_msg *m)
 		reply(c);
 		return;
 	}
-	/* A banned address learns nothing, and costs no hashing. */
-	if (throttle_begin(A.throttle, c->key, time(NULL), &failures) == -1) {
+	check_start(c);
+}
+
+static void
+check_start(struct check *c)
+{
+	struct listener	*l;
+	unsigned	 failures;
+	uint32_t	 li = c->listener;
+
+	switch (throttle_begin(A.throttle, c->key, time(NULL), &failures)) {
+	case -1:
+		/* A banned address learns nothing, and costs no hashing. */
 		log_msg(LOG_NOTICE, "auth-throttled address=%s failures=%u", c->addr,
 		    failures);
 		c->result = AUTH_THROTTLED;
 		reply(c);
+		return;
+	case 1:
+		TAILQ_INSERT_TAIL(&waiting, c, entry);
 		return;
 	}
 	c->counted = 1;

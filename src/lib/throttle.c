@@ -155,9 +155,13 @@ throttle_begin(struct throttle *t, const char *key, time_t now,
 	/*
 	 * Attempts being hashed count as failures to come: a burst of wrong
 	 * passwords all in flight at once gets no more tries than one by one.
+	 * The ones beyond wait for those to end (good logins from one address,
+	 * an office behind NAT or a client opening many connections, all pass).
 	 */
-	if (e->banned_until > now || e->failures + e->inflight >= t->ban_after)
+	if (e->banned_until > now || e->failures >= t->ban_after)
 		return -1;
+	if (e->failures + e->inflight >= t->ban_after)
+		return 1;
 	e->inflight++;
 	return 0;
 }

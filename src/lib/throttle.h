@@ -26,9 +26,10 @@ void		 throttle_key(const char *addr, char *key, size_t keylen);
 void		 throttle_set(struct throttle *, unsigned ban_after, time_t window,
 		    time_t ban);
 /*
- * An attempt begins: -1 when key is banned, or when its failures and the
- * attempts in flight already reach the limit; else it counts as in flight
- * until throttle_end(). *failures: the failures counted so far.
+ * An attempt begins: -1 when key is banned or its failures reach the limit;
+ * 1 when its failures and the attempts in flight reach it (the attempt is
+ * to wait for one of those to end, then begin again); else 0, and it counts
+ * as in flight until throttle_end(). *failures: the failures counted so far.
  */
 int		 throttle_begin(struct throttle *, const char *key, time_t now,
 		    unsigned *failures);

@@ -130,3 +130,29 @@ def test_attempts_being_hashed_count_toward_the_limit(guarded):
     assert codes.count(535) <= 5, codes
     assert codes.count(454) >= 95, codes
     assert login(t, "s3cret") == 454
+
+
+def test_many_good_logins_at_once_all_pass(guarded):
+    """40 right passwords at once from one address (an office behind NAT, a
+    client opening many connections): the ones beyond the limit wait for the
+    checks in flight instead of being refused, and every one logs in."""
+    t = guarded
+    barrier = threading.Barrier(40, timeout=60)
+    codes = []
+    lock = threading.Lock()
+
+    def user(n):
+        with smtplib.SMTP_SSL(t.host, t.port_smtps, timeout=60, context=t.ctx) as s:
+            s.ehlo("client.example.com")
+            ir = base64.b64encode(b"\0alice@example.org\0s3cret").decode()
+            barrier.wait()
+            code, _ = s.docmd("AUTH", "PLAIN " + ir)
+            with lock:
+                codes.append(code)
+
+    threads = [threading.Thread(target=user, args=(n,)) for n in range(40)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert codes == [235] * 40, codes

@@ -21,6 +21,30 @@ test_keys(void)
 	T_EQ_STR(k, "local");
 }
 
+/* Attempts in flight count toward the limit: the ones beyond wait, a ban refuses. */
+static void
+test_in_flight(void)
+{
+	struct throttle	*t = throttle_new(3, 600, 900);
+	unsigned	 f;
+	time_t		 now = 1000;
+
+	T_EQ_INT(throttle_begin(t, "a", now, &f), 0);
+	T_EQ_INT(throttle_begin(t, "a", now, &f), 0);
+	T_EQ_INT(throttle_begin(t, "a", now, &f), 0);
+	T_EQ_INT(throttle_begin(t, "a", now, &f), 1);	/* waits */
+	T_EQ_INT(throttle_begin(t, "b", now, &f), 0);	/* another address goes on */
+	throttle_end(t, "a", now, 0);			/* a good one */
+	T_EQ_INT(throttle_begin(t, "a", now, &f), 0);	/* the waiting one goes */
+	throttle_end(t, "a", now, 1);
+	throttle_end(t, "a", now, 1);
+	throttle_end(t, "a", now, 1);
+	T_EQ_INT(f, 0);
+	T_EQ_INT(throttle_begin(t, "a", now, &f), -1);	/* three failures: refused */
+	T_EQ_INT(f, 3);
+	throttle_free(t);
+}
+
 static void
 test_delays_and_ban(void)
 {
@@ -79,6 +103,7 @@ void
 test_main(void)
 {
 	t_run("keys", test_keys);
+	t_run("in_flight", test_in_flight);
 	t_run("delays_and_ban", test_delays_and_ban);
 	t_run("window", test_window);
 }
