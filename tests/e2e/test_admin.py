@@ -146,10 +146,24 @@ def test_vpopmail_names(inst):
     assert len(wait_files(maildir_of(t, "bob@other.test"), 1)) == 1
     assert login(t.ports[1], "bob@other.test", "bob-pass")
     assert login(t.ports[1], "postmaster@other.test", "pm-pass")
+    # bob reads it over POP3S, as vpopmail's users did.
+    p = poplib.POP3_SSL("127.0.0.1", t.ports[4], context=starttls_context())
+    p.user("bob@other.test")
+    p.pass_("bob-pass")
+    assert b"Subject: to bob" in b"\n".join(p.retr(1)[1])
+    p.quit()
     r = tegamictl("bob@other.test", "new-pass", conf=conf, prog="vpasswd")
     assert r.returncode == 0, r.stderr
     assert login(t.ports[1], "bob@other.test", "new-pass")
     assert not login(t.ports[1], "bob@other.test", "bob-pass")
+    # And over IMAPS with the new password only.
+    m = imaplib.IMAP4_SSL("127.0.0.1", t.ports[3], ssl_context=starttls_context())
+    with pytest.raises(imaplib.IMAP4.error):
+        m.login("bob@other.test", "bob-pass")
+    m = imaplib.IMAP4_SSL("127.0.0.1", t.ports[3], ssl_context=starttls_context())
+    assert m.login("bob@other.test", "new-pass")[0] == "OK"
+    assert m.select("INBOX")[1] == [b"1"]
+    m.logout()
     r = tegamictl("bob@other.test", conf=conf, prog="vuserinfo")
     assert "bob@other.test" in r.stdout and maildir_of(t, "bob@other.test", "") in r.stdout
     # valias -i adds a forward ("&address" as vpopmail writes it), -s shows, -d deletes.
@@ -158,7 +172,9 @@ def test_vpopmail_names(inst):
     assert "sales@other.test -> bob@other.test" in tegamictl("-s", "other.test", conf=conf,
                                                             prog="valias").stdout
     send(t.port, ["sales@other.test"], subject="to sales")
-    assert len(wait_files(maildir_of(t, "bob@other.test"), 2)) == 2
+    # The first is in cur/ since bob read it; the one to sales is new.
+    assert len(wait_files(maildir_of(t, "bob@other.test"), 1)) == 1
+    assert len(os.listdir(maildir_of(t, "bob@other.test", "cur"))) == 1
     assert tegamictl("-d", "sales@other.test", conf=conf, prog="valias").returncode == 0
     with pytest.raises(smtplib.SMTPRecipientsRefused):
         send(t.port, ["sales@other.test"])

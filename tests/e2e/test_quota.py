@@ -1,16 +1,17 @@
 """Maildir++ quota at delivery: a user over quota gets 552 5.2.2 (a bounce) or 452 4.2.2 (deferred), as the action says.
 
-The usage is read from `tegamictl user show` and the maildirsize file; once
-IMAP lands, GETQUOTAROOT INBOX must report the same STORAGE usage and limit
-(in KiB) for the user logged in.
+The usage is read from `tegamictl user show` and the maildirsize file, and
+IMAP's GETQUOTAROOT INBOX reports the same STORAGE usage and limit (in KiB)
+to the user logged in.
 """
+import imaplib
 import json
 import os
 import time
 
 import pytest
 
-from admintest import cleanup, init_instance, send, wait_files
+from admintest import cleanup, init_instance, send, starttls_context, wait_files
 
 
 def with_action_options(t, opts):
@@ -115,6 +116,15 @@ def test_over_quota_bounces_with_552(bounce):
     send(t.port, ["alice@example.test"], body=body, subject="four")
     assert len(wait_files(maildir(t, "alice@example.test", "new"), 3)) == 3
     assert show(t, "alice@example.test")["quota_bytes"] == 10240
+    # Over IMAP: the same usage (in KiB, rounded up) and limit.
+    used = maildirsize(t, "alice@example.test")[1]
+    m = imaplib.IMAP4_SSL("127.0.0.1", t.ports[3], ssl_context=starttls_context())
+    m.login("alice@example.test", "pw")
+    typ, data = m.getquotaroot("INBOX")
+    assert typ == "OK", data
+    assert data[0] == [b'INBOX ""'], data
+    assert data[1] == [b'"" (STORAGE %d 10)' % ((used + 1023) // 1024)], data
+    m.logout()
 
 
 def test_over_quota_defers_with_452(defer):
