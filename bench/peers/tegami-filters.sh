@@ -24,7 +24,10 @@ peer_prepare()
 }
 
 # dnsmasq answering for bench.test only: the list zone has no entries, so
-# every query is an NXDOMAIN asked of it (no cache in dnsmasq).
+# every query is an NXDOMAIN asked of it (no cache in dnsmasq). It also
+# holds the client's names: tegami asks its resolver for every name,
+# 127.0.0.1's PTR and localhost's address included (libunbound's own
+# answers for them are turned off).
 tf_dns_start()
 {
 	tf_dns_stop
@@ -38,6 +41,8 @@ tf_dns_start()
 	"$TF_DNSMASQ" --keep-in-foreground --no-resolv --no-hosts --port="$_dp" \
 	    --listen-address=127.0.0.1 --bind-interfaces --pid-file= \
 	    --local=/bench.test/ --cache-size=0 $_user \
+	    --ptr-record=1.0.0.127.in-addr.arpa,localhost \
+	    --host-record=localhost,127.0.0.1 \
 	    >"$PEER_DIR/dnsmasq.log" 2>&1 &
 	echo $! >"$PEER_DIR/dnsmasq.pid"
 	if ! wait_port "$_dp" "$!" 10; then
