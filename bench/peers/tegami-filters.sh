@@ -23,11 +23,13 @@ peer_prepare()
 	return 0
 }
 
-# dnsmasq answering for bench.test only: the list zone has no entries, so
-# every query is an NXDOMAIN asked of it (no cache in dnsmasq). It also
-# holds the client's names: tegami asks its resolver for every name,
-# 127.0.0.1's PTR and localhost's address included (libunbound's own
-# answers for them are turned off).
+# dnsmasq answering for bench.test only: the list zone has no entries and
+# no SOA, so every query is an NXDOMAIN asked of it (nothing cached, in
+# dnsmasq or in tegami). It also holds the client's names: tegami asks its
+# resolver for every name, 127.0.0.1's PTR and localhost's address
+# included (libunbound's own answers for them are turned off); those carry
+# a TTL of 5 minutes, as real PTR and A records do, so tegami's cache
+# answers them after the first connection.
 tf_dns_start()
 {
 	tf_dns_stop
@@ -40,7 +42,7 @@ tf_dns_start()
 	[ "$(id -u)" -eq 0 ] && _user=--user=root
 	"$TF_DNSMASQ" --keep-in-foreground --no-resolv --no-hosts --port="$_dp" \
 	    --listen-address=127.0.0.1 --bind-interfaces --pid-file= \
-	    --local=/bench.test/ --cache-size=0 $_user \
+	    --local=/bench.test/ --cache-size=0 --local-ttl=300 $_user \
 	    --ptr-record=1.0.0.127.in-addr.arpa,localhost \
 	    --host-record=localhost,127.0.0.1 \
 	    >"$PEER_DIR/dnsmasq.log" 2>&1 &
