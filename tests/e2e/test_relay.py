@@ -185,7 +185,7 @@ def test_100_recipients_at_3_domains_grouped(make_tegami):
 
 def test_crash_during_outbound_delivery(make_tegami, dns):
     out = sender(make_tegami, dns)
-    n = 40
+    n = 200
     # Queued while the MX is down, so that the kill falls among deliveries in flight.
     for i in range(n):
         body = ("From: sender@out.example\r\nTo: alice@a.example\r\n"
