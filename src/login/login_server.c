@@ -88,10 +88,12 @@ login_listen_start(void)
 	if (listeners != NULL)
 		return;
 	listeners = xcalloc(nlisteners ? nlisteners : 1, sizeof(*listeners));
-	for (i = 0; i < nlisteners; i++)
+	for (i = 0; i < nlisteners; i++) {
 		listeners[i] = net_listener_new(L.base, "login", listens[i].fd,
 		    L.limits, login_on_accept, login_on_refuse,
 		    L.conf->listeners[listen_index[i]]);
+		net_listener_set_nodelay(listeners[i]);
+	}
 	log_msg(LOG_INFO, "login: ready, %zu listeners", nlisteners);
 }
 

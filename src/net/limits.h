@@ -67,6 +67,7 @@ typedef void	(*net_refuse_cb)(int fd, const struct sockaddr *, const char *why,
 struct net_listener *net_listener_new(struct event_base *, const char *name, int fd,
 		    struct conn_limits *, net_accept_cb, net_refuse_cb, void *arg);
 void		 net_listener_set_arg(struct net_listener *, void *arg);
+void		 net_listener_set_nodelay(struct net_listener *);
 void		 net_listener_disable(struct net_listener *);
 void		 net_listener_free(struct net_listener *);
 /* Sends one line without blocking, for a refusal; nothing is read. */
