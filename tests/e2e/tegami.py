@@ -1,5 +1,6 @@
 """Runs real tegamid instances for the end-to-end tests: config, start, stop, kill, Maildirs."""
 import os
+import re
 import pwd
 import shutil
 import signal
@@ -68,6 +69,13 @@ action "deliver" maildir "{dir}/vmail/%{{dest.domain:lowercase}}/%{{dest.user:lo
 match from any for domain <domains> action "deliver"
 {matches}
 """
+
+
+def _delivery_order(name):
+    m = re.match(r"(\d+)\.(?:M(\d+))?", name)
+    if m is None:
+        return (0, 0, name)
+    return (int(m.group(1)), int(m.group(2) or 0), name)
 
 
 class Tegami:
@@ -234,7 +242,9 @@ class Tegami:
             d = self.maildir(address, sub)
             if not os.path.isdir(d):
                 continue
-            names = sorted(os.listdir(d))
+            # Delivery order: the seconds and microseconds in the name
+            # (TIME.M<usec>P...), not its text, which puts M99999 after M100000.
+            names = sorted(os.listdir(d), key=_delivery_order)
             for n in names:
                 with open(os.path.join(d, n), "rb") as f:
                     out.append(f.read())
