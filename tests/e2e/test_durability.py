@@ -153,9 +153,11 @@ def crash_run(make_tegami, rcpts, proc, n, msg):
             # The queue has seen the agent go and every result sent before it.
             return "delivery agent for %s exited" % t.account in t.log()
         if crashed():
-            # The parent starts a dead smtp or queue process again.
+            # The parent starts a dead smtp or queue process again; stopping
+            # tegamid before the new one is up would race with its start.
             return "%s process" % proc in t.log() and \
-                "died (exit status 86), restarting" in t.log()
+                "died (exit status 86), restarting" in t.log() and \
+                count_in_log(t, "%s: ready" % proc) >= 2
         return t.wait_queue_empty(timeout=0) and all(
             len(t.messages(r)) >= 1 for r in rcpts)
 
