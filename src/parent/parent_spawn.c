@@ -91,13 +91,15 @@ proc_desc(enum proc_id id)
 
 /* In a new child: default signals, none of the parent's descriptors but keep. */
 static void
-child_prepare(const int *keep, size_t nkeep)
+child_prepare(const int *keep, size_t nkeep, const sigset_t *mask)
 {
 	size_t	 i, k;
 	int	 sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGCHLD, SIGUSR1 };
 
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], SIG_DFL);
+	/* A SIGTERM sent while it was blocked ends the child now, as it should. */
+	sigprocmask(SIG_SETMASK, mask, NULL);
 	for (i = 0; i < P.nfds; i++) {
 		for (k = 0; k < nkeep; k++)
 			if (P.fds[i] == keep[k])
@@ -121,6 +123,7 @@ fork_child(const int *keep, size_t nkeep, int *fd)
 {
 	int	 sv[2], *all;
 	pid_t	 pid;
+	sigset_t all_sigs, old;
 
 	if (ipc_pair(sv) == -1)
 		fatal("socketpair");
@@ -128,15 +131,25 @@ fork_child(const int *keep, size_t nkeep, int *fd)
 	memcpy(all, keep, nkeep * sizeof(*keep));
 	all[nkeep] = sv[1];
 	fd_track(sv[1]);
+	/*
+	 * Signals wait until the child has its own handlers: one arriving
+	 * between fork and child_prepare would run the parent's handler in
+	 * the child, which passes it to the parent's event loop, and a
+	 * SIGTERM from a stopping parent would be lost (the child then
+	 * outlived it, holding the control socket).
+	 */
+	sigfillset(&all_sigs);
+	sigprocmask(SIG_BLOCK, &all_sigs, &old);
 	if ((pid = fork()) == -1)
 		fatal("fork");
 	if (pid == 0) {
-		child_prepare(all, nkeep + 1);
+		child_prepare(all, nkeep + 1, &old);
 		free(all);
 		close(sv[0]);
 		*fd = sv[1];
 		return 0;
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	free(all);
 	fd_untrack(sv[1]);
 	close(sv[1]);

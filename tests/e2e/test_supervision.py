@@ -128,3 +128,26 @@ def test_a_crash_loop_stops_tegamid(tegami):
     assert t.proc.poll() == 1, t.log()[-2000:]
     assert "smtp process died 5 times within 60 seconds" in t.log()
     assert "stopping tegamid" in t.log()
+
+
+@pytest.mark.parametrize("name", ["queue", "smtp"])
+def test_stop_while_a_child_restarts_leaves_no_process(make_tegami, name):
+    # A stop that lands while a dead child is being started again must stop
+    # that new child too: left running, it kept the control socket and the
+    # next start said "another tegamid is running". The delays put the stop
+    # before, during and after the parent's fork of the new child.
+    for delay in (0, 0.001, 0.002, 0.005, 0.02):
+        t = make_tegami()
+        old = wait_child(t, name)
+        everyone = set(t.pids())
+        os.kill(old, signal.SIGKILL)
+        time.sleep(delay)
+        everyone |= set(t.pids())
+        started = time.time()
+        assert t.stop() == 0, t.log()[-2000:]
+        assert time.time() - started < 10, t.log()[-2000:]
+        left = [p for p in everyone if os.path.exists("/proc/%d" % p)]
+        assert left == [], t.log()[-2000:]
+        t.start()
+        assert t.proc.poll() is None, t.log()[-2000:]
+        assert "another tegamid" not in t.log()
