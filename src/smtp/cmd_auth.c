@@ -41,7 +41,7 @@ static void
 sasl_fail(struct smtp_session *s, int code, const char *enh, const char *text)
 {
 	s->sasl = SASL_NONE;
-	explicit_bzero(s->sasl_login, sizeof(s->sasl_login));
+	smtp_sasl_forget(s);
 	smtp_reply(s, code, enh, "%s", text);
 }
 
@@ -53,7 +53,7 @@ auth_ask(struct smtp_session *s, struct sasl_creds *cr)
 	uint32_t	 li;
 
 	s->sasl = SASL_NONE;
-	explicit_bzero(s->sasl_login, sizeof(s->sasl_login));
+	smtp_sasl_forget(s);
 	if (s->server->auth == NULL || listener_index(s, &li) == -1 ||
 	    s->listener->auth == NULL) {
 		log_msg(LOG_ERR, "%016llx smtp auth: no credentials table on this "
@@ -105,7 +105,9 @@ sasl_step(struct smtp_session *s, const unsigned char *msg, size_t len)
 		auth_ask(s, &cr);
 		return;
 	case SASL_LOGIN_USER:
-		if (sasl_login_field(msg, len, s->sasl_login, sizeof(s->sasl_login),
+		smtp_sasl_forget(s);
+		s->sasl_login = xcalloc(1, SASL_LOGIN_MAX + 1);
+		if (sasl_login_field(msg, len, s->sasl_login, SASL_LOGIN_MAX + 1,
 		    &errstr) == -1 || s->sasl_login[0] == '\0') {
 			sasl_fail(s, 501, "5.5.2", "Malformed user name");
 			return;
@@ -115,7 +117,8 @@ sasl_step(struct smtp_session *s, const unsigned char *msg, size_t len)
 		return;
 	case SASL_LOGIN_PASS:
 		memset(&cr, 0, sizeof(cr));
-		memcpy(cr.login, s->sasl_login, sizeof(cr.login));
+		if (s->sasl_login != NULL)
+			memcpy(cr.login, s->sasl_login, sizeof(cr.login));
 		if (sasl_login_field(msg, len, cr.password, sizeof(cr.password),
 		    &errstr) == -1) {
 			sasl_creds_clear(&cr);

@@ -20,7 +20,7 @@ smtp_cmd_helo(struct smtp_session *s, struct smtp_cmd *cmd)
 	/* RFC 5321 4.1.4: HELO/EHLO in a session resets any transaction. */
 	s->state = S_READY;
 	smtp_tx_reset(s);
-	snprintf(s->helo, sizeof(s->helo), "%s", cmd->arg);
+	smtp_set_helo(s, cmd->arg);
 	s->esmtp = cmd->verb == SMTP_EHLO;
 	/* The helo or ehlo filters may refuse the name or rewrite it. */
 	smtp_phase(s, s->esmtp ? PH_EHLO : PH_HELO, helo_reply);

@@ -632,7 +632,7 @@ rewrite(struct smtp_session *s, const struct filter *f)
 	size_t		 n = strlen(v);
 
 	if (s->phase == PH_HELO || s->phase == PH_EHLO) {
-		snprintf(s->helo, sizeof(s->helo), "%s", v);
+		smtp_set_helo(s, v);
 		return;
 	}
 	if (n >= 2 && v[0] == '<' && v[n - 1] == '>') {
@@ -725,7 +725,7 @@ answer(struct smtp_session *s, const struct filter *f, int unsure)
 	case PH_HELO:
 	case PH_EHLO:
 		s->state = S_GREETING;
-		s->helo[0] = '\0';
+		smtp_set_helo(s, "");
 		s->esmtp = 0;
 		break;
 	case PH_MAIL_FROM:

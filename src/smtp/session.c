@@ -16,6 +16,7 @@
 #include "lib/sockaddr.h"
 #include "lib/xalloc.h"
 #include "mail/reply.h"
+#include "mail/sasl.h"
 #include "net/conn.h"
 #include "net/limits.h"
 #include "net/pending.h"
@@ -45,6 +46,28 @@ smtp_find(struct smtp_server *srv, uint64_t id)
 	return pending_get(srv->by_id, id);
 }
 
+/*
+ * The HELO/EHLO name, cut at the longest domain or address literal a
+ * path may hold; kept on the heap, so an idle session holds only what the
+ * client said.
+ */
+void
+smtp_set_helo(struct smtp_session *s, const char *name)
+{
+	free(s->helo);
+	s->helo = xstrndup(name, ADDR_PATH_MAX);
+}
+
+/* AUTH LOGIN's user name, wiped once the exchange ends either way. */
+void
+smtp_sasl_forget(struct smtp_session *s)
+{
+	if (s->sasl_login == NULL)
+		return;
+	explicit_bzero(s->sasl_login, SASL_LOGIN_MAX + 1);
+	x_free(&s->sasl_login);
+}
+
 void
 smtp_session_new(struct smtp_server *srv, int fd, struct listener *l,
     const struct sockaddr *sa, socklen_t salen, int from_socket, unsigned uid,
@@ -62,6 +85,7 @@ smtp_session_new(struct smtp_server *srv, int fd, struct listener *l,
 	s->uid = uid;
 	s->declared_size = -1;
 	s->started = time(NULL);
+	s->helo = xstrdup("");
 	envelope_init(&s->env);
 	buf_init(&s->wbuf, 0);
 	if (from_socket) {
@@ -77,6 +101,7 @@ smtp_session_new(struct smtp_server *srv, int fd, struct listener *l,
 		    s->addr);
 		conf_free(s->conf);
 		buf_free(&s->wbuf);
+		free(s->helo);
 		free(s);
 		return;
 	}
@@ -235,7 +260,8 @@ smtp_free(struct smtp_session *s)
 	free(s->auth_user);
 	free(s->hops);
 	smtp_mailauth_free(s);
-	explicit_bzero(s->sasl_login, sizeof(s->sasl_login));
+	smtp_sasl_forget(s);
+	free(s->helo);
 	envelope_free(&s->env);
 	buf_free(&s->wbuf);
 	conf_free(s->conf);

@@ -119,8 +119,7 @@ struct smtp_session {
 	enum smtp_state		 state;
 	enum smtp_wait		 wait;
 	int			 esmtp;
-	char			 helo[ADDR_PATH_MAX + 1];
-	/* Small, in the padding after helo: an idle session costs no more. */
+	char			*helo;		/* never NULL: "" before HELO/EHLO (smtp_set_helo) */
 	uint8_t			 srs_failures;	/* refused SRS recipients (srs_guard.c) */
 	uint16_t		 junk_cmds;	/* commands that moved no mail (limits.c) */
 	unsigned		 errors;
@@ -161,7 +160,7 @@ struct smtp_session {
 	int			 tls_bits;
 	char			*auth_user;	/* the login, after 235 */
 	enum smtp_sasl		 sasl;
-	char			 sasl_login[321];	/* LOGIN: the user name given */
+	char			*sasl_login;	/* LOGIN: the user name given, or NULL */
 	unsigned		 auth_failures;
 
 	/* RCPT being routed */
@@ -223,6 +222,8 @@ const char *smtp_rdns_verified(const struct smtp_session *);
 
 /* cmd_session.c: HELO EHLO RSET NOOP QUIT HELP VRFY EXPN */
 void	 smtp_cmd_helo(struct smtp_session *, struct smtp_cmd *);
+void	 smtp_set_helo(struct smtp_session *, const char *);
+void	 smtp_sasl_forget(struct smtp_session *);
 void	 smtp_cmd_misc(struct smtp_session *, struct smtp_cmd *);
 
 /* cmd_envelope.c: MAIL RCPT */

@@ -90,7 +90,7 @@ smtp_cmd_starttls(struct smtp_session *s, struct smtp_cmd *cmd)
 	 */
 	smtp_tx_reset(s);
 	s->state = S_GREETING;
-	s->helo[0] = '\0';
+	smtp_set_helo(s, "");
 	s->esmtp = 0;
 	s->tls = 1;
 	if (s->auth_user != NULL)
@@ -98,7 +98,7 @@ smtp_cmd_starttls(struct smtp_session *s, struct smtp_cmd *cmd)
 		    (unsigned long long)s->id, s->auth_user);
 	x_free(&s->auth_user);
 	s->sasl = SASL_NONE;
-	explicit_bzero(s->sasl_login, sizeof(s->sasl_login));
+	smtp_sasl_forget(s);
 }
 
 void
