@@ -16,6 +16,7 @@
 #include <openssl/err.h>
 
 #include "lib/log.h"
+#include "lib/memtrim.h"
 #include "lib/xalloc.h"
 #include "net/conn.h"
 #include "net/limits.h"
@@ -218,6 +219,8 @@ conn_release(struct conn *c)
 static void
 conn_free_now(struct conn *c)
 {
+	if (c->ssl != NULL)
+		mem_trim_soon(c->base);
 	if (c->timer)
 		event_free(c->timer);
 	if (c->bev != NULL)
@@ -766,6 +769,7 @@ conn_on_event(struct bufferevent *bev, short what, void *arg)
 			conn_dispatch(c, CONN_EV_CONNECTED);
 		} else if (c->ssl != NULL && !c->tls_done) {
 			c->tls_done = 1;
+			mem_trim_soon(c->base);
 			conn_dispatch(c, CONN_EV_TLS);
 		}
 		return;
