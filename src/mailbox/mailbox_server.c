@@ -64,6 +64,10 @@ mailbox_client_free(struct mailbox_client *c)
 {
 	if (c->fd != -1)
 		close(c->fd);
+	/* The login process counts the session until this closes. */
+	if (c->tie != -1)
+		close(c->tie);
+	free(c->prefix);
 	free(c->id);
 	free(c->login);
 	free(c->root);
@@ -145,9 +149,11 @@ session_arrived(struct ipc_msg *m)
 	struct mailbox_client	*c = xcalloc(1, sizeof(*c));
 	struct arrival		*a;
 	const char		*ticket;
+	const void		*prefix;
 	uint32_t		 proto, li, flags;
 
 	c->fd = m->fd;
+	c->tie = m->fd2;
 	c->base = M.base;
 	proto = ipc_get_u32(m);
 	li = ipc_get_u32(m);
@@ -157,7 +163,12 @@ session_arrived(struct ipc_msg *m)
 	ticket = ipc_get_str(m);
 	c->addr = dup_or_null(ipc_get_str(m));
 	c->tag = dup_or_null(ipc_get_str(m));
+	prefix = ipc_get_data(m, &c->prefixlen);
 	ipc_get_end(m);
+	if (c->prefixlen > 0) {
+		c->prefix = xmalloc(c->prefixlen);
+		memcpy(c->prefix, prefix, c->prefixlen);
+	}
 	c->conf = conf_ref(M.conf);
 	c->proto = proto == MAILBOX_IMAP ? MAILBOX_IMAP : MAILBOX_POP3;
 	c->tls = (flags & MAILBOX_F_TLS) != 0;

@@ -80,6 +80,8 @@ pop3_session_start(struct mailbox_client *c)
 		return;
 	}
 	c->fd = -1;	/* the connection owns it now */
+	/* What the client sent after PASS/AUTH comes first (mailbox.h). */
+	(void)conn_unread(p->conn, c->prefix, c->prefixlen);
 	live_add(p);
 	conn_set_line_max(p->conn, POP3_LINE_MAX);
 	conn_set_timeouts(p->conn, POP3_IDLE_SECS, POP3_IDLE_SECS);
