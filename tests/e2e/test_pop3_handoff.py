@@ -181,3 +181,47 @@ def test_handed_sessions_count_against_the_login_limit_until_they_end(make_tegam
         s.close()
     log = t.log()
     assert "imap disconnect address=127.0.0.1 user=alice@example.org" in log, log[-3000:]
+
+
+def test_large_messages_and_listings_come_whole_on_a_handed_socket(t):
+    """Messages beyond one read and listings beyond the output bound, through the engine's back-pressure."""
+    import pwd
+    from tegami import IS_ROOT, account_names
+    root = os.path.dirname(t.maildir("bob@example.org", "new"))
+    for sub in ("new", "cur", "tmp"):
+        os.makedirs(os.path.join(root, sub), exist_ok=True)
+    # 300 KiB with lines that need dot-stuffing and CRLF; then 3000 small ones.
+    big = b"Subject: big\n\n" + b"".join(b".line %06d of a long message\n" % i for i in range(10000))
+    names = ["1700000000.M%06dP1.test,S=%d:2," % (i, 100) for i in range(3001)]
+    with open(os.path.join(root, "cur", names[0]), "wb") as f:
+        f.write(big)
+    for n in names[1:]:
+        with open(os.path.join(root, "cur", n), "wb") as f:
+            f.write(b"Subject: small\n\nx\n")
+    if IS_ROOT:
+        pw = pwd.getpwnam(account_names()[1])
+        for d, _, files in os.walk(os.path.dirname(os.path.dirname(root))):
+            os.chown(d, pw.pw_uid, pw.pw_gid)
+            for fn in files:
+                os.chown(os.path.join(d, fn), pw.pw_uid, pw.pw_gid)
+    s, f = plain(t, "pop3")
+    s.sendall(("USER bob@example.org\r\nPASS %s\r\n" % PASSWORD).encode())
+    assert f.readline().startswith(b"+OK")
+    assert f.readline().startswith(b"+OK Logged in, 3001 messages")
+    # The client reads nothing for a while: the output bound holds the rest back.
+    s.sendall(b"UIDL\r\nRETR 1\r\nTOP 1 3\r\n")
+    time.sleep(0.5)
+    uidl = read_until(f, b".\r\n")
+    assert uidl[0].startswith(b"+OK") and len(uidl) == 3003
+    assert sorted(l.split()[1].decode() for l in uidl[1:-1]) == sorted(n.split(":")[0] for n in names)
+    retr = read_until(f, b".\r\n")
+    assert retr[0].startswith(b"+OK")
+    body = b"".join(retr[1:-1])
+    want = big.replace(b"\n", b"\r\n").replace(b"\r\n.", b"\r\n..")
+    assert body == want
+    top = read_until(f, b".\r\n")
+    assert top[1:-1] == [b"Subject: big\r\n", b"\r\n", b"..line 000000 of a long message\r\n",
+                         b"..line 000001 of a long message\r\n", b"..line 000002 of a long message\r\n"]
+    s.sendall(b"QUIT\r\n")
+    assert f.readline().startswith(b"+OK Logging out")
+    s.close()
