@@ -225,3 +225,52 @@ def test_large_messages_and_listings_come_whole_on_a_handed_socket(t):
     s.sendall(b"QUIT\r\n")
     assert f.readline().startswith(b"+OK Logging out")
     s.close()
+
+
+def imap_login(t):
+    s, f = plain(t, "imap")
+    s.sendall(("a LOGIN alice@example.org \"%s\"\r\n" % PASSWORD).encode())
+    assert read_until(f, b"a ")[-1].startswith(b"a OK")
+    return s, f
+
+
+def test_handed_sessions_go_on_across_a_reload_and_hear_the_shutdown(t):
+    s, f = imap_login(t)
+    p, pf = plain(t, "pop3")
+    p.sendall(("USER bob@example.org\r\nPASS %s\r\n" % PASSWORD).encode())
+    assert pf.readline().startswith(b"+OK")
+    assert pf.readline().startswith(b"+OK Logged in")
+    r = t.ctl("reload")
+    assert r.returncode == 0, r.stdout + r.stderr
+    s.sendall(b"b NOOP\r\n")
+    assert read_until(f, b"b ")[-1].startswith(b"b OK")
+    p.sendall(b"STAT\r\n")
+    assert pf.readline().startswith(b"+OK 0 ")
+    # A new login after the reload is handed over too.
+    s2, f2 = imap_login(t)
+    s2.sendall(b"c LOGOUT\r\n")
+    assert read_until(f2, b"c ")[-1].startswith(b"c OK")
+    s2.close()
+    t.stop()
+    assert f.readline().startswith(b"* BYE"), "the IMAP session heard no goodbye"
+    assert pf.readline().startswith(b"-ERR [SYS/TEMP] Server shutting down")
+    s.close()
+    p.close()
+
+
+def test_a_mailbox_process_that_dies_frees_its_sessions_in_login(t):
+    s, f = imap_login(t)
+    time.sleep(0.2)
+    pid = next(p for p in t.pids() if open("/proc/%d/status" % p).readline().split()[1]
+               == "tegami-mailbox")
+    os.kill(pid, 9)
+    # The client's connection closes with the process that held it...
+    assert f.read() == b""
+    s.close()
+    # ...and the login process logs the end of the session.
+    deadline = time.time() + 10
+    while "imap disconnect address=127.0.0.1 user=alice@example.org" not in t.log():
+        assert time.time() < deadline, t.log()[-3000:]
+        time.sleep(0.05)
+    s, f = imap_login(t)
+    s.close()
