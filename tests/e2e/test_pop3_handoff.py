@@ -274,3 +274,17 @@ def test_a_mailbox_process_that_dies_frees_its_sessions_in_login(t):
         time.sleep(0.05)
     s, f = imap_login(t)
     s.close()
+
+
+def test_idle_on_a_handed_imap_session_hears_a_delivery(t):
+    s, f = imap_login(t)
+    s.sendall(b"b SELECT INBOX\r\n")
+    assert read_until(f, b"b ")[-1].startswith(b"b OK")
+    s.sendall(b"c IDLE\r\n")
+    assert f.readline().startswith(b"+ ")
+    send(t, "alice@example.org", subject="while idle")
+    s.settimeout(10)
+    assert f.readline() == b"* 1 EXISTS\r\n"
+    s.sendall(b"DONE\r\n")
+    assert read_until(f, b"c ")[-1].startswith(b"c OK")
+    s.close()
