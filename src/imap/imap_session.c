@@ -638,6 +638,8 @@ imap_session_start(struct mailbox_client *mc)
 		return;
 	}
 	mc->fd = -1;
+	/* What the client sent after LOGIN/AUTHENTICATE comes first (mailbox.h). */
+	(void)conn_unread(s->conn, mc->prefix, mc->prefixlen);
 	conn_set_timeouts(s->conn, IMAP_AUTOLOGOUT_SECS, IMAP_WRITE_SECS);
 	s->caps = ENGINE_CAPS;
 	s->appendlimit = appendlimit(mc);

@@ -15,16 +15,19 @@
 #include "lib/log.h"
 #include "lib/xalloc.h"
 
+/* Descriptors one message may carry. */
+#define IPC_MAX_FDS	2
+
 struct ipc_hdr {
 	uint32_t	 type;
-	uint32_t	 has_fd;
+	uint32_t	 has_fd;	/* how many: 0, 1 or 2 */
 	uint64_t	 id;
 };
 
 struct ipc_pending {
 	TAILQ_ENTRY(ipc_pending) entry;
 	struct ipc_hdr	 hdr;
-	int		 fd;
+	int		 fd[IPC_MAX_FDS];
 	char		*data;
 	size_t		 len;
 };
@@ -42,6 +45,18 @@ struct ipc {
 
 static void	ipc_on_read(evutil_socket_t, short, void *);
 static void	ipc_on_write(evutil_socket_t, short, void *);
+
+static void
+pending_free(struct ipc_pending *p)
+{
+	unsigned	 i;
+
+	for (i = 0; i < IPC_MAX_FDS; i++)
+		if (p->fd[i] != -1)
+			close(p->fd[i]);
+	free(p->data);
+	free(p);
+}
 
 int
 ipc_pair(int sv[2])
@@ -83,10 +98,7 @@ ipc_free(struct ipc *c)
 		return;
 	while ((p = TAILQ_FIRST(&c->out)) != NULL) {
 		TAILQ_REMOVE(&c->out, p, entry);
-		if (p->fd != -1)
-			close(p->fd);
-		free(p->data);
-		free(p);
+		pending_free(p);
 	}
 	event_free(c->ev_read);
 	event_free(c->ev_write);
@@ -108,6 +120,7 @@ ipc_begin(struct ipc_out *o, uint32_t type, uint64_t id)
 	o->type = type;
 	o->id = id;
 	o->fd = -1;
+	o->fd2 = -1;
 	buf_init(&o->payload, IPC_MAX_PAYLOAD);
 }
 
@@ -160,9 +173,12 @@ ipc_add_data(struct ipc_out *o, const void *p, size_t len)
 void
 ipc_add_fd(struct ipc_out *o, int fd)
 {
-	if (o->fd != -1)
-		fatalx("ipc message type %u: two fds", o->type);
-	o->fd = fd;
+	if (o->fd == -1)
+		o->fd = fd;
+	else if (o->fd2 == -1)
+		o->fd2 = fd;
+	else
+		fatalx("ipc message type %u: three fds", o->type);
 }
 
 /* Sends one pending message; 1 sent, 0 would block. */
@@ -173,9 +189,10 @@ ipc_try_send(struct ipc *c, struct ipc_pending *p)
 	struct iovec	 iov[2];
 	union {
 		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
+		char		buf[CMSG_SPACE(IPC_MAX_FDS * sizeof(int))];
 	} cm;
 	ssize_t		 n;
+	size_t		 nfd = p->hdr.has_fd;
 
 	memset(&mh, 0, sizeof(mh));
 	iov[0].iov_base = &p->hdr;
@@ -184,17 +201,17 @@ ipc_try_send(struct ipc *c, struct ipc_pending *p)
 	iov[1].iov_len = p->len;
 	mh.msg_iov = iov;
 	mh.msg_iovlen = 2;
-	if (p->fd != -1) {
+	if (nfd > 0) {
 		struct cmsghdr	*cmsg;
 
 		memset(&cm, 0, sizeof(cm));
 		mh.msg_control = cm.buf;
-		mh.msg_controllen = sizeof(cm.buf);
+		mh.msg_controllen = CMSG_SPACE(nfd * sizeof(int));
 		cmsg = CMSG_FIRSTHDR(&mh);
-		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+		cmsg->cmsg_len = CMSG_LEN(nfd * sizeof(int));
 		cmsg->cmsg_level = SOL_SOCKET;
 		cmsg->cmsg_type = SCM_RIGHTS;
-		memcpy(CMSG_DATA(cmsg), &p->fd, sizeof(int));
+		memcpy(CMSG_DATA(cmsg), p->fd, nfd * sizeof(int));
 	}
 	do {
 		n = sendmsg(c->sock, &mh, MSG_NOSIGNAL);
@@ -225,10 +242,7 @@ ipc_flush(struct ipc *c)
 			return;
 		}
 		TAILQ_REMOVE(&c->out, p, entry);
-		if (p->fd != -1)
-			close(p->fd);
-		free(p->data);
-		free(p);
+		pending_free(p);
 	}
 }
 
@@ -240,12 +254,14 @@ ipc_send(struct ipc *c, struct ipc_out *o)
 
 	p->hdr.type = o->type;
 	p->hdr.id = o->id;
-	p->hdr.has_fd = o->fd != -1;
-	p->fd = o->fd;
+	p->hdr.has_fd = (o->fd != -1) + (o->fd2 != -1);
+	p->fd[0] = o->fd != -1 ? o->fd : o->fd2;
+	p->fd[1] = o->fd != -1 ? o->fd2 : -1;
 	p->len = o->payload.len;
 	p->data = buf_release(&o->payload);
 	TAILQ_INSERT_TAIL(&c->out, p, entry);
 	o->fd = -1;
+	o->fd2 = -1;
 	if (idle)
 		ipc_flush(c);
 }
@@ -267,9 +283,11 @@ ipc_on_read(evutil_socket_t fd, short ev, void *arg)
 	struct cmsghdr	*cmsg;
 	union {
 		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
+		char		buf[CMSG_SPACE(IPC_MAX_FDS * sizeof(int))];
 	} cm;
+	int		 fds[IPC_MAX_FDS];
 	ssize_t		 n;
+	size_t		 nfd, k;
 	int		 i;
 
 	/* Bounded batch so one busy channel cannot starve the others. */
@@ -303,17 +321,25 @@ ipc_on_read(evutil_socket_t fd, short ev, void *arg)
 		memcpy(&hdr, c->rbuf, sizeof(hdr));
 		msg.type = hdr.type;
 		msg.id = hdr.id;
-		msg.fd = -1;
 		msg.data = c->rbuf + sizeof(hdr);
 		msg.len = (size_t)n - sizeof(hdr);
 		msg.off = 0;
+		nfd = 0;
 		for (cmsg = CMSG_FIRSTHDR(&mh); cmsg; cmsg = CMSG_NXTHDR(&mh, cmsg))
 			if (cmsg->cmsg_level == SOL_SOCKET &&
-			    cmsg->cmsg_type == SCM_RIGHTS)
-				memcpy(&msg.fd, CMSG_DATA(cmsg), sizeof(int));
-		if (hdr.has_fd && msg.fd == -1)
+			    cmsg->cmsg_type == SCM_RIGHTS) {
+				k = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+				if (k > IPC_MAX_FDS - nfd)
+					fatalx("ipc %s: message type %u with too "
+					    "many fds", c->peer, hdr.type);
+				memcpy(fds + nfd, CMSG_DATA(cmsg), k * sizeof(int));
+				nfd += k;
+			}
+		if (nfd != hdr.has_fd)
 			fatalx("ipc %s: message type %u lost its fd", c->peer,
 			    hdr.type);
+		msg.fd = nfd > 0 ? fds[0] : -1;
+		msg.fd2 = nfd > 1 ? fds[1] : -1;
 		c->handler(c, &msg, c->arg);
 	}
 }

@@ -1,4 +1,4 @@
-/* Typed messages between tegami's processes: one datagram each, an optional fd passed along. */
+/* Typed messages between tegami's processes: one datagram each, up to two fds passed along. */
 #ifndef TEGAMI_IPC_H
 #define TEGAMI_IPC_H
 
@@ -17,6 +17,7 @@ struct ipc_msg {
 	uint32_t		 type;
 	uint64_t		 id;		/* request id, echoed in the reply */
 	int			 fd;		/* passed descriptor or -1; the handler owns it */
+	int			 fd2;		/* a second one or -1 (the handler owns it too) */
 	const unsigned char	*data;
 	size_t			 len;
 	size_t			 off;
@@ -27,6 +28,7 @@ struct ipc_out {
 	uint32_t		 type;
 	uint64_t		 id;
 	int			 fd;
+	int			 fd2;
 	struct buf		 payload;
 };
 
@@ -49,7 +51,10 @@ void		 ipc_add_u32(struct ipc_out *, uint32_t);
 void		 ipc_add_u64(struct ipc_out *, uint64_t);
 void		 ipc_add_str(struct ipc_out *, const char *);	/* NULL allowed */
 void		 ipc_add_data(struct ipc_out *, const void *, size_t);
-/* Passes fd along; the channel closes it once sent. */
+/*
+ * Passes fd along; the channel closes it once sent. A message carries at
+ * most two: the first arrives as msg->fd, the second as msg->fd2.
+ */
 void		 ipc_add_fd(struct ipc_out *, int fd);
 /* Queues the message (sent as soon as the socket allows) and resets out. */
 void		 ipc_send(struct ipc *, struct ipc_out *);

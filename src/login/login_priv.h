@@ -73,7 +73,9 @@ struct login_session {
 	enum login_wait		 wait;
 	enum login_sasl		 sasl;
 	int			 closing;
-	int			 relaying;
+	int			 relaying;	/* after login: relayed, or handed over (direct) */
+	int			 direct;	/* the client's socket went to the mailbox process */
+	int			 counted;	/* in L.limits by addr, without a connection */
 	int			 free_scheduled;
 	unsigned		 errors;
 	unsigned		 fails;
@@ -164,6 +166,15 @@ void	 pop3_login_failed(struct login_session *, enum auth_result);
 void	 pop3_login_challenge(struct login_session *, const char *b64);
 void	 pop3_login_sasl_bad(struct login_session *, const char *text);
 void	 pop3_login_unavailable(struct login_session *, const char *why);
+
+/* login_direct.c */
+/* No TLS here and nothing left to send: the client's socket may go itself. */
+int	 login_direct_possible(const struct login_session *);
+/* Takes the socket from the session's connection (-1 if it cannot), with what was read ahead. */
+int	 login_direct_detach(struct login_session *, char **prefix,
+	    size_t *prefixlen);
+/* Holds the session (limits, log lines) until tie, passed with the socket, closes. */
+void	 login_direct_start(struct login_session *, int tie);
 
 /* login_relay.c */
 /* From now on bytes only: client <-> the mailbox process's end of the socketpair. */

@@ -1,4 +1,4 @@
-/* After login: the client's bytes to the mailbox process and back, with back-pressure both ways. */
+/* After a login over TLS: the client's bytes to the mailbox process and back, with back-pressure both ways. */
 #include <stdio.h>
 #include <stdlib.h>
 

@@ -182,7 +182,10 @@ login_main(struct conf *conf, struct tls_server *tls, struct listen_socket *ls,
 	L.tls = tls;
 	TAILQ_INIT(&L.sessions);
 	L.by_id = pending_new();
-	/* A relayed session holds the client's socket and its end of a socketpair. */
+	/*
+	 * A relayed session holds the client's socket and its end of a
+	 * socketpair; a handed one only the latter.
+	 */
 	L.limits = conn_limits_new(0, conf->max_sessions_per_addr, 2);
 	L.pool = pool_new(L.base, LOGIN_ROUTE_THREADS);
 	log_msg(LOG_INFO, "login: at most %u sessions, %u per client address",

@@ -422,24 +422,35 @@ link_free(struct mailbox_link *k)
 	free(k);
 }
 
-/* The client goes to its mailbox process: a socketpair, one end there, the other relayed. */
+/*
+ * The client goes to its mailbox process (mailbox.h): without TLS its
+ * socket itself, with a socketpair that carries nothing and whose close
+ * ends the session here; with TLS one end of a socketpair, the other
+ * relayed.
+ */
 static void
 send_session(struct login_session *s, struct mailbox_link *k)
 {
 	struct ipc_out	 o;
 	uint32_t	 flags = 0;
-	int		 sv[2];
+	int		 sv[2], fd = -1;
+	char		*prefix = NULL;
+	size_t		 prefixlen = 0;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
 	    sv) == -1) {
 		unavailable(s, "no socketpair for the session");
 		return;
 	}
+	if (login_direct_possible(s))
+		fd = login_direct_detach(s, &prefix, &prefixlen);
 	if (s->tls)
 		flags |= MAILBOX_F_TLS;
 	if (login_secure(s))
 		flags |= MAILBOX_F_SECURE;
 	ipc_begin(&o, MSG_MAILBOX_SESSION, s->id);
+	if (fd != -1)
+		ipc_add_fd(&o, fd);
 	ipc_add_fd(&o, sv[1]);
 	ipc_add_u32(&o, (uint32_t)s->proto);
 	ipc_add_u32(&o, s->listener_index);
@@ -449,12 +460,19 @@ send_session(struct login_session *s, struct mailbox_link *k)
 	ipc_add_str(&o, s->ticket);
 	ipc_add_str(&o, s->addr);
 	ipc_add_str(&o, s->tag);
+	ipc_add_data(&o, prefix, prefixlen);
 	ipc_send(k->ipc, &o);
 	explicit_bzero(s->ticket, strlen(s->ticket));
 	x_free(&s->ticket);
-	log_msg(LOG_INFO, "%s login user=%s address=%s account=%s", s->idstr,
-	    s->login, s->addr, k->account);
-	login_relay_start(s, sv[0]);
+	if (prefix != NULL)
+		explicit_bzero(prefix, prefixlen);
+	free(prefix);
+	log_msg(LOG_INFO, "%s login user=%s address=%s account=%s%s", s->idstr,
+	    s->login, s->addr, k->account, fd != -1 ? " handed=socket" : "");
+	if (fd != -1)
+		login_direct_start(s, sv[0]);
+	else
+		login_relay_start(s, sv[0]);
 }
 
 static void
@@ -711,7 +729,11 @@ login_abort(struct login_session *s)
 static void
 login_free(struct login_session *s)
 {
-	if (s->login != NULL)
+	if (s->login != NULL && s->direct)
+		/* The mailbox process had the socket: no byte passed here. */
+		log_msg(LOG_INFO, "%s %s disconnect address=%s user=%s", s->idstr,
+		    s->proto == MAILBOX_IMAP ? "imap" : "pop3", s->addr, s->login);
+	else if (s->login != NULL)
 		log_msg(LOG_INFO, "%s %s disconnect address=%s user=%s in=%llu "
 		    "out=%llu", s->idstr, s->proto == MAILBOX_IMAP ? "imap" : "pop3",
 		    s->addr, s->login, (unsigned long long)s->relayed_in,
@@ -722,6 +744,8 @@ login_free(struct login_session *s)
 	TAILQ_REMOVE(&L.sessions, s, entry);
 	L.nsessions--;
 	pending_take(L.by_id, s->id);
+	if (s->counted)
+		conn_limits_del(L.limits, s->addr);
 	if (s->conn != NULL)
 		conn_abort(s->conn);
 	if (s->peer != NULL)

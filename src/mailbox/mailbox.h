@@ -13,14 +13,26 @@
  *   serves the sessions of every user whose Maildir that account owns,
  *   with the engines src/imap/ and src/pop3/.
  *
- * After a successful login the login process makes a socketpair, keeps one
- * end and passes the other to the mailbox process with the session below;
- * from then on it only relays bytes, in clear, between the client (TLS or
- * not) and that end, with back-pressure both ways. Bytes the client sent
- * after its LOGIN/PASS/AUTH line arrive first. The engine sees the
- * session's fd as if it were the client's socket: it reads commands and
- * writes responses on it through src/net/conn.h, and closing it closes
- * the client's connection.
+ * After a successful login the login process hands the client over:
+ *
+ * - a connection without TLS (imap and pop3 listeners, no STARTTLS/STLS)
+ *   goes itself: the client's socket is passed to the mailbox process,
+ *   with the bytes the login process had already read after the
+ *   LOGIN/PASS/AUTH line (prefix below), and the login process no longer
+ *   holds it, as Dovecot's login processes hand theirs to imap and pop3.
+ *   With it comes one end of a socketpair that carries nothing (tie
+ *   below): the login process counts the session against its connection
+ *   limits, and logs its end, until that end closes;
+ * - a TLS session stays in the login process, which holds the TLS state:
+ *   it makes a socketpair, passes one end, and from then on only relays
+ *   bytes, in clear, between the client and that end, with back-pressure
+ *   both ways; bytes the client sent after its login line go through
+ *   first.
+ *
+ * Either way the engine sees the session's fd as the client's socket: it
+ * puts prefix back in front of the input (conn_unread()) so that it is read
+ * first, then reads commands and writes responses on fd through
+ * src/net/conn.h, and closing it closes the client's connection.
  *
  * The engine answers the login itself (IMAP: the tagged OK with the
  * capabilities of the authenticated state; POP3: "+OK" once the maildrop
@@ -44,7 +56,10 @@ enum mailbox_proto {
 
 struct mailbox_client {
 	struct event_base	*base;
-	int			 fd;	/* the client's bytes, relayed in clear; non-blocking */
+	int			 fd;	/* the client's socket, or its bytes relayed in clear */
+	int			 tie;	/* without TLS: closed when the session ends; else -1 */
+	char			*prefix;	/* read by the login process after the login line */
+	size_t			 prefixlen;
 	enum mailbox_proto	 proto;
 	char			*id;	/* session id for log lines, as the login process logged it */
 	char			*login;	/* user@domain as the auth service found it (lower case) */
@@ -67,7 +82,10 @@ struct mailbox_client {
 void	 imap_session_start(struct mailbox_client *);
 void	 pop3_session_start(struct mailbox_client *);
 
-/* Frees the client: its strings, and fd unless the engine set it to -1 after taking it. */
+/*
+ * Frees the client: its strings, tie (the login process learns that the
+ * session ended), and fd unless the engine set it to -1 after taking it.
+ */
 void	 mailbox_client_free(struct mailbox_client *);
 
 /* The worker threads of the mailbox process, for the engines' blocking work. */

@@ -25,6 +25,8 @@
 #define MAILBOX_THREADS		4
 /* After SIGTERM or the login process's end: sessions get this long to say goodbye. */
 #define MAILBOX_STOP_SECS	2
+/* Then what they said last gets this long to be written. */
+#define MAILBOX_BYE_USECS	100000
 
 static struct {
 	struct event_base	*base;
@@ -59,11 +61,34 @@ mailbox_account(void)
 	return M.account;
 }
 
+static void
+stop_now(evutil_socket_t fd, short ev, void *arg)
+{
+	exit(0);
+}
+
+/*
+ * The last session ended while stopping: its goodbye ("* BYE", "-ERR")
+ * may still wait in its connection's output, which the event loop writes
+ * on its next turn; exiting at once would lose it.
+ */
+static void
+stop_soon(void)
+{
+	struct timeval	 tv = { 0, MAILBOX_BYE_USECS };
+
+	event_base_once(M.base, -1, EV_TIMEOUT, stop_now, NULL, &tv);
+}
+
 void
 mailbox_client_free(struct mailbox_client *c)
 {
 	if (c->fd != -1)
 		close(c->fd);
+	/* The login process counts the session until this closes. */
+	if (c->tie != -1)
+		close(c->tie);
+	free(c->prefix);
 	free(c->id);
 	free(c->login);
 	free(c->root);
@@ -72,7 +97,7 @@ mailbox_client_free(struct mailbox_client *c)
 	conf_free((struct conf *)c->conf);
 	free(c);
 	if (--M.sessions == 0 && M.stopping)
-		exit(0);
+		stop_soon();
 }
 
 /* Says no in the session's protocol, on the socket it was given, and ends it. */
@@ -145,9 +170,11 @@ session_arrived(struct ipc_msg *m)
 	struct mailbox_client	*c = xcalloc(1, sizeof(*c));
 	struct arrival		*a;
 	const char		*ticket;
+	const void		*prefix;
 	uint32_t		 proto, li, flags;
 
 	c->fd = m->fd;
+	c->tie = m->fd2;
 	c->base = M.base;
 	proto = ipc_get_u32(m);
 	li = ipc_get_u32(m);
@@ -157,7 +184,12 @@ session_arrived(struct ipc_msg *m)
 	ticket = ipc_get_str(m);
 	c->addr = dup_or_null(ipc_get_str(m));
 	c->tag = dup_or_null(ipc_get_str(m));
+	prefix = ipc_get_data(m, &c->prefixlen);
 	ipc_get_end(m);
+	if (c->prefixlen > 0) {
+		c->prefix = xmalloc(c->prefixlen);
+		memcpy(c->prefix, prefix, c->prefixlen);
+	}
 	c->conf = conf_ref(M.conf);
 	c->proto = proto == MAILBOX_IMAP ? MAILBOX_IMAP : MAILBOX_POP3;
 	c->tls = (flags & MAILBOX_F_TLS) != 0;
@@ -186,12 +218,6 @@ session_arrived(struct ipc_msg *m)
 	a->c = c;
 	a->listener = li;
 	pool_run(M.pool, route_work, route_done, a);
-}
-
-static void
-stop_now(evutil_socket_t fd, short ev, void *arg)
-{
-	exit(0);
 }
 
 /* Sessions are told, then the process goes when they are gone or the time is up. */

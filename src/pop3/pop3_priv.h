@@ -58,12 +58,13 @@ struct pop3_session {
 	size_t			 ndeleted;
 	unsigned		 errors;
 	int			 locked;
+	struct buf		 out;		/* replies not yet handed to conn (pop3_flush) */
 	char			 err[256];	/* from a worker thread */
 	/* what goes out in P3_SENDING */
 	enum pop3_send		 send;
 	size_t			 next;		/* listing: the next message index */
 	int			 fd;		/* message */
-	uint64_t		 off, end;
+	uint64_t		 off;
 	int			 top;		/* TOP: lines of the body still to send, -1 for RETR */
 	long			 body_lines;
 	int			 in_body;
@@ -96,5 +97,14 @@ void	 pop3_send_abort(struct pop3_session *);
 
 /* pop3_session.c */
 void	 pop3_process(struct pop3_session *);
+/* A reply, gathered in p->out with what else this turn answers. */
+void	 pop3_printf(struct pop3_session *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/*
+ * Sends what was gathered: straight to the socket when nothing else waits
+ * (one write per turn, no round through the event loop), the rest through
+ * the connection, which keeps the back-pressure.
+ */
+void	 pop3_flush(struct pop3_session *);
 
 #endif

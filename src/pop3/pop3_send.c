@@ -1,6 +1,4 @@
 /* What POP3 sends at length: messages (RETR, TOP) with CRLF and dot-stuffing, and listings, as the client takes them. */
-#include <sys/stat.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -21,7 +19,6 @@ int
 pop3_send_message(struct pop3_session *p, size_t i, long lines)
 {
 	struct pop3_msg	*m = &p->msgs[i];
-	struct stat	 st;
 	enum scan_sub	 sub;
 	char		 name[MAILDIR_NAME_MAX + 1];
 	const char	*errstr;
@@ -31,13 +28,8 @@ pop3_send_message(struct pop3_session *p, size_t i, long lines)
 	if ((fd = scan_open_msg(&p->dir, SCAN_CUR, m->name, name, sizeof(name),
 	    &sub, &errstr)) == -1)
 		return -1;
-	if (fstat(fd, &st) == -1) {
-		close(fd);
-		return -1;
-	}
 	p->fd = fd;
 	p->off = 0;
-	p->end = (uint64_t)st.st_size;
 	p->top = lines < 0 ? -1 : 1;
 	p->body_lines = lines;
 	p->in_body = 0;
@@ -53,7 +45,7 @@ pop3_send_message(struct pop3_session *p, size_t i, long lines)
 	 * size where the name has it, else the file's, which is what
 	 * qmail-pop3d said to the same clients.
 	 */
-	conn_printf(p->conn, "+OK %llu octets\r\n", (unsigned long long)m->size);
+	pop3_printf(p, "+OK %llu octets\r\n", (unsigned long long)m->size);
 	return 0;
 }
 
@@ -63,7 +55,7 @@ pop3_send_listing(struct pop3_session *p, enum pop3_send what)
 	p->send = what;
 	p->next = 0;
 	p->state = P3_SENDING;
-	conn_printf(p->conn, "+OK %s\r\n", what == SEND_LIST ?
+	pop3_printf(p, "+OK %s\r\n", what == SEND_LIST ?
 	    "scan listing follows" : "unique-id listing follows");
 }
 
@@ -128,74 +120,64 @@ end_message(struct pop3_session *p, struct buf *out)
 	p->send = SEND_NONE;
 }
 
+/*
+ * The file is read as it goes out, without asking its size first: a
+ * short read is its end (a Maildir file does not change once delivered).
+ * A message of up to CHUNK octets costs one read and, with its +OK line
+ * and terminating dot, one write.
+ */
 static int
 more_message(struct pop3_session *p)
 {
 	char		 chunk[CHUNK];
-	struct buf	 out;
-	size_t		 n, used;
+	size_t		 used;
 	ssize_t		 got;
-	int		 done = 0;
 
-	buf_init(&out, 0);
-	while (!done && conn_output_len(p->conn) < POP3_OUT_HIGH) {
-		if (p->off >= p->end) {
-			end_message(p, &out);
-			done = 1;
-			break;
+	while (conn_output_len(p->conn) + p->out.len < POP3_OUT_HIGH) {
+		if ((got = pread(p->fd, chunk, sizeof(chunk), (off_t)p->off)) == -1 &&
+		    errno == EINTR)
+			continue;
+		/* An error cuts it short: what was sent is all there is. */
+		if (got <= 0) {
+			end_message(p, &p->out);
+			return 1;
 		}
-		n = p->end - p->off < sizeof(chunk) ? (size_t)(p->end - p->off) :
-		    sizeof(chunk);
-		if ((got = pread(p->fd, chunk, n, (off_t)p->off)) <= 0) {
-			if (got == -1 && errno == EINTR)
-				continue;
-			/* Cut short under us: what was sent is all there is. */
-			end_message(p, &out);
-			done = 1;
-			break;
-		}
-		if (transform(p, chunk, (size_t)got, &out, &used)) {
-			end_message(p, &out);
-			done = 1;
+		if (transform(p, chunk, (size_t)got, &p->out, &used)) {
+			end_message(p, &p->out);
+			return 1;
 		}
 		p->off += used;
-		conn_write(p->conn, out.data, out.len);
-		buf_reset(&out);
+		if ((size_t)got < sizeof(chunk)) {
+			end_message(p, &p->out);
+			return 1;
+		}
 	}
-	if (out.len > 0)
-		conn_write(p->conn, out.data, out.len);
-	buf_free(&out);
-	return done;
+	return 0;
 }
 
 static int
 more_listing(struct pop3_session *p)
 {
-	struct buf	 out;
 	char		 uid[POP3_UIDL_MAX + 1];
 
-	buf_init(&out, 0);
-	while (p->next < p->nmsgs && conn_output_len(p->conn) + out.len <
+	while (p->next < p->nmsgs && conn_output_len(p->conn) + p->out.len <
 	    POP3_OUT_HIGH) {
 		const struct pop3_msg	*m = &p->msgs[p->next++];
 
 		if (m->deleted)
 			continue;
 		if (p->send == SEND_LIST)
-			buf_addf(&out, "%zu %llu\r\n", p->next,
+			buf_addf(&p->out, "%zu %llu\r\n", p->next,
 			    (unsigned long long)m->size);
 		else {
 			pop3_uidl(m, uid, sizeof(uid));
-			buf_addf(&out, "%zu %s\r\n", p->next, uid);
+			buf_addf(&p->out, "%zu %s\r\n", p->next, uid);
 		}
 	}
 	if (p->next >= p->nmsgs) {
-		buf_adds(&out, ".\r\n");
+		buf_adds(&p->out, ".\r\n");
 		p->send = SEND_NONE;
 	}
-	if (out.len > 0)
-		conn_write(p->conn, out.data, out.len);
-	buf_free(&out);
 	return p->send == SEND_NONE;
 }
 
@@ -210,8 +192,11 @@ pop3_send_more(struct pop3_session *p)
 		done = more_listing(p);
 	else
 		done = 1;
-	if (!done)
+	if (!done) {
+		/* Given to the connection first, so that it knows what waits. */
+		pop3_flush(p);
 		conn_notify_output(p->conn, POP3_OUT_LOW);
+	}
 	return done;
 }
 

@@ -1,4 +1,8 @@
 /* POP3 after login (RFC 1939, RFC 2449): the TRANSACTION state's commands and the UPDATE state. */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +40,54 @@ live_del(struct pop3_session *p)
 		}
 }
 
+void
+pop3_printf(struct pop3_session *p, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(&p->out, fmt, ap);
+	va_end(ap);
+}
+
+void
+pop3_flush(struct pop3_session *p)
+{
+	const char	*d = p->out.data;
+	size_t		 n = p->out.len;
+	ssize_t		 w;
+
+	if (n == 0)
+		return;
+	if (p->conn == NULL) {
+		buf_reset(&p->out);
+		return;
+	}
+	/*
+	 * The connection's own write goes through the event loop (write
+	 * interest on, wait, write, interest off): three calls more per
+	 * reply than writing at once when nothing is queued before it.
+	 */
+	if (conn_output_len(p->conn) == 0) {
+		do {
+			w = send(conn_fd(p->conn), d, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+		} while (w == -1 && errno == EINTR);
+		/* An error is the connection's to find on its next write. */
+		if (w > 0) {
+			d += w;
+			n -= (size_t)w;
+		}
+	}
+	if (n > 0)
+		conn_write(p->conn, d, n);
+	buf_reset(&p->out);
+	/* A long listing or message leaves a large buffer: not kept idle. */
+	if (p->out.cap > 2 * POP3_OUT_HIGH) {
+		buf_free(&p->out);
+		buf_init(&p->out, 0);
+	}
+}
+
 static void
 session_free(struct pop3_session *p)
 {
@@ -45,6 +97,7 @@ session_free(struct pop3_session *p)
 	pop3_maildrop_free(p);
 	if (p->conn != NULL)
 		conn_abort(p->conn);
+	buf_free(&p->out);
 	mailbox_client_free(p->c);
 	free(p);
 }
@@ -59,6 +112,7 @@ session_end(struct pop3_session *p)
 	int	 busy = p->state == P3_LOADING || p->state == P3_UPDATE;
 
 	if (p->conn != NULL && !busy) {
+		pop3_flush(p);
 		conn_close(p->conn);
 		p->conn = NULL;
 	}
@@ -74,12 +128,16 @@ pop3_session_start(struct mailbox_client *c)
 
 	p->c = c;
 	p->fd = -1;
+	buf_init(&p->out, 0);
 	if ((p->conn = conn_new(c->base, c->fd, on_conn, p)) == NULL) {
 		mailbox_client_free(c);
+		buf_free(&p->out);
 		free(p);
 		return;
 	}
 	c->fd = -1;	/* the connection owns it now */
+	/* What the client sent after PASS/AUTH comes first (mailbox.h). */
+	(void)conn_unread(p->conn, c->prefix, c->prefixlen);
 	live_add(p);
 	conn_set_line_max(p->conn, POP3_LINE_MAX);
 	conn_set_timeouts(p->conn, POP3_IDLE_SECS, POP3_IDLE_SECS);
@@ -87,7 +145,7 @@ pop3_session_start(struct mailbox_client *c)
 	if (pop3_lock(p) == -1) {
 		/* RFC 2449 8.1.1: another session has the maildrop. */
 		log_msg(LOG_INFO, "%s pop3 in-use user=%s", c->id, c->login);
-		conn_printf(p->conn, "-ERR [IN-USE] Your mailbox is in use by "
+		pop3_printf(p, "-ERR [IN-USE] Your mailbox is in use by "
 		    "another POP3 session.\r\n");
 		p->state = P3_TRANSACTION;
 		session_end(p);
@@ -107,14 +165,14 @@ pop3_loaded(struct pop3_session *p, int ok)
 	if (!ok) {
 		log_msg(LOG_ERR, "%s pop3 maildrop user=%s error=\"%s\"", p->c->id,
 		    p->c->login, p->err);
-		conn_printf(p->conn, "-ERR [SYS/TEMP] Your mailbox cannot be read "
+		pop3_printf(p, "-ERR [SYS/TEMP] Your mailbox cannot be read "
 		    "now.\r\n");
 		session_end(p);
 		return;
 	}
 	log_msg(LOG_INFO, "%s pop3 maildrop user=%s messages=%zu octets=%llu",
 	    p->c->id, p->c->login, p->nmsgs, (unsigned long long)p->total);
-	conn_printf(p->conn, "+OK Logged in, %zu messages (%llu octets).\r\n",
+	pop3_printf(p, "+OK Logged in, %zu messages (%llu octets).\r\n",
 	    p->nmsgs, (unsigned long long)p->total);
 	pop3_process(p);
 }
@@ -130,10 +188,10 @@ pop3_updated(struct pop3_session *p, int ok)
 	log_msg(LOG_INFO, "%s pop3 quit user=%s deleted=%zu%s%s", p->c->id,
 	    p->c->login, p->ndeleted, ok ? "" : " error=", ok ? "" : p->err);
 	if (ok)
-		conn_printf(p->conn, "+OK Logging out, %zu messages deleted.\r\n",
+		pop3_printf(p, "+OK Logging out, %zu messages deleted.\r\n",
 		    p->ndeleted);
 	else
-		conn_printf(p->conn, "-ERR [SYS/TEMP] Some deleted messages were "
+		pop3_printf(p, "-ERR [SYS/TEMP] Some deleted messages were "
 		    "not removed.\r\n");
 	p->state = P3_TRANSACTION;
 	session_end(p);
@@ -144,11 +202,11 @@ static struct pop3_msg *
 message(struct pop3_session *p, unsigned long n)
 {
 	if (n == 0 || n > p->nmsgs) {
-		conn_printf(p->conn, "-ERR No such message.\r\n");
+		pop3_printf(p, "-ERR No such message.\r\n");
 		return NULL;
 	}
 	if (p->msgs[n - 1].deleted) {
-		conn_printf(p->conn, "-ERR Message %lu is deleted.\r\n", n);
+		pop3_printf(p, "-ERR Message %lu is deleted.\r\n", n);
 		return NULL;
 	}
 	return &p->msgs[n - 1];
@@ -157,7 +215,7 @@ message(struct pop3_session *p, unsigned long n)
 static void
 cmd_capa(struct pop3_session *p)
 {
-	conn_printf(p->conn, "+OK Capability list follows\r\n"
+	pop3_printf(p, "+OK Capability list follows\r\n"
 	    "CAPA\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\nUTF8\r\n"
 	    "IMPLEMENTATION tegami\r\n.\r\n");
 }
@@ -165,7 +223,7 @@ cmd_capa(struct pop3_session *p)
 static void
 cmd_stat(struct pop3_session *p)
 {
-	conn_printf(p->conn, "+OK %zu %llu\r\n", p->nmsgs - p->ndeleted,
+	pop3_printf(p, "+OK %zu %llu\r\n", p->nmsgs - p->ndeleted,
 	    (unsigned long long)p->total);
 }
 
@@ -182,11 +240,11 @@ cmd_list(struct pop3_session *p, const struct pop3_cmd *c, enum pop3_send what)
 	if ((m = message(p, c->num[0])) == NULL)
 		return;
 	if (what == SEND_LIST)
-		conn_printf(p->conn, "+OK %lu %llu\r\n", c->num[0],
+		pop3_printf(p, "+OK %lu %llu\r\n", c->num[0],
 		    (unsigned long long)m->size);
 	else {
 		pop3_uidl(m, uid, sizeof(uid));
-		conn_printf(p->conn, "+OK %lu %s\r\n", c->num[0], uid);
+		pop3_printf(p, "+OK %lu %s\r\n", c->num[0], uid);
 	}
 }
 
@@ -196,7 +254,7 @@ cmd_retr(struct pop3_session *p, const struct pop3_cmd *c, long lines)
 	if (message(p, c->num[0]) == NULL)
 		return;
 	if (pop3_send_message(p, c->num[0] - 1, lines) == -1)
-		conn_printf(p->conn, "-ERR Message %lu was removed by another "
+		pop3_printf(p, "-ERR Message %lu was removed by another "
 		    "program.\r\n", c->num[0]);
 }
 
@@ -210,7 +268,7 @@ cmd_dele(struct pop3_session *p, const struct pop3_cmd *c)
 	m->deleted = 1;
 	p->ndeleted++;
 	p->total -= m->size;
-	conn_printf(p->conn, "+OK Message %lu deleted.\r\n", c->num[0]);
+	pop3_printf(p, "+OK Message %lu deleted.\r\n", c->num[0]);
 }
 
 static void
@@ -224,7 +282,7 @@ cmd_rset(struct pop3_session *p)
 			p->total += p->msgs[i].size;
 		}
 	p->ndeleted = 0;
-	conn_printf(p->conn, "+OK %zu messages (%llu octets).\r\n", p->nmsgs,
+	pop3_printf(p, "+OK %zu messages (%llu octets).\r\n", p->nmsgs,
 	    (unsigned long long)p->total);
 }
 
@@ -236,7 +294,7 @@ dispatch(struct pop3_session *p, const char *line, size_t len)
 
 	if (pop3_cmd_parse(&c, line, len, &err) == -1) {
 		p->errors++;
-		conn_printf(p->conn, "-ERR %s\r\n", err);
+		pop3_printf(p, "-ERR %s\r\n", err);
 		return;
 	}
 	switch (c.verb) {
@@ -267,7 +325,7 @@ dispatch(struct pop3_session *p, const char *line, size_t len)
 		cmd_rset(p);
 		break;
 	case POP3_NOOP:
-		conn_printf(p->conn, "+OK\r\n");
+		pop3_printf(p, "+OK\r\n");
 		break;
 	case POP3_QUIT:
 		pop3_maildrop_update(p);
@@ -279,11 +337,11 @@ dispatch(struct pop3_session *p, const char *line, size_t len)
 	case POP3_STLS:
 	case POP3_UTF8:
 		p->errors++;
-		conn_printf(p->conn, "-ERR Already logged in.\r\n");
+		pop3_printf(p, "-ERR Already logged in.\r\n");
 		break;
 	default:
 		p->errors++;
-		conn_printf(p->conn, "-ERR Unknown command.\r\n");
+		pop3_printf(p, "-ERR Unknown command.\r\n");
 		break;
 	}
 }
@@ -297,29 +355,34 @@ pop3_process(struct pop3_session *p)
 
 	while (p->conn != NULL && (p->state == P3_TRANSACTION ||
 	    p->state == P3_SENDING) && conn_ready(p->conn)) {
+		/* Pipelined answers go out together, a bounded lot at a time. */
+		if (p->out.len >= POP3_OUT_LOW)
+			pop3_flush(p);
 		if (p->state == P3_SENDING) {
 			if (!pop3_send_more(p))
-				return;
+				break;
 			p->state = P3_TRANSACTION;
 			continue;
 		}
 		switch (conn_getline(p->conn, &line, &len)) {
 		case CONN_LINE_MORE:
+			pop3_flush(p);
 			return;
 		case CONN_LINE_TOO_LONG:
 			p->errors++;
-			conn_printf(p->conn, "-ERR Line too long.\r\n");
+			pop3_printf(p, "-ERR Line too long.\r\n");
 			break;
 		case CONN_LINE_OK:
 			dispatch(p, line, len);
 			break;
 		}
 		if (p->errors >= POP3_ERRORS_MAX) {
-			conn_printf(p->conn, "-ERR Too many invalid commands.\r\n");
+			pop3_printf(p, "-ERR Too many invalid commands.\r\n");
 			session_end(p);
 			return;
 		}
 	}
+	pop3_flush(p);
 }
 
 static void
@@ -364,7 +427,7 @@ pop3_shutdown(void)
 		struct pop3_session	*p = live[i - 1];
 
 		if (p->state == P3_TRANSACTION && p->conn != NULL) {
-			conn_printf(p->conn, "-ERR [SYS/TEMP] Server shutting "
+			pop3_printf(p, "-ERR [SYS/TEMP] Server shutting "
 			    "down.\r\n");
 			session_end(p);
 		}

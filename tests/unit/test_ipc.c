@@ -129,6 +129,75 @@ t_messages_strings_fds(void)
 	event_base_free(base);
 }
 
+struct rx2 {
+	struct event_base	*base;
+	int			 fd, fd2, nmsg;
+};
+
+static void
+on_two(struct ipc *c, struct ipc_msg *m, void *arg)
+{
+	struct rx2	*rx = arg;
+
+	if (m == NULL)
+		return;
+	(void)ipc_get_u32(m);
+	ipc_get_end(m);
+	if (rx->nmsg++ == 0) {
+		rx->fd = m->fd;
+		rx->fd2 = m->fd2;
+	} else {
+		/* A message with one keeps fd2 unset. */
+		T_ASSERT(m->fd >= 0);
+		T_EQ_INT(m->fd2, -1);
+		close(m->fd);
+		event_base_loopexit(rx->base, NULL);
+	}
+}
+
+/* Two descriptors in one message arrive in the order added. */
+static void
+t_two_fds(void)
+{
+	struct event_base	*base = event_base_new();
+	struct rx2		 rx = { base, -1, -1, 0 };
+	struct ipc		*a, *b;
+	struct ipc_out		 o;
+	int			 sv[2], p1[2], p2[2], p3[2];
+	char			 got[8] = "";
+
+	T_ASSERT(ipc_pair(sv) == 0);
+	T_ASSERT(pipe(p1) == 0 && pipe(p2) == 0 && pipe(p3) == 0);
+	a = ipc_new(base, sv[0], "a", on_two, &rx);
+	b = ipc_new(base, sv[1], "b", on_two, &rx);
+	ipc_begin(&o, 1, 1);
+	ipc_add_fd(&o, p1[1]);
+	ipc_add_fd(&o, p2[1]);
+	ipc_add_u32(&o, 5);
+	ipc_send(a, &o);
+	ipc_begin(&o, 1, 2);
+	ipc_add_fd(&o, p3[1]);
+	ipc_add_u32(&o, 6);
+	ipc_send(a, &o);
+	event_base_dispatch(base);
+	T_EQ_INT(rx.nmsg, 2);
+	T_ASSERT(rx.fd >= 0 && rx.fd2 >= 0);
+	T_EQ_INT(write(rx.fd, "one", 3), 3);
+	T_EQ_INT(write(rx.fd2, "two", 3), 3);
+	close(rx.fd);
+	close(rx.fd2);
+	T_EQ_INT(read(p1[0], got, 3), 3);
+	T_EQ_STR(got, "one");
+	T_EQ_INT(read(p2[0], got, 3), 3);
+	T_EQ_STR(got, "two");
+	close(p1[0]);
+	close(p2[0]);
+	close(p3[0]);
+	ipc_free(a);
+	ipc_free(b);
+	event_base_free(base);
+}
+
 static int	 pool_done_count;
 static struct event_base *pool_base;
 
@@ -176,5 +245,6 @@ void
 test_main(void)
 {
 	t_run("messages_strings_fds", t_messages_strings_fds);
+	t_run("two_fds", t_two_fds);
 	t_run("pool", t_pool_runs_work_and_completes_on_loop);
 }
