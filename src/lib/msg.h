@@ -95,9 +95,12 @@ enum msg_type {
 	MSG_MAILBOX_READY,
 	MSG_MAILBOX_UNAVAILABLE,
 	/* login -> mailbox: a logged-in client (src/mailbox/mailbox.h).
-	 * fd (the session's end of a socketpair), u32 enum mailbox_proto,
-	 * u32 listener index, u32 flags (MAILBOX_F_*), str session id,
-	 * str login, str ticket, str client address, str IMAP tag (or NULL) */
+	 * Without TLS: fd the client's socket, fd2 one end of a socketpair
+	 * that carries nothing (its close ends the session in login); with
+	 * TLS: fd the session's end of a relayed socketpair. u32 enum
+	 * mailbox_proto, u32 listener index, u32 flags (MAILBOX_F_*), str
+	 * session id, str login, str ticket, str client address, str IMAP tag
+	 * (or NULL), data the bytes read after the login line */
 	MSG_MAILBOX_SESSION,
 
 	/* smtp -> signer: sign a DKIM digest with the key of a dkim-sign filter.
