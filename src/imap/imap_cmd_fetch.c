@@ -170,7 +170,11 @@ step_work(struct idb *db, void *arg)
 	const char	*e = NULL;
 
 	buf_init(&j->out, 0);
+	if (db != NULL && idb_read_begin(db, &e) == -1)
+		db = NULL;	/* files only: the cache is a cache */
 	j->rc = fetch_step(j->st, db, &j->out, IMAP_FETCH_STEP, &j->code, &e);
+	if (db != NULL)
+		idb_read_end(db);
 	if (j->rc == FETCH_ERROR)
 		snprintf(j->err, sizeof(j->err), "%s", e ? e : "Fetch failed");
 }

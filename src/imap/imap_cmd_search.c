@@ -157,10 +157,15 @@ static void
 search_work(struct idb *db, void *arg)
 {
 	struct search_job	*j = arg;
+	const char		*e;
 
+	if (db != NULL && idb_read_begin(db, &e) == -1)
+		db = NULL;	/* the files only */
 	j->sc->db = db;
 	search_run(j->sc->job);
 	j->sc->db = NULL;
+	if (db != NULL)
+		idb_read_end(db);
 }
 
 static void

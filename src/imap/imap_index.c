@@ -28,6 +28,9 @@
  */
 #define SCHEMA_VERSION	1
 
+/* Enough for the cache of a few hundred thousand messages; address space only. */
+#define IDB_MMAP_SIZE	"1073741824"
+
 static const char schema[] =
 	"CREATE TABLE meta(k TEXT PRIMARY KEY, v INTEGER) WITHOUT ROWID;"
 	"CREATE TABLE folder("
@@ -69,6 +72,7 @@ static const char schema[] =
 
 static const char *const sql[ST_N] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_BEGIN_READ] = "BEGIN",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_SYNC_FULL] = "PRAGMA synchronous=FULL",
@@ -242,6 +246,33 @@ idb_rollback(struct idb *db)
 		(void)idb_exec(db, ST_ROLLBACK, &e);
 }
 
+/*
+ * Outside a transaction every statement takes and drops SQLite's locks
+ * and checks the file (fcntl, fstat: most of a cached FETCH's time), so
+ * many lookups share one deferred transaction.
+ */
+int
+idb_read_begin(struct idb *db, const char **errstr)
+{
+	if (db->full) {
+		if (idb_exec(db, ST_SYNC_NORMAL, errstr) == -1)
+			return -1;
+		db->full = 0;
+	}
+	return idb_exec(db, ST_BEGIN_READ, errstr);
+}
+
+void
+idb_read_end(struct idb *db)
+{
+	const char	*e;
+
+	if (sqlite3_get_autocommit(db->db))
+		return;
+	if (idb_exec(db, ST_COMMIT, &e) == -1)
+		idb_rollback(db);
+}
+
 /* ---- opening ---- */
 
 void
@@ -304,6 +335,8 @@ open_file(const char *root, struct idb *db)
 	if (exec_plain(db->db, "PRAGMA journal_mode=WAL") == -1 ||
 	    exec_plain(db->db, "PRAGMA synchronous=NORMAL") == -1)
 		return -1;
+	/* Cached rows are read from the mapping, not copied by pread. */
+	(void)exec_plain(db->db, "PRAGMA mmap_size=" IDB_MMAP_SIZE);
 	if ((state = schema_state(db->db)) == -1)
 		return -1;
 	if (state == 0) {
@@ -750,9 +783,9 @@ idb_cache_put(struct idb *db, int64_t folder, uint32_t uid,
     const struct idb_cached *c, const char **errstr)
 {
 	sqlite3_stmt	*st;
-	int		 i;
+	int		 i, own = sqlite3_get_autocommit(db->db);
 
-	if (idb_begin(db, 0, errstr) == -1)
+	if (own && idb_begin(db, 0, errstr) == -1)
 		return -1;
 	st = idb_st(db, ST_CACHE_PUT);
 	sqlite3_bind_int64(st, 1, folder);
@@ -770,9 +803,11 @@ idb_cache_put(struct idb *db, int64_t folder, uint32_t uid,
 		if (idb_exec(db, ST_MSG_VSIZE, errstr) == -1)
 			goto fail;
 	}
-	return idb_commit(db, errstr);
+	return own ? idb_commit(db, errstr) : 0;
 fail:
-	idb_rollback(db);
+	/* Inside idb_read_begin's transaction only the statement failed. */
+	if (own)
+		idb_rollback(db);
 	return -1;
 }
 

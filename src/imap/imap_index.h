@@ -65,6 +65,15 @@ int	 idb_broken(const struct idb *);
 /* Removes the database files of root (after idb_close). */
 void	 idb_remove(const char *root);
 
+/*
+ * A read transaction around many lookups (a FETCH step, a SEARCH): one
+ * lock and snapshot, not one per statement. idb_cache_put inside it
+ * writes in it (committed by idb_read_end); nothing else that writes may
+ * run until idb_read_end.
+ */
+int	 idb_read_begin(struct idb *, const char **errstr);
+void	 idb_read_end(struct idb *);
+
 /* ---- reading and syncing a folder ---- */
 
 #define IDB_LOAD	0x01	/* return the messages */
