@@ -68,20 +68,12 @@ static int
 src_fields(void *arg, uint32_t uid, void *priv, struct buf *out)
 {
 	struct search_cmd	*sc = arg;
-	struct idb_cached	 c;
 	const char		*e;
-	int			 rc = 0;
 
 	if (sc->db == NULL || ((struct where *)priv)->gone)
 		return 0;
-	if (idb_cache_get(sc->db, sc->folder, uid, &c, &e) == -1)
-		return -1;
-	if (c.have) {
-		buf_add(out, c.item[IDB_C_FIELDS].data, c.item[IDB_C_FIELDS].len);
-		rc = 1;
-	}
-	idb_cached_free(&c);
-	return rc;
+	/* Fields of another version do not parse: the job reads the file. */
+	return idb_cache_head(sc->db, sc->folder, uid, IDB_C_FIELDS, out, &e);
 }
 
 static int

@@ -207,6 +207,17 @@ want_cache(const struct fetch_state *st, const struct fetch_msg *m)
 	    IMAP_FETCH_RFC822_SIZE) && m->vsize == 0);
 }
 
+/* ENVELOPE, and nothing else that needs the cache or the file. */
+static int
+only_envelope(const struct fetch_state *st, const struct fetch_msg *m)
+{
+	return (st->spec.items & IMAP_FETCH_ENVELOPE) && !(st->spec.items &
+	    (IMAP_FETCH_BODY | IMAP_FETCH_BODYSTRUCTURE | IMAP_FETCH_RFC822 |
+	    IMAP_FETCH_RFC822_HEADER | IMAP_FETCH_RFC822_TEXT)) &&
+	    st->spec.nbodies == 0 && !((st->spec.items &
+	    IMAP_FETCH_RFC822_SIZE) && m->vsize == 0);
+}
+
 static int
 want_file(const struct fetch_state *st)
 {
@@ -264,6 +275,18 @@ open_msg(struct fetch_state *st, struct idb *db, struct fetch_msg *m,
 
 	st->vsize = m->vsize;
 	memset(&st->c, 0, sizeof(st->c));
+	if (only_envelope(st, m) && db != NULL) {
+		/* The small row alone, walked in UID order: no parts, no MIME tree. */
+		for (int i = 0; i < IDB_C_N; i++)
+			buf_init(&st->c.item[i], 0);
+		if (idb_cache_head(db, st->folder, m->uid, IDB_C_ENVELOPE,
+		    &st->c.item[IDB_C_ENVELOPE], &e) == 1) {
+			st->c.have = 1;
+			st->open = 1;
+			return 1;
+		}
+		idb_cached_free(&st->c);
+	}
 	if ((want_cache(st, m) || need_tree) && db != NULL &&
 	    idb_cache_get(db, st->folder, m->uid, &st->c, &e) == -1)
 		st->c.have = 0;

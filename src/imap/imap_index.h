@@ -252,6 +252,13 @@ void	 idb_cached_free(struct idb_cached *);
 /* The cached items of a message: have 0 when none. */
 int	 idb_cache_get(struct idb *, int64_t folder, uint32_t uid,
 	    struct idb_cached *, const char **errstr);
+/*
+ * One of the small items (IDB_C_ENVELOPE, IDB_C_FIELDS) appended to out:
+ * 1, or 0 when the message has none. Cheapest when asked in ascending
+ * UIDs inside idb_read_begin's transaction (a cursor walks the rows).
+ */
+int	 idb_cache_head(struct idb *, int64_t folder, uint32_t uid,
+	    enum idb_cache_item, struct buf *out, const char **errstr);
 /* Stores every item (parsed from the file by the caller) and the message's RFC822.SIZE. */
 int	 idb_cache_put(struct idb *, int64_t folder, uint32_t uid,
 	    const struct idb_cached *, const char **errstr);
