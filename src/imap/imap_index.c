@@ -107,7 +107,7 @@ static const char *const sql[ST_N] = {
 	[ST_MSG_BY_BASE_ALL] = "SELECT uid, base, name, sub, modseq, size,"
 	    " vsize, idate FROM msg WHERE folder=?1 ORDER BY base",
 	[ST_MSG_BY_UID_ALL] = "SELECT uid, name, sub, modseq, size, vsize,"
-	    " idate FROM msg WHERE folder=?1 ORDER BY uid",
+	    " idate, flags FROM msg WHERE folder=?1 ORDER BY uid",
 	[ST_MSG_BASE] = "SELECT uid, name, sub, modseq, size, vsize, idate"
 	    " FROM msg WHERE folder=?1 AND base=?2",
 	[ST_MSG_UID] = "SELECT base, name, sub, modseq, size, vsize, idate"
