@@ -234,21 +234,40 @@ arrival_of(const struct imsg *m, struct arrival *a)
 	}
 }
 
+/* A record with its arrival worked out once, not in every comparison. */
+struct arrival_key {
+	struct arrival	 a;
+	struct imsg	 m;
+};
+
 static int
 cmp_arrival(const void *pa, const void *pb)
 {
-	const struct imsg	*x = pa, *y = pb;
-	struct arrival		 a, b;
+	const struct arrival_key	*x = pa, *y = pb;
 
-	arrival_of(x, &a);
-	arrival_of(y, &b);
-	if (a.sec != b.sec)
-		return a.sec < b.sec ? -1 : 1;
-	if (a.usec != b.usec)
-		return a.usec < b.usec ? -1 : 1;
-	if (a.n != b.n)
-		return a.n < b.n ? -1 : 1;
-	return strcmp(x->name, y->name);
+	if (x->a.sec != y->a.sec)
+		return x->a.sec < y->a.sec ? -1 : 1;
+	if (x->a.usec != y->a.usec)
+		return x->a.usec < y->a.usec ? -1 : 1;
+	if (x->a.n != y->a.n)
+		return x->a.n < y->a.n ? -1 : 1;
+	return strcmp(x->m.name, y->m.name);
+}
+
+static void
+sort_arrival(struct imsg *v, size_t n)
+{
+	struct arrival_key	*k = xcalloc(n, sizeof(*k));
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		k[i].m = v[i];
+		arrival_of(&v[i], &k[i].a);
+	}
+	qsort(k, n, sizeof(*k), cmp_arrival);
+	for (i = 0; i < n; i++)
+		v[i] = k[i].m;
+	free(k);
 }
 
 static int
@@ -340,7 +359,7 @@ sync_scan(struct idb *db, struct scan_dir *d, const char *path,
 			nw[k].uid = import_uid(imp, order, nw[k].name,
 			    base_len(nw[k].name));
 	if (nnew > 1)
-		qsort(nw, nnew, sizeof(*nw), cmp_arrival);
+		sort_arrival(nw, nnew);
 	for (k = 0; k < nnew; k++) {
 		if (nw[k].uid != 0)
 			continue;
