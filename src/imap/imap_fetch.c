@@ -331,6 +331,15 @@ open_msg(struct fetch_state *st, struct idb *db, struct fetch_msg *m,
 			return 1;
 		}
 		idb_cached_free(&st->c);
+		/* Not cached: the header alone is parsed, and its items stored. */
+		if ((rc = map_file(st, m, errstr)) <= 0)
+			return rc;
+		if (idb_cache_build_head(st->map ? st->map : "", st->maplen,
+		    &st->c) == 0)
+			(void)idb_cache_put_head(db, st->folder, m->uid, &st->c,
+			    &e);
+		st->open = 1;
+		return 1;
 	}
 	if ((want_cache(st, m) || need_tree) && db != NULL &&
 	    idb_cache_get(db, st->folder, m->uid, &st->c, &e) == -1)

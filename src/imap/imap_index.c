@@ -936,6 +936,75 @@ fail:
 }
 
 int
+idb_cache_put_head(struct idb *db, int64_t folder, uint32_t uid,
+    const struct idb_cached *c, const char **errstr)
+{
+	sqlite3_stmt	*st;
+	int		 own = sqlite3_get_autocommit(db->db);
+
+	idb_scan_reset(db);
+	if (own && idb_begin(db, 0, errstr) == -1)
+		return -1;
+	st = idb_st(db, ST_CACHE_PUT);
+	sqlite3_bind_int64(st, 1, folder);
+	sqlite3_bind_int64(st, 2, uid);
+	sqlite3_bind_blob(st, 3, blob_of(&c->item[IDB_C_ENVELOPE]),
+	    (int)c->item[IDB_C_ENVELOPE].len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, blob_of(&c->item[IDB_C_FIELDS]),
+	    (int)c->item[IDB_C_FIELDS].len, SQLITE_STATIC);
+	if (idb_exec(db, ST_CACHE_PUT, errstr) == -1) {
+		if (own)
+			idb_rollback(db);
+		return -1;
+	}
+	return own ? idb_commit(db, errstr) : 0;
+}
+
+/* Octets up to and with the blank line ending the header; all when none does. */
+static size_t
+header_len(const char *msg, size_t len)
+{
+	const char	*p = msg, *end = msg + len, *q;
+
+	if (len > 0 && msg[0] == '\n')
+		return 1;
+	if (len > 1 && msg[0] == '\r' && msg[1] == '\n')
+		return 2;
+	while ((q = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		p = q + 1;
+		if (p < end && *p == '\n')
+			return (size_t)(p + 1 - msg);
+		if (end - p > 1 && p[0] == '\r' && p[1] == '\n')
+			return (size_t)(p + 2 - msg);
+	}
+	return len;
+}
+
+int
+idb_cache_build_head(const char *msg, size_t len, struct idb_cached *c)
+{
+	struct mime_tree	*t;
+	size_t			 hl = header_len(msg, len);
+	int			 i, rc = 0;
+
+	for (i = 0; i < IDB_C_N; i++)
+		buf_init(&c->item[i], 0);
+	c->have = 0;
+	c->vsize = 0;
+	if ((t = mime_parse(msg, hl)) == NULL)
+		return -1;
+	if (imap_envelope(&c->item[IDB_C_ENVELOPE], t, 0) == -1 ||
+	    search_fields_build(&c->item[IDB_C_FIELDS], msg, hl, t) == -1)
+		rc = -1;
+	mime_free(&t);
+	if (rc == 0)
+		c->have = 1;
+	else
+		idb_cached_free(c);
+	return rc;
+}
+
+int
 idb_cache_build(const char *msg, size_t len, struct idb_cached *c)
 {
 	struct mime_tree	*t;
