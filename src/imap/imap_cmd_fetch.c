@@ -16,8 +16,10 @@
  * RFC822.SIZE) are written on the loop, IMAP_FETCH_STEP_MSGS messages at a
  * time; the rest on a worker (imap_fetch.c), one step of about
  * IMAP_FETCH_STEP octets per job. Either way the next step waits until
- * the client has read the output down to the connection's low mark: a
- * client that never reads a FETCH 1:* costs one step, not the mailbox.
+ * the client has read the output down to the connection's low mark (a
+ * worker's step: to one step, so that the next is made while the client
+ * reads): a client that never reads a FETCH 1:* costs a step or two, not
+ * the mailbox.
  */
 #define BATCH_MSGS	256
 #define LOW_MARK	(16 * 1024)
@@ -78,14 +80,20 @@ finish(struct imap_session *s)
 		imap_complete(s, IMAP_OK, IMAP_CODE_NONE, "Fetch completed");
 }
 
-/* Output waits for the client: go on when it is read down to LOW_MARK. */
+/* Output waits for the client: go on when it is read down to mark. */
+static int
+throttled_at(struct imap_session *s, size_t mark)
+{
+	if (s->conn == NULL || conn_output_len(s->conn) <= mark)
+		return 0;
+	conn_notify_output(s->conn, mark);
+	return 1;
+}
+
 static int
 throttled(struct imap_session *s)
 {
-	if (s->conn == NULL || conn_output_len(s->conn) <= LOW_MARK)
-		return 0;
-	conn_notify_output(s->conn, LOW_MARK);
-	return 1;
+	return throttled_at(s, LOW_MARK);
 }
 
 static void
@@ -170,7 +178,11 @@ step_work(struct idb *db, void *arg)
 	const char	*e = NULL;
 
 	buf_init(&j->out, 0);
+	if (db != NULL && idb_read_begin(db, &e) == -1)
+		db = NULL;	/* files only: the cache is a cache */
 	j->rc = fetch_step(j->st, db, &j->out, IMAP_FETCH_STEP, &j->code, &e);
+	if (db != NULL)
+		idb_read_end(db);
 	if (j->rc == FETCH_ERROR)
 		snprintf(j->err, sizeof(j->err), "%s", e ? e : "Fetch failed");
 }
@@ -268,7 +280,11 @@ fetch_next(struct imap_session *s)
 
 	if (s->closing || s->conn == NULL)
 		return;
-	if (throttled(s))
+	/*
+	 * A worker's step is made while the client reads the one before
+	 * (one step ahead, not more): neither waits for the other.
+	 */
+	if (f->worker ? throttled_at(s, IMAP_FETCH_STEP) : throttled(s))
 		return;
 	if (!f->worker) {
 		memory_step(s);

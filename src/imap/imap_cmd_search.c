@@ -42,7 +42,15 @@ struct search_cmd {
 	struct mime_tree	*tree;
 	struct idb_cached	 c;
 	struct search_src	 src;
+	char			*rbuf;		/* files read, kept from one to the next */
+	size_t			 rcap;
 };
+
+/*
+ * Files up to this size are read into rbuf, not mapped: a munmap on the
+ * worker flushes the TLB of every thread of the process (imap_fetch.c).
+ */
+#define READ_MAX	(1024 * 1024)
 
 static void
 search_cmd_free(struct imap_session *s, struct imap_cmd *c)
@@ -56,10 +64,36 @@ search_cmd_free(struct imap_session *s, struct imap_cmd *c)
 	free(sc->w);
 	if (sc->dopen)
 		scan_dir_close(&sc->d);
+	free(sc->rbuf);
 	free(sc->root);
 	free(sc->dir);
 	free(sc->path);
 	free(sc);
+}
+
+/* The whole file into sc->rbuf; its length (a file that shrank meanwhile: what was there), or -1. */
+static ssize_t
+read_file(struct search_cmd *sc, int fd, size_t len)
+{
+	size_t	 got = 0;
+	ssize_t	 r;
+
+	if (sc->rcap < len) {
+		free(sc->rbuf);
+		sc->rcap = len < 64 * 1024 ? 64 * 1024 : len;
+		sc->rbuf = xmalloc(sc->rcap);
+	}
+	while (got < len) {
+		r = pread(fd, sc->rbuf + got, len - got, (off_t)got);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
 }
 
 /* ---- callbacks, on the worker ---- */
@@ -68,20 +102,12 @@ static int
 src_fields(void *arg, uint32_t uid, void *priv, struct buf *out)
 {
 	struct search_cmd	*sc = arg;
-	struct idb_cached	 c;
 	const char		*e;
-	int			 rc = 0;
 
 	if (sc->db == NULL || ((struct where *)priv)->gone)
 		return 0;
-	if (idb_cache_get(sc->db, sc->folder, uid, &c, &e) == -1)
-		return -1;
-	if (c.have) {
-		buf_add(out, c.item[IDB_C_FIELDS].data, c.item[IDB_C_FIELDS].len);
-		rc = 1;
-	}
-	idb_cached_free(&c);
-	return rc;
+	/* Fields of another version do not parse: the job reads the file. */
+	return idb_cache_head(sc->db, sc->folder, uid, IDB_C_FIELDS, out, &e);
 }
 
 static int
@@ -94,6 +120,7 @@ src_open(void *arg, uint32_t uid, void *priv, struct search_text *t,
 	struct stat		 st;
 	const char		*e;
 	void			*map = NULL;
+	ssize_t			 got;
 	int			 fd, sub;
 
 	if (w->gone)
@@ -117,16 +144,27 @@ src_open(void *arg, uint32_t uid, void *priv, struct search_text *t,
 		close(fd);
 		return -1;
 	}
-	if (st.st_size > 0 && (map = mmap(NULL, (size_t)st.st_size, PROT_READ,
-	    MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+	if (st.st_size > 0 && st.st_size <= READ_MAX) {
+		if ((got = read_file(sc, fd, (size_t)st.st_size)) == -1) {
+			close(fd);
+			return -1;
+		}
 		close(fd);
-		return -1;
+		t->msg = sc->rbuf;
+		t->len = (size_t)got;
+		t->handle = NULL;
+	} else {
+		if (st.st_size > 0 && (map = mmap(NULL, (size_t)st.st_size,
+		    PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+			close(fd);
+			return -1;
+		}
+		close(fd);
+		t->msg = map ? map : "";
+		t->len = (size_t)st.st_size;
+		t->handle = map;
 	}
-	close(fd);
-	t->msg = map ? map : "";
-	t->len = (size_t)st.st_size;
 	t->tree = NULL;
-	t->handle = map;
 	/* The parse the index keeps, when it has one for this message. */
 	if (sc->db != NULL && idb_cache_get(sc->db, sc->folder, uid, &sc->c,
 	    &e) == 0 && sc->c.have)
@@ -157,10 +195,15 @@ static void
 search_work(struct idb *db, void *arg)
 {
 	struct search_job	*j = arg;
+	const char		*e;
 
+	if (db != NULL && idb_read_begin(db, &e) == -1)
+		db = NULL;	/* the files only */
 	j->sc->db = db;
 	search_run(j->sc->job);
 	j->sc->db = NULL;
+	if (db != NULL)
+		idb_read_end(db);
 }
 
 static void

@@ -23,10 +23,13 @@
 #include "mail/mime.h"
 
 /*
- * Version 1. A database of another version is removed and built again
+ * Version 2 (1 had one cache table). A database of another version is removed and built again
  * (it is a cache): change SCHEMA_VERSION with the schema.
  */
-#define SCHEMA_VERSION	1
+#define SCHEMA_VERSION	2
+
+/* Enough for the cache of a few hundred thousand messages; address space only. */
+#define IDB_MMAP_SIZE	"1073741824"
 
 static const char schema[] =
 	"CREATE TABLE meta(k TEXT PRIMARY KEY, v INTEGER) WITHOUT ROWID;"
@@ -56,10 +59,20 @@ static const char schema[] =
 	"  idate INTEGER NOT NULL,"
 	"  PRIMARY KEY(folder, uid)) WITHOUT ROWID;"
 	"CREATE UNIQUE INDEX msg_base ON msg(folder, base);"
+	/*
+	 * What FETCH ENVELOPE and SEARCH read of every message, apart from
+	 * the bigger parse of its parts, so that walking a folder's rows
+	 * in UID order reads little (ST_CACHE_SCAN, idb_cache_head).
+	 */
 	"CREATE TABLE cache("
 	"  folder INTEGER NOT NULL,"
 	"  uid INTEGER NOT NULL,"
-	"  envelope BLOB, bodystructure BLOB, body BLOB, fields BLOB, mime BLOB,"
+	"  envelope BLOB NOT NULL, fields BLOB NOT NULL,"
+	"  PRIMARY KEY(folder, uid)) WITHOUT ROWID;"
+	"CREATE TABLE cache_body("
+	"  folder INTEGER NOT NULL,"
+	"  uid INTEGER NOT NULL,"
+	"  bodystructure BLOB, body BLOB, mime BLOB,"
 	"  UNIQUE(folder, uid));"
 	"CREATE TABLE expunged("
 	"  folder INTEGER NOT NULL,"
@@ -69,6 +82,7 @@ static const char schema[] =
 
 static const char *const sql[ST_N] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_BEGIN_READ] = "BEGIN",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_SYNC_FULL] = "PRAGMA synchronous=FULL",
@@ -93,7 +107,7 @@ static const char *const sql[ST_N] = {
 	[ST_MSG_BY_BASE_ALL] = "SELECT uid, base, name, sub, modseq, size,"
 	    " vsize, idate FROM msg WHERE folder=?1 ORDER BY base",
 	[ST_MSG_BY_UID_ALL] = "SELECT uid, name, sub, modseq, size, vsize,"
-	    " idate FROM msg WHERE folder=?1 ORDER BY uid",
+	    " idate, flags FROM msg WHERE folder=?1 ORDER BY uid",
 	[ST_MSG_BASE] = "SELECT uid, name, sub, modseq, size, vsize, idate"
 	    " FROM msg WHERE folder=?1 AND base=?2",
 	[ST_MSG_UID] = "SELECT base, name, sub, modseq, size, vsize, idate"
@@ -119,17 +133,26 @@ static const char *const sql[ST_N] = {
 	[ST_EXP_SINCE] = "SELECT uid FROM expunged WHERE folder=?1 AND"
 	    " modseq>?2 ORDER BY uid",
 	[ST_EXP_DEL_FOLDER] = "DELETE FROM expunged WHERE folder=?1",
-	[ST_CACHE_GET] = "SELECT envelope, bodystructure, body, fields, mime"
-	    " FROM cache WHERE folder=?1 AND uid=?2",
+	[ST_CACHE_GET] = "SELECT c.envelope, b.bodystructure, b.body, c.fields,"
+	    " b.mime FROM cache c JOIN cache_body b ON b.folder=c.folder AND"
+	    " b.uid=c.uid WHERE c.folder=?1 AND c.uid=?2",
 	[ST_CACHE_PUT] = "INSERT OR REPLACE INTO cache(folder, uid, envelope,"
-	    " bodystructure, body, fields, mime) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
-	    " ?7)",
+	    " fields) VALUES(?1, ?2, ?3, ?4)",
+	[ST_CACHE_PUT_BODY] = "INSERT OR REPLACE INTO cache_body(folder, uid,"
+	    " bodystructure, body, mime) VALUES(?1, ?2, ?3, ?4, ?5)",
 	[ST_CACHE_DEL] = "DELETE FROM cache WHERE folder=?1 AND uid=?2",
-	[ST_CACHE_DEL_FOLDER] = "DELETE FROM cache WHERE folder=?1",
-	[ST_CACHE_COPY] = "INSERT OR REPLACE INTO cache(folder, uid, envelope,"
-	    " bodystructure, body, fields, mime) SELECT ?3, ?4, envelope,"
-	    " bodystructure, body, fields, mime FROM cache WHERE folder=?1 AND"
+	[ST_CACHE_DEL_BODY] = "DELETE FROM cache_body WHERE folder=?1 AND"
 	    " uid=?2",
+	[ST_CACHE_DEL_FOLDER] = "DELETE FROM cache WHERE folder=?1",
+	[ST_CACHE_DEL_FOLDER_BODY] = "DELETE FROM cache_body WHERE folder=?1",
+	[ST_CACHE_COPY] = "INSERT OR REPLACE INTO cache(folder, uid, envelope,"
+	    " fields) SELECT ?3, ?4, envelope, fields FROM cache WHERE"
+	    " folder=?1 AND uid=?2",
+	[ST_CACHE_COPY_BODY] = "INSERT OR REPLACE INTO cache_body(folder, uid,"
+	    " bodystructure, body, mime) SELECT ?3, ?4, bodystructure, body,"
+	    " mime FROM cache_body WHERE folder=?1 AND uid=?2",
+	[ST_CACHE_SCAN] = "SELECT uid, envelope, fields FROM cache WHERE"
+	    " folder=?1 AND uid>=?2 ORDER BY uid",
 };
 
 void
@@ -242,6 +265,42 @@ idb_rollback(struct idb *db)
 		(void)idb_exec(db, ST_ROLLBACK, &e);
 }
 
+/*
+ * Outside a transaction every statement takes and drops SQLite's locks
+ * and checks the file (fcntl, fstat: most of a cached FETCH's time), so
+ * many lookups share one deferred transaction.
+ */
+int
+idb_read_begin(struct idb *db, const char **errstr)
+{
+	if (db->full) {
+		if (idb_exec(db, ST_SYNC_NORMAL, errstr) == -1)
+			return -1;
+		db->full = 0;
+	}
+	return idb_exec(db, ST_BEGIN_READ, errstr);
+}
+
+void
+idb_scan_reset(struct idb *db)
+{
+	if (db->scan_on)
+		sqlite3_reset(db->st[ST_CACHE_SCAN]);
+	db->scan_on = 0;
+}
+
+void
+idb_read_end(struct idb *db)
+{
+	const char	*e;
+
+	idb_scan_reset(db);
+	if (sqlite3_get_autocommit(db->db))
+		return;
+	if (idb_exec(db, ST_COMMIT, &e) == -1)
+		idb_rollback(db);
+}
+
 /* ---- opening ---- */
 
 void
@@ -304,6 +363,8 @@ open_file(const char *root, struct idb *db)
 	if (exec_plain(db->db, "PRAGMA journal_mode=WAL") == -1 ||
 	    exec_plain(db->db, "PRAGMA synchronous=NORMAL") == -1)
 		return -1;
+	/* Cached rows are read from the mapping, not copied by pread. */
+	(void)exec_plain(db->db, "PRAGMA mmap_size=" IDB_MMAP_SIZE);
 	if ((state = schema_state(db->db)) == -1)
 		return -1;
 	if (state == 0) {
@@ -547,7 +608,8 @@ static int
 forget_id(struct idb *db, int64_t id, const char **errstr)
 {
 	static const enum idb_stmt del[] = { ST_MSG_DEL_FOLDER,
-	    ST_CACHE_DEL_FOLDER, ST_EXP_DEL_FOLDER, ST_FOLDER_DEL };
+	    ST_CACHE_DEL_FOLDER, ST_CACHE_DEL_FOLDER_BODY, ST_EXP_DEL_FOLDER,
+	    ST_FOLDER_DEL };
 	size_t	 i;
 
 	for (i = 0; i < sizeof(del) / sizeof(del[0]); i++) {
@@ -745,22 +807,117 @@ idb_cache_get(struct idb *db, int64_t folder, uint32_t uid,
 	return 0;
 }
 
+/* An empty item is an empty blob, not NULL (which would mean none). */
+static const void *
+blob_of(const struct buf *b)
+{
+	return b->data != NULL ? b->data : "";
+}
+
+/*
+ * The cursor walks the folder's rows in UID order: callers ask in that
+ * order (a FETCH, a SEARCH), so most lookups are one step, not a search
+ * of the tree. Asked further back or much further on, it seeks again.
+ */
+#define SCAN_SKIP	16
+
+static int
+scan_seek(struct idb *db, int64_t folder, uint32_t uid, const char **errstr)
+{
+	sqlite3_stmt	*st = idb_st(db, ST_CACHE_SCAN);
+	int		 rc;
+
+	sqlite3_bind_int64(st, 1, folder);
+	sqlite3_bind_int64(st, 2, uid);
+	db->scan_on = 1;
+	db->scan_folder = folder;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		db->scan_uid = (uint32_t)sqlite3_column_int64(st, 0);
+		return 1;
+	}
+	idb_scan_reset(db);
+	if (rc != SQLITE_DONE)
+		return idb_fail(db, "cache", errstr);
+	return 0;
+}
+
+int
+idb_cache_head(struct idb *db, int64_t folder, uint32_t uid,
+    enum idb_cache_item item, struct buf *out, const char **errstr)
+{
+	sqlite3_stmt	*st = db->st[ST_CACHE_SCAN];
+	int		 rc, steps = 0, col;
+	const void	*p;
+
+	if (item == IDB_C_ENVELOPE)
+		col = 1;
+	else if (item == IDB_C_FIELDS)
+		col = 2;
+	else {
+		*errstr = "index: not a head item";
+		return -1;
+	}
+	if (!db->scan_on || db->scan_folder != folder || uid < db->scan_uid) {
+		if ((rc = scan_seek(db, folder, uid, errstr)) != 1)
+			return rc;
+	}
+	while (db->scan_uid < uid) {
+		if (++steps > SCAN_SKIP) {
+			if ((rc = scan_seek(db, folder, uid, errstr)) != 1)
+				return rc;
+			break;
+		}
+		rc = sqlite3_step(st);
+		if (rc != SQLITE_ROW) {
+			idb_scan_reset(db);
+			return rc == SQLITE_DONE ? 0 :
+			    idb_fail(db, "cache", errstr);
+		}
+		db->scan_uid = (uint32_t)sqlite3_column_int64(st, 0);
+	}
+	if (db->scan_uid != uid)
+		return 0;
+	p = sqlite3_column_blob(st, col);
+	rc = sqlite3_column_bytes(st, col);
+	if (p != NULL && rc > 0)
+		buf_add(out, p, (size_t)rc);
+	rc = p != NULL || sqlite3_column_type(st, col) == SQLITE_BLOB;
+	/* Outside a transaction the cursor would hold a read lock. */
+	if (sqlite3_get_autocommit(db->db))
+		idb_scan_reset(db);
+	return rc;
+}
+
 int
 idb_cache_put(struct idb *db, int64_t folder, uint32_t uid,
     const struct idb_cached *c, const char **errstr)
 {
 	sqlite3_stmt	*st;
-	int		 i;
+	int		 i, own = sqlite3_get_autocommit(db->db);
 
-	if (idb_begin(db, 0, errstr) == -1)
+	static const int head[] = { IDB_C_ENVELOPE, IDB_C_FIELDS };
+	static const int body[] = { IDB_C_BODYSTRUCTURE, IDB_C_BODY,
+	    IDB_C_MIME };
+
+	idb_scan_reset(db);
+	if (own && idb_begin(db, 0, errstr) == -1)
 		return -1;
 	st = idb_st(db, ST_CACHE_PUT);
 	sqlite3_bind_int64(st, 1, folder);
 	sqlite3_bind_int64(st, 2, uid);
-	for (i = 0; i < IDB_C_N; i++)
-		sqlite3_bind_blob(st, 3 + i, c->item[i].data ? c->item[i].data :
-		    "", (int)c->item[i].len, SQLITE_STATIC);
+	for (i = 0; i < 2; i++)
+		sqlite3_bind_blob(st, 3 + i, blob_of(&c->item[head[i]]),
+		    (int)c->item[head[i]].len, SQLITE_STATIC);
 	if (idb_exec(db, ST_CACHE_PUT, errstr) == -1)
+		goto fail;
+	st = idb_st(db, ST_CACHE_PUT_BODY);
+	sqlite3_bind_int64(st, 1, folder);
+	sqlite3_bind_int64(st, 2, uid);
+	for (i = 0; i < 3; i++)
+		sqlite3_bind_blob(st, 3 + i, blob_of(&c->item[body[i]]),
+		    (int)c->item[body[i]].len, SQLITE_STATIC);
+	if (idb_exec(db, ST_CACHE_PUT_BODY, errstr) == -1)
 		goto fail;
 	if (c->vsize > 0) {
 		st = idb_st(db, ST_MSG_VSIZE);
@@ -770,10 +927,81 @@ idb_cache_put(struct idb *db, int64_t folder, uint32_t uid,
 		if (idb_exec(db, ST_MSG_VSIZE, errstr) == -1)
 			goto fail;
 	}
-	return idb_commit(db, errstr);
+	return own ? idb_commit(db, errstr) : 0;
 fail:
-	idb_rollback(db);
+	/* Inside idb_read_begin's transaction only the statement failed. */
+	if (own)
+		idb_rollback(db);
 	return -1;
+}
+
+int
+idb_cache_put_head(struct idb *db, int64_t folder, uint32_t uid,
+    const struct idb_cached *c, const char **errstr)
+{
+	sqlite3_stmt	*st;
+	int		 own = sqlite3_get_autocommit(db->db);
+
+	idb_scan_reset(db);
+	if (own && idb_begin(db, 0, errstr) == -1)
+		return -1;
+	st = idb_st(db, ST_CACHE_PUT);
+	sqlite3_bind_int64(st, 1, folder);
+	sqlite3_bind_int64(st, 2, uid);
+	sqlite3_bind_blob(st, 3, blob_of(&c->item[IDB_C_ENVELOPE]),
+	    (int)c->item[IDB_C_ENVELOPE].len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, blob_of(&c->item[IDB_C_FIELDS]),
+	    (int)c->item[IDB_C_FIELDS].len, SQLITE_STATIC);
+	if (idb_exec(db, ST_CACHE_PUT, errstr) == -1) {
+		if (own)
+			idb_rollback(db);
+		return -1;
+	}
+	return own ? idb_commit(db, errstr) : 0;
+}
+
+/* Octets up to and with the blank line ending the header; all when none does. */
+static size_t
+header_len(const char *msg, size_t len)
+{
+	const char	*p = msg, *end = msg + len, *q;
+
+	if (len > 0 && msg[0] == '\n')
+		return 1;
+	if (len > 1 && msg[0] == '\r' && msg[1] == '\n')
+		return 2;
+	while ((q = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		p = q + 1;
+		if (p < end && *p == '\n')
+			return (size_t)(p + 1 - msg);
+		if (end - p > 1 && p[0] == '\r' && p[1] == '\n')
+			return (size_t)(p + 2 - msg);
+	}
+	return len;
+}
+
+int
+idb_cache_build_head(const char *msg, size_t len, struct idb_cached *c)
+{
+	struct mime_tree	*t;
+	size_t			 hl = header_len(msg, len);
+	int			 i, rc = 0;
+
+	for (i = 0; i < IDB_C_N; i++)
+		buf_init(&c->item[i], 0);
+	c->have = 0;
+	c->vsize = 0;
+	if ((t = mime_parse(msg, hl)) == NULL)
+		return -1;
+	if (imap_envelope(&c->item[IDB_C_ENVELOPE], t, 0) == -1 ||
+	    search_fields_build(&c->item[IDB_C_FIELDS], msg, hl, t) == -1)
+		rc = -1;
+	mime_free(&t);
+	if (rc == 0)
+		c->have = 1;
+	else
+		idb_cached_free(c);
+	return rc;
 }
 
 int

@@ -65,6 +65,15 @@ int	 idb_broken(const struct idb *);
 /* Removes the database files of root (after idb_close). */
 void	 idb_remove(const char *root);
 
+/*
+ * A read transaction around many lookups (a FETCH step, a SEARCH): one
+ * lock and snapshot, not one per statement. idb_cache_put inside it
+ * writes in it (committed by idb_read_end); nothing else that writes may
+ * run until idb_read_end.
+ */
+int	 idb_read_begin(struct idb *, const char **errstr);
+void	 idb_read_end(struct idb *);
+
 /* ---- reading and syncing a folder ---- */
 
 #define IDB_LOAD	0x01	/* return the messages */
@@ -243,6 +252,13 @@ void	 idb_cached_free(struct idb_cached *);
 /* The cached items of a message: have 0 when none. */
 int	 idb_cache_get(struct idb *, int64_t folder, uint32_t uid,
 	    struct idb_cached *, const char **errstr);
+/*
+ * One of the small items (IDB_C_ENVELOPE, IDB_C_FIELDS) appended to out:
+ * 1, or 0 when the message has none. Cheapest when asked in ascending
+ * UIDs inside idb_read_begin's transaction (a cursor walks the rows).
+ */
+int	 idb_cache_head(struct idb *, int64_t folder, uint32_t uid,
+	    enum idb_cache_item, struct buf *out, const char **errstr);
 /* Stores every item (parsed from the file by the caller) and the message's RFC822.SIZE. */
 int	 idb_cache_put(struct idb *, int64_t folder, uint32_t uid,
 	    const struct idb_cached *, const char **errstr);
@@ -252,6 +268,17 @@ int	 idb_cache_put(struct idb *, int64_t folder, uint32_t uid,
  * caller stores it with idb_cache_put. 0, or -1 when too big for memory.
  */
 int	 idb_cache_build(const char *msg, size_t len, struct idb_cached *);
+
+/*
+ * ENVELOPE and the search fields only, from the message's header (its
+ * body is not read): what FETCH ENVELOPE and SEARCH need, several times
+ * cheaper than idb_cache_build. vsize is left 0 (not known). Stored with
+ * idb_cache_put_head; the other items are built when first asked
+ * (idb_cache_get has none for the message until then).
+ */
+int	 idb_cache_build_head(const char *msg, size_t len, struct idb_cached *);
+int	 idb_cache_put_head(struct idb *, int64_t folder, uint32_t uid,
+	    const struct idb_cached *, const char **errstr);
 
 /* The folder row of dir, or 0 when the index has none. */
 int	 idb_folder_get(struct idb *, const char *dir, struct idb_folder *,

@@ -69,6 +69,11 @@ idb_msg_expunge(struct idb *db, int64_t folder, uint32_t uid, uint64_t modseq,
 	sqlite3_bind_int64(st, 2, uid);
 	if (idb_exec(db, ST_CACHE_DEL, errstr) == -1)
 		return -1;
+	st = idb_st(db, ST_CACHE_DEL_BODY);
+	sqlite3_bind_int64(st, 1, folder);
+	sqlite3_bind_int64(st, 2, uid);
+	if (idb_exec(db, ST_CACHE_DEL_BODY, errstr) == -1)
+		return -1;
 	st = idb_st(db, ST_EXP_INS);
 	sqlite3_bind_int64(st, 1, folder);
 	sqlite3_bind_int64(st, 2, uid);

@@ -356,13 +356,21 @@ static int
 copy_cache(struct idb *db, int64_t from, uint32_t uid, int64_t to,
     uint32_t newuid, const char **errstr)
 {
-	sqlite3_stmt	*st = idb_st(db, ST_CACHE_COPY);
+	static const enum idb_stmt copy[] = { ST_CACHE_COPY,
+	    ST_CACHE_COPY_BODY };
+	sqlite3_stmt	*st;
+	size_t		 i;
 
-	sqlite3_bind_int64(st, 1, from);
-	sqlite3_bind_int64(st, 2, uid);
-	sqlite3_bind_int64(st, 3, to);
-	sqlite3_bind_int64(st, 4, newuid);
-	return idb_exec(db, ST_CACHE_COPY, errstr);
+	for (i = 0; i < sizeof(copy) / sizeof(copy[0]); i++) {
+		st = idb_st(db, copy[i]);
+		sqlite3_bind_int64(st, 1, from);
+		sqlite3_bind_int64(st, 2, uid);
+		sqlite3_bind_int64(st, 3, to);
+		sqlite3_bind_int64(st, 4, newuid);
+		if (idb_exec(db, copy[i], errstr) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 /* One message into the target: a link, else a copy of its bytes. */

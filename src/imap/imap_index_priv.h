@@ -10,7 +10,7 @@
 #include "imap/imap_uidlist.h"
 
 enum idb_stmt {
-	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_SYNC_FULL, ST_SYNC_NORMAL,
+	ST_BEGIN, ST_BEGIN_READ, ST_COMMIT, ST_ROLLBACK, ST_SYNC_FULL, ST_SYNC_NORMAL,
 	ST_META_GET, ST_META_SET,
 	ST_FOLDER_GET, ST_FOLDER_INS, ST_FOLDER_UPD, ST_FOLDER_MTIMES,
 	ST_FOLDER_STAMP, ST_FOLDER_RECENT, ST_FOLDER_DEL, ST_FOLDER_LIKE,
@@ -19,8 +19,9 @@ enum idb_stmt {
 	ST_MSG_INS, ST_MSG_NAME, ST_MSG_VSIZE, ST_MSG_DEL, ST_MSG_COUNT,
 	ST_MSG_NOVSIZE, ST_MSG_DEL_FOLDER,
 	ST_EXP_INS, ST_EXP_SINCE, ST_EXP_DEL_FOLDER,
-	ST_CACHE_GET, ST_CACHE_PUT, ST_CACHE_DEL, ST_CACHE_DEL_FOLDER,
-	ST_CACHE_COPY,
+	ST_CACHE_GET, ST_CACHE_PUT, ST_CACHE_PUT_BODY, ST_CACHE_DEL,
+	ST_CACHE_DEL_BODY, ST_CACHE_DEL_FOLDER, ST_CACHE_DEL_FOLDER_BODY,
+	ST_CACHE_COPY, ST_CACHE_COPY_BODY, ST_CACHE_SCAN,
 	ST_N
 };
 
@@ -29,6 +30,10 @@ struct idb {
 	sqlite3_stmt	*st[ST_N];
 	int		 broken;
 	int		 full;		/* synchronous=FULL now */
+	/* ST_CACHE_SCAN stands on (scan_folder, scan_uid); idb_cache_head */
+	int		 scan_on;
+	int64_t		 scan_folder;
+	uint32_t	 scan_uid;
 	char		 err[256];
 };
 
@@ -44,6 +49,8 @@ int		 idb_exec(struct idb *, enum idb_stmt, const char **errstr);
 /* durable: synchronous=FULL, for transactions that may hand out UIDs. */
 int		 idb_begin(struct idb *, int durable, const char **errstr);
 int		 idb_commit(struct idb *, const char **errstr);
+/* Lets go of the cursor of idb_cache_head (before writes to cache, commits). */
+void		 idb_scan_reset(struct idb *);
 void		 idb_rollback(struct idb *);
 
 uint32_t	 idb_new_uidvalidity(struct idb *, const char **errstr);

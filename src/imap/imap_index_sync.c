@@ -234,21 +234,40 @@ arrival_of(const struct imsg *m, struct arrival *a)
 	}
 }
 
+/* A record with its arrival worked out once, not in every comparison. */
+struct arrival_key {
+	struct arrival	 a;
+	struct imsg	 m;
+};
+
 static int
 cmp_arrival(const void *pa, const void *pb)
 {
-	const struct imsg	*x = pa, *y = pb;
-	struct arrival		 a, b;
+	const struct arrival_key	*x = pa, *y = pb;
 
-	arrival_of(x, &a);
-	arrival_of(y, &b);
-	if (a.sec != b.sec)
-		return a.sec < b.sec ? -1 : 1;
-	if (a.usec != b.usec)
-		return a.usec < b.usec ? -1 : 1;
-	if (a.n != b.n)
-		return a.n < b.n ? -1 : 1;
-	return strcmp(x->name, y->name);
+	if (x->a.sec != y->a.sec)
+		return x->a.sec < y->a.sec ? -1 : 1;
+	if (x->a.usec != y->a.usec)
+		return x->a.usec < y->a.usec ? -1 : 1;
+	if (x->a.n != y->a.n)
+		return x->a.n < y->a.n ? -1 : 1;
+	return strcmp(x->m.name, y->m.name);
+}
+
+static void
+sort_arrival(struct imsg *v, size_t n)
+{
+	struct arrival_key	*k = xcalloc(n, sizeof(*k));
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		k[i].m = v[i];
+		arrival_of(&v[i], &k[i].a);
+	}
+	qsort(k, n, sizeof(*k), cmp_arrival);
+	for (i = 0; i < n; i++)
+		v[i] = k[i].m;
+	free(k);
 }
 
 static int
@@ -340,7 +359,7 @@ sync_scan(struct idb *db, struct scan_dir *d, const char *path,
 			nw[k].uid = import_uid(imp, order, nw[k].name,
 			    base_len(nw[k].name));
 	if (nnew > 1)
-		qsort(nw, nnew, sizeof(*nw), cmp_arrival);
+		sort_arrival(nw, nnew);
 	for (k = 0; k < nnew; k++) {
 		if (nw[k].uid != 0)
 			continue;
@@ -386,6 +405,35 @@ done:
 	dbrows_free(rows, nrows);
 	scan_free(&sc);
 	return rc;
+}
+
+static int	load_by_uid(struct idb *, int64_t, struct imsg **, size_t *,
+		    const char **);
+
+/* Moves the loaded messages still in new/ to cur/, their records too. */
+static int
+loaded_to_cur(struct idb *db, struct scan_dir *d, struct idb_folder_row *r,
+    struct imsg *v, size_t n, size_t *moved, const char **errstr)
+{
+	char		 out[MAILDIR_NAME_MAX + 1];
+	const char	*merr;
+	size_t		 i;
+
+	*moved = 0;
+	for (i = 0; i < n; i++) {
+		if (v[i].sub != SCAN_NEW)
+			continue;
+		if (scan_to_cur(d, v[i].name, out, sizeof(out), &merr) == -1)
+			continue;	/* gone: inotify or the next sync says so */
+		free(v[i].name);
+		v[i].name = xstrdup(out);
+		v[i].sub = SCAN_CUR;
+		idb_name_flags(v[i].name, &v[i].sys, &v[i].kw);
+		if (idb_msg_rename(db, r->f.id, &v[i], errstr) == -1)
+			return -1;
+		(*moved)++;
+	}
+	return 0;
 }
 
 /* Moves the messages still in new/ to cur/ (SELECT). Returns how many moved. */
@@ -441,6 +489,7 @@ load_by_uid(struct idb *db, int64_t folder, struct imsg **out, size_t *n,
 	sqlite3_stmt	*st = idb_st(db, ST_MSG_BY_UID_ALL);
 	size_t		 cap = 0;
 	struct imsg	*m;
+	int64_t		 fl;
 	int		 rc;
 
 	*out = NULL;
@@ -460,7 +509,10 @@ load_by_uid(struct idb *db, int64_t folder, struct imsg **out, size_t *n,
 		m->size = (uint64_t)sqlite3_column_int64(st, 4);
 		m->vsize = (uint64_t)sqlite3_column_int64(st, 5);
 		m->idate = sqlite3_column_int64(st, 6);
-		idb_name_flags(m->name, &m->sys, &m->kw);
+		/* The name's flags, stored with it (row_flags): not parsed again. */
+		fl = sqlite3_column_int64(st, 7);
+		m->sys = (uint8_t)(fl & 0xff);
+		m->kw = (uint32_t)(fl >> 8);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -510,7 +562,13 @@ idb_sync(struct idb *db, const char *root, const char *dir, int flags,
 		c1 = dir_mtime(d.curfd);
 		consistent = n1 == n0 && c1 == c0;
 	}
-	if ((flags & IDB_TO_CUR) && sync_to_cur(db, &d, &r, &moved, errstr) == -1)
+	/* One walk of the rows: loaded, then what is in new/ moved in the copy too. */
+	if ((flags & IDB_LOAD) &&
+	    load_by_uid(db, r.f.id, &out->msgs, &out->n, errstr) == -1)
+		goto fail;
+	if ((flags & IDB_TO_CUR) && ((flags & IDB_LOAD) ? loaded_to_cur(db, &d,
+	    &r, out->msgs, out->n, &moved, errstr) : sync_to_cur(db, &d, &r,
+	    &moved, errstr)) == -1)
 		goto fail;
 	/*
 	 * What the next sync compares with: the mtimes the rows stand for, or
@@ -537,9 +595,6 @@ idb_sync(struct idb *db, const char *root, const char *dir, int flags,
 	    idb_folder_update(db, &r.f, errstr) == -1)
 		goto fail;
 	if (idb_commit(db, errstr) == -1)
-		goto fail;
-	if ((flags & IDB_LOAD) &&
-	    load_by_uid(db, r.f.id, &out->msgs, &out->n, errstr) == -1)
 		goto fail;
 	keywords_read(path, &out->kw);
 	out->f = r.f;

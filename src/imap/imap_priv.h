@@ -92,6 +92,7 @@ struct imap_view {
 	size_t			 n, cap;
 	uint32_t		*hash;		/* base -> index + 1 */
 	size_t			 hashcap;
+	int			 hash_ok;	/* hash is of msgs (built when first asked) */
 	struct keywords		 kw;
 	struct imap_sessq	 sessions;
 	unsigned		 rw;		/* sessions that selected it read-write */

@@ -57,7 +57,7 @@ hash_insert(struct imap_view *v, size_t idx)
 }
 
 static void
-hash_rebuild(struct imap_view *v)
+hash_build(struct imap_view *v)
 {
 	size_t	 cap = 64, i;
 
@@ -71,16 +71,27 @@ hash_rebuild(struct imap_view *v)
 		memset(v->hash, 0, cap * sizeof(*v->hash));
 	for (i = 0; i < v->n; i++)
 		hash_insert(v, i);
+	v->hash_ok = 1;
+}
+
+/*
+ * Only inotify events need the hash: SELECT of a big folder does not pay
+ * for it, the first event after does.
+ */
+static void
+hash_rebuild(struct imap_view *v)
+{
+	v->hash_ok = 0;
 }
 
 /* The index of the message with the base of name, or -1. */
 static ssize_t
-find_base(const struct imap_view *v, const char *name)
+find_base(struct imap_view *v, const char *name)
 {
 	size_t	 bl = base_len(name), mask, i;
 
-	if (v->hashcap == 0)
-		return -1;
+	if (!v->hash_ok)
+		hash_build(v);
 	mask = v->hashcap - 1;
 	for (i = hash_base(name, bl) & mask; v->hash[i] != 0; i = (i + 1) & mask) {
 		const char	*m = v->msgs[v->hash[i] - 1].name;
@@ -435,7 +446,7 @@ imap_view_add(struct imap_view *v, struct idb_delta *d)
 		v->msgs[v->n] = *a;
 		v->msgs[v->n].name = xstrdup(a->name);
 		v->n++;
-		if (v->hashcap < v->n * 2 + 2)
+		if (!v->hash_ok || v->hashcap < v->n * 2 + 2)
 			hash_rebuild(v);
 		else
 			hash_insert(v, v->n - 1);
@@ -554,7 +565,7 @@ ev_done(void *arg)
 
 /* 1 when the view already is what the event says: our own rename or unlink. */
 static int
-event_known(const struct imap_view *v, const struct idb_event *e)
+event_known(struct imap_view *v, const struct idb_event *e)
 {
 	ssize_t	 k = find_base(v, e->name);
 

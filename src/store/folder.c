@@ -1117,6 +1117,18 @@ folder_subscribe(const char *root, const char *name, int on,
 	return subs_update(root, dirs, 1, on, errstr);
 }
 
+static int
+folder_is_dir(const char *root, const char *dir)
+{
+	struct stat	 st;
+	char		*p = xasprintf("%s/%s", root, dir);
+	int		 rc;
+
+	rc = stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+	free(p);
+	return rc;
+}
+
 int
 folder_create_defaults(const char *root, const char **errstr)
 {
@@ -1127,13 +1139,19 @@ folder_create_defaults(const char *root, const char **errstr)
 	if (maildir_create(root, errstr) == -1)
 		return -1;
 	for (i = 0; i < NSPECIAL; i++) {
-		if (folder_create(root, special[i].name, errstr) == -1 &&
-		    errno != EEXIST)
-			return -1;
 		if (folder_dir(special[i].name, dirs[i], sizeof(dirs[i]),
 		    errstr) == -1)
 			return -1;
 		list[i] = dirs[i];
+		/*
+		 * Already there (every login but the first): not made again in
+		 * tmp/ with its fsync only for the rename to find it there.
+		 */
+		if (folder_is_dir(root, dirs[i]))
+			continue;
+		if (folder_create(root, special[i].name, errstr) == -1 &&
+		    errno != EEXIST)
+			return -1;
 	}
 	dirs[NSPECIAL][0] = '\0';
 	list[NSPECIAL] = dirs[NSPECIAL];

@@ -629,6 +629,17 @@ t_defaults(void)
 	T_EQ_INT(st1.st_ino, st2.st_ino);
 	T_EQ_STR(slurp(root, "subscriptions"), again);
 
+	/* A special folder removed by hand comes back; the others stay as they are. */
+	snprintf(p, sizeof(p), "rm -rf '%s/.Junk'", root);
+	T_EQ_INT(system(p), 0);
+	snprintf(p, sizeof(p), "%s/.Sent", root);
+	T_EQ_INT(stat(p, &st1), 0);
+	T_EQ_INT(folder_create_defaults(root, &err), 0);
+	T_ASSERT(isdir(root, ".Junk/cur") && isfile(root, ".Junk/maildirfolder"));
+	T_EQ_INT(stat(p, &st2), 0);
+	T_EQ_INT(st1.st_ino, st2.st_ino);
+	T_EQ_STR(slurp(root, "subscriptions"), again);
+
 	T_EQ_STR(folder_special_use("Sent"), "\\Sent");
 	T_EQ_STR(folder_special_use("Drafts"), "\\Drafts");
 	T_EQ_STR(folder_special_use("Trash"), "\\Trash");

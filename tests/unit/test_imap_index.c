@@ -12,6 +12,7 @@
 #include "harness.h"
 #include "imap/imap_index.h"
 #include "imap/imap_uidlist.h"
+#include "lib/buf.h"
 #include "mail/maildir_name.h"
 #include "store/folder.h"
 #include "store/maildir.h"
@@ -505,6 +506,94 @@ t_folder_forget(void)
 	idb_close(&db);
 }
 
+/*
+ * The header-only items are those of the whole parse, and the cache
+ * walked in UID order finds what was stored, in any order of asking.
+ */
+static void
+t_cache_head(void)
+{
+	static const char *const msgs[] = {
+		"Subject: =?utf-8?q?caf=C3=A9?= and more\nFrom: \"A B\" <a@b.example>\n"
+		"To: c@d.example, e@f.example\nDate: Tue, 1 Jan 2019 10:00:00 +0900\n"
+		"Message-ID: <x@y>\nContent-Type: multipart/mixed; boundary=zz\n\n"
+		"--zz\nContent-Type: text/plain\n\nSubject: not this one\n--zz--\n",
+		"Subject: crlf\r\nFrom: x@y\r\nIn-Reply-To: <a@b>\r\n\r\nbody\r\n\r\nmore\r\n",
+		"Subject: no body at all\nFrom: x@y\n",
+		"\nFrom: not a header\n",
+		"",
+	};
+	char			 root[256];
+	struct idb		*db;
+	struct idb_sync		 s;
+	struct idb_cached	 full, head, got;
+	struct buf		 b;
+	const char		*err = NULL;
+	size_t			 i, n = sizeof(msgs) / sizeof(msgs[0]);
+	int			 k, rc;
+
+	for (i = 0; i < n; i++) {
+		T_EQ_INT(idb_cache_build(msgs[i], strlen(msgs[i]), &full), 0);
+		T_EQ_INT(idb_cache_build_head(msgs[i], strlen(msgs[i]), &head), 0);
+		T_EQ_INT(head.item[IDB_C_ENVELOPE].len, full.item[IDB_C_ENVELOPE].len);
+		T_ASSERT(memcmp(head.item[IDB_C_ENVELOPE].data,
+		    full.item[IDB_C_ENVELOPE].data, full.item[IDB_C_ENVELOPE].len) == 0);
+		T_EQ_INT(head.item[IDB_C_FIELDS].len, full.item[IDB_C_FIELDS].len);
+		T_ASSERT(memcmp(head.item[IDB_C_FIELDS].data,
+		    full.item[IDB_C_FIELDS].data, full.item[IDB_C_FIELDS].len) == 0);
+		idb_cached_free(&full);
+		idb_cached_free(&head);
+	}
+
+	mkroot(root, sizeof(root), "cachehead");
+	OKE(idb_open(root, &db, &err));
+	OKE(idb_sync(db, root, "", 0, &s, &err));
+	/* UIDs 2, 4, ... 40 get the head items, 3 the whole parse. */
+	for (i = 2; i <= 40; i += 2) {
+		char	 m[64];
+
+		snprintf(m, sizeof(m), "Subject: number %zu\n\nx\n", i);
+		T_EQ_INT(idb_cache_build_head(m, strlen(m), &head), 0);
+		OKE(idb_cache_put_head(db, s.f.id, (uint32_t)i, &head, &err));
+		idb_cached_free(&head);
+	}
+	T_EQ_INT(idb_cache_build(msgs[0], strlen(msgs[0]), &full), 0);
+	OKE(idb_cache_put(db, s.f.id, 3, &full, &err));
+	OKE(idb_read_begin(db, &err));
+	buf_init(&b, 0);
+	/* Ascending, with gaps and misses; then backwards; then a jump. */
+	for (k = 1; k <= 41; k++) {
+		b.len = 0;
+		rc = idb_cache_head(db, s.f.id, (uint32_t)k, IDB_C_ENVELOPE,
+		    &b, &err);
+		T_EQ_INT(rc, k >= 2 && k <= 40 && (k % 2 == 0 || k == 3));
+		if (rc == 1 && k != 3)
+			T_ASSERT(memmem(b.data, b.len, "number", 6) != NULL);
+	}
+	for (k = 40; k >= 2; k -= 2) {
+		b.len = 0;
+		T_EQ_INT(idb_cache_head(db, s.f.id, (uint32_t)k, IDB_C_FIELDS, &b,
+		    &err), 1);
+		T_ASSERT(b.len > 4 && memcmp(b.data, "TGSF", 4) == 0);
+	}
+	b.len = 0;
+	T_EQ_INT(idb_cache_head(db, s.f.id, 3, IDB_C_ENVELOPE, &b, &err), 1);
+	T_EQ_INT(b.len, full.item[IDB_C_ENVELOPE].len);
+	idb_read_end(db);
+	/* Head items alone are not a whole entry: the rest is built when asked. */
+	OKE(idb_cache_get(db, s.f.id, 4, &got, &err));
+	T_EQ_INT(got.have, 0);
+	idb_cached_free(&got);
+	OKE(idb_cache_get(db, s.f.id, 3, &got, &err));
+	T_EQ_INT(got.have, 1);
+	T_EQ_INT(got.item[IDB_C_MIME].len, full.item[IDB_C_MIME].len);
+	idb_cached_free(&got);
+	idb_cached_free(&full);
+	buf_free(&b);
+	idb_sync_free(&s);
+	idb_close(&db);
+}
+
 static void
 t_uidlist_parse(void)
 {
@@ -565,5 +654,6 @@ test_main(void)
 	t_run("expunge_copy_move", t_expunge_copy_move);
 	t_run("store_unchanged", t_store_unchanged);
 	t_run("folder_forget", t_folder_forget);
+	t_run("cache_head", t_cache_head);
 	rmtree(tdir);
 }
