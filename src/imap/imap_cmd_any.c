@@ -28,7 +28,6 @@ struct barrier {
 	void			(*then)(struct imap_session *);
 };
 
-static void	barrier(struct imap_session *, void (*)(struct imap_session *));
 
 static void
 barrier_work(struct idb *db, void *arg)
@@ -45,12 +44,12 @@ barrier_done(void *arg)
 	free(b);
 	if (imap_session_release(s))
 		return;
-	barrier(s, then);
+	imap_view_barrier(s, then);
 }
 
 /* Runs then once the selected view has no inotify events waiting. */
-static void
-barrier(struct imap_session *s, void (*then)(struct imap_session *))
+void
+imap_view_barrier(struct imap_session *s, void (*then)(struct imap_session *))
 {
 	struct imap_view	*v = s->view;
 	struct barrier		*b;
@@ -78,14 +77,14 @@ void
 imap_cmd_noop(struct imap_session *s, struct imap_request *req)
 {
 	imap_notify_poll();
-	barrier(s, noop_then);
+	imap_view_barrier(s, noop_then);
 }
 
 void
 imap_cmd_check(struct imap_session *s, struct imap_request *req)
 {
 	imap_notify_poll();
-	barrier(s, noop_then);
+	imap_view_barrier(s, noop_then);
 }
 
 void
@@ -167,7 +166,7 @@ void
 imap_cmd_idle(struct imap_session *s, struct imap_request *req)
 {
 	imap_notify_poll();
-	barrier(s, idle_then);
+	imap_view_barrier(s, idle_then);
 }
 
 void

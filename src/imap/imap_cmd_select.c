@@ -302,7 +302,12 @@ imap_cmd_select(struct imap_session *s, struct imap_request *req)
 		s->waiting_view = 1;
 		return;
 	}
-	imap_session_view_ready(s);
+	/*
+	 * A view already loaded (another session's, or one kept after its
+	 * last session): what inotify saw meanwhile is applied first.
+	 */
+	imap_notify_poll();
+	imap_view_barrier(s, imap_session_view_ready);
 }
 
 /* ---- UNSELECT and CLOSE ---- */

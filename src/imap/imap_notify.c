@@ -47,6 +47,10 @@ overflow_all(void)
 		imap_view_overflow(val);
 }
 
+/* Views that got events in this poll, flushed once all are read (no view is freed meanwhile). */
+static struct imap_view	**touched;
+static size_t		 ntouched, touchedcap;
+
 static void
 dispatch(const struct inotify_event *e)
 {
@@ -69,6 +73,15 @@ dispatch(const struct inotify_event *e)
 	if (e->len == 0 || e->name[0] == '\0')
 		return;
 	sub = e->wd == v->wd_cur ? SCAN_CUR : SCAN_NEW;
+	if (!v->touched) {
+		if (ntouched == touchedcap) {
+			touchedcap = touchedcap ? touchedcap * 2 : 16;
+			touched = xreallocarray(touched, touchedcap,
+			    sizeof(*touched));
+		}
+		touched[ntouched++] = v;
+		v->touched = 1;
+	}
 	if (e->mask & (IN_CREATE | IN_MOVED_TO))
 		imap_view_event(v, e->name, sub, 0);
 	else if (e->mask & (IN_DELETE | IN_MOVED_FROM))
@@ -83,6 +96,7 @@ imap_notify_poll(void)
 	const struct inotify_event *e;
 	ssize_t			 n;
 	char			*p;
+	size_t			 it;
 
 	if (ifd == -1)
 		return;
@@ -93,15 +107,21 @@ imap_notify_poll(void)
 			if (errno != EAGAIN)
 				log_msg(LOG_WARNING, "imap inotify: %s",
 				    strerror(errno));
-			return;
+			break;
 		}
 		if (n <= 0)
-			return;
+			break;
 		for (p = buf; p < buf + n; p += sizeof(*e) + e->len) {
 			e = (const struct inotify_event *)p;
 			dispatch(e);
 		}
 	}
+	/* Every event read, both halves of each rename among them: now the jobs. */
+	for (it = 0; it < ntouched; it++) {
+		touched[it]->touched = 0;
+		imap_view_flush(touched[it]);
+	}
+	ntouched = 0;
 }
 
 static void

@@ -3,7 +3,9 @@
 #define TEGAMI_IMAP_PRIV_H
 
 #include <sys/queue.h>
+#include <sys/types.h>
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,6 +60,10 @@ struct imap_user {
 	struct imap_viewq	 views;
 	struct imap_sessq	 sessions;
 	int			 defaults_done;
+	/* The index file the open db is (set by the job that opened it). */
+	dev_t			 db_dev;
+	ino_t			 db_ino;
+	atomic_int		 reopen;	/* the file was replaced: the next job opens it anew */
 };
 
 struct imap_user *imap_user_get(const char *root);
@@ -102,13 +108,31 @@ struct imap_view {
 	int			 ev_job;	/* an events job is queued */
 	int			 overflow;	/* rescan: events were lost */
 	struct imap_sessq	 waiting;	/* SELECT waiting for the first sync */
+	struct event		*linger;	/* no reference left: freed when it fires */
+	int			 lingering;	/* linger is pending */
+	int			 expired;	/* linger fired while a job held it */
+	int			 touched;	/* has events from the inotify read in progress */
 };
+
+/*
+ * A view no session holds any more stays loaded this long, its inotify
+ * watches on, so that the next SELECT of the folder (a client that
+ * reconnects, or opens a second connection) reads no index: loading
+ * 100,000 messages' rows costs about 50 ms of CPU.
+ */
+#define VIEW_LINGER_SECS	60
 
 /* The view of dir, made (and its first sync queued) if there is none. */
 struct imap_view *imap_view_get(struct imap_user *, const char *dir,
 		    const char *name);
 void		 imap_view_ref(struct imap_view *);
 void		 imap_view_unref(struct imap_view *);
+/* Frees the user's views that no session holds (its index file was replaced). */
+/* Runs then(s) once s's view has no inotify events waiting (a job applies them first). */
+void		 imap_view_barrier(struct imap_session *, void (*)(struct imap_session *));
+/* Gives the view's waiting inotify events to a job, unless its user runs one. */
+void		 imap_view_flush(struct imap_view *);
+void		 imap_view_drop_lingering(struct imap_user *);
 /* The view of dir if one is open. */
 struct imap_view *imap_view_find(struct imap_user *, const char *dir);
 /* Index of uid in msgs, or -1. */

@@ -1,4 +1,7 @@
 /* One user of the mailbox process: its index, and its jobs run one at a time on the worker pool. */
+#include <sys/stat.h>
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +22,21 @@
 
 static struct map	*users;
 
+/* Whether the index file at root is still the one the user's db has open. */
+static int
+index_replaced(const struct imap_user *u)
+{
+	struct stat	 st;
+	char		 path[4096];
+
+	/* db_dev and db_ino are written by a job: read them only between jobs. */
+	if (u->running || u->db_ino == 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/" IDB_FILE, u->root);
+	return stat(path, &st) == -1 || st.st_dev != u->db_dev ||
+	    st.st_ino != u->db_ino;
+}
+
 struct imap_user *
 imap_user_get(const char *root)
 {
@@ -26,6 +44,18 @@ imap_user_get(const char *root)
 
 	if (users == NULL)
 		users = map_new();
+	/*
+	 * Only lingering views hold a user without sessions. If its index was
+	 * removed meanwhile (a damaged index deleted by hand, a restore), they
+	 * describe a database that is gone: drop them, and have the next job
+	 * open the file anew, which rebuilds it from the Maildir.
+	 */
+	if ((u = map_get(users, root)) != NULL && TAILQ_EMPTY(&u->sessions) &&
+	    index_replaced(u)) {
+		imap_view_drop_lingering(u);
+		if ((u = map_get(users, root)) != NULL)
+			atomic_store(&u->reopen, 1);
+	}
 	if ((u = map_get(users, root)) != NULL) {
 		u->refs++;
 		return u;
@@ -78,7 +108,12 @@ job_work(void *arg)
 		idb_close(&u->db);
 		idb_remove(u->root);
 	}
+	if (atomic_exchange(&u->reopen, 0) && u->db != NULL)
+		idb_close(&u->db);
 	if (u->db == NULL) {
+		struct stat	 st;
+		char		 path[4096];
+
 		/*
 		 * A new user's first login: INBOX and the special folders
 		 * (and the root the index goes into). Running it again
@@ -87,6 +122,11 @@ job_work(void *arg)
 		if (folder_create_defaults(u->root, &u->db_error) == -1 ||
 		    idb_open(u->root, &u->db, &u->db_error) == -1)
 			u->db = NULL;
+		snprintf(path, sizeof(path), "%s/" IDB_FILE, u->root);
+		if (u->db != NULL && stat(path, &st) == 0) {
+			u->db_dev = st.st_dev;
+			u->db_ino = st.st_ino;
+		}
 	}
 	j->work(u->db, j->arg);
 }

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "imap/imap_priv.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
@@ -145,9 +147,15 @@ imap_view_find(struct imap_user *u, const char *dir)
 	return NULL;
 }
 
+/* One more reference; a lingering view is taken back as it was left. */
 void
 imap_view_ref(struct imap_view *v)
 {
+	if (v->lingering) {
+		evtimer_del(v->linger);
+		v->lingering = 0;
+	}
+	v->expired = 0;
 	v->refs++;
 }
 
@@ -242,7 +250,7 @@ imap_view_get(struct imap_user *u, const char *dir, const char *name)
 	char			*path;
 
 	if ((v = imap_view_find(u, dir)) != NULL) {
-		v->refs++;
+		imap_view_ref(v);
 		return v;
 	}
 	v = xcalloc(1, sizeof(*v));
@@ -299,22 +307,22 @@ close_done(void *arg)
 	free(j);
 }
 
-void
-imap_view_unref(struct imap_view *v)
+static void
+view_free(struct imap_view *v, int record)
 {
 	struct imap_user	*u = v->user;
 	struct close_job	*j;
 
-	if (--v->refs > 0)
-		return;
 	imap_notify_remove(v);
 	TAILQ_REMOVE(&u->views, v, entry);
-	if (v->loaded && !v->gone) {
+	if (record && v->loaded && !v->gone) {
 		j = xcalloc(1, sizeof(*j));
 		j->root = xstrdup(u->root);
 		j->dir = xstrdup(v->dir);
 		imap_job(u, close_work, close_done, j);
 	}
+	if (v->linger != NULL)
+		event_free(v->linger);
 	imsg_free_array(v->msgs, v->n);
 	for (size_t i = 0; i < v->nev; i++)
 		free(v->ev[i].name);
@@ -325,6 +333,72 @@ imap_view_unref(struct imap_view *v)
 	free(v->name);
 	free(v->dir);
 	free(v);
+	imap_user_unref(u);
+}
+
+static void
+linger_end(evutil_socket_t fd, short ev, void *arg)
+{
+	struct imap_view	*v = arg;
+
+	(void)fd;
+	(void)ev;
+	v->lingering = 0;
+	/* An inotify job still holds it: freed when that job lets go. */
+	if (v->refs > 0) {
+		v->expired = 1;
+		return;
+	}
+	view_free(v, 1);
+}
+
+void
+imap_view_unref(struct imap_view *v)
+{
+	struct timeval	 tv = { VIEW_LINGER_SECS, 0 };
+
+	if (--v->refs > 0)
+		return;
+	/*
+	 * A job for inotify events took it while it lingered: the time it was
+	 * given goes on (a folder that keeps receiving mail is not kept for
+	 * ever).
+	 */
+	if (v->lingering)
+		return;
+	/* Kept for the next SELECT while inotify keeps it current (see VIEW_LINGER_SECS). */
+	if (v->loaded && !v->failed && !v->gone && !v->expired) {
+		if (v->linger == NULL &&
+		    (v->linger = evtimer_new(imap_base(), linger_end, v)) == NULL)
+			fatalx("imap: evtimer_new");
+		v->lingering = 1;
+		evtimer_add(v->linger, &tv);
+		return;
+	}
+	view_free(v, 1);
+}
+
+void
+imap_view_drop_lingering(struct imap_user *u)
+{
+	struct imap_view	*v, *next;
+
+	/* A view holds the user: keep it while the list is walked. */
+	imap_user_ref(u);
+	for (v = TAILQ_FIRST(&u->views); v != NULL; v = next) {
+		next = TAILQ_NEXT(v, entry);
+		if (!v->lingering)
+			continue;
+		evtimer_del(v->linger);
+		v->lingering = 0;
+		if (v->refs > 0) {
+			/* A job holds it: no SELECT finds it, the job frees it. */
+			v->gone = 1;
+			continue;
+		}
+		/* Its rows are of the replaced index: nothing to record there. */
+		view_free(v, 0);
+	}
 	imap_user_unref(u);
 }
 
@@ -644,6 +718,17 @@ imap_view_event(struct imap_view *v, const char *name, int sub, int gone)
 	v->ev[v->nev].sub = (uint8_t)sub;
 	v->ev[v->nev].gone = (uint8_t)gone;
 	v->nev++;
+	/*
+	 * Not flushed here: a rename is two events, and the first alone
+	 * (the old name gone) would expunge the message that the second
+	 * shows under its new name. imap_notify_poll flushes once it has
+	 * read every event waiting.
+	 */
+}
+
+void
+imap_view_flush(struct imap_view *v)
+{
 	if (!v->user->running)
 		flush_view(v);
 }

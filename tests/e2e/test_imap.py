@@ -271,6 +271,59 @@ def test_deleting_the_index_keeps_uids_and_flags(t):
     m.logout()
 
 
+def test_changes_made_with_no_session_open_show_at_the_next_select(t):
+    # The mailbox process keeps a folder's view a while after its last
+    # session (docs/imap.md); what other programs do meanwhile must show.
+    deliver(t, 3)
+    m = connect(t)
+    m.select("INBOX")
+    first = fetch_map(m)
+    assert sorted(first) == [1, 2, 3]
+    m.logout()
+    time.sleep(0.3)
+    cur = os.path.join(root(t), "cur")
+    files = sorted(os.listdir(cur))
+    assert len(files) == 3, files
+    # mutt marks the first read, a cleanup removes the second, SMTP brings one.
+    base = files[0].split(":2,")[0]
+    os.rename(os.path.join(cur, files[0]), os.path.join(cur, base + ":2,S"))
+    os.unlink(os.path.join(cur, files[1]))
+    deliver(t, 1, subject="later")
+    m = connect(t)
+    typ, data = m.select("INBOX")
+    assert typ == "OK" and data[0] == b"3", data
+    after = fetch_map(m)
+    assert sorted(after) == [1, 3, 4], after
+    assert b"\\Seen" in after[1] and b"\\Seen" not in after[3]
+    m.logout()
+
+
+def test_a_rename_by_another_program_keeps_the_uid_in_an_open_session(t):
+    # mutt marking a message read renames its file; the IMAP session sees a
+    # flag change on the same UID, not an expunge and a new message.
+    deliver(t, 3)
+    m = connect(t)
+    m.select("INBOX")
+    assert sorted(fetch_map(m)) == [1, 2, 3]
+    cur = os.path.join(root(t), "cur")
+    deadline = time.time() + 10
+    while len(os.listdir(cur)) < 3 and time.time() < deadline:
+        time.sleep(0.05)
+    files = sorted(os.listdir(cur))
+    base = files[0].split(":2,")[0]
+    os.rename(os.path.join(cur, files[0]), os.path.join(cur, base + ":2,S"))
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        m.noop()
+        after = fetch_map(m)
+        if any(b"\\Seen" in line for line in after.values()):
+            break
+        time.sleep(0.05)
+    assert sorted(after) == [1, 2, 3], after
+    assert sum(b"\\Seen" in line for line in after.values()) == 1
+    m.logout()
+
+
 def test_a_flag_change_that_got_ok_survives_a_crash(t):
     deliver(t, 2)
     m = connect(t)
