@@ -404,7 +404,7 @@ src_text(const struct smtp_session *s, char *dst, size_t len)
 {
 	const struct sockaddr_in6	*s6 = (const struct sockaddr_in6 *)&s->peer;
 
-	if (s->peer.ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+	if (s->peer.sa.sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
 		inet_ntop(AF_INET, s6->sin6_addr.s6_addr + 12, dst, (socklen_t)len);
 	else
 		snprintf(dst, len, "%s", s->addr);

@@ -47,10 +47,10 @@ spf_begin(struct smtp_mailauth *ma, struct ma_spf *c, enum spf_identity id)
 	const void		*addr;
 	int			 af;
 
-	if (s->peer.ss_family == AF_INET) {
+	if (s->peer.sa.sa_family == AF_INET) {
 		af = AF_INET;
 		addr = &((const struct sockaddr_in *)&s->peer)->sin_addr;
-	} else if (s->peer.ss_family == AF_INET6) {
+	} else if (s->peer.sa.sa_family == AF_INET6) {
 		/* IPv4-mapped addresses are IPv4 clients: spf.c says so (RFC 7208 5). */
 		af = AF_INET6;
 		addr = &((const struct sockaddr_in6 *)&s->peer)->sin6_addr;

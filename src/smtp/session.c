@@ -92,7 +92,9 @@ smtp_session_new(struct smtp_server *srv, int fd, struct listener *l,
 		snprintf(s->addr, sizeof(s->addr), "local");
 		s->local = 1;
 	} else {
-		memcpy(&s->peer, sa, salen);
+		/* Only IPv4 and IPv6 are accepted over TCP. */
+		memcpy(&s->peer, sa, salen < sizeof(s->peer) ? salen :
+		    sizeof(s->peer));
 		s->local = sa_is_loopback(sa);
 		sa_ntop(sa, s->addr, sizeof(s->addr));
 	}

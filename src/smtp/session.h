@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <sys/queue.h>
 
+#include <netinet/in.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -110,7 +112,12 @@ struct smtp_session {
 	uint64_t		 id;
 	struct conn		*conn;
 	struct listener		*listener;
-	struct sockaddr_storage	 peer;
+	/* The client's address (TCP only): not a sockaddr_storage, 100 bytes an idle session need not hold. */
+	union {
+		struct sockaddr		 sa;
+		struct sockaddr_in	 sin;
+		struct sockaddr_in6	 sin6;
+	}			 peer;
 	char			 addr[64];	/* printable peer address, "local" */
 	int			 local;		/* socket or loopback: counts as secure */
 	int			 from_socket;
