@@ -12,6 +12,7 @@
 #include "imap/imap_priv.h"
 #include "imap/search.h"
 #include "lib/log.h"
+#include "lib/readfile.h"
 #include "lib/xalloc.h"
 #include "mail/maildir_name.h"
 #include "mail/mime.h"
@@ -71,31 +72,6 @@ search_cmd_free(struct imap_session *s, struct imap_cmd *c)
 	free(sc);
 }
 
-/* The whole file into sc->rbuf; its length (a file that shrank meanwhile: what was there), or -1. */
-static ssize_t
-read_file(struct search_cmd *sc, int fd, size_t len)
-{
-	size_t	 got = 0;
-	ssize_t	 r;
-
-	if (sc->rcap < len) {
-		free(sc->rbuf);
-		sc->rcap = len < 64 * 1024 ? 64 * 1024 : len;
-		sc->rbuf = xmalloc(sc->rcap);
-	}
-	while (got < len) {
-		r = pread(fd, sc->rbuf + got, len - got, (off_t)got);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			return -1;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
-}
-
 /* ---- callbacks, on the worker ---- */
 
 static int
@@ -145,7 +121,8 @@ src_open(void *arg, uint32_t uid, void *priv, struct search_text *t,
 		return -1;
 	}
 	if (st.st_size > 0 && st.st_size <= READ_MAX) {
-		if ((got = read_file(sc, fd, (size_t)st.st_size)) == -1) {
+		if ((got = readfile_into(fd, (size_t)st.st_size, &sc->rbuf,
+		    &sc->rcap)) == -1) {
 			close(fd);
 			return -1;
 		}

@@ -14,6 +14,7 @@
 #include "imap/imap_index.h"
 #include "imap/section.h"
 #include "lib/buf.h"
+#include "lib/readfile.h"
 #include "lib/xalloc.h"
 #include "mail/maildir_name.h"
 #include "mail/mime.h"
@@ -241,25 +242,11 @@ want_file(const struct fetch_state *st)
 static int
 read_file(struct fetch_state *st, int fd)
 {
-	size_t	 got = 0;
-	ssize_t	 r;
+	ssize_t	 got;
 
-	if (st->rcap < st->maplen) {
-		free(st->rbuf);
-		st->rcap = st->maplen < 64 * 1024 ? 64 * 1024 : st->maplen;
-		st->rbuf = xmalloc(st->rcap);
-	}
-	while (got < st->maplen) {
-		r = pread(fd, st->rbuf + got, st->maplen - got, (off_t)got);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			return -1;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	st->maplen = got;
+	if ((got = readfile_into(fd, st->maplen, &st->rbuf, &st->rcap)) == -1)
+		return -1;
+	st->maplen = (size_t)got;
 	st->map = st->rbuf;
 	return 0;
 }

@@ -1,4 +1,4 @@
-/* Whole-file reads for configuration, tables and certificates. */
+/* Whole-file reads: configuration, tables and certificates; message files into a reused buffer. */
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -63,4 +63,28 @@ fail:
 	free(p);
 	errno = saved;
 	return -1;
+}
+
+ssize_t
+readfile_into(int fd, size_t len, char **buf, size_t *cap)
+{
+	size_t	 got = 0;
+	ssize_t	 r;
+
+	if (*cap < len) {
+		free(*buf);
+		*cap = len < 64 * 1024 ? 64 * 1024 : len;
+		*buf = xmalloc(*cap);
+	}
+	while (got < len) {
+		r = pread(fd, *buf + got, len - got, (off_t)got);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
 }
