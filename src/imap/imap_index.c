@@ -889,35 +889,39 @@ idb_cache_head(struct idb *db, int64_t folder, uint32_t uid,
 	return rc;
 }
 
+/* The parts in each of the two cache tables, in their columns' order from ?3. */
+static const int cache_head[] = { IDB_C_ENVELOPE, IDB_C_FIELDS };
+static const int cache_body[] = { IDB_C_BODYSTRUCTURE, IDB_C_BODY, IDB_C_MIME };
+
+/* One row of a cache table: folder, uid, then the parts items names. */
+static int
+put_items(struct idb *db, enum idb_stmt id, int64_t folder, uint32_t uid,
+    const struct idb_cached *c, const int *items, int n, const char **errstr)
+{
+	sqlite3_stmt	*st = idb_st(db, id);
+	int		 i;
+
+	sqlite3_bind_int64(st, 1, folder);
+	sqlite3_bind_int64(st, 2, uid);
+	for (i = 0; i < n; i++)
+		sqlite3_bind_blob(st, 3 + i, blob_of(&c->item[items[i]]),
+		    (int)c->item[items[i]].len, SQLITE_STATIC);
+	return idb_exec(db, id, errstr);
+}
+
 int
 idb_cache_put(struct idb *db, int64_t folder, uint32_t uid,
     const struct idb_cached *c, const char **errstr)
 {
 	sqlite3_stmt	*st;
-	int		 i, own = sqlite3_get_autocommit(db->db);
-
-	static const int head[] = { IDB_C_ENVELOPE, IDB_C_FIELDS };
-	static const int body[] = { IDB_C_BODYSTRUCTURE, IDB_C_BODY,
-	    IDB_C_MIME };
+	int		 own = sqlite3_get_autocommit(db->db);
 
 	idb_scan_reset(db);
 	if (own && idb_begin(db, 0, errstr) == -1)
 		return -1;
-	st = idb_st(db, ST_CACHE_PUT);
-	sqlite3_bind_int64(st, 1, folder);
-	sqlite3_bind_int64(st, 2, uid);
-	for (i = 0; i < 2; i++)
-		sqlite3_bind_blob(st, 3 + i, blob_of(&c->item[head[i]]),
-		    (int)c->item[head[i]].len, SQLITE_STATIC);
-	if (idb_exec(db, ST_CACHE_PUT, errstr) == -1)
-		goto fail;
-	st = idb_st(db, ST_CACHE_PUT_BODY);
-	sqlite3_bind_int64(st, 1, folder);
-	sqlite3_bind_int64(st, 2, uid);
-	for (i = 0; i < 3; i++)
-		sqlite3_bind_blob(st, 3 + i, blob_of(&c->item[body[i]]),
-		    (int)c->item[body[i]].len, SQLITE_STATIC);
-	if (idb_exec(db, ST_CACHE_PUT_BODY, errstr) == -1)
+	if (put_items(db, ST_CACHE_PUT, folder, uid, c, cache_head, 2,
+	    errstr) == -1 || put_items(db, ST_CACHE_PUT_BODY, folder, uid, c,
+	    cache_body, 3, errstr) == -1)
 		goto fail;
 	if (c->vsize > 0) {
 		st = idb_st(db, ST_MSG_VSIZE);
@@ -939,20 +943,13 @@ int
 idb_cache_put_head(struct idb *db, int64_t folder, uint32_t uid,
     const struct idb_cached *c, const char **errstr)
 {
-	sqlite3_stmt	*st;
-	int		 own = sqlite3_get_autocommit(db->db);
+	int	 own = sqlite3_get_autocommit(db->db);
 
 	idb_scan_reset(db);
 	if (own && idb_begin(db, 0, errstr) == -1)
 		return -1;
-	st = idb_st(db, ST_CACHE_PUT);
-	sqlite3_bind_int64(st, 1, folder);
-	sqlite3_bind_int64(st, 2, uid);
-	sqlite3_bind_blob(st, 3, blob_of(&c->item[IDB_C_ENVELOPE]),
-	    (int)c->item[IDB_C_ENVELOPE].len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, blob_of(&c->item[IDB_C_FIELDS]),
-	    (int)c->item[IDB_C_FIELDS].len, SQLITE_STATIC);
-	if (idb_exec(db, ST_CACHE_PUT, errstr) == -1) {
+	if (put_items(db, ST_CACHE_PUT, folder, uid, c, cache_head, 2,
+	    errstr) == -1) {
 		if (own)
 			idb_rollback(db);
 		return -1;
