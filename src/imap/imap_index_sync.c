@@ -443,9 +443,7 @@ sync_to_cur(struct idb *db, struct scan_dir *d, struct idb_folder_row *r,
 {
 	sqlite3_stmt	*st = idb_st(db, ST_MSG_BY_UID_ALL);
 	struct imsg	*v = NULL;
-	size_t		 n = 0, i;
-	char		 out[MAILDIR_NAME_MAX + 1];
-	const char	*merr;
+	size_t		 n = 0;
 	int		 rc;
 
 	*moved = 0;
@@ -458,6 +456,7 @@ sync_to_cur(struct idb *db, struct scan_dir *d, struct idb_folder_row *r,
 		v[n].uid = (uint32_t)sqlite3_column_int64(st, 0);
 		v[n].name = xstrdup((const char *)sqlite3_column_text(st, 1));
 		v[n].modseq = (uint64_t)sqlite3_column_int64(st, 3);
+		v[n].sub = SCAN_NEW;
 		n++;
 	}
 	sqlite3_reset(st);
@@ -465,21 +464,9 @@ sync_to_cur(struct idb *db, struct scan_dir *d, struct idb_folder_row *r,
 		imsg_free_array(v, n);
 		return idb_fail(db, "messages", errstr);
 	}
-	for (i = 0; i < n; i++) {
-		if (scan_to_cur(d, v[i].name, out, sizeof(out), &merr) == -1)
-			continue;	/* gone: inotify or the next sync says so */
-		free(v[i].name);
-		v[i].name = xstrdup(out);
-		v[i].sub = SCAN_CUR;
-		idb_name_flags(v[i].name, &v[i].sys, &v[i].kw);
-		if (idb_msg_rename(db, r->f.id, &v[i], errstr) == -1) {
-			imsg_free_array(v, n);
-			return -1;
-		}
-		(*moved)++;
-	}
+	rc = loaded_to_cur(db, d, r, v, n, moved, errstr);
 	imsg_free_array(v, n);
-	return 0;
+	return rc;
 }
 
 static int
