@@ -22,18 +22,26 @@
 
 static struct map	*users;
 
+/* The user's index file, as stat(2) finds it now. */
+static int
+index_stat(const struct imap_user *u, struct stat *st)
+{
+	char	 path[4096];
+
+	snprintf(path, sizeof(path), "%s/" IDB_FILE, u->root);
+	return stat(path, st);
+}
+
 /* Whether the index file at root is still the one the user's db has open. */
 static int
 index_replaced(const struct imap_user *u)
 {
 	struct stat	 st;
-	char		 path[4096];
 
 	/* db_dev and db_ino are written by a job: read them only between jobs. */
 	if (u->running || u->db_ino == 0)
 		return 0;
-	snprintf(path, sizeof(path), "%s/" IDB_FILE, u->root);
-	return stat(path, &st) == -1 || st.st_dev != u->db_dev ||
+	return index_stat(u, &st) == -1 || st.st_dev != u->db_dev ||
 	    st.st_ino != u->db_ino;
 }
 
@@ -112,7 +120,6 @@ job_work(void *arg)
 		idb_close(&u->db);
 	if (u->db == NULL) {
 		struct stat	 st;
-		char		 path[4096];
 
 		/*
 		 * A new user's first login: INBOX and the special folders
@@ -122,8 +129,7 @@ job_work(void *arg)
 		if (folder_create_defaults(u->root, &u->db_error) == -1 ||
 		    idb_open(u->root, &u->db, &u->db_error) == -1)
 			u->db = NULL;
-		snprintf(path, sizeof(path), "%s/" IDB_FILE, u->root);
-		if (u->db != NULL && stat(path, &st) == 0) {
+		if (u->db != NULL && index_stat(u, &st) == 0) {
 			u->db_dev = st.st_dev;
 			u->db_ino = st.st_ino;
 		}
