@@ -4,7 +4,7 @@ import smtplib
 import ssl
 import subprocess
 
-from tegami import bin_path, free_port
+from tegami import IS_ROOT, account_names, bin_path, free_port
 from tlsutil import CertAuthority, wait_listening
 
 PASSWORD = "pw for reading mail"
@@ -71,3 +71,16 @@ def maildir_files(t, address, sub):
         return sorted(os.listdir(d))
     except FileNotFoundError:
         return []
+
+
+def give_to_mail_account(maildir_root):
+    """A Maildir made by the test belongs to the account that delivers and reads mail (as root)."""
+    if not IS_ROOT:
+        return
+    import pwd
+    pw = pwd.getpwnam(account_names()[1])
+    top = os.path.dirname(os.path.dirname(maildir_root))
+    for d, _, files in os.walk(top):
+        os.chown(d, pw.pw_uid, pw.pw_gid)
+        for fn in files:
+            os.chown(os.path.join(d, fn), pw.pw_uid, pw.pw_gid)

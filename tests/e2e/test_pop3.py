@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from mailread import PASSWORD, maildir_files, reading_tegami, send
+from mailread import PASSWORD, give_to_mail_account, maildir_files, reading_tegami, send
 from tegami import IS_ROOT, account_names
 
 
@@ -283,13 +283,7 @@ def test_a_vpopmail_maildir_keeps_its_uidls(t):
         for n in names:
             with open(os.path.join(root, sub, n), "wb") as f:
                 f.write(b"Return-Path: <x@example.com>\nSubject: %s\n\nold mail\n" % n.encode())
-    if IS_ROOT:
-        import pwd
-        pw = pwd.getpwnam(account_names()[1])
-        for d, _, files in os.walk(os.path.dirname(os.path.dirname(root))):
-            os.chown(d, pw.pw_uid, pw.pw_gid)
-            for fn in files:
-                os.chown(os.path.join(d, fn), pw.pw_uid, pw.pw_gid)
+    give_to_mail_account(root)
     p = pop3s(t, "carol@example.net")
     got = sorted(l.split()[1].decode() for l in p.uidl()[1])
     assert got == sorted([n.split(":")[0] for n in names_new + names_cur])

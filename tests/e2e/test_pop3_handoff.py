@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from mailread import PASSWORD, reading_tegami, send
+from mailread import PASSWORD, give_to_mail_account, reading_tegami, send
 
 
 @pytest.fixture
@@ -185,8 +185,6 @@ def test_handed_sessions_count_against_the_login_limit_until_they_end(make_tegam
 
 def test_large_messages_and_listings_come_whole_on_a_handed_socket(t):
     """Messages beyond one read and listings beyond the output bound, through the engine's back-pressure."""
-    import pwd
-    from tegami import IS_ROOT, account_names
     root = os.path.dirname(t.maildir("bob@example.org", "new"))
     for sub in ("new", "cur", "tmp"):
         os.makedirs(os.path.join(root, sub), exist_ok=True)
@@ -198,12 +196,7 @@ def test_large_messages_and_listings_come_whole_on_a_handed_socket(t):
     for n in names[1:]:
         with open(os.path.join(root, "cur", n), "wb") as f:
             f.write(b"Subject: small\n\nx\n")
-    if IS_ROOT:
-        pw = pwd.getpwnam(account_names()[1])
-        for d, _, files in os.walk(os.path.dirname(os.path.dirname(root))):
-            os.chown(d, pw.pw_uid, pw.pw_gid)
-            for fn in files:
-                os.chown(os.path.join(d, fn), pw.pw_uid, pw.pw_gid)
+    give_to_mail_account(root)
     s, f = plain(t, "pop3")
     s.sendall(("USER bob@example.org\r\nPASS %s\r\n" % PASSWORD).encode())
     assert f.readline().startswith(b"+OK")
