@@ -23,13 +23,17 @@
 #include "mail/mime.h"
 
 /*
- * Version 2 (1 had one cache table). A database of another version is removed and built again
- * (it is a cache): change SCHEMA_VERSION with the schema.
+ * Version 3 (2 kept the whole file name beside the base, 1 had one cache
+ * table). A database of another version is removed and built again (it
+ * is a cache): change SCHEMA_VERSION with the schema.
  */
-#define SCHEMA_VERSION	2
+#define SCHEMA_VERSION	3
 
 /* Enough for the cache of a few hundred thousand messages; address space only. */
 #define IDB_MMAP_SIZE	"1073741824"
+
+/* SQLite's default: a commit checkpoints once the WAL holds this many pages. */
+#define IDB_WAL_AUTOCHECKPOINT	1000
 
 static const char schema[] =
 	"CREATE TABLE meta(k TEXT PRIMARY KEY, v INTEGER) WITHOUT ROWID;"
@@ -50,7 +54,8 @@ static const char schema[] =
 	"  folder INTEGER NOT NULL,"
 	"  uid INTEGER NOT NULL,"
 	"  base TEXT NOT NULL,"
-	"  name TEXT NOT NULL,"
+	/* The file name is base || info: the flags part (":2,S") alone is kept. */
+	"  info TEXT NOT NULL,"
 	"  sub INTEGER NOT NULL,"
 	"  flags INTEGER NOT NULL,"
 	"  modseq INTEGER NOT NULL,"
@@ -104,20 +109,21 @@ static const char *const sql[ST_N] = {
 	[ST_FOLDER_LIKE] = "SELECT id, dir FROM folder WHERE dir=?1 OR"
 	    " substr(dir, 1, length(?1) + 1)=?1 || '.'",
 	[ST_FOLDER_SETDIR] = "UPDATE folder SET dir=?2 WHERE id=?1",
-	[ST_MSG_BY_BASE_ALL] = "SELECT uid, base, name, sub, modseq, size,"
-	    " vsize, idate FROM msg WHERE folder=?1 ORDER BY base",
-	[ST_MSG_BY_UID_ALL] = "SELECT uid, name, sub, modseq, size, vsize,"
-	    " idate, flags FROM msg WHERE folder=?1 ORDER BY uid",
-	[ST_MSG_BASE] = "SELECT uid, name, sub, modseq, size, vsize, idate"
-	    " FROM msg WHERE folder=?1 AND base=?2",
-	[ST_MSG_UID] = "SELECT base, name, sub, modseq, size, vsize, idate"
-	    " FROM msg WHERE folder=?1 AND uid=?2",
-	[ST_MSG_INS] = "INSERT INTO msg(folder, uid, base, name, sub, flags,"
+	[ST_MSG_BY_BASE_ALL] = "SELECT uid, base, base || info, sub, modseq,"
+	    " size, vsize, idate FROM msg WHERE folder=?1 ORDER BY base",
+	[ST_MSG_BY_UID_ALL] = "SELECT uid, base || info, sub, modseq, size,"
+	    " vsize, idate, flags FROM msg WHERE folder=?1 ORDER BY uid",
+	[ST_MSG_BASE] = "SELECT uid, base || info, sub, modseq, size, vsize,"
+	    " idate FROM msg WHERE folder=?1 AND base=?2",
+	[ST_MSG_UID] = "SELECT base, base || info, sub, modseq, size, vsize,"
+	    " idate FROM msg WHERE folder=?1 AND uid=?2",
+	[ST_MSG_INS] = "INSERT INTO msg(folder, uid, base, info, sub, flags,"
 	    " modseq, size, vsize, idate) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
 	    " ?8, ?9, ?10)",
-	[ST_MSG_NAME] = "UPDATE msg SET name=?3, sub=?4, flags=?5, modseq=?6"
+	[ST_MSG_NAME] = "UPDATE msg SET info=?3, sub=?4, flags=?5, modseq=?6"
 	    " WHERE folder=?1 AND uid=?2",
 	[ST_MSG_VSIZE] = "UPDATE msg SET vsize=?3 WHERE folder=?1 AND uid=?2",
+	[ST_MSG_IDATE] = "UPDATE msg SET idate=?3 WHERE folder=?1 AND uid=?2",
 	[ST_MSG_DEL] = "DELETE FROM msg WHERE folder=?1 AND uid=?2",
 	[ST_MSG_COUNT] = "SELECT count(*), coalesce(sum((flags & 16) = 0), 0),"
 	    " coalesce(sum((flags & 32) != 0), 0),"
@@ -125,7 +131,7 @@ static const char *const sql[ST_N] = {
 	    " coalesce(sum(vsize), 0), coalesce(sum(vsize = 0), 0),"
 	    " coalesce(sum(CASE WHEN flags & 32 THEN vsize ELSE 0 END), 0)"
 	    " FROM msg WHERE folder=?1",
-	[ST_MSG_NOVSIZE] = "SELECT uid, name, sub FROM msg WHERE folder=?1"
+	[ST_MSG_NOVSIZE] = "SELECT uid, base || info, sub FROM msg WHERE folder=?1"
 	    " AND vsize=0",
 	[ST_MSG_DEL_FOLDER] = "DELETE FROM msg WHERE folder=?1",
 	[ST_EXP_INS] = "INSERT OR REPLACE INTO expunged(folder, uid, modseq)"
@@ -254,6 +260,30 @@ idb_commit(struct idb *db, const char **errstr)
 	if ((rc = idb_exec(db, ST_COMMIT, errstr)) == -1)
 		idb_rollback(db);
 	return rc;
+}
+
+/*
+ * A commit of many pages leaves them in the WAL: SQLite would copy them
+ * into the database at once (a checkpoint, about as long as the commit),
+ * and the command that waits for this commit need not wait for that too.
+ * idb_checkpoint does it later.
+ */
+int
+idb_commit_big(struct idb *db, const char **errstr)
+{
+	int	 rc;
+
+	sqlite3_wal_autocheckpoint(db->db, 0);
+	rc = idb_commit(db, errstr);
+	sqlite3_wal_autocheckpoint(db->db, IDB_WAL_AUTOCHECKPOINT);
+	return rc;
+}
+
+void
+idb_checkpoint(struct idb *db)
+{
+	(void)sqlite3_wal_checkpoint_v2(db->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    NULL, NULL);
 }
 
 void

@@ -40,11 +40,18 @@ struct imsg {
 	uint64_t	 modseq;
 	uint64_t	 size;		/* octets of the file */
 	uint64_t	 vsize;		/* RFC822.SIZE (CRLF); 0 when not known yet */
-	int64_t		 idate;		/* internal date: the file's mtime */
+	int64_t		 idate;		/* internal date: the file's mtime, or IDB_UNDATED */
 	char		*name;		/* the current file name */
 };
 
 void	 imsg_free_array(struct imsg *, size_t);
+
+/*
+ * The internal date of a message not stat'ed yet: a folder indexed for
+ * the first time leaves them so (idb_sync), and idb_dates finds them once
+ * a command needs them (INTERNALDATE, a date key, SORT, COPY).
+ */
+#define IDB_UNDATED	(-1)
 
 struct idb_folder {
 	int64_t		 id;
@@ -86,6 +93,7 @@ struct idb_sync {
 	size_t		 n;
 	struct keywords	 kw;		/* the folder's dovecot-keywords */
 	int		 scanned;	/* the directories were read */
+	int		 checkpoint;	/* left for idb_checkpoint: run it soon */
 	size_t		 added, removed, changed;
 };
 
@@ -100,6 +108,24 @@ struct idb_sync {
 int	 idb_sync(struct idb *, const char *root, const char *dir, int flags,
 	    struct idb_sync *, const char **errstr);
 void	 idb_sync_free(struct idb_sync *);
+/* Copies what the WAL holds into the database, as far as no reader needs it. */
+void	 idb_checkpoint(struct idb *);
+
+/* A message of a folder whose internal date idb_dates finds. */
+struct idb_date {
+	uint32_t	 uid;
+	uint8_t		 sub;
+	char		*name;
+	int64_t		 idate;		/* set by idb_dates */
+};
+
+/*
+ * Finds the mtimes of folder dir's messages in v and writes them to the
+ * index. A file no longer there (renamed or expunged by another program
+ * meanwhile) gets the time in its name, else now.
+ */
+int	 idb_dates(struct idb *, const char *root, const char *dir,
+	    int64_t folder, struct idb_date *v, size_t n, const char **errstr);
 
 /* ---- incremental changes (inotify) ---- */
 

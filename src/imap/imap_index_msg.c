@@ -1,5 +1,8 @@
 /* Message rows of the IMAP index, the UID list kept beside them, and the deltas handed to views. */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +15,81 @@
 #include "imap/imap_uidlist.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
+#include "store/scan.h"
 
 static int64_t
 row_flags(const struct imsg *m)
 {
 	return (int64_t)m->sys | ((int64_t)m->kw << 8);
+}
+
+/* The seconds a name starts with ("SECONDS."), else -1. */
+static int64_t
+name_time(const char *name)
+{
+	int64_t	 t = 0;
+	size_t	 i;
+
+	for (i = 0; i < 18 && name[i] >= '0' && name[i] <= '9'; i++)
+		t = t * 10 + (name[i] - '0');
+	return i > 0 && name[i] == '.' ? t : -1;
+}
+
+/* The mtime of a message file, or -1. */
+static int64_t
+file_mtime(const struct scan_dir *d, int sub, const char *name)
+{
+	struct stat	 st;
+
+	if (fstatat(sub == SCAN_CUR ? d->curfd : d->newfd, name, &st,
+	    AT_SYMLINK_NOFOLLOW) == -1)
+		return -1;
+	return st.st_mtime;
+}
+
+int
+idb_dates(struct idb *db, const char *root, const char *dir, int64_t folder,
+    struct idb_date *v, size_t n, const char **errstr)
+{
+	struct scan_dir	 d;
+	struct imsg	 m;
+	sqlite3_stmt	*q;
+	char		*path = idb_path(root, dir);
+	size_t		 i;
+	int		 rc;
+
+	rc = scan_dir_open(&d, path, errstr);
+	free(path);
+	if (rc == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		v[i].idate = file_mtime(&d, v[i].sub, v[i].name);
+		/* Renamed since the caller looked (moved to cur/, new flags): the index knows. */
+		if (v[i].idate == -1 && idb_msg_by_uid(db, folder, v[i].uid, &m,
+		    errstr) == 1) {
+			v[i].idate = file_mtime(&d, m.sub, m.name);
+			free(m.name);
+		}
+		if (v[i].idate == -1 && (v[i].idate = name_time(v[i].name)) == -1)
+			v[i].idate = time(NULL);
+		/* The one value that means "not known": a second off, in 1969. */
+		if (v[i].idate == IDB_UNDATED)
+			v[i].idate = 0;
+	}
+	scan_dir_close(&d);
+	if ((rc = idb_begin(db, 0, errstr)) == -1)
+		return -1;
+	for (i = 0; i < n && rc == 0; i++) {
+		q = idb_st(db, ST_MSG_IDATE);
+		sqlite3_bind_int64(q, 1, folder);
+		sqlite3_bind_int64(q, 2, v[i].uid);
+		sqlite3_bind_int64(q, 3, v[i].idate);
+		rc = idb_exec(db, ST_MSG_IDATE, errstr);
+	}
+	if (rc == 0)
+		return idb_commit(db, errstr);
+	idb_rollback(db);
+	return -1;
 }
 
 int
@@ -28,7 +101,7 @@ idb_msg_insert(struct idb *db, int64_t folder, const char *base, size_t baselen,
 	sqlite3_bind_int64(st, 1, folder);
 	sqlite3_bind_int64(st, 2, m->uid);
 	sqlite3_bind_text(st, 3, base, (int)baselen, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, m->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, m->name + baselen, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 5, m->sub);
 	sqlite3_bind_int64(st, 6, row_flags(m));
 	sqlite3_bind_int64(st, 7, (int64_t)m->modseq);
@@ -46,7 +119,9 @@ idb_msg_rename(struct idb *db, int64_t folder, const struct imsg *m,
 
 	sqlite3_bind_int64(st, 1, folder);
 	sqlite3_bind_int64(st, 2, m->uid);
-	sqlite3_bind_text(st, 3, m->name, -1, SQLITE_STATIC);
+	/* A new name of the same base: its flags part. */
+	sqlite3_bind_text(st, 3, m->name + strcspn(m->name, ":"), -1,
+	    SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, m->sub);
 	sqlite3_bind_int64(st, 5, row_flags(m));
 	sqlite3_bind_int64(st, 6, (int64_t)m->modseq);
@@ -148,51 +223,61 @@ base_of(const char *name)
 	return strcspn(name, ":");
 }
 
+void
+idb_uidlist_write(const char *path, uint32_t uidvalidity, uint32_t uidnext,
+    const struct imsg *m, size_t nm, struct uidlist_stamp *s)
+{
+	struct uidlist_entry	*e = xcalloc(nm + 1, sizeof(*e));
+	const char		*werr;
+	size_t			 i, n = 0;
+
+	/* Bases point into the names, which outlive the write. */
+	for (i = 0; i < nm; i++) {
+		size_t	 bl = base_of(m[i].name);
+
+		if (bl > UINT16_MAX)
+			continue;
+		e[n].uid = m[i].uid;
+		e[n].len = (uint16_t)bl;
+		e[n].base = m[i].name;
+		n++;
+	}
+	if (uidlist_write(path, uidvalidity, uidnext, e, n, s, &werr) == -1) {
+		/* A backup of the index, not the index: try again next time. */
+		log_msg(LOG_WARNING, "imap uidlist path=%s: %s", path, werr);
+		memset(s, 0, sizeof(*s));
+	}
+	free(e);
+}
+
 int
 idb_uidlist_rewrite(struct idb *db, const char *path, struct idb_folder_row *r,
     const char **errstr)
 {
-	sqlite3_stmt		*st = idb_st(db, ST_MSG_BY_UID_ALL);
-	struct uidlist_entry	*e = NULL;
-	size_t			 n = 0, cap = 0, i;
-	struct uidlist_stamp	 s;
-	const char		*werr;
-	int			 rc;
+	sqlite3_stmt	*st = idb_st(db, ST_MSG_BY_UID_ALL);
+	struct imsg	*m = NULL;
+	size_t		 n = 0, cap = 0;
+	int		 rc;
 
 	sqlite3_bind_int64(st, 1, r->f.id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char	*name = (const char *)sqlite3_column_text(st, 1);
-		size_t		 bl = base_of(name);
-
-		if (bl > UINT16_MAX)
-			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 256;
-			e = xreallocarray(e, cap, sizeof(*e));
+			m = xreallocarray(m, cap, sizeof(*m));
 		}
-		e[n].uid = (uint32_t)sqlite3_column_int64(st, 0);
-		e[n].len = (uint16_t)bl;
-		e[n].base = xstrndup(name, bl);
+		memset(&m[n], 0, sizeof(*m));
+		m[n].uid = (uint32_t)sqlite3_column_int64(st, 0);
+		m[n].name = xstrdup((const char *)sqlite3_column_text(st, 1));
 		n++;
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		for (i = 0; i < n; i++)
-			free(e[i].base);
-		free(e);
+	if (rc == SQLITE_DONE)
+		idb_uidlist_write(path, r->f.uidvalidity, r->f.uidnext, m, n,
+		    &r->stamp);
+	imsg_free_array(m, n);
+	if (rc != SQLITE_DONE)
 		return idb_fail(db, "uidlist", errstr);
-	}
-	if (uidlist_write(path, r->f.uidvalidity, r->f.uidnext, e, n, &s,
-	    &werr) == -1) {
-		/* A backup of the index, not the index: try again next time. */
-		log_msg(LOG_WARNING, "imap uidlist path=%s: %s", path, werr);
-		memset(&s, 0, sizeof(s));
-	}
-	for (i = 0; i < n; i++)
-		free(e[i].base);
-	free(e);
-	r->stamp = s;
-	return idb_folder_stamp(db, r->f.id, &s, errstr);
+	return idb_folder_stamp(db, r->f.id, &r->stamp, errstr);
 }
 
 int

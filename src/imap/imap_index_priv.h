@@ -16,7 +16,7 @@ enum idb_stmt {
 	ST_FOLDER_STAMP, ST_FOLDER_RECENT, ST_FOLDER_DEL, ST_FOLDER_LIKE,
 	ST_FOLDER_SETDIR,
 	ST_MSG_BY_BASE_ALL, ST_MSG_BY_UID_ALL, ST_MSG_BASE, ST_MSG_UID,
-	ST_MSG_INS, ST_MSG_NAME, ST_MSG_VSIZE, ST_MSG_DEL, ST_MSG_COUNT,
+	ST_MSG_INS, ST_MSG_NAME, ST_MSG_VSIZE, ST_MSG_IDATE, ST_MSG_DEL, ST_MSG_COUNT,
 	ST_MSG_NOVSIZE, ST_MSG_DEL_FOLDER,
 	ST_EXP_INS, ST_EXP_SINCE, ST_EXP_DEL_FOLDER,
 	ST_CACHE_GET, ST_CACHE_PUT, ST_CACHE_PUT_BODY, ST_CACHE_DEL,
@@ -49,6 +49,8 @@ int		 idb_exec(struct idb *, enum idb_stmt, const char **errstr);
 /* durable: synchronous=FULL, for transactions that may hand out UIDs. */
 int		 idb_begin(struct idb *, int durable, const char **errstr);
 int		 idb_commit(struct idb *, const char **errstr);
+/* A commit that leaves the copy into the database to idb_checkpoint. */
+int		 idb_commit_big(struct idb *, const char **errstr);
 /* Lets go of the cursor of idb_cache_head (before writes to cache, commits). */
 void		 idb_scan_reset(struct idb *);
 void		 idb_rollback(struct idb *);
@@ -91,6 +93,14 @@ int		 idb_uidlist_add(struct idb *, const char *path,
 /* Rewrites dovecot-uidlist from the index's rows. */
 int		 idb_uidlist_rewrite(struct idb *, const char *path,
 		    struct idb_folder_row *, const char **errstr);
+/*
+ * Writes dovecot-uidlist whole from m (every message of the folder,
+ * ascending UIDs); s gets its stamp, zeroed when it could not be written
+ * (logged). Touches no database: any thread may run it.
+ */
+void		 idb_uidlist_write(const char *path, uint32_t uidvalidity,
+		    uint32_t uidnext, const struct imsg *m, size_t n,
+		    struct uidlist_stamp *s);
 
 
 /* The folder row for dir, made when missing (dovecot-uidlist read for it). */

@@ -112,6 +112,7 @@ struct imap_view {
 	int			 lingering;	/* linger is pending */
 	int			 expired;	/* linger fired while a job held it */
 	int			 touched;	/* has events from the inotify read in progress */
+	int			 dated;		/* no message is IDB_UNDATED (imap_dates.c) */
 };
 
 /*
@@ -304,6 +305,11 @@ unsigned	 imap_maildir_sys(unsigned imap);
 
 /* ---- commands ---- */
 typedef void	(*imap_cmd_fn)(struct imap_session *, struct imap_request *);
+
+/* Whether the command reads internal dates (imap_dates.c). */
+int	 imap_cmd_needs_dates(const struct imap_request *);
+/* Runs then(s, s->req) once every message of s's view has its internal date. */
+void	 imap_run_dated(struct imap_session *, imap_cmd_fn then);
 
 void	 imap_cmd_capability(struct imap_session *, struct imap_request *);
 void	 imap_cmd_noop(struct imap_session *, struct imap_request *);

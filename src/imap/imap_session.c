@@ -356,7 +356,10 @@ dispatch(struct imap_session *s)
 	else {
 		s->req = req;
 		s->busy = 1;
-		fn(s, req);
+		if (imap_cmd_needs_dates(req))
+			imap_run_dated(s, fn);
+		else
+			fn(s, req);
 		return;
 	}
 	imap_request_free(req);

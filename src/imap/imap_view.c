@@ -204,6 +204,18 @@ load_work(struct idb *db, void *arg)
 }
 
 static void
+checkpoint_work(struct idb *db, void *arg)
+{
+	if (db != NULL)
+		idb_checkpoint(db);
+}
+
+static void
+checkpoint_done(void *arg)
+{
+}
+
+static void
 load_done(void *arg)
 {
 	struct load_job		*j = arg;
@@ -224,6 +236,10 @@ load_done(void *arg)
 		v->recent = j->s.f.recent;
 		hash_rebuild(v);
 		v->loaded = 1;
+		/* After the SELECT's answer, not before it. */
+		if (j->s.checkpoint)
+			imap_job(v->user, checkpoint_work, checkpoint_done,
+			    NULL);
 	} else {
 		v->failed = 1;
 		v->error = xstrdup(j->err);
@@ -519,6 +535,8 @@ imap_view_add(struct imap_view *v, struct idb_delta *d)
 		}
 		v->msgs[v->n] = *a;
 		v->msgs[v->n].name = xstrdup(a->name);
+		if (a->idate == IDB_UNDATED)
+			v->dated = 0;
 		v->n++;
 		if (!v->hash_ok || v->hashcap < v->n * 2 + 2)
 			hash_rebuild(v);

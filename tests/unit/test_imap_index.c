@@ -97,9 +97,11 @@ by_uid(const struct idb_sync *s, uint32_t uid)
 static void
 t_uids(void)
 {
-	char		 root[256], b[3][128];
+	char		 root[256], b[3][128], p[1024];
 	struct idb	*db;
 	struct idb_sync	 s;
+	struct idb_date	 dv[4];
+	struct timespec	 times[2];
 	const char	*err = NULL;
 	struct uidlist	 ul;
 	struct uidlist_stamp st;
@@ -117,10 +119,35 @@ t_uids(void)
 		T_EQ_INT(s.msgs[i].uid, i + 1);
 		T_EQ_INT(s.msgs[i].sub, SCAN_CUR);
 		T_ASSERT(strncmp(s.msgs[i].name, b[i], strlen(b[i])) == 0);
-		T_ASSERT(s.msgs[i].idate > 0);
+		/* A folder's first index stats no file: dates come when asked. */
+		T_EQ_INT(s.msgs[i].idate, IDB_UNDATED);
 	}
 	/* SELECT moved them: new/ is empty, cur/ has BASE:2, */
 	T_ASSERT(find(root, b[0]) != NULL && strstr(find(root, b[0]), ":2,") != NULL);
+
+	/* The mtime is the internal date; a file gone meanwhile gets its name's time. */
+	snprintf(p, sizeof(p), "%s/cur/%s", root, find(root, b[1]));
+	times[0].tv_sec = times[1].tv_sec = 1600000000;
+	times[0].tv_nsec = times[1].tv_nsec = 0;
+	T_ASSERT(utimensat(AT_FDCWD, p, times, 0) == 0);
+	for (i = 0; i < 3; i++) {
+		dv[i].uid = s.msgs[i].uid;
+		dv[i].sub = s.msgs[i].sub;
+		dv[i].name = s.msgs[i].name;
+	}
+	dv[3].uid = 99;
+	dv[3].sub = SCAN_CUR;
+	dv[3].name = "1700000099.M1P1Q99.host:2,";
+	OKE(idb_dates(db, root, "", s.f.id, dv, 4, &err));
+	T_EQ_INT(dv[1].idate, 1600000000);
+	T_ASSERT(dv[0].idate > 1600000000 && dv[2].idate > 1600000000);
+	T_EQ_INT(dv[3].idate, 1700000099);
+	idb_sync_free(&s);
+	/* Kept in the index: loaded again, dated. */
+	OKE(idb_sync(db, root, "", IDB_LOAD | IDB_RESCAN, &s, &err));
+	T_EQ_INT(s.n, 3);
+	T_EQ_INT(s.msgs[1].idate, 1600000000);
+	T_EQ_INT(s.msgs[0].idate, dv[0].idate);
 	idb_sync_free(&s);
 
 	/* The uid list beside them holds what the index holds. */
