@@ -1,4 +1,5 @@
 """IMAP after login with Python's imaplib over TLS: folders, messages, flags in Maildir file names, two sessions, IDLE seeing a delivery made through SMTP, a lost index, a crash."""
+import datetime
 import os
 import re
 import signal
@@ -271,6 +272,63 @@ def test_deleting_the_index_keeps_uids_and_flags(t):
     m.logout()
 
 
+def internal_dates(m):
+    """UID -> INTERNALDATE as seconds since the epoch."""
+    out = {}
+    for uid, line in fetch_map(m, "(UID INTERNALDATE)").items():
+        mo = re.search(rb'INTERNALDATE "([^"]+)"', line)
+        out[uid] = int(datetime.datetime.strptime(mo.group(1).decode(),
+                                                  "%d-%b-%Y %H:%M:%S %z").timestamp())
+    return out
+
+
+def test_internal_dates_of_a_first_index_are_the_files_mtimes(t):
+    # A folder's first index stats no file (docs/imap.md): the dates are
+    # found when a command first needs them, whichever command that is.
+    deliver(t, 3)
+    when = [1583064000, 1623758400, 1664539200]   # 2020-03-01, 2021-06-15, 2022-09-30 12:00 UTC
+    files = maildir_files(t, ALICE, "new")
+    assert len(files) == 3, files
+    for f, w in zip(files, when):
+        os.utime(os.path.join(t.maildir(ALICE, "new"), f), (w, w))
+
+    def fresh_session():
+        for sfx in ("", "-wal", "-shm"):
+            p = os.path.join(root(t), "tegami-index.sqlite" + sfx)
+            if os.path.exists(p):
+                os.unlink(p)
+        m = connect(t)
+        typ, data = m.select("INBOX")
+        assert typ == "OK" and data == [b"3"], data
+        return m
+
+    m = fresh_session()
+    # SEARCH by date first: dates found for it.
+    typ, data = m.uid("SEARCH", "SINCE", "1-Jan-2021", "BEFORE", "1-Jan-2022")
+    assert typ == "OK" and data == [b"2"], (data, t.log()[-3000:])
+    typ, data = m.search(None, "OR", "BEFORE", "1-Jan-2021", "SINCE", "1-Jan-2022")
+    assert data == [b"1 3"], data
+    assert internal_dates(m) == {1: when[0], 2: when[1], 3: when[2]}
+    m.logout()
+    time.sleep(0.3)
+
+    m = fresh_session()
+    # FETCH first; then SORT by arrival (the internal date), newest first.
+    assert internal_dates(m) == {1: when[0], 2: when[1], 3: when[2]}
+    typ, data = m.uid("SORT", "(REVERSE ARRIVAL)", "UTF-8", "ALL")
+    assert typ == "OK" and data == [b"3 2 1"], data
+    m.logout()
+    time.sleep(0.3)
+
+    m = fresh_session()
+    # COPY first: the copy keeps the date.
+    typ, data = m.uid("COPY", "2", "Archive")
+    assert typ == "OK", data
+    m.select("Archive")
+    assert list(internal_dates(m).values()) == [when[1]]
+    m.logout()
+
+
 def test_changes_made_with_no_session_open_show_at_the_next_select(t):
     # The mailbox process keeps a folder's view a while after its last
     # session (docs/imap.md); what other programs do meanwhile must show.
@@ -282,7 +340,11 @@ def test_changes_made_with_no_session_open_show_at_the_next_select(t):
     m.logout()
     time.sleep(0.3)
     cur = os.path.join(root(t), "cur")
-    files = sorted(os.listdir(cur))
+    # In UID order, which is arrival order: names of one second sort by
+    # text otherwise ("M99999" after "M100000"). dovecot-uidlist says.
+    with open(os.path.join(root(t), "dovecot-uidlist")) as f:
+        uid_of = {l.split(":", 1)[1].strip(): int(l.split()[0]) for l in f.readlines()[1:]}
+    files = sorted(os.listdir(cur), key=lambda n: uid_of[n.split(":2,")[0]])
     assert len(files) == 3, files
     # mutt marks the first read, a cleanup removes the second, SMTP brings one.
     base = files[0].split(":2,")[0]
