@@ -134,6 +134,7 @@ dns_on_result(void *arg, int err, struct ub_result *res)
 		a.why = ub_strerror(err);
 	} else {
 		a.rcode = res->rcode;
+		a.ttl = res->ttl > 0 ? (unsigned)res->ttl : 0;
 		a.secure = res->secure;
 		a.bogus = res->bogus;
 		if (res->bogus) {

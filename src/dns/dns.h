@@ -33,6 +33,7 @@ struct dns_answer {
 	size_t		 n;
 	const unsigned char *const *rdata;	/* record data, wire format */
 	const int	*rdlen;
+	unsigned	 ttl;		/* seconds it may be kept (the resolver's TTL; 0 for TEMPFAIL) */
 };
 
 typedef void	(*dns_cb)(const struct dns_answer *, void *arg);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -36,8 +37,68 @@ struct fcrdns {
 	struct fcrdns_fwd	 fwd[FCRDNS_NAMES_MAX];
 	size_t			 nnames;
 	size_t			 waiting;	/* forward lookups outstanding */
+	unsigned		 ttl;		/* shortest TTL of the answers used */
 	struct fcrdns_result	 result;
 };
+
+/* A result kept for its address (direct-mapped: a new address takes the slot). */
+struct fcrdns_kept {
+	int			 family;	/* 0: empty */
+	unsigned char		 addr[16];
+	time_t			 expires;
+	struct fcrdns_result	 result;
+};
+
+static struct fcrdns_kept	 kept[FCRDNS_CACHE_SLOTS];
+
+static struct fcrdns_kept *
+kept_slot(int family, const unsigned char *addr)
+{
+	size_t		 i, len = family == AF_INET ? 4 : 16;
+	uint32_t	 h = 2166136261u;	/* FNV-1a */
+
+	for (i = 0; i < len; i++)
+		h = (h ^ addr[i]) * 16777619u;
+	return &kept[h % FCRDNS_CACHE_SLOTS];
+}
+
+static void
+keep(const struct fcrdns *f)
+{
+	struct fcrdns_kept	*k;
+	unsigned		 ttl = f->ttl;
+
+	if (f->settled || f->result.status == FCRDNS_TEMPFAIL || ttl == 0)
+		return;
+	if (ttl > FCRDNS_CACHE_SECS)
+		ttl = FCRDNS_CACHE_SECS;
+	k = kept_slot(f->family, f->addr);
+	k->family = f->family;
+	memcpy(k->addr, f->addr, sizeof(k->addr));
+	k->expires = time(NULL) + (time_t)ttl;
+	k->result = f->result;
+}
+
+static int
+kept_result(struct fcrdns *f)
+{
+	const struct fcrdns_kept	*k = kept_slot(f->family, f->addr);
+
+	if (k->family != f->family ||
+	    memcmp(k->addr, f->addr, f->family == AF_INET ? 4 : 16) != 0 ||
+	    time(NULL) >= k->expires)
+		return 0;
+	f->result = k->result;
+	f->result.cached = 1;
+	return 1;
+}
+
+static void
+use_ttl(struct fcrdns *f, unsigned ttl)
+{
+	if (ttl < f->ttl)
+		f->ttl = ttl;
+}
 
 /* The address to compare, IPv4-mapped IPv6 turned into IPv4. -1 for other families. */
 static int
@@ -95,6 +156,7 @@ finish(struct fcrdns *f)
 	fcrdns_cb		 cb = f->cb;
 	void			*arg = f->arg;
 
+	keep(f);
 	fcrdns_cancel(f);
 	cb(&r, arg);
 }
@@ -123,6 +185,7 @@ on_forward(const struct dns_answer *a, void *arg)
 
 	fw->q = NULL;		/* dns.c frees it after this call */
 	f->waiting--;
+	use_ttl(f, a->ttl);
 	if (a->status == DNS_OK)
 		for (i = 0; i < a->n; i++)
 			if ((size_t)a->rdlen[i] == len &&
@@ -148,6 +211,7 @@ on_ptr(const struct dns_answer *a, void *arg)
 	char		 name[256], *p;
 
 	f->ptr = NULL;
+	use_ttl(f, a->ttl);
 	if (a->status == DNS_NXDOMAIN || a->status == DNS_NODATA) {
 		f->result.status = FCRDNS_NONE;
 		finish(f);
@@ -193,12 +257,15 @@ fcrdns_start(struct event_base *base, const struct sockaddr *sa, int timeout,
 	f->cb = cb;
 	f->arg = arg;
 	f->result.status = FCRDNS_TEMPFAIL;
+	f->ttl = FCRDNS_CACHE_SECS;
 	if ((f->timer = evtimer_new(base, on_timeout, f)) == NULL)
 		fatalx("fcrdns: evtimer_new");
 	evtimer_add(f->timer, &tv);
 	if (client_addr(sa, &f->family, f->addr) == -1 ||
-	    fcrdns_ptr_name(sa, qname, sizeof(qname)) == -1) {
-		f->result.status = FCRDNS_NONE;
+	    fcrdns_ptr_name(sa, qname, sizeof(qname)) == -1 ||
+	    kept_result(f)) {
+		if (!f->result.cached)
+			f->result.status = FCRDNS_NONE;
 		f->settled = 1;
 		tv.tv_sec = 0;
 		evtimer_add(f->timer, &tv);	/* answered from the loop, never from here */

@@ -99,9 +99,9 @@ on_fcrdns(const struct fcrdns_result *r, void *arg)
 	}
 	if (r->name[0] != '\0')
 		s->rdns_name = xstrdup(r->name);
-	log_msg(LOG_INFO, "%016llx smtp rdns address=%s name=%s fcrdns=%s",
+	log_msg(LOG_INFO, "%016llx smtp rdns address=%s name=%s fcrdns=%s%s",
 	    (unsigned long long)s->id, s->addr, r->name[0] ? r->name : "-",
-	    names[r->status]);
+	    names[r->status], r->cached ? " cached=yes" : "");
 	/* The lists that look the client's name up can start now. */
 	if (smtp_filter_start(s, PH_CONNECT, FILTER_STAGE_LATE, phase_step))
 		s->phase_pending++;

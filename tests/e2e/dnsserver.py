@@ -34,13 +34,15 @@ class DNSServer:
     dead:  zones whose queries go to a server that never answers
     Reverse names under in-addr.arpa and ip6.arpa that are not given are
     NXDOMAIN, like unknown names under .example.
+    ttl:   the TTL of its answers (dnsmasq's --local-ttl; 0, its default, lets no
+           resolver keep them)
     zones: further zones it answers alone, e.g. ("home.arpa", "test")
     (with "resolver" lines tegami asks it every name: .test, home.arpa and the reverse
     zones of loopback and private addresses included.)
     """
 
     def __init__(self, mx=None, hosts=None, null_mx=(), ptr=None, txt=None,
-                 lists=None, dead=(), zones=()):
+                 lists=None, dead=(), zones=(), ttl=0):
         self.sink = None
         if dead:
             # A UDP socket that reads nothing and answers nothing.
@@ -48,6 +50,7 @@ class DNSServer:
             self.sink.bind(("127.0.0.1", 0))
         extra = self._records(ptr or {}, txt or {}, lists or {}, dead)
         extra += ["--local=/%s/" % zone for zone in zones]
+        extra.append("--local-ttl=%d" % ttl)
         self.dir = tempfile.mkdtemp(prefix="tegami-dns-")
         self.log_path = os.path.join(self.dir, "dnsmasq.log")
         # A port free for UDP may be taken for TCP (other tests run beside): try again.

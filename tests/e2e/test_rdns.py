@@ -1,5 +1,6 @@
 """The client's name at connect: PTR looked up and confirmed forward (FCrDNS), used by match rules and the Received header."""
 import smtplib
+import time
 
 import pytest
 
@@ -98,3 +99,49 @@ def test_received_header_carries_the_verified_name(t):
     assert any("from helo.client.example (good.example [127.0.0.2])" in h for h in heads), heads
     assert any("from helo.client.example (unknown [127.0.0.3])" in h for h in heads), heads
     assert not any("liar.example" in h for h in heads), heads
+
+
+def rdns_lines(t, addr):
+    return [ln for ln in t.log().splitlines() if "smtp rdns address=%s " % addr in ln]
+
+
+def test_a_result_is_kept_no_longer_than_its_answers_ttl(make_tegami):
+    # Answers with a TTL of 3 s: the second and third connections are answered
+    # from the smtp process's own keeping, and once the TTL ran out the
+    # name is looked up again.
+    dns = DNSServer(hosts=HOSTS, ptr=PTR, ttl=3)
+    try:
+        account = account_names()[1]
+        t = make_tegami(vusers={"alice@example.org": account},
+                        globals_=dns.resolver_line())
+        for _ in range(3):
+            send_from(t, "127.0.0.2", "alice@example.org")
+        lines = rdns_lines(t, "127.0.0.2")
+        assert len(lines) == 3, lines
+        assert all("name=good.example fcrdns=confirmed" in ln for ln in lines), lines
+        assert "cached" not in lines[0] and all("cached=yes" in ln for ln in lines[1:]), lines
+        # What the session does with a kept name is what it does with a looked-up one.
+        msgs = t.wait_messages("alice@example.org", 3)
+        assert len(msgs) == 3
+        for m in msgs:
+            assert "(good.example [127.0.0.2])" in received(m), received(m)
+        # No PTR at all is kept too; a failure to ask would not be.
+        send_from(t, "127.0.0.4", "alice@example.org")
+        send_from(t, "127.0.0.4", "alice@example.org")
+        lines = rdns_lines(t, "127.0.0.4")
+        assert [("cached=yes" in ln) for ln in lines] == [False, True], lines
+        assert all("fcrdns=none" in ln for ln in lines), lines
+        time.sleep(3.5)
+        send_from(t, "127.0.0.2", "alice@example.org")
+        lines = rdns_lines(t, "127.0.0.2")
+        assert len(lines) == 4 and "cached" not in lines[3], lines
+    finally:
+        dns.stop()
+
+
+def test_answers_without_a_ttl_are_looked_up_every_time(t):
+    # The fixture's server gives TTL 0 (dnsmasq's default for its own records).
+    send_from(t, "127.0.0.2", "alice@example.org")
+    send_from(t, "127.0.0.2", "alice@example.org")
+    lines = rdns_lines(t, "127.0.0.2")
+    assert len(lines) == 2 and not any("cached" in ln for ln in lines), lines
