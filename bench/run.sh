@@ -37,7 +37,7 @@
 #                      postfix-opendkim-ed25519 postfix-opendkim-verify)
 #   BENCH_POP3_PEERS   peers of pop3 (default: tegami dovecot)
 #   BENCH_IMAP_PEERS   peers of imap (default: tegami dovecot)
-#   BENCH_SCALE    multiplies the counts: deliver 300/1000/2000 messages at 1/10/50
+#   BENCH_SCALE    multiplies the counts: deliver 1000/1000/2000 messages at 1/10/50
 #                  clients, tls 2000 handshakes and 150 submissions, relay 600/1200
 #                  messages at 10/50, idle 1000 connections (never below 10),
 #                  filters and dkim 1000 messages at 10, pop3 and imap Maildirs of
@@ -183,7 +183,7 @@ scenarios()
 	case $1 in
 	deliver)
 		for size in $SIZES; do
-			scaled deliver "$size" "1:300 10:1000 50:2000"
+			scaled deliver "$size" "1:1000 10:1000 50:2000"
 			echo
 		done
 		;;
