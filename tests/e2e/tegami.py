@@ -1,5 +1,6 @@
 """Runs real tegamid instances for the end-to-end tests: config, start, stop, kill, Maildirs."""
 import os
+import random
 import re
 import pwd
 import shutil
@@ -27,8 +28,37 @@ def has_crashpoints():
         return False
 
 
+def _ephemeral_low():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_ports_given = set()
+
+
 def free_port(host="127.0.0.1"):
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+    """A port free now for a listener that tegamid binds later. Taken below the
+    kernel's ephemeral range: a port the kernel hands out (bind to 0) may
+    meanwhile become the source port of some client's connection, and
+    tegamid's bind then fails."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    low = _ephemeral_low()
+    for _ in range(100):
+        port = random.randrange(10000, max(low, 10001))
+        # Nor one given before in this run: its tegamid may not have bound it yet.
+        if port in _ports_given:
+            continue
+        with socket.socket(family) as s:
+            try:
+                s.bind((host, port))
+            except OSError:
+                continue
+            _ports_given.add(port)
+            return port
+    with socket.socket(family) as s:
         s.bind((host, 0))
         return s.getsockname()[1]
 
