@@ -72,7 +72,12 @@ class Signing:
             "listen on 127.0.0.1 port %d\nlisten on 127.0.0.1 port %d auth <creds> "
             "filter sign\n" % (t.port, self.sub), 1))
         creds.write_text("alice@example.org:%s\n" % encrypt(t.conf_path, PASSWORD))
-        t.start()
+        try:
+            t.start()
+        except Exception:
+            # Not yet in the fixture's list: its DNS server would outlive the test.
+            self.dns.stop()
+            raise
 
     def submit(self, msg, to="bob@example.org", sender="alice@example.org", login=True):
         with smtplib.SMTP(self.t.host, self.sub if login else self.t.port,
