@@ -15,24 +15,13 @@
 #include "imap/imap_uidlist.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
+#include "mail/maildir_name.h"
 #include "store/scan.h"
 
 static int64_t
 row_flags(const struct imsg *m)
 {
 	return (int64_t)m->sys | ((int64_t)m->kw << 8);
-}
-
-/* The seconds a name starts with ("SECONDS."), else -1. */
-static int64_t
-name_time(const char *name)
-{
-	int64_t	 t = 0;
-	size_t	 i;
-
-	for (i = 0; i < 18 && name[i] >= '0' && name[i] <= '9'; i++)
-		t = t * 10 + (name[i] - '0');
-	return i > 0 && name[i] == '.' ? t : -1;
 }
 
 /* The mtime of a message file, or -1. */
@@ -70,7 +59,7 @@ idb_dates(struct idb *db, const char *root, const char *dir, int64_t folder,
 			v[i].idate = file_mtime(&d, m.sub, m.name);
 			free(m.name);
 		}
-		if (v[i].idate == -1 && (v[i].idate = name_time(v[i].name)) == -1)
+		if (v[i].idate == -1 && (v[i].idate = maildir_name_time(v[i].name)) == -1)
 			v[i].idate = time(NULL);
 		/* The one value that means "not known": a second off, in 1969. */
 		if (v[i].idate == IDB_UNDATED)

@@ -74,17 +74,6 @@ idb_sync_free(struct idb_sync *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Whether a name starts "SECONDS.", as tegami's, Dovecot's and qmail's do (arrival_of). */
-static int
-name_has_time(const char *name)
-{
-	size_t	 i;
-
-	for (i = 0; name[i] >= '0' && name[i] <= '9'; i++)
-		;
-	return i > 0 && name[i] == '.';
-}
-
 /*
  * A new file's record from its listing: sizes from its name (or the stat
  * the listing made), flags from its name, the internal date from its
@@ -103,7 +92,7 @@ listed_record(const struct scan_dir *d, const struct scan_entry *e, int dated,
 	m->size = e->size;
 	m->vsize = e->vsize == SCAN_NOSIZE ? 0 : e->vsize;
 	m->idate = e->mtime >= 0 ? e->mtime : IDB_UNDATED;
-	if (m->idate == IDB_UNDATED && (dated || !name_has_time(e->name))) {
+	if (m->idate == IDB_UNDATED && (dated || maildir_name_time(e->name) == -1)) {
 		if (fstatat(subfd(d, e->sub), e->name, &st,
 		    AT_SYMLINK_NOFOLLOW) == -1)
 			return -1;
@@ -247,27 +236,20 @@ num_after(const char *s, size_t len, char c, int64_t dflt)
 static void
 arrival_of(const struct imsg *m, struct arrival *a)
 {
-	const char	*n = m->name;
-	size_t		 bl = base_len(n), i;
-	int64_t		 sec = 0;
+	const char	*n = m->name, *uniq, *dot;
+	size_t		 bl = base_len(n), ul;
 
-	for (i = 0; i < bl && i < 18 && n[i] >= '0' && n[i] <= '9'; i++)
-		sec = sec * 10 + (n[i] - '0');
-	if (i == 0 || i >= bl || n[i] != '.') {
+	if ((a->sec = maildir_name_time(n)) == -1) {
 		a->sec = m->idate;
 		a->usec = a->n = 0;
 		return;
 	}
-	a->sec = sec;
 	/* Only the part before the host: "TIME.M1P2Q3.host". */
-	{
-		const char	*uniq = n + i + 1;
-		const char	*dot = memchr(uniq, '.', bl - i - 1);
-		size_t		 ul = dot ? (size_t)(dot - uniq) : bl - i - 1;
-
-		a->usec = num_after(uniq, ul, 'M', 0);
-		a->n = num_after(uniq, ul, 'Q', num_after(uniq, ul, '_', 0));
-	}
+	uniq = (const char *)memchr(n, '.', bl) + 1;
+	dot = memchr(uniq, '.', bl - (size_t)(uniq - n));
+	ul = dot ? (size_t)(dot - uniq) : bl - (size_t)(uniq - n);
+	a->usec = num_after(uniq, ul, 'M', 0);
+	a->n = num_after(uniq, ul, 'Q', num_after(uniq, ul, '_', 0));
 }
 
 /* A record's arrival, worked out once, not in every comparison; and where the record is. */

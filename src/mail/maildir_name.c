@@ -200,6 +200,17 @@ parse_u64(const char *s, size_t len, uint64_t *out)
 	return 0;
 }
 
+int64_t
+maildir_name_time(const char *name)
+{
+	int64_t	 t = 0;
+	size_t	 i;
+
+	for (i = 0; i < 18 && name[i] >= '0' && name[i] <= '9'; i++)
+		t = t * 10 + (name[i] - '0');
+	return i > 0 && name[i] == '.' ? t : -1;
+}
+
 int
 maildir_name_parse(const char *name, size_t len, struct maildir_name *mn)
 {

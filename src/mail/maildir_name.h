@@ -63,6 +63,12 @@ struct maildir_name {
 int	 maildir_name_parse(const char *name, size_t len, struct maildir_name *);
 
 /*
+ * The seconds a name starts with ("SECONDS.", as tegami, Dovecot and
+ * qmail name deliveries), else -1.
+ */
+int64_t	 maildir_name_time(const char *name);
+
+/*
  * Writes to dst the base of name (any of its info replaced) followed by
  * ":2," and the flags in ASCII order: capitals first, then keywords, as
  * the Maildir spec and Dovecot write them. dst may be name. Returns the

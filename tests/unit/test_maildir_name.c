@@ -277,6 +277,20 @@ t_make(void)
 	T_EQ_INT(maildir_name_make(out, strlen("1.M0P4711Q7.h,S=4242"), &nn), -1);
 }
 
+/* The arrival time a name starts with: what orders UIDs and dates a message before its stat. */
+static void
+t_time(void)
+{
+	T_EQ_INT(maildir_name_time("1700000001.M5P1Q2.host,S=20:2,S"), 1700000001);
+	T_EQ_INT(maildir_name_time("7.qmail"), 7);
+	/* No seconds, no dot after them, or more digits than any time has. */
+	T_EQ_INT(maildir_name_time("host.1700000001"), -1);
+	T_EQ_INT(maildir_name_time("1700000001"), -1);
+	T_EQ_INT(maildir_name_time("1700000001_2.host"), -1);
+	T_EQ_INT(maildir_name_time(".1700000001"), -1);
+	T_EQ_INT(maildir_name_time("1234567890123456789.host"), -1);
+}
+
 void
 test_main(void)
 {
@@ -286,4 +300,5 @@ test_main(void)
 	t_run("set_flags", t_set_flags);
 	t_run("sysflags", t_sysflags);
 	t_run("make", t_make);
+	t_run("time", t_time);
 }
