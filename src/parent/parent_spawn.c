@@ -211,6 +211,13 @@ link_peers(struct child *c)
 			continue;
 		if ((peer = P.procs[other]) == NULL)
 			continue;	/* it gets the channel when it starts */
+		/*
+		 * Its channel to us closed before its death was reaped (the mta
+		 * leaves when the queue dies): it is going, and its successor
+		 * is linked when it starts.
+		 */
+		if (peer->ipc == NULL)
+			continue;
 		if (ipc_pair(sv) == -1)
 			fatal("socketpair");
 		send_link(c, other, sv[0]);
