@@ -54,14 +54,24 @@ log_vmsg(int prio, const char *fmt, va_list ap)
 	if (log_to_stderr) {
 		struct timespec	 ts;
 		struct tm	 tm;
-		char		 stamp[32];
+		char		 stamp[32], out[sizeof(line) + 96];
 
 		clock_gettime(CLOCK_REALTIME, &ts);
 		localtime_r(&ts.tv_sec, &tm);
 		strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
-		/* One write per line so lines of several processes never interleave. */
-		dprintf(STDERR_FILENO, "%s.%03ld %s[%d]: %s\n", stamp,
+		/*
+		 * One write per line so lines of several processes never
+		 * interleave; not dprintf, which costs an fstat and an lseek
+		 * per line.
+		 */
+		n = snprintf(out, sizeof(out), "%s.%03ld %s[%d]: %s\n", stamp,
 		    ts.tv_nsec / 1000000, log_name, (int)getpid(), line);
+		if (n > 0 && (size_t)n >= sizeof(out)) {
+			n = (int)sizeof(out) - 1;
+			out[n - 1] = '\n';
+		}
+		if (n > 0)
+			(void)!write(STDERR_FILENO, out, (size_t)n);
 	} else
 		syslog(prio, "%s: %s", log_name, line);
 	errno = saved;
