@@ -449,6 +449,38 @@ conn_write(struct conn *c, const void *p, size_t n)
 	conn_check_high(c);
 }
 
+/*
+ * Output normally goes out from the loop: write interest on, wait, write,
+ * interest off, three calls more per reply than writing at once. A whole
+ * reply is written at once when nothing is queued before it, the stream is
+ * in clear, and the peer has no further command waiting: pipelined commands
+ * get their replies together in one write (RFC 2920 3.2). What the socket
+ * does not take is queued as usual; an error is found by the loop's next
+ * write. Only for replies sent whole: streamed output written piece by
+ * piece would cost a call per piece.
+ */
+void
+conn_write_reply(struct conn *c, const void *p, size_t n)
+{
+	ssize_t	 w;
+
+	if (c->closing || c->dead || c->bev == NULL)
+		return;
+	if (n > 0 && c->ssl == NULL && !c->connecting && c->fd != -1 &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
+	    conn_input_len(c) == 0) {
+		do {
+			w = send(c->fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+		} while (w == -1 && errno == EINTR);
+		if (w > 0) {
+			p = (const char *)p + w;
+			n -= (size_t)w;
+		}
+	}
+	if (n > 0)
+		conn_write(c, p, n);
+}
+
 void
 conn_printf(struct conn *c, const char *fmt, ...)
 {

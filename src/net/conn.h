@@ -92,6 +92,8 @@ void		 conn_set_input_max(struct conn *, size_t);
 
 /* ---- output ---- */
 void		 conn_write(struct conn *, const void *, size_t);
+/* A whole reply: written at once when nothing waits before it (conn.c). */
+void		 conn_write_reply(struct conn *, const void *, size_t);
 void		 conn_printf(struct conn *, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 size_t		 conn_output_len(const struct conn *);

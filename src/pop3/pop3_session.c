@@ -55,7 +55,6 @@ pop3_flush(struct pop3_session *p)
 {
 	const char	*d = p->out.data;
 	size_t		 n = p->out.len;
-	ssize_t		 w;
 
 	if (n == 0)
 		return;
@@ -63,23 +62,7 @@ pop3_flush(struct pop3_session *p)
 		buf_reset(&p->out);
 		return;
 	}
-	/*
-	 * The connection's own write goes through the event loop (write
-	 * interest on, wait, write, interest off): three calls more per
-	 * reply than writing at once when nothing is queued before it.
-	 */
-	if (conn_output_len(p->conn) == 0) {
-		do {
-			w = send(conn_fd(p->conn), d, n, MSG_DONTWAIT | MSG_NOSIGNAL);
-		} while (w == -1 && errno == EINTR);
-		/* An error is the connection's to find on its next write. */
-		if (w > 0) {
-			d += w;
-			n -= (size_t)w;
-		}
-	}
-	if (n > 0)
-		conn_write(p->conn, d, n);
+	conn_write_reply(p->conn, d, n);
 	buf_reset(&p->out);
 	/* A long listing or message leaves a large buffer: not kept idle. */
 	if (p->out.cap > 2 * POP3_OUT_HIGH) {

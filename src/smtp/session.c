@@ -148,7 +148,7 @@ void
 smtp_reply_raw(struct smtp_session *s, const char *p, size_t n)
 {
 	if (s->conn != NULL)
-		conn_write(s->conn, p, n);
+		conn_write_reply(s->conn, p, n);
 }
 
 void
