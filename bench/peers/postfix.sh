@@ -203,7 +203,7 @@ peer_start()
 	fi
 	# An instance left by an interrupted run would lose its queue under it.
 	ours "$(peer_pid)" "$PF_LIB/sbin/master" && peer_stop
-	rm -rf "$PEER_DIR" && mkdir -p "$PEER_DIR/config" "$PEER_DIR/queue" \
+	set_aside "$PEER_DIR" && mkdir -p "$PEER_DIR/config" "$PEER_DIR/queue" \
 	    "$PEER_DIR/data" "$PEER_DIR/vmail" || return 1
 	# meta_directory: the files postfix-script checks, from the package.
 	cp "$PF_PKG/etc/postfix/postfix-files" "$PF_PKG/usr/share/postfix/dynamicmaps.cf" \

@@ -133,8 +133,12 @@ tg_start()
 {
 	ours "$(peer_pid)" "$PEER_DIR/tegami.conf" && tg_stop
 	tg_nofile || return 1
-	mkdir -p "$PEER_DIR" && find "$PEER_DIR" -mindepth 1 -maxdepth 1 ! -name 'dns*' \
-	    -exec rm -rf {} + && mkdir -p "$PEER_DIR/spool" "$PEER_DIR/vmail" || return 1
+	mkdir -p "$PEER_DIR" || return 1
+	for _e in "$PEER_DIR"/* "$PEER_DIR"/.[!.]*; do
+		case ${_e##*/} in dns*) continue ;; esac
+		[ -e "$_e" ] && { set_aside "$_e" || return 1; }
+	done
+	mkdir -p "$PEER_DIR/spool" "$PEER_DIR/vmail" || return 1
 	# Mail is written as the virtual table's target user. tegami, like
 	# Postfix's virtual(8), will not deliver as root: as root both write as nobody.
 	_me=$(id -un)
