@@ -216,11 +216,28 @@ smtp_add_received(struct smtp_session *s)
 	}
 }
 
+static void	smtp_queue_start(struct smtp_session *, const char *, int);
+
 static void
 smtp_request_create(struct smtp_session *s)
 {
 	struct ipc_out	 o;
+	char		 qid[sizeof(s->next_qid)];
+	int		 fd;
 
+	if (s->next_qfd != -1) {
+		/* Made while the client read the RCPT reply. */
+		memcpy(qid, s->next_qid, sizeof(qid));
+		fd = s->next_qfd;
+		s->next_qfd = -1;
+		s->next_qid[0] = '\0';
+		smtp_queue_start(s, qid, fd);
+		return;
+	}
+	if (s->next_asked) {
+		s->wait = W_CREATE;	/* the answer on its way serves */
+		return;
+	}
 	if (s->server->queue == NULL) {
 		/* Between a queue process's death and its successor. */
 		s->wait = W_CREATE;
@@ -275,20 +292,80 @@ smtp_cmd_bdat(struct smtp_session *s, struct smtp_cmd *cmd)
 		smtp_bdat_input(s);
 }
 
-void
-smtp_queue_created(struct smtp_session *s, const char *qid, int fd)
+/* A queue file this session will not use: the queue removes it. */
+static void
+smtp_queue_drop(struct smtp_session *s, const char *qid, int fd)
 {
-	s->wait = W_NONE;
-	if (s->closing) {
-		struct ipc_out	 o;
+	struct ipc_out	 o;
 
+	if (s->server->queue != NULL && qid[0] != '\0') {
 		ipc_begin(&o, MSG_QUEUE_ABORT, s->id);
 		ipc_add_str(&o, qid);
 		ipc_send(s->server->queue, &o);
+	}
+	if (fd != -1)
 		close(fd);
+}
+
+/*
+ * The queue file of the next message is asked for at each accepted RCPT
+ * that finds none, while the client reads the 250, so that DATA finds it
+ * made: a round trip to the queue and a file creation fewer between DATA
+ * and 354. A transaction that ends without DATA leaves it to the next one;
+ * the session's end removes it. At most one request to the queue is in
+ * flight per session, so its answer needs no other name than the session.
+ */
+void
+smtp_queue_prepare(struct smtp_session *s)
+{
+	struct ipc_out	 o;
+
+	if (s->next_qfd != -1 || s->next_asked || s->wait != W_NONE ||
+	    s->closing || s->server->queue == NULL)
+		return;
+	ipc_begin(&o, MSG_QUEUE_CREATE, s->id);
+	ipc_send(s->server->queue, &o);
+	s->next_asked = 1;
+}
+
+/* The request made ahead failed with no DATA waiting: DATA asks again. */
+void
+smtp_queue_ahead_failed(struct smtp_session *s)
+{
+	s->next_asked = 0;
+	if (s->closing)
+		smtp_close(s);
+}
+
+void
+smtp_queue_created(struct smtp_session *s, const char *qid, int fd)
+{
+	s->next_asked = 0;
+	if (s->wait != W_CREATE) {
+		/* Asked ahead, and DATA has not come yet. */
+		if (s->closing) {
+			smtp_queue_drop(s, qid, fd);
+			smtp_close(s);
+			return;
+		}
+		snprintf(s->next_qid, sizeof(s->next_qid), "%s", qid);
+		s->next_qfd = fd;
+		return;
+	}
+	s->wait = W_NONE;
+	if (s->closing) {
+		smtp_queue_drop(s, qid, fd);
 		smtp_close(s);
 		return;
 	}
+	smtp_queue_start(s, qid, fd);
+	smtp_process(s);
+}
+
+/* The message's queue file is there: the Received header, then 354 or the chunk. */
+static void
+smtp_queue_start(struct smtp_session *s, const char *qid, int fd)
+{
 	snprintf(s->qid, sizeof(s->qid), "%s", qid);
 	s->qfd = fd;
 	s->msglen = 0;
@@ -306,12 +383,20 @@ smtp_queue_created(struct smtp_session *s, const char *qid, int fd)
 		dot_init(&s->dot, s->conf->max_message_size);
 		smtp_reply(s, 354, NULL, "End data with <CR><LF>.<CR><LF>");
 	}
-	smtp_process(s);
 }
 
 void
 smtp_queue_gone(struct smtp_session *s)
 {
+	int	 ahead;
+
+	/* A file made ahead went with the queue, or was never made. */
+	if (s->next_qfd != -1)
+		close(s->next_qfd);
+	s->next_qfd = -1;
+	s->next_qid[0] = '\0';
+	ahead = s->next_asked && s->wait != W_CREATE;
+	s->next_asked = 0;
 	if (s->wait == W_CREATE || s->wait == W_COMMIT) {
 		/* Committed or not, nobody can say: 451, and the client sends again. */
 		smtp_queue_failed(s, EIO);
@@ -326,24 +411,28 @@ smtp_queue_gone(struct smtp_session *s)
 		if (s->write_errno == 0)
 			s->write_errno = EIO;
 	}
+	if (ahead && s->closing)
+		smtp_close(s);	/* it waited for that answer */
 }
 
 void
 smtp_data_abort(struct smtp_session *s)
 {
-	struct ipc_out	 o;
-
-	if (s->qid[0] == '\0')
-		return;
-	if (s->server->queue != NULL) {
-		ipc_begin(&o, MSG_QUEUE_ABORT, s->id);
-		ipc_add_str(&o, s->qid);
-		ipc_send(s->server->queue, &o);
-	}
-	if (s->qfd != -1)
-		close(s->qfd);
+	if (s->qid[0] != '\0' || s->qfd != -1)
+		smtp_queue_drop(s, s->qid, s->qfd);
 	s->qfd = -1;
 	s->qid[0] = '\0';
+}
+
+/* The session ends: the file made ahead goes too. */
+void
+smtp_queue_forget(struct smtp_session *s)
+{
+	smtp_data_abort(s);
+	if (s->next_qfd != -1 || s->next_qid[0] != '\0')
+		smtp_queue_drop(s, s->next_qid, s->next_qfd);
+	s->next_qfd = -1;
+	s->next_qid[0] = '\0';
 }
 
 /* Answers a failed body and forgets the transaction. */

@@ -226,5 +226,6 @@ rcpt_routed(struct route_job *job, void *arg)
 	s->nrcpt++;
 	s->state = S_RCPT;
 	smtp_reply(s, 250, "2.1.5", "Ok");
+	smtp_queue_prepare(s);
 	smtp_resume(s);
 }

@@ -81,6 +81,7 @@ smtp_session_new(struct smtp_server *srv, int fd, struct listener *l,
 	s->id = ++srv->next_id;
 	s->listener = l;
 	s->qfd = -1;
+	s->next_qfd = -1;
 	s->from_socket = from_socket;
 	s->uid = uid;
 	s->declared_size = -1;
@@ -232,7 +233,7 @@ smtp_close(struct smtp_session *s)
 		conn_abort(s->conn);
 		s->conn = NULL;
 	}
-	if (s->wait != W_NONE)
+	if (s->wait != W_NONE || s->next_asked)
 		return;		/* smtp_close again when the answer comes */
 	if (s->conn != NULL) {
 		conn_close(s->conn);
@@ -248,8 +249,7 @@ smtp_free(struct smtp_session *s)
 
 	log_msg(LOG_INFO, "%016llx smtp disconnect address=%s mails=%u",
 	    (unsigned long long)s->id, s->addr, s->nmails);
-	if (s->qid[0] != '\0')
-		smtp_data_abort(s);
+	smtp_queue_forget(s);
 	TAILQ_REMOVE(&srv->sessions, s, entry);
 	srv->nsessions--;
 	pending_take(srv->by_id, s->id);

@@ -184,6 +184,10 @@ struct smtp_session {
 	int			 smtputf8;
 	char			 qid[17];
 	int			 qfd;
+	/* The next message's queue file, asked for ahead (smtp_queue_prepare). */
+	char			 next_qid[17];
+	int			 next_qfd;	/* -1: not made yet */
+	int			 next_asked;	/* the queue's answer is awaited */
 	size_t			 msglen;
 	int			 write_errno;
 	struct buf		 wbuf;		/* message bytes waiting to be written */
@@ -244,6 +248,9 @@ void	 smtp_cmd_bdat(struct smtp_session *, struct smtp_cmd *);
 int	 smtp_data_input(struct smtp_session *);
 int	 smtp_bdat_input(struct smtp_session *);
 void	 smtp_queue_created(struct smtp_session *, const char *qid, int fd);
+void	 smtp_queue_prepare(struct smtp_session *);
+void	 smtp_queue_ahead_failed(struct smtp_session *);
+void	 smtp_queue_forget(struct smtp_session *);
 void	 smtp_queue_committed(struct smtp_session *);
 void	 smtp_queue_failed(struct smtp_session *, int err);
 void	 smtp_data_abort(struct smtp_session *);

@@ -86,7 +86,8 @@ smtp_on_queue(struct ipc *c, struct ipc_msg *m, void *arg)
 	case MSG_QUEUE_CREATED:
 		qid = ipc_get_str(m);
 		ipc_get_end(m);
-		if ((s = smtp_find(&server, m->id)) == NULL || s->wait != W_CREATE)
+		if ((s = smtp_find(&server, m->id)) == NULL ||
+		    (s->wait != W_CREATE && !s->next_asked))
 			fatalx("smtp: unexpected QUEUE_CREATED");
 		smtp_queue_created(s, qid, m->fd);
 		break;
@@ -100,9 +101,14 @@ smtp_on_queue(struct ipc *c, struct ipc_msg *m, void *arg)
 		err = ipc_get_u32(m);
 		ipc_get_end(m);
 		if ((s = smtp_find(&server, m->id)) == NULL ||
-		    (s->wait != W_CREATE && s->wait != W_COMMIT))
+		    (s->wait != W_CREATE && s->wait != W_COMMIT && !s->next_asked))
 			fatalx("smtp: unexpected QUEUE_FAILED");
-		smtp_queue_failed(s, (int)err);
+		if (s->wait != W_CREATE && s->wait != W_COMMIT)
+			smtp_queue_ahead_failed(s);
+		else {
+			s->next_asked = 0;
+			smtp_queue_failed(s, (int)err);
+		}
 		break;
 	case MSG_SMTP_LOCAL_SESSION:
 		uid = ipc_get_u32(m);

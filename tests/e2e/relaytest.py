@@ -5,9 +5,8 @@ import shutil
 import smtplib
 import subprocess
 import tempfile
-import time
 
-from tegami import IS_ROOT, ROOT, account_names, free_port
+from tegami import IS_ROOT, ROOT, account_names, free_port, wait_until
 from tlsutil import wait_listening
 
 SENDER_CONF = """\
@@ -73,13 +72,8 @@ def send(t, rcpts, body=None, sender_addr="sender@out.example", subject="relay t
 
 
 def wait_for(fn, timeout=30, step=0.05):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(step)
-    return fn()
+    """wait_until with the longer default a relay through a peer needs."""
+    return wait_until(fn, timeout, step)
 
 
 def log_lines(t, needle):

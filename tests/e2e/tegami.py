@@ -36,6 +36,17 @@ def _ephemeral_low():
         return 32768
 
 
+def wait_until(fn, timeout=20, step=0.05):
+    """Polls fn until it returns something true or timeout seconds pass; returns its last value."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = fn()
+        if v:
+            return v
+        time.sleep(step)
+    return fn()
+
+
 _ports_given = set()
 
 

@@ -5,19 +5,11 @@ import os
 import smtplib
 import time
 
+from tegami import wait_until
+
 SENDER = "alice@example.org"
 MSG = (b"Subject: lunch\r\nMessage-ID: <m1@example.org>\r\nFrom: Alice <alice@example.org>\r\n"
        b"\r\nShall we meet at noon?\r\n")
-
-
-def wait_until(fn, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.05)
-    return fn()
 
 
 def broken_mailbox(t, address="carol@example.net"):

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tegami import IS_ROOT, body_of, has_crashpoints, lf
+from tegami import IS_ROOT, body_of, has_crashpoints, lf, wait_until
 
 SENDER = "sender@example.com"
 # Seconds the queue may take to drain after a restart (ASan builds are slow).
@@ -79,15 +79,6 @@ def send(t, rcpts, msg, timeout=10):
     except (OSError, smtplib.SMTPException):
         # A process that died mid-dialogue: a disconnect, a 421 or a reply that never came.
         return False
-
-
-def wait_until(pred, timeout, step=0.02):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
 
 
 def count_in_log(t, text):

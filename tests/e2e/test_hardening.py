@@ -22,7 +22,7 @@ import time
 
 import pytest
 
-from tegami import IS_ROOT, account_names, bin_path, free_port
+from tegami import IS_ROOT, account_names, bin_path, free_port, wait_until
 from tlsutil import CertAuthority, wait_listening
 
 
@@ -89,16 +89,6 @@ def as_nobody():
     os.setgroups([])
     os.setgid(pw.pw_gid)
     os.setuid(pw.pw_uid)
-
-
-def wait_until(fn, timeout=20, step=0.05):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(step)
-    return fn()
 
 
 def envelope_lines(t, prefix="D "):
