@@ -292,7 +292,10 @@ smtp_cmd_bdat(struct smtp_session *s, struct smtp_cmd *cmd)
 		smtp_bdat_input(s);
 }
 
-/* A queue file this session will not use: the queue removes it. */
+/*
+ * A queue file this session will not use: the queue removes it. Nothing
+ * to do for an empty qid and no descriptor.
+ */
 static void
 smtp_queue_drop(struct smtp_session *s, const char *qid, int fd)
 {
@@ -418,8 +421,7 @@ smtp_queue_gone(struct smtp_session *s)
 void
 smtp_data_abort(struct smtp_session *s)
 {
-	if (s->qid[0] != '\0' || s->qfd != -1)
-		smtp_queue_drop(s, s->qid, s->qfd);
+	smtp_queue_drop(s, s->qid, s->qfd);
 	s->qfd = -1;
 	s->qid[0] = '\0';
 }
@@ -429,8 +431,7 @@ void
 smtp_queue_forget(struct smtp_session *s)
 {
 	smtp_data_abort(s);
-	if (s->next_qfd != -1 || s->next_qid[0] != '\0')
-		smtp_queue_drop(s, s->next_qid, s->next_qfd);
+	smtp_queue_drop(s, s->next_qid, s->next_qfd);
 	s->next_qfd = -1;
 	s->next_qid[0] = '\0';
 }
@@ -546,6 +547,7 @@ smtp_queue_failed(struct smtp_session *s, int err)
 	int	 was_create = s->wait == W_CREATE;
 
 	s->wait = W_NONE;
+	s->next_asked = 0;	/* a failed answer to a request made ahead, too */
 	if (s->qfd != -1)
 		close(s->qfd);
 	s->qfd = -1;

@@ -105,10 +105,8 @@ smtp_on_queue(struct ipc *c, struct ipc_msg *m, void *arg)
 			fatalx("smtp: unexpected QUEUE_FAILED");
 		if (s->wait != W_CREATE && s->wait != W_COMMIT)
 			smtp_queue_ahead_failed(s);
-		else {
-			s->next_asked = 0;
+		else
 			smtp_queue_failed(s, (int)err);
-		}
 		break;
 	case MSG_SMTP_LOCAL_SESSION:
 		uid = ipc_get_u32(m);
