@@ -219,6 +219,17 @@ dio_renameat(int fromdir, const char *from, int todir, const char *to)
 }
 
 int
+dio_renameat_new(int fromdir, const char *from, int todir, const char *to)
+{
+	CRASHPOINT("rename");
+	while (renameat2(fromdir, from, todir, to, RENAME_NOREPLACE) == -1) {
+		if (errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
+int
 dio_link(const char *from, const char *to)
 {
 	CRASHPOINT("link");

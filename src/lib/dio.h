@@ -25,6 +25,8 @@ int	dio_pwrite(int fd, const void *, size_t, off_t);
 int	dio_fsync(int fd);
 int	dio_rename(const char *from, const char *to);
 int	dio_renameat(int fromdir, const char *from, int todir, const char *to);
+/* As dio_renameat, but fails with EEXIST rather than replace an existing "to". */
+int	dio_renameat_new(int fromdir, const char *from, int todir, const char *to);
 int	dio_link(const char *from, const char *to);
 int	dio_linkat(int fromdir, const char *from, int todir, const char *to);
 /* Opens the directory read-only, fsyncs it and closes it. */

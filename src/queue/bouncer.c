@@ -179,7 +179,7 @@ report_commit(struct report *r, const struct envelope *routed)
 	for (i = 0; i < routed->ndeliveries; i++)
 		envelope_add(&r->env, &routed->deliveries[i]);
 	r->env.sender = xstrdup("");
-	spool_new_id(&queue_server.spool, r->id);
+	spool_new_id(r->id);
 	if ((r->fd = spool_create(&queue_server.spool, r->id)) == -1) {
 		report_deferred(q, strerror(errno));
 		goto fail;

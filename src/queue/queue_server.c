@@ -70,7 +70,7 @@ queue_create(struct ipc *c, uint64_t req)
 	char		 id[17];
 	int		 fd, fd2;
 
-	spool_new_id(&queue_server.spool, id);
+	spool_new_id(id);
 	if ((fd = spool_create(&queue_server.spool, id)) == -1) {
 		int	 err = errno;
 

@@ -28,8 +28,8 @@ struct spool {
 int	 spool_open(struct spool *, const char *root, const char **errstr);
 void	 spool_close(struct spool *);
 
-/* New random 16-hex-digit id (collision-checked against incoming/ and queue/). */
-void	 spool_new_id(struct spool *, char id[17]);
+/* New random 16-hex-digit id; a clash fails spool_create or the commit (EEXIST). */
+void	 spool_new_id(char id[17]);
 
 /* Creates incoming/ID for writing (O_EXCL, 0600, O_RDWR); returns the fd or -1. */
 int	 spool_create(struct spool *, const char *id);

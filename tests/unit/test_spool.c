@@ -109,7 +109,7 @@ receive(struct spool *s, char id[17], const char *body, size_t len, int nrcpt)
 	struct envelope	 e;
 	int		 fd, r;
 
-	spool_new_id(s, id);
+	spool_new_id(id);
 	if ((fd = spool_create(s, id)) == -1)
 		return -1;
 	if (dio_write(fd, body, len) == -1) {
@@ -185,7 +185,7 @@ t_ids(void)
 	snprintf(root, sizeof(root), "%s/ids", tdir);
 	T_EQ_INT(spool_open(&s, root, &err), 0);
 	for (i = 0; i < 1000; i++) {
-		spool_new_id(&s, id);
+		spool_new_id(id);
 		T_ASSERT(spool_valid_id(id));
 		T_EQ_INT(strlen(id), 16);
 		T_ASSERT(strcmp(id, prev) != 0);
@@ -353,7 +353,7 @@ t_commit_refuses(void)
 	T_EQ_INT(spool_open(&s, root, &err), 0);
 
 	/* A length that does not match what was written. */
-	spool_new_id(&s, id);
+	spool_new_id(id);
 	fd = spool_create(&s, id);
 	T_ASSERT(fd != -1);
 	T_EQ_INT(dio_write(fd, msg, sizeof(msg) - 1), 0);
@@ -366,8 +366,8 @@ t_commit_refuses(void)
 	envelope_free(&e);
 
 	/* An envelope naming another message. */
-	spool_new_id(&s, id);
-	spool_new_id(&s, other);
+	spool_new_id(id);
+	spool_new_id(other);
 	fd = spool_create(&s, id);
 	make_env(&e, other, 1);
 	T_EQ_INT(spool_commit(&s, id, fd, 0, &e), -1);
@@ -384,6 +384,32 @@ t_commit_refuses(void)
 	envelope_free(&e);
 	T_EQ_INT(count(root, "incoming"), 0);
 	T_EQ_INT(count(root, "queue"), 0);
+
+	/*
+	 * Ids are random and not looked up: a new message given the id of one
+	 * already queued must fail its commit, not replace the queued one.
+	 */
+	T_EQ_INT(receive(&s, id, msg, sizeof(msg) - 1, 1), 0);
+	fd = spool_create(&s, id);
+	T_ASSERT(fd != -1);
+	T_EQ_INT(dio_write(fd, "other", 5), 0);
+	make_env(&e, id, 1);
+	T_EQ_INT(spool_commit(&s, id, fd, 5, &e), -1);
+	T_EQ_INT(errno, EEXIST);
+	close(fd);
+	envelope_free(&e);
+	T_EQ_INT(count(root, "incoming"), 0);
+	T_EQ_INT(count(root, "queue"), 1);
+	{
+		struct envelope	 got;
+		size_t		 mlen;
+
+		fd = spool_load(&s, id, &got, &mlen, &err);
+		T_ASSERT(fd != -1);
+		T_EQ_INT(mlen, sizeof(msg) - 1);
+		close(fd);
+		envelope_free(&got);
+	}
 	spool_close(&s);
 }
 
@@ -482,7 +508,7 @@ t_torn_files(void)
 	{
 		char	 other[17], op[200];
 
-		spool_new_id(&s, other);
+		spool_new_id(other);
 		snprintf(op, sizeof(op), "%s/queue/%s", root, other);
 		fd = open(op, O_CREAT | O_WRONLY | O_TRUNC, 0600);
 		T_EQ_INT(write(fd, full, size), size);
@@ -538,7 +564,7 @@ t_scan(void)
 	for (i = 0; i < 3; i++)
 		T_EQ_INT(receive(&s, ids[i], msg, sizeof(msg) - 1, 1), 0);
 	/* Two receptions that never reached commit. */
-	spool_new_id(&s, stale);
+	spool_new_id(stale);
 	fd = spool_create(&s, stale);
 	T_EQ_INT(dio_write(fd, msg, 10), 0);
 	close(fd);
@@ -671,7 +697,7 @@ t_tmpfs_full(void)
 			size_t		 len = 1 + (size_t)random() % 12000;
 			int		 fd, r;
 
-			spool_new_id(&s, id);
+			spool_new_id(id);
 			if ((fd = spool_create(&s, id)) == -1) {
 				if (errno != ENOSPC)
 					_exit(3);
