@@ -1,5 +1,7 @@
 /* Logging to syslog or stderr, with the process name; no line carries a control character raw. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,37 @@
 static int	 log_to_stderr = 1;
 static int	 log_level_verbose;
 static char	 log_name[32] = "tegamid";
+/*
+ * The pid in each stderr line, asked once: getpid(2) is a system call, and
+ * a message is logged several times on its way. A fork forgets it.
+ */
+static atomic_int log_pid;	/* workers log too */
+static pthread_once_t log_pid_once = PTHREAD_ONCE_INIT;
+
+static void
+log_pid_forget(void)
+{
+	atomic_store_explicit(&log_pid, 0, memory_order_relaxed);
+}
+
+static void
+log_pid_watch_forks(void)
+{
+	(void)pthread_atfork(NULL, NULL, log_pid_forget);
+}
+
+static int
+log_getpid(void)
+{
+	int	 pid;
+
+	(void)pthread_once(&log_pid_once, log_pid_watch_forks);
+	if ((pid = atomic_load_explicit(&log_pid, memory_order_relaxed)) == 0) {
+		pid = (int)getpid();
+		atomic_store_explicit(&log_pid, pid, memory_order_relaxed);
+	}
+	return pid;
+}
 
 void
 log_init(int to_stderr, int verbose)
@@ -65,7 +98,7 @@ log_vmsg(int prio, const char *fmt, va_list ap)
 		 * per line.
 		 */
 		n = snprintf(out, sizeof(out), "%s.%03ld %s[%d]: %s\n", stamp,
-		    ts.tv_nsec / 1000000, log_name, (int)getpid(), line);
+		    ts.tv_nsec / 1000000, log_name, log_getpid(), line);
 		if (n > 0 && (size_t)n >= sizeof(out)) {
 			n = (int)sizeof(out) - 1;
 			out[n - 1] = '\n';
