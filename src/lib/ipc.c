@@ -40,7 +40,6 @@ struct ipc {
 	ipc_handler	 handler;
 	void		*arg;
 	TAILQ_HEAD(, ipc_pending) out;
-	unsigned char	*rbuf;
 };
 
 static void	ipc_on_read(evutil_socket_t, short, void *);
@@ -79,7 +78,6 @@ ipc_new(struct event_base *base, int sock, const char *peer, ipc_handler h,
 	c->peer = xstrdup(peer);
 	c->handler = h;
 	c->arg = arg;
-	c->rbuf = xmalloc(sizeof(struct ipc_hdr) + IPC_MAX_PAYLOAD);
 	TAILQ_INIT(&c->out);
 	c->ev_read = event_new(base, sock, EV_READ | EV_PERSIST, ipc_on_read, c);
 	c->ev_write = event_new(base, sock, EV_WRITE, ipc_on_write, c);
@@ -103,7 +101,6 @@ ipc_free(struct ipc *c)
 	event_free(c->ev_read);
 	event_free(c->ev_write);
 	close(c->sock);
-	free(c->rbuf);
 	free(c->peer);
 	free(c);
 }
@@ -272,75 +269,101 @@ ipc_on_write(evutil_socket_t fd, short ev, void *arg)
 	ipc_flush(arg);
 }
 
+/*
+ * Messages are read IPC_BATCH at a time with one recvmmsg: fewer than
+ * IPC_BATCH back means the channel was empty, so the usual last read that
+ * only says EAGAIN is not made. The buffers are the process's, not the
+ * channel's: a handler returns before the next message is read, and no
+ * handler runs the event loop.
+ */
+#define IPC_BATCH	4
+#define IPC_ROUNDS	16	/* 64 messages, then the others get a turn */
+
+static unsigned char	 ipc_rbuf[IPC_BATCH][sizeof(struct ipc_hdr) + IPC_MAX_PAYLOAD];
+static union {
+	struct cmsghdr	hdr;
+	char		buf[CMSG_SPACE(IPC_MAX_FDS * sizeof(int))];
+}			 ipc_cmsg[IPC_BATCH];
+
+/* Hands one received message to the channel's handler; fatal if it is malformed. */
+static void
+ipc_deliver(struct ipc *c, struct msghdr *mh, size_t n)
+{
+	struct ipc_hdr	 hdr;
+	struct ipc_msg	 msg;
+	struct cmsghdr	*cmsg;
+	unsigned char	*data = mh->msg_iov[0].iov_base;
+	int		 fds[IPC_MAX_FDS];
+	size_t		 nfd = 0, k;
+
+	if ((mh->msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || n < sizeof(hdr))
+		fatalx("ipc %s: truncated message", c->peer);
+	memcpy(&hdr, data, sizeof(hdr));
+	msg.type = hdr.type;
+	msg.id = hdr.id;
+	msg.data = data + sizeof(hdr);
+	msg.len = n - sizeof(hdr);
+	msg.off = 0;
+	for (cmsg = CMSG_FIRSTHDR(mh); cmsg; cmsg = CMSG_NXTHDR(mh, cmsg))
+		if (cmsg->cmsg_level == SOL_SOCKET &&
+		    cmsg->cmsg_type == SCM_RIGHTS) {
+			k = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			if (k > IPC_MAX_FDS - nfd)
+				fatalx("ipc %s: message type %u with too "
+				    "many fds", c->peer, hdr.type);
+			memcpy(fds + nfd, CMSG_DATA(cmsg), k * sizeof(int));
+			nfd += k;
+		}
+	if (nfd != hdr.has_fd)
+		fatalx("ipc %s: message type %u lost its fd", c->peer,
+		    hdr.type);
+	msg.fd = nfd > 0 ? fds[0] : -1;
+	msg.fd2 = nfd > 1 ? fds[1] : -1;
+	c->handler(c, &msg, c->arg);
+}
+
 static void
 ipc_on_read(evutil_socket_t fd, short ev, void *arg)
 {
 	struct ipc	*c = arg;
-	struct ipc_hdr	 hdr;
-	struct ipc_msg	 msg;
-	struct msghdr	 mh;
-	struct iovec	 iov;
-	struct cmsghdr	*cmsg;
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(IPC_MAX_FDS * sizeof(int))];
-	} cm;
-	int		 fds[IPC_MAX_FDS];
-	ssize_t		 n;
-	size_t		 nfd, k;
-	int		 i;
+	struct mmsghdr	 mm[IPC_BATCH];
+	struct iovec	 iov[IPC_BATCH];
+	int		 i, n, round;
 
-	/* Bounded batch so one busy channel cannot starve the others. */
-	for (i = 0; i < 64; i++) {
-		memset(&mh, 0, sizeof(mh));
-		iov.iov_base = c->rbuf;
-		iov.iov_len = sizeof(hdr) + IPC_MAX_PAYLOAD;
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = cm.buf;
-		mh.msg_controllen = sizeof(cm.buf);
-		n = recvmsg(c->sock, &mh, MSG_CMSG_CLOEXEC);
+	for (round = 0; round < IPC_ROUNDS; round++) {
+		memset(mm, 0, sizeof(mm));
+		for (i = 0; i < IPC_BATCH; i++) {
+			iov[i].iov_base = ipc_rbuf[i];
+			iov[i].iov_len = sizeof(ipc_rbuf[i]);
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+			mm[i].msg_hdr.msg_control = ipc_cmsg[i].buf;
+			mm[i].msg_hdr.msg_controllen = sizeof(ipc_cmsg[i].buf);
+		}
+		n = recvmmsg(c->sock, mm, IPC_BATCH, MSG_CMSG_CLOEXEC, NULL);
 		if (n == -1) {
-			if (errno == EINTR)
+			if (errno == EINTR) {
+				round--;
 				continue;
+			}
 			if (errno == EAGAIN)
 				return;
-			if (errno == ECONNRESET)
-				n = 0;
-			else
-				fatal("ipc %s: recvmsg", c->peer);
+			if (errno != ECONNRESET)
+				fatal("ipc %s: recvmmsg", c->peer);
+			n = 1;
+			mm[0].msg_len = 0;
 		}
-		if (n == 0) {
-			event_del(c->ev_read);
-			c->handler(c, NULL, c->arg);
-			return;
-		}
-		if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
-		    (size_t)n < sizeof(hdr))
-			fatalx("ipc %s: truncated message", c->peer);
-		memcpy(&hdr, c->rbuf, sizeof(hdr));
-		msg.type = hdr.type;
-		msg.id = hdr.id;
-		msg.data = c->rbuf + sizeof(hdr);
-		msg.len = (size_t)n - sizeof(hdr);
-		msg.off = 0;
-		nfd = 0;
-		for (cmsg = CMSG_FIRSTHDR(&mh); cmsg; cmsg = CMSG_NXTHDR(&mh, cmsg))
-			if (cmsg->cmsg_level == SOL_SOCKET &&
-			    cmsg->cmsg_type == SCM_RIGHTS) {
-				k = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-				if (k > IPC_MAX_FDS - nfd)
-					fatalx("ipc %s: message type %u with too "
-					    "many fds", c->peer, hdr.type);
-				memcpy(fds + nfd, CMSG_DATA(cmsg), k * sizeof(int));
-				nfd += k;
+		for (i = 0; i < n; i++) {
+			if (mm[i].msg_len == 0) {
+				/* The other end closed: nothing follows. */
+				event_del(c->ev_read);
+				c->handler(c, NULL, c->arg);
+				return;
 			}
-		if (nfd != hdr.has_fd)
-			fatalx("ipc %s: message type %u lost its fd", c->peer,
-			    hdr.type);
-		msg.fd = nfd > 0 ? fds[0] : -1;
-		msg.fd2 = nfd > 1 ? fds[1] : -1;
-		c->handler(c, &msg, c->arg);
+			ipc_deliver(c, &mm[i].msg_hdr, mm[i].msg_len);
+		}
+		if (n < IPC_BATCH)
+			return;
 	}
 }
 

@@ -198,6 +198,65 @@ t_two_fds(void)
 	event_base_free(base);
 }
 
+struct rx3 {
+	struct event_base	*base;
+	int			 n, in_order, closed_after;
+};
+
+static void
+on_then_close(struct ipc *c, struct ipc_msg *m, void *arg)
+{
+	struct rx3	*rx = arg;
+
+	if (m == NULL) {
+		rx->closed_after = rx->n;
+		event_base_loopexit(rx->base, NULL);
+		return;
+	}
+	if (m->id != (uint64_t)rx->n)
+		rx->in_order = 0;
+	(void)ipc_get_u32(m);
+	ipc_get_end(m);
+	T_ASSERT(m->fd >= 0);
+	close(m->fd);
+	rx->n++;
+}
+
+/*
+ * Messages are read several at a time: those sent just before the other end
+ * closed all arrive, in order, each with its descriptor, and only then the
+ * close.
+ */
+static void
+t_messages_before_close_all_arrive(void)
+{
+	struct event_base	*base = event_base_new();
+	struct rx3		 rx = { base, 0, 1, -1 };
+	struct ipc		*a, *b;
+	struct ipc_out		 o;
+	int			 sv[2], p[2], i;
+
+	T_ASSERT(ipc_pair(sv) == 0);
+	T_ASSERT(pipe(p) == 0);
+	a = ipc_new(base, sv[0], "a", on_then_close, &rx);
+	b = ipc_new(base, sv[1], "b", on_then_close, &rx);
+	for (i = 0; i < 11; i++) {
+		ipc_begin(&o, 1, (uint64_t)i);
+		ipc_add_u32(&o, (uint32_t)i);
+		ipc_add_fd(&o, dup(p[1]));
+		ipc_send(a, &o);
+	}
+	ipc_free(a);
+	event_base_dispatch(base);
+	T_EQ_INT(rx.n, 11);
+	T_ASSERT(rx.in_order);
+	T_EQ_INT(rx.closed_after, 11);
+	close(p[0]);
+	close(p[1]);
+	ipc_free(b);
+	event_base_free(base);
+}
+
 static int	 pool_done_count;
 static struct event_base *pool_base;
 
@@ -246,5 +305,7 @@ test_main(void)
 {
 	t_run("messages_strings_fds", t_messages_strings_fds);
 	t_run("two_fds", t_two_fds);
+	t_run("messages_before_close_all_arrive",
+	    t_messages_before_close_all_arrive);
 	t_run("pool", t_pool_runs_work_and_completes_on_loop);
 }
